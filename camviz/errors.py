@@ -1,0 +1,140 @@
+"""The one exception hierarchy of camviz.
+
+Every error camviz raises on purpose derives from :class:`CamvizError`, so the
+CLI can print ``Type: message`` and exit non-zero, and the GUI can show the
+message in a dialog, without ever printing a traceback for a user's mistake::
+
+    CamvizError
+    ├── OptionsError            an option or argument is out of range
+    ├── ExtraNotInstalledError  an optional dependency group is missing
+    ├── RuntimeUnavailableError no usable TFLite runtime could be imported
+    ├── ModelError              a model cannot be used
+    │   ├── ModelNotFoundError      no zoo entry or file by that name
+    │   ├── ModelLoadError          the file is not a valid TFLite model
+    │   ├── NotAClassifierError     the model's tensors do not look like a classifier
+    │   └── LabelsError             labels missing or of the wrong count
+    ├── ImageError              an image cannot be read
+    │   ├── ImageNotFoundError      a path does not exist
+    │   └── ImageDecodeError        the file is not a decodable image
+    ├── SourceError             a frame source cannot be opened or read
+    │   ├── CameraNotFoundError     no camera answers at that index or device
+    │   └── SourceOpenError         a file or folder source cannot be opened
+    ├── DatasetError            a labelled data set (eval, teach) is malformed
+    ├── InferenceError          the interpreter failed on a frame
+    └── PipelineError           a pipeline thread failed or did not stop
+
+Each message names the thing at fault and, where there is one, what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CamvizError",
+    "OptionsError",
+    "ExtraNotInstalledError",
+    "RuntimeUnavailableError",
+    "ModelError",
+    "ModelNotFoundError",
+    "ModelLoadError",
+    "NotAClassifierError",
+    "LabelsError",
+    "ImageError",
+    "ImageNotFoundError",
+    "ImageDecodeError",
+    "SourceError",
+    "CameraNotFoundError",
+    "SourceOpenError",
+    "DatasetError",
+    "InferenceError",
+    "PipelineError",
+    "format_error",
+]
+
+
+class CamvizError(Exception):
+    """Base of every error camviz raises on purpose."""
+
+
+class OptionsError(CamvizError, ValueError):
+    """An option or argument is out of range or of the wrong kind."""
+
+
+class ExtraNotInstalledError(CamvizError, ImportError):
+    """An optional dependency group is not installed.
+
+    The message names the ``pip install 'camviz[extra]'`` command that fixes it.
+    """
+
+    def __init__(self, feature: str, extra: str, missing: str) -> None:
+        super().__init__(
+            f"{feature} needs the '{extra}' extra ({missing} is not installed): "
+            f"run  pip install 'camviz[{extra}]'  (or  make {extra}  in a checkout)"
+        )
+        self.extra = extra
+        self.missing = missing
+
+
+class RuntimeUnavailableError(CamvizError):
+    """Neither ai-edge-litert nor tflite-runtime can be used."""
+
+
+class ModelError(CamvizError):
+    """A model cannot be used."""
+
+
+class ModelNotFoundError(ModelError):
+    """No model of the zoo has that name and no file has that path."""
+
+
+class ModelLoadError(ModelError):
+    """The file exists but the runtime cannot load it as a TFLite model."""
+
+
+class NotAClassifierError(ModelError):
+    """The model loads but its input or output is not that of an image classifier."""
+
+
+class LabelsError(ModelError):
+    """The labels are missing, unreadable or do not match the model's classes."""
+
+
+class ImageError(CamvizError):
+    """An image cannot be read."""
+
+
+class ImageNotFoundError(ImageError):
+    """A path given as an image does not exist."""
+
+
+class ImageDecodeError(ImageError):
+    """A file exists but is not an image OpenCV can decode."""
+
+
+class SourceError(CamvizError):
+    """A frame source cannot be opened or read."""
+
+
+class CameraNotFoundError(SourceError):
+    """No camera answers at that index or device path."""
+
+
+class SourceOpenError(SourceError):
+    """A video, image or folder source cannot be opened."""
+
+
+class DatasetError(CamvizError):
+    """A labelled data set is malformed (no classes, unknown class, bad CSV row...)."""
+
+
+class InferenceError(CamvizError):
+    """The interpreter raised while classifying a frame."""
+
+
+class PipelineError(CamvizError):
+    """A pipeline thread failed or did not stop in time."""
+
+
+def format_error(exc: BaseException) -> str:
+    """``Type: message`` on one line, as the CLI prints it and the GUI titles it."""
+    message = " ".join(str(exc).split()) or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {message}"

@@ -1,0 +1,74 @@
+"""Typed results of a classification, shared by the CLI, the pipeline and the GUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Category", "StageTimes", "ClassificationResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """One class of the model with its probability (0..1)."""
+
+    index: int
+    label: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "label": self.label, "score": round(float(self.score), 6)}
+
+
+@dataclass(frozen=True, slots=True)
+class StageTimes:
+    """Wall-clock milliseconds spent in each stage of one classification."""
+
+    preprocess_ms: float = 0.0
+    invoke_ms: float = 0.0
+    postprocess_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return self.preprocess_ms + self.invoke_ms + self.postprocess_ms
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "preprocess_ms": round(self.preprocess_ms, 3),
+            "invoke_ms": round(self.invoke_ms, 3),
+            "postprocess_ms": round(self.postprocess_ms, 3),
+            "total_ms": round(self.total_ms, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClassificationResult:
+    """What the model saw in one image.
+
+    ``probabilities`` holds a softmax probability for every label of the model;
+    ``categories`` the top-k of them at or above the score threshold, best first.
+    ``uncertain`` is true when no label is likely: the best probability is below
+    the classifier's ``min_confidence``.
+    """
+
+    categories: tuple[Category, ...]
+    probabilities: npt.NDArray[np.float32] = field(repr=False, compare=False)
+    uncertain: bool
+    model: str
+    times: StageTimes = StageTimes()
+
+    @property
+    def top(self) -> Category | None:
+        return self.categories[0] if self.categories else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "top": [c.to_dict() for c in self.categories],
+            "uncertain": self.uncertain,
+            "latency_ms": round(self.times.total_ms, 3),
+            "times": self.times.to_dict(),
+        }
