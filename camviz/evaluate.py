@@ -1,0 +1,159 @@
+"""Accuracy and latency of models on a labelled set of photos (`camviz eval`).
+
+A data set is either a folder with one subfolder per class, named by class index
+("281") or by label ("tabby, tabby cat", or its first name "tabby"), or a CSV file
+of ``path,indices`` rows where ``indices`` lists every acceptable class index
+separated by spaces or semicolons (paths relative to the CSV's folder).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from camviz.classifier import Classifier, ClassifierOptions
+from camviz.errors import CamvizError, DatasetError, format_error
+from camviz.imageio import IMAGE_EXTENSIONS, load_image
+from camviz.metrics import LatencyStats, Percentiles
+
+__all__ = ["Sample", "load_dataset", "ModelScore", "evaluate_model"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    path: Path
+    classes: frozenset[int]
+
+
+def _label_index(labels: Sequence[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        key = label.strip().lower()
+        index.setdefault(key, i)
+        for synonym in key.split(","):
+            index.setdefault(synonym.strip(), i)
+    return index
+
+
+def _parse_indices(text: str, where: str, num_classes: int) -> frozenset[int]:
+    parts = [p for p in re.split(r"[\s;|]+", text.strip()) if p]
+    if not parts:
+        raise DatasetError(f"{where}: no class index given")
+    try:
+        values = frozenset(int(p) for p in parts)
+    except ValueError as exc:
+        raise DatasetError(f"{where}: class indices must be whole numbers, got {text!r}") from exc
+    bad = [v for v in values if not 0 <= v < num_classes]
+    if bad:
+        raise DatasetError(f"{where}: class index {bad[0]} is outside 0..{num_classes - 1}")
+    return values
+
+
+def load_dataset(data: Path, labels: Sequence[str]) -> list[Sample]:
+    """Read a folder-per-class tree or a CSV into samples; errors name the bad row or folder."""
+    num_classes = len(labels)
+    if not data.exists():
+        raise DatasetError(f"data set {data} does not exist")
+    samples: list[Sample] = []
+    if data.is_file():
+        if data.suffix.lower() != ".csv":
+            raise DatasetError(f"{data} is neither a folder of class folders nor a .csv file")
+        with data.open(newline="", encoding="utf-8") as handle:
+            for number, row in enumerate(csv.reader(handle), start=1):
+                if not row or row[0].strip().startswith("#"):
+                    continue
+                if number == 1 and row[0].strip().lower() == "path":
+                    continue
+                where = f"{data}:{number}"
+                if len(row) < 2:
+                    raise DatasetError(f"{where}: expected 'path,class indices', got {row!r}")
+                path = (data.parent / row[0].strip()).resolve()
+                samples.append(Sample(path, _parse_indices(" ".join(row[1:]), where, num_classes)))
+    else:
+        names = _label_index(labels)
+        for folder in sorted(p for p in data.iterdir() if p.is_dir()):
+            key = folder.name.strip().lower()
+            if key.isdigit():
+                classes = _parse_indices(key, f"folder {folder}", num_classes)
+            elif key in names:
+                classes = frozenset({names[key]})
+            else:
+                raise DatasetError(
+                    f"folder {folder.name!r} in {data} is neither a class index nor a label "
+                    "of the model; rename it to the class index (e.g. 281)"
+                )
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
+                    samples.append(Sample(path, classes))
+    if not samples:
+        raise DatasetError(f"data set {data} holds no labelled images")
+    return samples
+
+
+@dataclass(slots=True)
+class ModelScore:
+    model: str
+    file_bytes: int
+    images: int = 0
+    top1: int = 0
+    top5: int = 0
+    failures: list[str] = field(default_factory=list)
+    latency: LatencyStats = field(default_factory=LatencyStats)
+    invoke: LatencyStats = field(default_factory=LatencyStats)
+    load_ms: float = 0.0
+
+    @property
+    def top1_acc(self) -> float:
+        return self.top1 / self.images if self.images else 0.0
+
+    @property
+    def top5_acc(self) -> float:
+        return self.top5 / self.images if self.images else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        lat: Percentiles = self.latency.percentiles()
+        inv: Percentiles = self.invoke.percentiles()
+        return {
+            "model": self.model,
+            "images": self.images,
+            "top1": round(self.top1_acc, 4),
+            "top5": round(self.top5_acc, 4),
+            "latency_ms": {"p50": round(lat.p50, 3), "p95": round(lat.p95, 3)},
+            "invoke_ms": {"p50": round(inv.p50, 3), "p95": round(inv.p95, 3)},
+            "file_bytes": self.file_bytes,
+            "load_ms": round(self.load_ms, 3),
+            "failures": self.failures,
+        }
+
+
+def evaluate_model(
+    options: ClassifierOptions,
+    data: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> ModelScore:
+    """Top-1/top-5 accuracy and per-image latency of one model on a data set."""
+    with Classifier.create(options.replace(top_k=max(5, options.top_k))) as clf:
+        samples = load_dataset(data, clf.info.labels)
+        score = ModelScore(clf.info.name, clf.info.file_bytes, load_ms=clf.info.load_ms)
+        for done, sample in enumerate(samples, start=1):
+            try:
+                image = load_image(sample.path)
+                result = clf.classify(image)
+            except CamvizError as exc:
+                score.failures.append(f"{sample.path}: {format_error(exc)}")
+            else:
+                top5 = np.argsort(-result.probabilities)[:5]
+                score.images += 1
+                score.top1 += int(int(top5[0]) in sample.classes)
+                score.top5 += int(any(int(i) in sample.classes for i in top5))
+                score.latency.add(result.times.total_ms)
+                score.invoke.add(result.times.invoke_ms)
+            if progress is not None:
+                progress(done, len(samples))
+    return score

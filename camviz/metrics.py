@@ -1,0 +1,259 @@
+"""Small, separately tested metric objects: frame rate, latency percentiles, budget misses.
+
+All times are ``time.monotonic()`` seconds in, milliseconds out. None of these
+objects locks; :class:`PipelineMetrics` serialises access for the pipeline.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "FpsMeter",
+    "LatencyStats",
+    "Percentiles",
+    "BudgetCounter",
+    "PipelineMetrics",
+    "MetricsSnapshot",
+    "STAGES",
+]
+
+
+class FpsMeter:
+    """Frames per second over a sliding window of monotonic time stamps."""
+
+    def __init__(self, window_s: float = 2.0, maxlen: int = 4096) -> None:
+        if window_s <= 0:
+            raise ValueError("window_s must be positive")
+        self.window_s = window_s
+        self._stamps: deque[float] = deque(maxlen=maxlen)
+        self.count = 0
+
+    def tick(self, stamp: float | None = None) -> None:
+        self._stamps.append(time.monotonic() if stamp is None else stamp)
+        self.count += 1
+
+    def fps(self, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        stamps = self._stamps
+        while stamps and stamps[0] < now - self.window_s:
+            stamps.popleft()
+        if len(stamps) < 2:
+            return 0.0
+        span = stamps[-1] - stamps[0]
+        return (len(stamps) - 1) / span if span > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Percentiles:
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    mean: float = 0.0
+    max: float = 0.0
+    count: int = 0
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {
+            "p50": round(self.p50, 3),
+            "p95": round(self.p95, 3),
+            "p99": round(self.p99, 3),
+            "mean": round(self.mean, 3),
+            "max": round(self.max, 3),
+            "count": self.count,
+        }
+
+
+class LatencyStats:
+    """The last ``maxlen`` latencies in milliseconds and their percentiles."""
+
+    def __init__(self, maxlen: int = 2000) -> None:
+        self._values: deque[float] = deque(maxlen=maxlen)
+
+    def add(self, ms: float) -> None:
+        self._values.append(ms)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def values(self) -> list[float]:
+        return list(self._values)
+
+    def percentiles(self) -> Percentiles:
+        if not self._values:
+            return Percentiles()
+        data = np.fromiter(self._values, np.float64, len(self._values))
+        p50, p95, p99 = np.percentile(data, [50, 95, 99])
+        return Percentiles(
+            float(p50), float(p95), float(p99), float(data.mean()), float(data.max()), data.size
+        )
+
+
+class BudgetCounter:
+    """How many frames took longer than the budget."""
+
+    def __init__(self, budget_ms: float = 33.0) -> None:
+        if budget_ms <= 0:
+            raise ValueError("budget_ms must be positive")
+        self.budget_ms = budget_ms
+        self.total = 0
+        self.over = 0
+
+    def add(self, ms: float) -> None:
+        self.total += 1
+        if ms > self.budget_ms:
+            self.over += 1
+
+    @property
+    def over_fraction(self) -> float:
+        return self.over / self.total if self.total else 0.0
+
+
+#: Stage names in frame order; each is the time from the previous stamp.
+STAGES = ("queue", "preprocess", "invoke", "postprocess", "deliver")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSnapshot:
+    """A consistent copy of the pipeline's metrics at one moment."""
+
+    capture_fps: float = 0.0
+    inference_fps: float = 0.0
+    delivered_fps: float = 0.0
+    captured: int = 0
+    inferred: int = 0
+    delivered: int = 0
+    dropped: int = 0
+    failed: int = 0
+    stages_ms: dict[str, Percentiles] = field(default_factory=dict)
+    e2e_ms: Percentiles = Percentiles()
+    budget_ms: float = 33.0
+    over_budget: int = 0
+    over_budget_frac: float = 0.0
+    model_load_ms: float | None = None
+    first_invoke_ms: float | None = None
+    queue_depth: int = 0
+    queue_peak: int = 0
+    recent_e2e_ms: tuple[tuple[float, float], ...] = ()  # (monotonic stamp, ms), for graphs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "capture_fps": round(self.capture_fps, 2),
+            "inference_fps": round(self.inference_fps, 2),
+            "delivered_fps": round(self.delivered_fps, 2),
+            "captured": self.captured,
+            "inferred": self.inferred,
+            "delivered": self.delivered,
+            "dropped": self.dropped,
+            "failed": self.failed,
+            "stages_ms": {k: v.to_dict() for k, v in self.stages_ms.items()},
+            "e2e_ms": self.e2e_ms.to_dict(),
+            "budget_ms": self.budget_ms,
+            "over_budget": self.over_budget,
+            "over_budget_frac": round(self.over_budget_frac, 4),
+            "model_load_ms": self.model_load_ms,
+            "first_invoke_ms": self.first_invoke_ms,
+            "queue_depth": self.queue_depth,
+            "queue_peak": self.queue_peak,
+        }
+
+
+class PipelineMetrics:
+    """Thread-safe aggregate of everything the pipeline measures."""
+
+    def __init__(self, budget_ms: float = 33.0, window_s: float = 2.0, history: int = 2000) -> None:
+        self._lock = threading.Lock()
+        self._window_s = window_s
+        self._history = history
+        self._budget_ms = budget_ms
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._capture = FpsMeter(self._window_s)
+            self._inference = FpsMeter(self._window_s)
+            self._delivered = FpsMeter(self._window_s)
+            self._stages = {name: LatencyStats(self._history) for name in STAGES}
+            self._e2e = LatencyStats(self._history)
+            self._recent: deque[tuple[float, float]] = deque(maxlen=600)
+            self._budget = BudgetCounter(self._budget_ms)
+            self._dropped = 0
+            self._failed = 0
+            self._load_ms: float | None = None
+            self._first_ms: float | None = None
+            self._depth = 0
+            self._peak = 0
+
+    def set_budget(self, budget_ms: float) -> None:
+        with self._lock:
+            self._budget_ms = budget_ms
+            self._budget = BudgetCounter(budget_ms)
+
+    def captured(self, stamp: float, depth: int) -> None:
+        with self._lock:
+            self._capture.tick(stamp)
+            self._depth = depth
+            self._peak = max(self._peak, depth)
+
+    def dropped(self, count: int = 1) -> None:
+        with self._lock:
+            self._dropped += count
+
+    def failed(self) -> None:
+        with self._lock:
+            self._failed += 1
+
+    def model_loaded(self, load_ms: float, first_invoke_ms: float) -> None:
+        with self._lock:
+            self._load_ms = load_ms
+            self._first_ms = first_invoke_ms
+
+    def queue_depth(self, depth: int) -> None:
+        with self._lock:
+            self._depth = depth
+
+    def frame_done(
+        self, stages_ms: dict[str, float], e2e_ms: float, inferred_at: float, delivered_at: float
+    ) -> None:
+        with self._lock:
+            self._inference.tick(inferred_at)
+            self._delivered.tick(delivered_at)
+            for name, ms in stages_ms.items():
+                self._stages[name].add(ms)
+            self._e2e.add(e2e_ms)
+            self._recent.append((delivered_at, e2e_ms))
+            self._budget.add(e2e_ms)
+
+    def snapshot(self, now: float | None = None) -> MetricsSnapshot:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return MetricsSnapshot(
+                capture_fps=self._capture.fps(now),
+                inference_fps=self._inference.fps(now),
+                delivered_fps=self._delivered.fps(now),
+                captured=self._capture.count,
+                inferred=self._inference.count,
+                delivered=self._delivered.count,
+                dropped=self._dropped,
+                failed=self._failed,
+                stages_ms={name: s.percentiles() for name, s in self._stages.items()},
+                e2e_ms=self._e2e.percentiles(),
+                budget_ms=self._budget.budget_ms,
+                over_budget=self._budget.over,
+                over_budget_frac=self._budget.over_fraction,
+                model_load_ms=self._load_ms,
+                first_invoke_ms=self._first_ms,
+                queue_depth=self._depth,
+                queue_peak=self._peak,
+                recent_e2e_ms=tuple(self._recent),
+            )
+
+    def e2e_values(self) -> list[float]:
+        with self._lock:
+            return self._e2e.values()

@@ -1,0 +1,163 @@
+"""The only module of camviz that imports a TensorFlow Lite runtime.
+
+``ai-edge-litert`` (the maintained LiteRT runtime) is preferred; ``tflite-runtime``
+is the fallback. ``CAMVIZ_RUNTIME=litert`` or ``CAMVIZ_RUNTIME=tflite-runtime``
+forces one. Interpreters are not thread-safe: a :class:`TFLiteModel` must be
+created and used on one thread (the pipeline's inference thread).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from camviz.errors import ModelLoadError, RuntimeUnavailableError
+
+__all__ = ["TensorSpec", "TFLiteModel", "RUNTIMES", "runtime_status", "load_model"]
+
+#: Runtime names in order of preference, with the module that provides the Interpreter.
+RUNTIMES: dict[str, str] = {
+    "litert": "ai_edge_litert.interpreter",
+    "tflite-runtime": "tflite_runtime.interpreter",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TensorSpec:
+    """Shape, dtype and quantisation of one input or output tensor."""
+
+    name: str
+    index: int
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    scale: float
+    zero_point: int
+
+    @property
+    def quantized(self) -> bool:
+        return self.scale != 0.0 and np.issubdtype(self.dtype, np.integer)
+
+
+def _interpreter_class(name: str) -> Any:
+    module_name = RUNTIMES[name]
+    module = importlib.import_module(module_name)
+    return module.Interpreter
+
+
+def _numpy_abi_hint(name: str, error: BaseException) -> str:
+    text = str(error)
+    if "NumPy 1.x" in text or "numpy.core.multiarray failed" in text or "_ARRAY_API" in text:
+        return (
+            f"{name} was compiled against NumPy 1.x and cannot run with NumPy {np.__version__}; "
+            "install ai-edge-litert (the maintained runtime), or use tflite-runtime in an "
+            "environment with numpy<2"
+        )
+    return f"{name} failed: {text}"
+
+
+def runtime_status() -> dict[str, str]:
+    """For each runtime, ``"ok"`` or the reason it cannot be used here."""
+    status: dict[str, str] = {}
+    for name in RUNTIMES:
+        try:
+            _interpreter_class(name)
+        except ImportError as exc:
+            status[name] = f"not installed ({exc})"
+        except Exception as exc:  # a broken binary wheel raises anything
+            status[name] = _numpy_abi_hint(name, exc)
+        else:
+            status[name] = "ok"
+    return status
+
+
+def _candidates() -> list[str]:
+    forced = os.environ.get("CAMVIZ_RUNTIME", "").strip().lower()
+    if forced:
+        if forced not in RUNTIMES:
+            raise RuntimeUnavailableError(
+                f"CAMVIZ_RUNTIME={forced!r} is not a known runtime; "
+                f"use one of {', '.join(RUNTIMES)}"
+            )
+        return [forced]
+    return list(RUNTIMES)
+
+
+def _tensor_spec(detail: dict[str, Any]) -> TensorSpec:
+    scale, zero_point = detail.get("quantization", (0.0, 0))
+    return TensorSpec(
+        name=str(detail.get("name", "")),
+        index=int(detail["index"]),
+        shape=tuple(int(d) for d in detail["shape"]),
+        dtype=np.dtype(detail["dtype"]),
+        scale=float(scale),
+        zero_point=int(zero_point),
+    )
+
+
+class TFLiteModel:
+    """A loaded interpreter with its tensors described; use it on one thread only."""
+
+    def __init__(self, interpreter: Any, runtime: str, load_ms: float) -> None:
+        self._interpreter = interpreter
+        self.runtime = runtime
+        self.load_ms = load_ms
+        self.inputs = tuple(_tensor_spec(d) for d in interpreter.get_input_details())
+        self.outputs = tuple(_tensor_spec(d) for d in interpreter.get_output_details())
+
+    def run(self, tensor: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Invoke on one input tensor (batch dimension included); return output 0, copied."""
+        interpreter = self._interpreter
+        interpreter.set_tensor(self.inputs[0].index, tensor)
+        interpreter.invoke()
+        out: npt.NDArray[Any] = interpreter.get_tensor(self.outputs[0].index)
+        return out
+
+    def close(self) -> None:
+        self._interpreter = None
+
+
+def load_model(content: bytes, *, threads: int, source: str) -> TFLiteModel:
+    """Create an interpreter from model bytes, allocate its tensors and describe them.
+
+    Raises :class:`ModelLoadError` naming ``source`` if the bytes are not a
+    loadable TFLite model, :class:`RuntimeUnavailableError` if no runtime works.
+    """
+    reasons: list[str] = []
+    for name in _candidates():
+        try:
+            interpreter_class = _interpreter_class(name)
+        except ImportError as exc:
+            reasons.append(f"{name}: not installed ({exc})")
+            continue
+        except Exception as exc:
+            reasons.append(_numpy_abi_hint(name, exc))
+            continue
+        start = time.perf_counter()
+        try:
+            interpreter = interpreter_class(model_content=content, num_threads=threads)
+            interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            hint = _numpy_abi_hint(name, exc)
+            if hint.startswith(f"{name} was compiled"):
+                reasons.append(hint)
+                continue
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
+            raise ModelLoadError(
+                f"{source} is not a loadable TFLite model ({first_line}); "
+                "choose a .tflite image classifier or a model from `camviz models`"
+            ) from exc
+        load_ms = (time.perf_counter() - start) * 1000.0
+        return TFLiteModel(interpreter, name, load_ms)
+    raise RuntimeUnavailableError(
+        "no TFLite runtime can be used: "
+        + "; ".join(reasons)
+        + ". Install one with  pip install ai-edge-litert"
+    )

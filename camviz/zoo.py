@@ -1,0 +1,153 @@
+"""The model zoo: the models shipped in ``models/`` and described by ``models/manifest.json``.
+
+``CAMVIZ_MODELS_DIR`` points camviz at another folder of the same layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from camviz.errors import LabelsError, ModelError, ModelNotFoundError
+from camviz.preprocess import PreprocessSpec
+
+__all__ = ["ModelSpec", "Zoo", "models_dir", "load_zoo", "read_labels", "sha256_file"]
+
+
+def models_dir() -> Path:
+    """The folder holding the shipped models (a checkout's ``models/``)."""
+    override = os.environ.get("CAMVIZ_MODELS_DIR")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_labels(path: Path, expected: int | None = None) -> tuple[str, ...]:
+    """One label a line (blank trailing lines ignored); checks the count if ``expected``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise LabelsError(f"labels file {path} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelsError(f"labels file {path} cannot be read as UTF-8 text: {exc}") from exc
+    labels = tuple(line.strip() for line in text.rstrip("\n").split("\n"))
+    if not labels or labels == ("",):
+        raise LabelsError(f"labels file {path} is empty; it needs one label a line")
+    if expected is not None and len(labels) != expected:
+        raise LabelsError(
+            f"labels file {path} has {len(labels)} labels but the model has {expected} classes; "
+            "give a labels file with one line per class"
+        )
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One entry of the manifest."""
+
+    name: str
+    path: Path
+    sha256: str
+    file_bytes: int
+    architecture: str
+    input_size: tuple[int, int]
+    dtype: str
+    preprocessing: PreprocessSpec
+    output: str
+    labels_path: Path
+    num_classes: int
+    source: dict[str, Any] = field(default_factory=dict)
+    published: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], folder: Path) -> ModelSpec:
+        try:
+            width, height = (int(v) for v in data["input_size"])
+            return cls(
+                name=str(data["name"]),
+                path=folder / str(data["file"]),
+                sha256=str(data.get("sha256", "")),
+                file_bytes=int(data.get("bytes", 0)),
+                architecture=str(data.get("architecture", "")),
+                input_size=(width, height),
+                dtype=str(data.get("dtype", "")),
+                preprocessing=PreprocessSpec.from_dict(dict(data.get("preprocessing", {}))),
+                output=str(data.get("output", "logits")),
+                labels_path=folder / str(data.get("labels", "imagenet_labels.txt")),
+                num_classes=int(data.get("num_classes", 0)),
+                source=dict(data.get("source") or {}),
+                published=dict(data.get("published") or {}),
+                checks=dict(data.get("checks") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(
+                f"manifest entry {data.get('name', '?')!r} is malformed: {exc}"
+            ) from exc
+
+    @property
+    def published_top1(self) -> float | None:
+        value = self.published.get("top1")
+        return None if value is None else float(value)
+
+    @property
+    def published_top5(self) -> float | None:
+        value = self.published.get("top5")
+        return None if value is None else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Zoo:
+    folder: Path
+    default: str
+    models: tuple[ModelSpec, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.models)
+
+    def get(self, name: str) -> ModelSpec:
+        for spec in self.models:
+            if spec.name == name:
+                return spec
+        raise ModelNotFoundError(
+            f"no model named {name!r} in the zoo ({self.folder}); "
+            f"choose one of: {', '.join(self.names)}, or give a path to a .tflite file"
+        )
+
+    def by_sha256(self, digest: str) -> ModelSpec | None:
+        return next((m for m in self.models if m.sha256 == digest), None)
+
+
+@cache
+def _load_zoo(folder: Path) -> Zoo:
+    manifest = folder / "manifest.json"
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelNotFoundError(
+            f"the model manifest {manifest} does not exist; rebuild the zoo with  make models"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"the model manifest {manifest} cannot be read: {exc}") from exc
+    models = tuple(ModelSpec.from_dict(entry, folder) for entry in data.get("models", []))
+    default = str(data.get("default") or (models[0].name if models else ""))
+    return Zoo(folder=folder, default=default, models=models)
+
+
+def load_zoo(folder: Path | None = None) -> Zoo:
+    """The zoo in ``folder`` (default :func:`models_dir`), read once per process."""
+    return _load_zoo((folder or models_dir()).resolve())
