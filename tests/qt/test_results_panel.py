@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import numpy as np
+
+from camviz.qt.results_panel import UNCERTAIN_TEXT, ResultsPanel
+from camviz.results import Category, ClassificationResult, StageTimes
+
+
+def make_result(
+    scores: list[tuple[str, float]], *, uncertain: bool = False
+) -> ClassificationResult:
+    cats = tuple(Category(i, label, score) for i, (label, score) in enumerate(scores))
+    return ClassificationResult(
+        categories=cats,
+        probabilities=np.array([s for _, s in scores], np.float32),
+        uncertain=uncertain,
+        model="efficientnet_lite0_int8",
+        times=StageTimes(1.0, 10.5, 0.5),
+    )
+
+
+def test_shows_labels_bars_and_percentages(qtbot) -> None:
+    panel = ResultsPanel(top_k=3)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_result(
+        make_result([("tabby, tabby cat", 0.6213), ("tiger cat", 0.25), ("Egyptian cat", 0.05)])
+    )
+    rows = panel.rows()
+    assert [r[0] for r in rows] == ["tabby, tabby cat", "tiger cat", "Egyptian cat"]
+    assert [r[2] for r in rows] == ["62.1%", "25.0%", "5.0%"]
+    assert abs(rows[0][1] - 0.621) < 1e-3
+    assert "efficientnet_lite0_int8" in panel.header_text()
+    assert "12.0 ms" in panel.header_text()
+    assert not panel.is_uncertain()
+    labels = [w[0] for w in panel.row_widgets()]
+    assert all(w.isVisible() for w in labels[:3]) and not labels[3].isVisible()
+
+
+def test_uncertain_state_is_distinct(qtbot) -> None:
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_result(make_result([("a", 0.2), ("b", 0.15)], uncertain=True))
+    assert panel.is_uncertain()
+    banner = panel.findChild(type(panel.row_widgets()[0][0]), "uncertainBanner")
+    assert banner is not None and banner.isVisible() and banner.text() == UNCERTAIN_TEXT
+    panel.set_result(make_result([("a", 0.9)]))
+    assert not panel.is_uncertain() and not banner.isVisible()
+
+
+def test_rows_are_stable_widgets(qtbot) -> None:
+    panel = ResultsPanel(max_rows=5, top_k=5)
+    qtbot.addWidget(panel)
+    panel.show()
+    widgets = panel.row_widgets()
+    ids = [id(w) for row in widgets for w in row]
+    for k in range(1, 6):
+        panel.set_result(make_result([(f"label {i}", 1.0 / (i + 2)) for i in range(k)]))
+        assert len(panel.rows()) == k
+    panel.set_result(make_result([("only", 0.99)]))
+    assert panel.rows() == [("only", 0.99, "99.0%")]
+    assert [id(w) for row in panel.row_widgets() for w in row] == ids
+    assert not widgets[1][0].isVisible()
+
+
+def test_top_k_limits_rows(qtbot) -> None:
+    panel = ResultsPanel(max_rows=10, top_k=5)
+    qtbot.addWidget(panel)
+    panel.set_top_k(2)
+    panel.set_result(make_result([(str(i), 0.1) for i in range(5)]))
+    assert len(panel.rows()) == 2
+    panel.set_top_k(50)
+    assert panel.top_k() == 10
+    panel.set_result(None)
+    assert panel.rows() == []
