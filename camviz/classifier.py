@@ -277,20 +277,28 @@ class Classifier:
         return softmax(values)
 
     def result_from(
-        self, probs: npt.NDArray[np.float32], times: StageTimes | None = None
+        self,
+        probs: npt.NDArray[np.float32],
+        times: StageTimes | None = None,
+        first: int | None = None,
     ) -> ClassificationResult:
-        """Top-k categories, threshold and the uncertain flag for a probability vector."""
+        """Top-k categories, threshold and the uncertain flag for a probability vector.
+
+        ``first`` puts that class first whatever its rank (smoothing's sticky label).
+        """
         options = self.options
         k = min(options.top_k, probs.size)
         top = np.argpartition(probs, -k)[-k:]
         top = top[np.argsort(-probs[top], kind="stable")]
+        if first is not None and int(top[0]) != first:
+            top = np.concatenate(([first], top[top != first]))[:k]
         labels = self.info.labels
         categories = tuple(
             Category(int(i), labels[i], float(probs[i]))
             for i in top
             if probs[i] >= options.score_threshold
         )
-        uncertain = float(probs.max()) < options.min_confidence
+        uncertain = float(probs[int(top[0])]) < options.min_confidence
         return ClassificationResult(
             categories, probs, uncertain, self.info.name, times or StageTimes()
         )

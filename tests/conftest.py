@@ -1,0 +1,60 @@
+"""Shared fixtures: real photos, real videos, the shipped models."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+PHOTOS = ASSETS / "photos"
+VIDEOS = ASSETS / "video"
+MODELS = ROOT / "models"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def chelsea_path() -> Path:
+    return PHOTOS / "skimage" / "chelsea.png"
+
+
+@pytest.fixture(scope="session")
+def coffee_path() -> Path:
+    return PHOTOS / "skimage" / "coffee.png"
+
+
+@pytest.fixture(scope="session")
+def chelsea(chelsea_path: Path) -> np.ndarray:
+    from camviz.imageio import load_image
+
+    return load_image(chelsea_path)
+
+
+@pytest.fixture(scope="session")
+def default_classifier() -> Iterator[object]:
+    from camviz.classifier import Classifier
+
+    with Classifier.create() as clf:
+        yield clf
+
+
+@pytest.fixture
+def no_leaked_threads() -> Iterator[None]:
+    """Fail the test if it leaves threads running."""
+    before = set(threading.enumerate())
+    yield
+    deadline = threading.Event()
+    for _ in range(20):
+        extra = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not extra:
+            return
+        deadline.wait(0.05)
+    extra = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+    pytest.fail(f"threads leaked: {extra}")
