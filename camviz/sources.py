@@ -153,6 +153,13 @@ def _valid_fps(value: float) -> float | None:
     return value if math.isfinite(value) and 0.5 <= value <= 1000.0 else None
 
 
+def _fourcc(cap: Any) -> str:
+    code = int(cap.get(cv2.CAP_PROP_FOURCC))
+    if code <= 0:
+        return ""
+    return code.to_bytes(4, "little").decode("latin-1").strip("\0 ").lower()
+
+
 def assets_dir() -> Path:
     """The ``assets`` folder of the checkout, next to the ``camviz`` package."""
     import camviz
@@ -600,6 +607,10 @@ class VideoSource(Source):
             raise SourceOpenError(
                 f"cannot open {self.path} as a video (not a video file, or corrupt / truncated)"
             )
+        if _fourcc(cap) == "ansi":
+            # FFmpeg's tty demuxer renders any text file as "video": refuse it.
+            cap.release()
+            raise SourceOpenError(f"{self.path} is a text file, not a video")
         ok, image = cap.read()
         if not ok or image is None:
             cap.release()
