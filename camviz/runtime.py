@@ -8,9 +8,13 @@ created and used on one thread (the pipeline's inference thread).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +104,34 @@ def _tensor_spec(detail: dict[str, Any]) -> TensorSpec:
     )
 
 
+_NOISE = ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",)
+
+
+@contextlib.contextmanager
+def _native_stderr_filtered() -> Iterator[None]:
+    """Hold back the runtime's informational banner on fd 2; pass everything else on."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (GUI, pytest capture)
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(fd)
+        sys.stderr.flush()
+        os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, fd)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read().decode("utf-8", "replace")
+            kept = [line for line in text.splitlines() if line.strip() not in _NOISE]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
+
+
 class TFLiteModel:
     """A loaded interpreter with its tensors described; use it on one thread only."""
 
@@ -140,8 +172,9 @@ def load_model(content: bytes, *, threads: int, source: str) -> TFLiteModel:
             continue
         start = time.perf_counter()
         try:
-            interpreter = interpreter_class(model_content=content, num_threads=threads)
-            interpreter.allocate_tensors()
+            with _native_stderr_filtered():
+                interpreter = interpreter_class(model_content=content, num_threads=threads)
+                interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             hint = _numpy_abi_hint(name, exc)
             if hint.startswith(f"{name} was compiled"):
