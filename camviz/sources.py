@@ -32,13 +32,8 @@ from typing import Any, Protocol, Self
 import cv2
 import numpy as np
 
-from camviz.errors import (
-    CameraNotFoundError,
-    ImageDecodeError,
-    OptionsError,
-    SourceError,
-    SourceOpenError,
-)
+from camviz.errors import CameraNotFoundError, OptionsError, SourceError, SourceOpenError
+from camviz.imageio import IMAGE_EXTENSIONS, load_image
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -62,7 +57,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 CAMERA_HINT = "list cameras with `camviz cameras` or use --source demo / a video file"
 
 
@@ -134,21 +128,6 @@ def _to_rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def _decode_image(path: Path) -> np.ndarray:
-    """Read an image file as RGB uint8; :class:`ImageDecodeError` if it is not one.
-
-    Interim decoder until ``camviz.imageio.load_image`` exists (no EXIF rotation).
-    """
-    try:
-        data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError as exc:
-        raise ImageDecodeError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
-        raise ImageDecodeError(f"{path} is not a decodable image")
-    return _to_rgb(image)
-
-
 def _valid_fps(value: float) -> float | None:
     return value if math.isfinite(value) and 0.5 <= value <= 1000.0 else None
 
@@ -215,7 +194,7 @@ class Source(ABC):
     def __init__(self, name: str, *, on_state: StateCallback | None = None) -> None:
         self.name = name
         self.state = SourceState.OPENING
-        self._on_state = on_state
+        self._listeners: list[StateCallback] = [] if on_state is None else [on_state]
         self._closed = threading.Event()
         self._opened = False
         self._index = 0
@@ -251,6 +230,14 @@ class Source(ABC):
         self._release()
         if self.state not in (SourceState.ENDED, SourceState.FAILED):
             self._set_state(SourceState.ENDED, f"{self.name} closed")
+
+    def add_state_listener(self, callback: StateCallback) -> None:
+        """Also call ``callback(state, message)`` on state changes (e.g. a pipeline's)."""
+        self._listeners.append(callback)
+
+    def remove_state_listener(self, callback: StateCallback) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
 
     @property
     def closed(self) -> bool:
@@ -289,11 +276,11 @@ class Source(ABC):
 
     def _notify(self, message: str) -> None:
         log.debug("%s: %s: %s", self.name, self.state.value, message)
-        if self._on_state is not None:
+        for callback in list(self._listeners):
             try:
-                self._on_state(self.state, message)
+                callback(self.state, message)
             except Exception:
-                log.exception("on_state callback of %s raised", self.name)
+                log.exception("state listener of %s raised", self.name)
 
     def _make_frame(self, image: np.ndarray, position_ms: float | None = None) -> Frame:
         frame = Frame(image, self._index, time.monotonic(), position_ms)
@@ -786,8 +773,8 @@ class ImageSource(Source):
             path = self.files[self._cursor]
             self._cursor += 1
             try:
-                image = _decode_image(path)
-            except Exception as exc:  # ImageDecodeError, OSError, cv2.error
+                image = np.ascontiguousarray(load_image(path))
+            except Exception as exc:  # ImageError; anything else is a bad file too
                 reason = str(exc)
                 if path not in {p for p, _ in self.skipped}:
                     self.skipped.append((path, reason))

@@ -543,3 +543,14 @@ def test_context_manager_and_idempotent_close() -> None:
     fresh.close()
     with pytest.raises(SourceOpenError, match="closed"):
         fresh.open()
+
+
+def test_state_listeners() -> None:
+    first, second = StateLog(), StateLog()
+    source = VideoSource(TREE, pace=False, on_state=first)
+    source.add_state_listener(second)
+    source.open()
+    source.remove_state_listener(second)
+    source.close()
+    assert first.states() == [SourceState.RUNNING, SourceState.ENDED]
+    assert second.states() == [SourceState.RUNNING]
