@@ -71,7 +71,7 @@ PHOTOS: tuple[Shot, ...] = (
 )
 
 
-def load_rgb(path: Path) -> np.ndarray:
+def load_bgr(path: Path) -> np.ndarray:
     """Read a photo as 8-bit BGR (OpenCV's order; the writer expects BGR)."""
     data = np.fromfile(str(path), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
@@ -115,7 +115,7 @@ def render(image: np.ndarray, shot: Shot, t: float) -> np.ndarray:
 
 
 def build(out: Path) -> int:
-    images = [load_rgb(PHOTOS_DIR / shot.path) for shot in PHOTOS]
+    images = [load_bgr(PHOTOS_DIR / shot.path) for shot in PHOTOS]
     per_photo = round(SECONDS_PER_PHOTO * FPS)
     fade = round(CROSSFADE_SECONDS * FPS)
     span = per_photo + fade  # each photo moves over its own slot plus the next one's fade-in
