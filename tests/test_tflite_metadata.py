@@ -1,0 +1,131 @@
+"""camviz.tflite_metadata on the shipped models (and damaged copies of them)."""
+
+from __future__ import annotations
+
+import json
+import random
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from camviz.errors import ModelLoadError
+from camviz.tflite_metadata import ModelMetadata, read_metadata, read_metadata_file
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))
+ENTRIES = {m["name"]: m for m in MANIFEST["models"]}
+LABELS = tuple((MODELS / "imagenet_labels.txt").read_text(encoding="utf-8").splitlines())
+
+
+@pytest.fixture(scope="module")
+def lite0_int8() -> bytes:
+    return (MODELS / "efficientnet_lite0_int8.tflite").read_bytes()
+
+
+def _metadata_span(model: bytes) -> tuple[int, int]:
+    """(start, length) of the metadata flatbuffer inside the model (found by its identifier)."""
+    start = model.index(b"M001") - 4
+    (length,) = struct.unpack_from("<I", model, start - 4)
+    return start, length
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_shipped_models_carry_metadata(name: str) -> None:
+    entry = ENTRIES[name]
+    md = read_metadata_file(MODELS / entry["file"])
+    assert isinstance(md, ModelMetadata)
+    assert md.name and entry["architecture"] in md.name
+    assert md.description and "logits" in md.description
+    assert md.labels == LABELS
+    assert len(md.labels) == entry["num_classes"] == 1000
+    assert md.labels[281] == "tabby, tabby cat"
+    assert md.labels_file == "labels.txt"
+    assert md.mean == tuple(entry["preprocessing"]["mean"]) == (0.0, 0.0, 0.0)
+    assert md.std == tuple(entry["preprocessing"]["std"]) == (1.0, 1.0, 1.0)
+    expected_space = "RGB" if entry["preprocessing"]["color_order"] == "RGB" else "UNKNOWN"
+    assert md.color_space == expected_space
+    assert md.min_parser_version == "1.0.0"
+
+
+def test_default_model_is_shipped() -> None:
+    assert MANIFEST["default"] in ENTRIES
+    assert (MODELS / ENTRIES[MANIFEST["default"]]["file"]).is_file()
+
+
+def test_model_without_metadata_gives_none(lite0_int8: bytes) -> None:
+    # Renaming the Model.metadata entry leaves a valid model whose metadata is not standard.
+    assert lite0_int8.count(b"TFLITE_METADATA") == 1
+    stripped = lite0_int8.replace(b"TFLITE_METADATA", b"SOMETHING_ELSE!")
+    assert read_metadata(stripped) is None
+
+
+def test_not_a_tflite_model_raises() -> None:
+    with pytest.raises(ModelLoadError, match="TFL3"):
+        read_metadata(b"this is not a model at all")
+    with pytest.raises(ModelLoadError):
+        read_metadata(b"")
+
+
+def test_wrong_metadata_identifier_raises(lite0_int8: bytes) -> None:
+    start, _ = _metadata_span(lite0_int8)
+    bad = bytearray(lite0_int8)
+    bad[start + 4 : start + 8] = b"X001"
+    with pytest.raises(ModelLoadError, match="metadata is corrupt"):
+        read_metadata(bytes(bad))
+
+
+def test_metadata_offsets_out_of_range_raise(lite0_int8: bytes) -> None:
+    start, _ = _metadata_span(lite0_int8)
+    bad = bytearray(lite0_int8)
+    struct.pack_into("<I", bad, start, 0x7FFFFFF0)  # root table offset far outside
+    with pytest.raises(ModelLoadError, match="metadata is corrupt"):
+        read_metadata(bytes(bad))
+
+
+def test_missing_label_zip_raises(lite0_int8: bytes) -> None:
+    start, length = _metadata_span(lite0_int8)
+    zip_start = lite0_int8.rindex(b"PK\x03\x04")
+    assert zip_start > start + length
+    with pytest.raises(ModelLoadError, match=r"labels\.txt"):
+        read_metadata(lite0_int8[:zip_start])
+
+
+def test_random_damage_never_escapes_as_another_error(lite0_int8: bytes) -> None:
+    start, length = _metadata_span(lite0_int8)
+    rng = random.Random(1234)
+    outcomes = set()
+    for _ in range(300):
+        bad = bytearray(lite0_int8)
+        for _ in range(rng.randint(1, 4)):
+            bad[start + rng.randrange(length)] = rng.randrange(256)
+        try:
+            md = read_metadata(bytes(bad))
+            outcomes.add("ok" if md is not None else "none")
+        except ModelLoadError as exc:
+            assert str(exc)
+            outcomes.add("error")
+    assert "error" in outcomes
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, e in ENTRIES.items() if e["checks"].get("reference"))
+)
+def test_float_models_match_numpy_reference(name: str) -> None:
+    interpreter_mod = pytest.importorskip("ai_edge_litert.interpreter")
+    entry = ENTRIES[name]
+    ref = np.load(MODELS / entry["checks"]["reference"], allow_pickle=False)
+    it = interpreter_mod.Interpreter(model_path=str(MODELS / entry["file"]), num_threads=1)
+    it.allocate_tensors()
+    inp = it.get_input_details()[0]
+    out = it.get_output_details()[0]
+    assert list(inp["shape"][1:3]) == entry["input_size"]
+    worst = 0.0
+    for pixels, logits in zip(ref["inputs"], ref["logits"], strict=True):
+        it.set_tensor(inp["index"], pixels[None].astype(np.float32))
+        it.invoke()
+        got = it.get_tensor(out["index"])[0].astype(np.float64)
+        worst = max(worst, float(np.max(np.abs(got - logits))))
+        assert int(np.argmax(got)) == int(np.argmax(logits))
+    assert worst <= float(ref["tolerance"])
