@@ -105,7 +105,8 @@ class ModelInfo:
 def softmax(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
     shifted = logits.astype(np.float64) - float(np.max(logits))
     exp = np.exp(shifted)
-    return (exp / exp.sum()).astype(np.float32)
+    probs: npt.NDArray[np.float32] = (exp / exp.sum()).astype(np.float32)
+    return probs
 
 
 def _resolve(model: str | Path) -> tuple[str, Path, ModelSpec | None]:

@@ -65,11 +65,14 @@ def load_dataset(data: Path, labels: Sequence[str]) -> list[Sample]:
         if data.suffix.lower() != ".csv":
             raise DatasetError(f"{data} is neither a folder of class folders nor a .csv file")
         with data.open(newline="", encoding="utf-8") as handle:
+            seen_row = False
             for number, row in enumerate(csv.reader(handle), start=1):
                 if not row or row[0].strip().startswith("#"):
                     continue
-                if number == 1 and row[0].strip().lower() == "path":
-                    continue
+                if not seen_row and row[0].strip().lower() == "path":
+                    seen_row = True
+                    continue  # a header
+                seen_row = True
                 where = f"{data}:{number}"
                 if len(row) < 2:
                     raise DatasetError(f"{where}: expected 'path,class indices', got {row!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -38,27 +39,24 @@ def _check_jpeg_complete(data: bytes, name: str) -> None:
         )
 
 
-def _to_rgb8(image: npt.NDArray[np.generic], name: str) -> npt.NDArray[np.uint8]:
+def _to_rgb8(image: npt.NDArray[Any], name: str) -> npt.NDArray[np.uint8]:
     if image.dtype == np.uint16:
         image = (image.astype(np.uint32) * 255 + 32767) // 65535
     elif image.dtype in (np.float32, np.float64):
         image = np.clip(np.nan_to_num(image) * 255.0 + 0.5, 0, 255)
     elif image.dtype != np.uint8:
         raise ImageDecodeError(f"{name} has unsupported pixel type {image.dtype}")
-    image = image.astype(np.uint8, copy=False)
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    channels = image.shape[2]
-    if channels == 1:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    if channels == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    pixels: npt.NDArray[np.uint8] = image.astype(np.uint8, copy=False)
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
     if channels == 4:
-        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
-        bgr = image[:, :, :3].astype(np.float32)
-        on_white = bgr * alpha + 255.0 * (1.0 - alpha)
-        return cv2.cvtColor(np.rint(on_white).astype(np.uint8), cv2.COLOR_BGR2RGB)
-    raise ImageDecodeError(f"{name} has {channels} channels; expected 1, 3 or 4")
+        alpha = pixels[:, :, 3:4].astype(np.float32) / 255.0
+        on_white = pixels[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        pixels = np.rint(on_white).astype(np.uint8)
+        channels = 3
+    codes = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB}
+    if channels not in codes:
+        raise ImageDecodeError(f"{name} has {channels} channels; expected 1, 3 or 4")
+    return np.asarray(cv2.cvtColor(pixels, codes[channels]), dtype=np.uint8)
 
 
 def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:

