@@ -203,6 +203,7 @@ class PerformanceMeter(QFrame):
         self._light = QLabel(self)
         self._light.setFixedSize(14, 14)
         self._status_label = QLabel(self)
+        self._status_label.setWordWrap(True)
         self._values: dict[str, QLabel] = {}
         fields = [
             ("camera", "camera fps"),
@@ -213,12 +214,11 @@ class PerformanceMeter(QFrame):
             ("dropped", "dropped"),
         ]
         for i, (key, title) in enumerate(fields):
-            row, col = divmod(i, 3)
+            row, col = divmod(i, 2)
             name = QLabel(title, self)
             name.setStyleSheet("color: palette(mid);")
             value = QLabel("–", self)
             value.setObjectName(f"meter_{key}")
-            value.setMinimumWidth(70)
             grid.addWidget(name, row * 2, col)
             grid.addWidget(value, row * 2 + 1, col)
             self._values[key] = value
@@ -293,9 +293,9 @@ class PerformanceMeter(QFrame):
         status = budget_status(e2e.p50, e2e.p95, budget, e2e.count)
         detail = {
             BudgetStatus.IDLE: "no frames yet",
-            BudgetStatus.GREEN: f"within budget: p95 ≤ {budget:.0f} ms",
-            BudgetStatus.AMBER: f"tail over budget: p50 ≤ {budget:.0f} ms < p95",
-            BudgetStatus.RED: f"over budget: p50 > {budget:.0f} ms",
+            BudgetStatus.GREEN: f"p95 ≤ {budget:.0f} ms budget",
+            BudgetStatus.AMBER: f"p50 ≤ {budget:.0f} ms budget < p95",
+            BudgetStatus.RED: f"p50 > {budget:.0f} ms budget",
         }[status]
         self._show_status(status, detail)
         self.graph.set_samples(snap.recent_e2e_ms, budget)

@@ -204,6 +204,11 @@ class MainWindow(QMainWindow):
         self.budget_spin.setValue(33.0)
         self.budget_spin.valueChanged.connect(self._budget_changed)
 
+        for combo in (self.source_combo, self.model_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Source", source_row)
@@ -266,7 +271,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFixedWidth(310)
+        scroll.setFixedWidth(350)
         self.side_panel = scroll
 
         central = QWidget()
@@ -694,7 +699,7 @@ class MainWindow(QMainWindow):
 
 
 def _save_png(image: QImage, path: Path) -> None:
-    if not image.save(str(path), b"PNG"):
+    if not image.save(str(path)):  # format from the .png suffix
         raise OSError(f"could not write PNG {path}")
 
 
