@@ -103,7 +103,7 @@ class _Runner:
         y = self.raw(pixels)
         scale, zp = self.out["quantization"]
         if self.out["dtype"] == np.uint8 or self.out["dtype"] == np.int8:
-            return (y.astype(np.float64) - zp) * scale
+            return np.asarray((y.astype(np.float64) - zp) * scale, dtype=np.float64)
         return y.astype(np.float64)
 
 

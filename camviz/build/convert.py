@@ -51,7 +51,9 @@ def efficientnet_function(net: EfficientNetLite, size: int) -> tuple[Any, Any]:
 
     module = tf.Module()
 
-    @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="image")])
+    @tf.function(  # type: ignore[untyped-decorator]
+        input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="image")]
+    )
     def model(image: Any) -> Any:
         x = (image - 127.0) * (1.0 / 128.0)
         x = tf.nn.relu6(conv(x, net.stem))
@@ -92,7 +94,9 @@ def squeezenet_function(net: SqueezeNet, size: int) -> tuple[Any, Any]:
     module = tf.Module()
     mean = tf.constant(np.asarray(net.mean_bgr, dtype=np.float32))
 
-    @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="image")])
+    @tf.function(  # type: ignore[untyped-decorator]
+        input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="image")]
+    )
     def model(image: Any) -> Any:
         x = image - mean
         x = pool(conv(x, "conv1", 2, net.conv1_padding))

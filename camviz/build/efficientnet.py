@@ -96,7 +96,7 @@ def load_efficientnet_lite(path: Path) -> EfficientNetLite:
     blocks: list[Block] = []
     stage = -1
     prev_out = -1
-    used = set()
+    used: set[str] = set()
     for i in range(n_blocks):
         p = f"_blocks.{i}"
         out_ch = int(sd[f"{p}._project_conv.weight"].shape[0])

@@ -65,7 +65,7 @@ def _bn(x: np.ndarray, layer: ConvBN) -> np.ndarray:
 
 
 def _relu6(x: np.ndarray) -> np.ndarray:
-    return np.clip(x, 0.0, 6.0)
+    return np.asarray(np.clip(x, 0.0, 6.0), dtype=np.float64)
 
 
 def _apply(x: np.ndarray, layer: ConvBN) -> np.ndarray:
@@ -90,7 +90,8 @@ def efficientnet_logits(net: EfficientNetLite, image: np.ndarray) -> np.ndarray:
             x = x + inp
     x = _relu6(_apply(x, net.head))
     pooled = x.mean(axis=(0, 1))
-    return pooled @ net.fc_weight.astype(np.float64).T + net.fc_bias.astype(np.float64)
+    logits = pooled @ net.fc_weight.astype(np.float64).T + net.fc_bias.astype(np.float64)
+    return np.asarray(logits, dtype=np.float64)
 
 
 def _conv_hwio_valid_or_same(x: np.ndarray, w: np.ndarray, stride: int, padding: str) -> np.ndarray:
@@ -126,7 +127,8 @@ def squeezenet_logits(net: SqueezeNet, image_bgr: np.ndarray) -> np.ndarray:
 
     def conv(x: np.ndarray, name: str, stride: int = 1, padding: str = "SAME") -> np.ndarray:
         w, b = net.layers[name]
-        return np.maximum(_conv_hwio_valid_or_same(x, w, stride, padding) + b, 0.0)
+        y = _conv_hwio_valid_or_same(x, w, stride, padding) + b
+        return np.asarray(np.maximum(y, 0.0), dtype=np.float64)
 
     def fire(x: np.ndarray, name: str) -> np.ndarray:
         s = conv(x, f"{name}/squeeze1x1")
@@ -142,4 +144,4 @@ def squeezenet_logits(net: SqueezeNet, image_bgr: np.ndarray) -> np.ndarray:
     y = _conv_hwio_valid_or_same(x, w, 1, "VALID") + b
     if net.relu_conv10:
         y = np.maximum(y, 0.0)
-    return y.mean(axis=(0, 1))
+    return np.asarray(y.mean(axis=(0, 1)), dtype=np.float64)

@@ -104,7 +104,7 @@ def load_legacy_state_dict(path: Path) -> dict[str, np.ndarray]:
         if pickle.load(f) != _PROTOCOL:
             raise ValueError(f"{path}: unsupported legacy protocol version")
         pickle.load(f)  # system info (endianness, type sizes)
-        unpickler = _Unpickler(f)  # type: ignore[arg-type]
+        unpickler = _Unpickler(f)
         obj = unpickler.load()
         keys = pickle.load(f)
         for key in keys:
