@@ -70,7 +70,6 @@ def run_gui(
     """
     check_pyside()
     app = QApplication.instance()
-    own_app = app is None
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
         app.setApplicationName("camviz")
@@ -94,6 +93,7 @@ def run_gui(
         return 2
     if note:
         window.statusBar().showMessage(note, 15000)
+        window.set_source_note("Source: demo (no camera found)")
     if quit_after is not None:
         QTimer.singleShot(max(0, round(quit_after * 1000)), window.close)
     # Ctrl+C in the terminal closes the window cleanly (Python handles signals
@@ -104,7 +104,7 @@ def run_gui(
     wake.start(250)
     started = time.monotonic()
     try:
-        code = app.exec() if own_app or not window.isHidden() else 0
+        code = app.exec()
         if window.isVisible():  # event loop left some other way: stop threads first
             window.close()
     finally:

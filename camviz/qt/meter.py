@@ -141,6 +141,7 @@ class LatencyGraph(QWidget):
                 return QPointF(x, y)
 
             budget_y = rect.bottom() - (self._budget_ms / y_max) * rect.height()
+            budget_y = round(budget_y) + 0.5  # centre of a pixel row: a crisp line
             pen = QPen(QColor(_STATUS_COLORS[BudgetStatus.AMBER]))
             pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)

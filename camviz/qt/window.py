@@ -280,6 +280,8 @@ class MainWindow(QMainWindow):
         row.addLayout(left, 1)
         row.addWidget(scroll, 0)
         self.setCentralWidget(central)
+        self.source_note = QLabel("")  # permanent: which source, and why
+        self.statusBar().addPermanentWidget(self.source_note)
         self.statusBar().showMessage("Ready")
 
         for key, slot in (
@@ -380,6 +382,7 @@ class MainWindow(QMainWindow):
         self.pause_button.setChecked(False)
         self.controller.start(src, options)
         self._status(f"Source: {src.name}")
+        self.set_source_note(f"Source: {src.name}")
         return True
 
     def stop(self) -> None:
@@ -467,6 +470,7 @@ class MainWindow(QMainWindow):
             return
         self.start(DEMO)
         self._status(f"{failed} failed ({why}); showing the demo source instead")
+        self.set_source_note(f"Source: demo ({failed} failed)")
 
     def _slow_refresh(self) -> None:
         """2 Hz: model-info latency and the model-input view."""
@@ -677,6 +681,10 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # ========================================================== helpers
+    def set_source_note(self, text: str) -> None:
+        """The permanent right-hand status bar text (current source and why)."""
+        self.source_note.setText(text)
+
     def _status(self, message: str) -> None:
         self.statusBar().showMessage(message)
 

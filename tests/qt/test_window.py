@@ -1,0 +1,237 @@
+"""The real window driving the real pipeline, real models and real video (offscreen)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from camviz.pipeline import EventKind
+from camviz.qt import window as window_module
+from camviz.qt.window import MainWindow, tensor_to_display, write_atomic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.gui
+
+MODELS = ROOT / "models"
+LITE0 = "efficientnet_lite0_int8"
+VIDEO = ROOT / "assets" / "video" / "vtest.avi"
+needs_lite0 = pytest.mark.skipif(
+    not (MODELS / f"{LITE0}.tflite").is_file(), reason="models/efficientnet_lite0_int8.tflite"
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "camviz.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(
+    qtbot: Any, tmp_path: Path, settings: QSettings, no_thread_leaks: None
+) -> Iterator[Any]:
+    made: list[MainWindow] = []
+
+    def make(size: tuple[int, int] = (1280, 720), **kwargs: Any) -> MainWindow:
+        kwargs.setdefault("settings", settings)
+        win = MainWindow(cameras=[], snapshot_dir=tmp_path / "snapshots", **kwargs)
+        qtbot.addWidget(win)
+        win.resize(*size)
+        win.show()
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.close()  # closeEvent -> shutdown -> joins the pipeline threads
+        assert win.controller.pipeline is None
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """QMessageBox.warning records instead of blocking."""
+    shown: list[tuple[str, str]] = []
+
+    def warning(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+        shown.append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(window_module.QMessageBox, "warning", staticmethod(warning))
+    return shown
+
+
+def wait_results(qtbot: Any, win: MainWindow, more: int = 3, timeout: int = 30000) -> None:
+    target = win.results_shown + more
+    qtbot.waitUntil(lambda: win.results_shown >= target, timeout=timeout)
+
+
+@needs_lite0
+def test_labels_meter_and_model_info_on_the_demo(qtbot: Any, make_window: Any) -> None:
+    win = make_window()
+    assert win.start("demo", LITE0)
+    wait_results(qtbot, win, 5)
+    rows = win.results.rows()
+    assert rows and rows[0][0] and rows[0][2].endswith("%")
+    assert win.last_result is not None and win.last_result.model == LITE0
+    # the live view painted real frames, not the placeholder
+    qtbot.waitUntil(lambda: win.view.frames_painted >= 5, timeout=5000)
+    assert win.view.grab().toImage().pixelColor(win.view.width() // 2, win.view.height() // 2)
+    # the meter refreshed from the pipeline's metrics
+    qtbot.waitUntil(lambda: win.meter.value_text("inference") not in ("–", "0.0"), timeout=5000)
+    assert win.meter.value_text("e2e_ms") != "–"
+    qtbot.waitUntil(lambda: "224x224 uint8" in win.info_label.text(), timeout=5000)
+    assert "74.4%" in win.info_label.text()  # published top-1 from the manifest
+    qtbot.waitUntil(lambda: "224x224x3 uint8" in win.input_label.text(), timeout=5000)
+    assert win.input_view.frame() is not None
+    assert win.input_view.frame().shape == (224, 224, 3)
+
+
+@needs_lite0
+def test_real_video_file_and_800x600(qtbot: Any, make_window: Any) -> None:
+    win = make_window(size=(800, 600))
+    assert win.start(str(VIDEO), LITE0)
+    wait_results(qtbot, win, 5)
+    assert win.last_result is not None
+    assert win.last_result.frame.image.shape[2] == 3
+    assert win.view.width() >= 300 and win.results.isVisible()
+    assert win.view.overlay_text() is not None
+
+
+@needs_lite0
+def test_switch_model_live(qtbot: Any, make_window: Any) -> None:
+    other = "efficientnet_lite0_float32"
+    if not (MODELS / f"{other}.tflite").is_file():
+        pytest.skip(f"models/{other}.tflite")
+    win = make_window()
+    win.start("demo", LITE0)
+    wait_results(qtbot, win, 3)
+    win.switch_model(other)
+    qtbot.waitUntil(
+        lambda: win.last_result is not None and win.last_result.model == other, timeout=20000
+    )
+    assert win.model_name == other
+    assert win.model_combo.currentData() == other
+    assert any(e.kind is EventKind.MODEL_LOADED and other in e.message for e in win.events)
+
+
+@needs_lite0
+def test_bad_model_shows_a_dialog_and_the_old_model_keeps_running(
+    qtbot: Any, make_window: Any, tmp_path: Path, dialogs: list[tuple[str, str]]
+) -> None:
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"this is not a flatbuffer" * 100)
+    win = make_window()
+    win.start("demo", LITE0)
+    wait_results(qtbot, win, 3)
+    win.switch_model(str(bad))
+    qtbot.waitUntil(lambda: bool(dialogs), timeout=20000)
+    title, text = dialogs[0]
+    assert "failed" in title.lower() and "bad.tflite" in text and LITE0 in text
+    wait_results(qtbot, win, 5)
+    assert win.last_result is not None and win.last_result.model == LITE0
+    assert win.model_combo.currentData() == LITE0
+
+
+@needs_lite0
+def test_pause_and_snapshot(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    win = make_window()
+    win.start("demo", LITE0)
+    wait_results(qtbot, win, 3)
+    win.activateWindow()
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    if not win.is_paused():  # no active window on this platform: press the button
+        win.pause_button.click()
+    assert win.is_paused() and win.pause_button.text() == "Resume"
+    qtbot.wait(400)  # a frame in flight may still land
+    shown = win.results_shown
+    qtbot.wait(700)
+    assert win.results_shown <= shown + 1
+    qtbot.keyClick(win, Qt.Key.Key_S)
+    snaps = sorted((tmp_path / "snapshots").glob("*.png"))
+    if not snaps:
+        win.snapshot()
+        snaps = sorted((tmp_path / "snapshots").glob("*.png"))
+    assert len(snaps) == 1
+    png = cv2.imread(str(snaps[0]), cv2.IMREAD_COLOR)
+    assert png is not None
+    assert win.last_result is not None
+    assert png.shape[:2] == win.last_result.frame.image.shape[:2]
+    data = json.loads(snaps[0].with_suffix(".json").read_text("utf-8"))
+    assert data["model"] == LITE0 and data["top"] and data["image"] == snaps[0].name
+    assert not list((tmp_path / "snapshots").glob(".*"))  # no temporary left behind
+    win.set_paused(False)
+    wait_results(qtbot, win, 3)
+
+
+@needs_lite0
+def test_csv_recording(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    win = make_window()
+    win.start("demo", LITE0)
+    out = tmp_path / "metrics.csv"
+    win.set_recording(out)
+    assert win.record_check.isChecked()
+    wait_results(qtbot, win, 5)
+    win.set_recording(None)
+    with out.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 5
+    assert rows[0]["model"] == LITE0 and float(rows[0]["e2e_ms"]) > 0
+
+
+@needs_lite0
+def test_missing_camera_falls_back_to_demo(qtbot: Any, make_window: Any) -> None:
+    win = make_window()
+    win.start("7", LITE0)  # no /dev/video7 here
+    qtbot.waitUntil(lambda: win.source_spec == "demo", timeout=20000)
+    assert win.source_note.text() == "Source: demo (7 failed)"
+    wait_results(qtbot, win, 3)
+
+
+@needs_lite0
+def test_settings_persist(qtbot: Any, make_window: Any, settings: QSettings) -> None:
+    win = make_window()
+    win.topk_spin.setValue(3)
+    win.mirror_check.setChecked(True)
+    win.start("demo", LITE0)
+    wait_results(qtbot, win, 2)
+    assert len(win.results.rows()) <= 3
+    win.close()
+    again = make_window()
+    assert again.topk_spin.value() == 3 and again.view.is_mirrored()
+    assert again.saved_model() == LITE0 and again.saved_source() == "demo"
+
+
+@needs_lite0
+def test_closing_stops_every_thread(qtbot: Any, make_window: Any) -> None:
+    baseline = set(threading.enumerate())
+    win = make_window()
+    win.start("demo", LITE0)
+    wait_results(qtbot, win, 2)
+    assert len(set(threading.enumerate()) - baseline) >= 2  # capture + inference
+    win.close()
+    assert win.controller.pipeline is None
+    assert set(threading.enumerate()) <= baseline
+
+
+def test_tensor_to_display_and_write_atomic(tmp_path: Path) -> None:
+    f = np.linspace(-1, 1, 8 * 8 * 3, dtype=np.float32).reshape(1, 8, 8, 3)
+    out = tensor_to_display(f)
+    assert out.dtype == np.uint8 and out.shape == (8, 8, 3) and out.min() == 0 and out.max() == 255
+    i8 = np.full((4, 4, 3), -128, np.int8)
+    assert tensor_to_display(i8).max() == 0
+    target = tmp_path / "a" / "x.json"
+    write_atomic(target, lambda p: p.write_text("{}", "utf-8"))
+    assert target.read_text() == "{}"
+    with pytest.raises(RuntimeError):
+        write_atomic(target, lambda p: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert target.read_text() == "{}" and len(list(target.parent.iterdir())) == 1
