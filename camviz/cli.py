@@ -248,6 +248,54 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+# ---------------------------------------------------------------------------------- bench
+def cmd_bench(args: argparse.Namespace) -> int:
+    from camviz.bench import (
+        BenchOptions,
+        format_table,
+        machine_description,
+        plot,
+        results_json,
+        run_bench,
+    )
+
+    opts = BenchOptions(
+        models=tuple(args.model or [""]),
+        threads=tuple(args.threads or [2]),
+        source=args.source,
+        frames=args.frames,
+        budget_ms=args.budget_ms,
+        invokes=args.invokes,
+    )
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    results = run_bench(opts, progress)
+    if args.plot:
+        plot(results, args.plot)
+    if args.json:
+        payload = results_json(results)
+        if args.machine:
+            payload = {"machine": machine_description(), "results": payload}
+        print(json.dumps(payload, indent=2))
+    else:
+        print(format_table(results))
+        print(
+            f"budget {opts.budget_ms:g} ms; e2e = capture to result in the real-time run "
+            f"(source paced, latest frame wins); x = lossless pipeline fps / sequential fps"
+        )
+    over = [r for r in results if r.over_budget]
+    for r in over:
+        print(
+            f"over budget: {r.model} with {r.threads} threads has p95 end-to-end "
+            f"{r.realtime.snapshot.e2e_ms.p95:.1f} ms > {opts.budget_ms:g} ms",
+            file=sys.stderr,
+        )
+    return EXIT_FAILED if over else EXIT_OK
+
+
 # ---------------------------------------------------------------------------------- cameras
 def cmd_cameras(args: argparse.Namespace) -> int:
     from camviz.sources import list_cameras
@@ -358,6 +406,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="does a model meet the frame budget on this device?")
+    p.add_argument("--model", action="append", help="model to bench (repeatable)")
+    p.add_argument(
+        "--threads", action="append", type=_positive_int, help="thread count (repeatable: a sweep)"
+    )
+    p.add_argument("--source", default="demo", help="demo (default), a video, a folder, a camera")
+    p.add_argument("--frames", type=_positive_int, default=300, help="frames per pipeline run")
+    p.add_argument("--budget-ms", type=_positive_float, default=33.0)
+    p.add_argument("--invokes", type=_positive_int, default=200, help="timed raw invokes")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--machine", action="store_true", help="with --json: describe this machine")
+    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("cameras", help="list the cameras that open")
     p.add_argument("--max-index", type=_positive_int, default=5)
