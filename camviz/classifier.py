@@ -206,6 +206,10 @@ class Classifier:
         options = options or ClassifierOptions()
         if overrides:
             options = options.replace(**overrides)
+        if str(options.model).lower().endswith(".head.npz"):  # taught by `camviz teach`
+            from camviz.teach import load_taught_classifier
+
+            return load_taught_classifier(options)
         name, path, spec = _resolve(options.model)
         try:
             content = path.read_bytes()

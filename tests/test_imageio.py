@@ -17,7 +17,7 @@ def test_real_photos_from_both_sources_load_as_rgb() -> None:
         image = load_image(path)
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
     orange = load_image(PHOTOS / "opencv" / "orange.jpg")
-    red, green, blue = orange.reshape(-1, 3).mean(axis=0)
+    red, _green, blue = orange.reshape(-1, 3).mean(axis=0)
     assert red > blue  # RGB order, not OpenCV's BGR
 
 

@@ -165,7 +165,7 @@ def test_end_of_video_is_a_clean_stop(no_leaked_threads: None) -> None:
 def test_corrupt_video_fails_clearly(tmp_path: Path) -> None:
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(BUNNY.read_bytes()[:2000])
-    with pytest.raises(SourceOpenError, match="broken.mp4"):
+    with pytest.raises(SourceOpenError, match=r"broken\.mp4"):
         VideoSource(bad).open()
 
 
@@ -180,7 +180,7 @@ def test_missing_camera_fails_fast_as_an_event(no_leaked_threads: None) -> None:
     pipe.stop()
 
 
-# --------------------------------------------------------------------------- shutdown from every state
+# ------------------------------------------------------------ shutdown from every state
 @pytest.mark.parametrize(
     "state", ["not started", "loading", "running", "paused", "ended", "switching"]
 )
