@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self._requested_model: str = ""
         self._fallback_done = False
         self._shutting_down = False
+        self._threads_loaded = 0
         self.snapshot_dir = snapshot_dir or Path(
             str(self.settings.value("snapshot_dir", str(Path.cwd() / "snapshots")))
         )
@@ -373,6 +374,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open source", format_error(exc))
             return False
         self._got_frames = False
+        self._threads_loaded = self.threads_spin.value()
         self.source_spec = source
         self._select_source_item(source)
         self.last_result = None
@@ -562,6 +564,10 @@ class MainWindow(QMainWindow):
         self.switch_model(str(name))
 
     def _threads_changed(self) -> None:
+        threads = self.threads_spin.value()
+        if threads == self._threads_loaded:
+            return  # editingFinished also fires on focus-out without a change
+        self._threads_loaded = threads
         if self.model_name or self._requested_model:
             self.switch_model(self._requested_model or self.model_name or "")
 

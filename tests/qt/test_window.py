@@ -235,3 +235,27 @@ def test_tensor_to_display_and_write_atomic(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_atomic(target, lambda p: (_ for _ in ()).throw(RuntimeError("boom")))
     assert target.read_text() == "{}" and len(list(target.parent.iterdir())) == 1
+
+
+@needs_lite0
+def test_keyboard_shortcuts(qtbot: Any, make_window: Any) -> None:
+    win = make_window()
+    win.start("demo", LITE0)
+    wait_results(qtbot, win, 2)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    qtbot.keyClick(win, Qt.Key.Key_M)
+    assert win.view.is_mirrored() and win.mirror_check.isChecked()
+    qtbot.keyClick(win, Qt.Key.Key_M)
+    assert not win.view.is_mirrored()
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    assert win.is_paused()
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    assert not win.is_paused()
+    qtbot.keyClick(win, Qt.Key.Key_F)
+    qtbot.waitUntil(win.isFullScreen, timeout=3000)
+    qtbot.keyClick(win, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: not win.isFullScreen(), timeout=3000)
+    qtbot.keyClick(win, Qt.Key.Key_Q)
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)
+    assert win.controller.pipeline is None
