@@ -6,6 +6,7 @@
     camviz models               the model zoo, with latency measured here and now
     camviz eval DATA            top-1/top-5 accuracy and latency on a labelled set
     camviz bench                frame-budget benchmark of the live pipeline
+    camviz teach DATA --out M.head.npz   teach new classes from photos and videos
     camviz cameras              list the cameras OpenCV can open
 
 Errors print as ``Type: message`` on stderr and the exit code is non-zero.
@@ -296,6 +297,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_FAILED if over else EXIT_OK
 
 
+# ---------------------------------------------------------------------------------- teach
+def cmd_teach(args: argparse.Namespace) -> int:
+    from camviz.teach import TrainOptions, is_head_path, save_confusion_png, teach_folder
+
+    if not is_head_path(args.out):
+        raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
+    options = TrainOptions(
+        val=args.val,
+        seed=args.seed,
+        l2=args.l2,
+        frames_per_video=args.frames_per_video,
+        augment=args.augment,
+    )
+    progress = Progress("features", enabled=not args.no_progress)
+    head, report = teach_folder(
+        args.data, backbone=args.backbone, options=options, threads=args.threads, progress=progress
+    )
+    for problem in report.skipped:
+        print(problem, file=sys.stderr)
+    saved = head.save(args.out)
+    if args.confusion_png:
+        save_confusion_png(report, args.confusion_png)
+    if args.export_tflite:
+        from camviz.teach import export_tflite
+
+        export_tflite(head, args.export_tflite)
+    if args.json:
+        print(json.dumps({"out": str(saved), **report.to_dict()}, indent=2))
+    else:
+        print(report.format())
+        print(f"saved {saved}; use it with  camviz classify --model {saved} PHOTO")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------- cameras
 def cmd_cameras(args: argparse.Namespace) -> int:
     from camviz.sources import list_cameras
@@ -421,6 +456,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("teach", help="teach new classes from folders of photos and videos")
+    p.add_argument("data", help="folder with one subfolder per class (photos and/or videos)")
+    p.add_argument("--out", required=True, help="where to save the taught model (*.head.npz)")
+    p.add_argument("--backbone", default="", help="zoo model whose features to use")
+    p.add_argument("--val", type=float, default=0.2, help="fraction held out for validation")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--l2", type=float, default=1e-4, help="L2 penalty of the softmax head")
+    p.add_argument("--frames-per-video", type=_positive_int, default=50)
+    p.add_argument("--augment", action="store_true", help="add flipped/cropped/brightened copies")
+    p.add_argument("--threads", type=_positive_int, default=2)
+    p.add_argument("--confusion-png", type=Path, default=None, metavar="FILE")
+    p.add_argument("--export-tflite", type=Path, default=None, metavar="FILE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_teach)
 
     p = sub.add_parser("cameras", help="list the cameras that open")
     p.add_argument("--max-index", type=_positive_int, default=5)

@@ -20,6 +20,7 @@ message in a dialog, without ever printing a traceback for a user's mistake::
     │   ├── CameraNotFoundError     no camera answers at that index or device
     │   └── SourceOpenError         a file or folder source cannot be opened
     ├── DatasetError            a labelled data set (eval, teach) is malformed
+    │   └── TeachError              too few samples or classes to teach a new classifier
     ├── InferenceError          the interpreter failed on a frame
     └── PipelineError           a pipeline thread failed or did not stop
 
@@ -47,6 +48,7 @@ __all__ = [
     "DatasetError",
     "InferenceError",
     "PipelineError",
+    "TeachError",
     "format_error",
 ]
 
@@ -132,6 +134,10 @@ class InferenceError(CamvizError):
 
 class PipelineError(CamvizError):
     """A pipeline thread failed or did not stop in time."""
+
+
+class TeachError(DatasetError):
+    """Too few samples or classes to teach a classifier (``camviz teach``, TeachSession)."""
 
 
 def format_error(exc: BaseException) -> str:
