@@ -15,6 +15,7 @@ logits, not probabilities.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -39,7 +40,9 @@ def run(model: Path, photos: list[Path], repeats: int, threads_note: str) -> str
     lines = [
         f"mediapipe {version('mediapipe')}, Python {platform.python_version()}, "
         f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model} "
-        f"({model.stat().st_size:,} bytes); {threads_note}"
+        f"({model.stat().st_size:,} bytes); {threads_note}",
+        f"machine: {os.cpu_count()} cores, 1-min load average before the run "
+        f"{os.getloadavg()[0]:.2f} (timings on a shared machine vary up to 2x)",
     ]
     with vision.ImageClassifier.create_from_options(options) as classifier:
         for photo in photos:

@@ -266,6 +266,7 @@ def _build_arch(arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions
                 raise RuntimeError(f"{spec.name}: int8 agreement {agree:.3f} < {MIN_AGREEMENT}")
             checks: dict[str, Any] = {
                 "float_max_abs_logit_diff": None,
+                "network_float_max_abs_logit_diff": float(f"{max_diff:.3g}"),
                 "int8_top1_agreement": round(agree, 4),
                 "int8_top1_in_float_top5": round(in_top5, 4),
                 "heldout_crops": len(heldout),
@@ -377,7 +378,10 @@ def _merge_manifest(path: Path, entries: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def build(opts: BuildOptions) -> list[dict[str, Any]]:
+    from camviz.build.convert import require_tensorflow
     from camviz.build.readme import write_readme
+
+    require_tensorflow()  # fail first on the heaviest missing piece of the build extra
 
     wanted = [s for s in SPECS if not opts.only or s.name in opts.only]
     unknown = set(opts.only) - {s.name for s in SPECS}
