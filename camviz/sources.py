@@ -674,11 +674,15 @@ class VideoSource(Source):
 
 
 class DemoSource(VideoSource):
-    """The bundled demo reel (``assets/demo/demo_reel.mp4``): paced, looped, live."""
+    """The bundled demo reel (``assets/demo/demo_reel.mp4``), looped.
 
-    def __init__(self, *, on_state: StateCallback | None = None) -> None:
+    Paced (the default) it stands in for a camera: live, latest frame wins. Unpaced
+    (benchmarks) it plays as fast as it decodes and is not live: lossless.
+    """
+
+    def __init__(self, *, pace: bool = True, on_state: StateCallback | None = None) -> None:
         super().__init__(
-            demo_reel_path(), pace=True, loop=True, on_state=on_state, name="demo", is_live=True
+            demo_reel_path(), pace=pace, loop=True, on_state=on_state, name="demo", is_live=pace
         )
 
     def _open(self) -> None:
@@ -837,7 +841,7 @@ def make_source(
     text = str(spec).strip()
     if isinstance(spec, str):
         if text.lower() == "demo":
-            return DemoSource(on_state=on_state)
+            return DemoSource(pace=pace, on_state=on_state)
         if text.isdigit():
             return CameraSource(int(text), size=camera_size, fps=camera_fps, on_state=on_state)
         if text.startswith("/dev/video"):
@@ -864,7 +868,7 @@ def open_source(
 ) -> Source:
     """Make and open the source ``spec`` names.
 
-    ``spec``: ``"demo"`` (the bundled reel, always paced and looped); an int or a
+    ``spec``: ``"demo"`` (the bundled reel, always looped); an int or a
     digit string (camera index); ``"/dev/video*"`` (camera device); a folder or a
     file with an image extension (:class:`ImageSource`); any other file (video).
     ``pace`` and ``loop`` apply to files; ``camera_size`` ``(w, h)`` and
