@@ -191,6 +191,7 @@ class LosslessQueue:
 
 ResultCallback = Callable[[FrameResult], None]
 EventCallback = Callable[[PipelineEvent], None]
+FrameCallback = Callable[[Frame], None]
 
 
 class Pipeline:
@@ -202,8 +203,12 @@ class Pipeline:
         options: PipelineOptions | None = None,
         on_result: ResultCallback | None = None,
         on_event: EventCallback | None = None,
+        on_frame: FrameCallback | None = None,
     ) -> None:
+        """``on_frame`` sees every captured frame on the capture thread (a live preview
+        at camera rate); it must return quickly and must not block."""
         self.source = source
+        self._on_frame = on_frame
         self.options = options or PipelineOptions()
         self.policy = self.options.policy_for(source)
         self._on_result = on_result
@@ -358,6 +363,8 @@ class Pipeline:
                 frame = self.source.read()
                 if frame is None:
                     break
+                if self._on_frame is not None:
+                    self._on_frame(frame)
                 item = _Item(frame_id, frame)
                 frame_id += 1
                 if lossless:

@@ -11,10 +11,10 @@ a new one arrives, the new one replaces it and no second notification is queued.
 A slow GUI therefore never builds a backlog and never slows inference down.
 Events are never coalesced.
 
-:class:`TapSource` wraps a source so the live view can show every captured
-frame (camera rate) while the overlay follows the slower classification rate,
-like a phone's camera preview. It writes into a ``LatestFrame`` slot the view
-polls; nothing is queued per frame.
+The pipeline's ``on_frame`` hook lets the live view show every captured frame
+(camera rate) while the overlay follows the slower classification rate, like a
+phone's camera preview. It writes into a ``LatestFrame`` slot the view polls;
+nothing is queued per frame.
 
 :class:`PipelineController` owns one pipeline at a time (start / stop / switch)
 and :class:`CsvRecorder` writes one row of metrics per classified frame.
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,50 +32,9 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from camviz.classifier import ClassifierOptions
 from camviz.pipeline import EventKind, FrameResult, Pipeline, PipelineEvent, PipelineOptions
 from camviz.qt.frame_view import LatestFrame
-from camviz.sources import Frame, Source, SourceState
+from camviz.sources import Source, SourceState
 
-__all__ = ["CsvRecorder", "PipelineBridge", "PipelineController", "TapSource"]
-
-
-class TapSource(Source):
-    """A source that forwards every frame it reads to ``tap`` (any thread)."""
-
-    def __init__(self, inner: Source, tap: Callable[[Frame], None]) -> None:
-        super().__init__(inner.name)
-        self.inner = inner
-        self.is_live = inner.is_live
-        self.nominal_fps = inner.nominal_fps
-        self.state = inner.state
-        self._tap = tap
-
-    def open(self) -> None:
-        try:
-            self.inner.open()
-        finally:
-            self.name = self.inner.name
-            self.nominal_fps = self.inner.nominal_fps
-            self.state = self.inner.state
-
-    def read(self) -> Frame | None:
-        frame = self.inner.read()
-        self.state = self.inner.state
-        if frame is not None:
-            self._tap(frame)
-        return frame
-
-    def close(self) -> None:
-        self.inner.close()
-        self.state = self.inner.state
-
-    @property
-    def closed(self) -> bool:
-        return self.inner.closed
-
-    def _open(self) -> None:  # pragma: no cover - open() is overridden
-        self.inner.open()
-
-    def _release(self) -> None:  # pragma: no cover - close() is overridden
-        self.inner.close()
+__all__ = ["CsvRecorder", "PipelineBridge", "PipelineController"]
 
 
 class CsvRecorder:
@@ -188,9 +146,9 @@ class PipelineBridge(QObject):
 class PipelineController(QObject):
     """Owns the running :class:`Pipeline` (one at a time) and its bridge.
 
-    ``start`` wraps the source in a :class:`TapSource` feeding ``frames`` (the
-    live view's slot), so the preview runs at capture rate. ``stop`` joins the
-    pipeline's threads; it is called before widgets are destroyed.
+    ``start`` passes every captured frame to ``frames`` (the live view's slot)
+    through the pipeline's ``on_frame`` hook, so the preview runs at capture rate.
+    ``stop`` joins the pipeline's threads; it is called before widgets are destroyed.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -203,9 +161,12 @@ class PipelineController(QObject):
     def start(self, source: Source, options: PipelineOptions) -> Pipeline:
         self.stop()
         self.frames.clear()
-        tapped = TapSource(source, lambda frame: self.frames.put(frame.image))
         pipeline = Pipeline(
-            tapped, options, on_result=self.bridge.on_result, on_event=self.bridge.on_event
+            source,
+            options,
+            on_result=self.bridge.on_result,
+            on_event=self.bridge.on_event,
+            on_frame=lambda frame: self.frames.put(frame.image),
         )
         self.pipeline = pipeline
         self.source = source
