@@ -1,0 +1,102 @@
+"""Feature vectors from the shipped models: the rewrite keeps the network, cuts the last layer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from camviz.classifier import Classifier
+from camviz.errors import ModelLoadError, OptionsError
+from camviz.features import FeatureExtractor, load_backbone
+from camviz.imageio import load_image
+from camviz.runtime import cut_before_last_dense, last_dense_layer, load_model, with_outputs
+
+from .conftest import MODELS, PHOTOS
+
+REAL_PHOTOS = [
+    PHOTOS / "skimage" / "chelsea.png",
+    PHOTOS / "skimage" / "coffee.png",
+    PHOTOS / "skimage" / "rocket.jpg",
+    PHOTOS / "opencv" / "squirrel_cls.jpg",
+]
+
+
+@pytest.fixture(scope="module", params=["efficientnet_lite0_int8", "efficientnet_lite0_float32"])
+def pair(request: pytest.FixtureRequest) -> Iterator[tuple[FeatureExtractor, Classifier]]:
+    with FeatureExtractor.create(request.param) as fx, Classifier.create(model=request.param) as c:
+        yield fx, c
+
+
+def _dequantised_logits(clf: Classifier, image: np.ndarray) -> np.ndarray:
+    raw = clf.invoke_raw(clf.preprocess(image)).reshape(-1).astype(np.float64)
+    out = clf._require_open().outputs[0]
+    if out.quantized:
+        raw = (raw - out.zero_point) * out.scale
+    return raw
+
+
+def test_features_shape_and_range(pair: tuple[FeatureExtractor, Classifier]) -> None:
+    fx, _ = pair
+    features = fx.extract(load_image(REAL_PHOTOS[0]))
+    assert features.shape == (1280,) and features.dtype == np.float32
+    assert fx.dim == 1280 and fx.dense.weights.shape == (1000, 1280)
+    # pooled ReLU6 activations
+    assert features.min() >= 0.0 and features.max() <= 6.0 + 1e-3 and features.std() > 0
+
+
+@pytest.mark.parametrize("photo", REAL_PHOTOS, ids=lambda p: p.name)
+def test_dense_layer_on_features_gives_back_the_logits(
+    pair: tuple[FeatureExtractor, Classifier], photo: Path
+) -> None:
+    fx, clf = pair
+    image = load_image(photo)
+    # identical preprocessing: the zoo spec through the same Preprocessor
+    assert np.array_equal(fx.preprocess(image), clf.preprocess(image))
+    logits = _dequantised_logits(clf, image)
+    rebuilt = fx.logits(fx.extract(image)).astype(np.float64)
+    out = clf._require_open().outputs[0]
+    if out.quantized:
+        # int8: within half an output quantisation step, except where the model's uint8
+        # output saturates (coffee's top logit is clipped at (255 - zero point) * scale;
+        # the float features + dense layer give the unclipped value).
+        top = (255 - out.zero_point) * out.scale
+        bottom = (0 - out.zero_point) * out.scale
+        clipped = (logits >= top - 1e-9) | (logits <= bottom + 1e-9)
+        assert np.max(np.abs(rebuilt - logits)[~clipped]) <= out.scale / 2
+        assert np.all(rebuilt[logits >= top - 1e-9] >= top - out.scale / 2)
+    else:
+        assert np.max(np.abs(rebuilt - logits)) < 1e-3
+    assert int(np.argmax(rebuilt)) == int(np.argmax(logits))
+
+
+def test_backbone_is_cached_and_hashed() -> None:
+    a = load_backbone("efficientnet_lite0_int8")
+    assert load_backbone("efficientnet_lite0_int8") is a
+    assert a.sha256 == a.spec.sha256  # the file is the one the manifest describes
+    assert a.dense.input_name == "Mean"
+    assert len(a.content) < a.file_bytes  # the metadata went, the network stayed
+
+
+def test_with_outputs_by_name_and_errors() -> None:
+    content = (MODELS / "efficientnet_lite0_int8.tflite").read_bytes()
+    layer = last_dense_layer(content)
+    cut, same = cut_before_last_dense(content)
+    assert len(cut) < len(content)
+    assert same.input_name == layer.input_name
+    assert np.array_equal(same.weights, layer.weights)
+    model = load_model(with_outputs(content, [layer.input_name]), threads=1, source="t")
+    assert model.outputs[0].shape == (1, 1280)
+    with pytest.raises(ModelLoadError, match="no tensor named 'nope'"):
+        with_outputs(content, ["nope"])
+    with pytest.raises(ModelLoadError, match="not a TFLite model"):
+        last_dense_layer(b"this is not a flatbuffer at all", source="junk.tflite")
+
+
+def test_extractor_rejects_bad_frames() -> None:
+    with FeatureExtractor.create() as fx:
+        with pytest.raises(OptionsError, match="HxWx3 uint8"):
+            fx.extract(np.zeros((10, 10), np.uint8))
+        assert fx.extract_many([]).shape == (0, 1280)
