@@ -129,3 +129,30 @@ def test_float_models_match_numpy_reference(name: str) -> None:
         worst = max(worst, float(np.max(np.abs(got - logits))))
         assert int(np.argmax(got)) == int(np.argmax(logits))
     assert worst <= float(ref["tolerance"])
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_manifest_matches_shipped_file(name: str) -> None:
+    import hashlib
+
+    entry = ENTRIES[name]
+    data = (MODELS / entry["file"]).read_bytes()
+    assert len(data) == entry["bytes"] < 30 * 1024 * 1024
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert len(LABELS) == 1000
+    interpreter_mod = pytest.importorskip("ai_edge_litert.interpreter")
+    it = interpreter_mod.Interpreter(model_content=data, num_threads=1)
+    inp = it.get_input_details()[0]
+    out = it.get_output_details()[0]
+    assert list(inp["shape"]) == [1, *entry["input_size"], 3]
+    assert list(out["shape"]) == [1, entry["num_classes"]]
+    assert np.dtype(inp["dtype"]).name == entry["dtype"]
+    if entry["dtype"] == "uint8":
+        assert inp["quantization"] == (
+            entry["input_quantization"]["scale"], entry["input_quantization"]["zero_point"]
+        )
+        assert out["quantization"] == pytest.approx(
+            (entry["output_quantization"]["scale"], entry["output_quantization"]["zero_point"])
+        )
+    else:
+        assert entry["input_quantization"] is None and entry["output_quantization"] is None
