@@ -303,6 +303,10 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
     if not is_head_path(args.out):
         raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
+    if args.export_tflite:
+        from camviz.teach import require_export
+
+        require_export()  # fail before the work, not after
     options = TrainOptions(
         val=args.val,
         seed=args.seed,

@@ -77,6 +77,7 @@ __all__ = [
     "format_confusion",
     "save_confusion_png",
     "export_tflite",
+    "require_export",
 ]
 
 HEAD_SUFFIX = ".head.npz"
@@ -1177,10 +1178,19 @@ def teach_folder(
 
 
 # ------------------------------------------------------------------------------ export
-def export_tflite(head: Head, path: str | Path) -> Path:
-    """A standalone int8 .tflite (backbone + head, labels in its metadata); needs TensorFlow."""
+def require_export() -> None:
+    """Raise now (before any training) if a head cannot be exported to .tflite here."""
     try:
         import tensorflow  # noqa: F401
     except ImportError as exc:
         raise ExtraNotInstalledError("Exporting a taught model", "build", "tensorflow-cpu") from exc
-    raise TeachError("exporting a taught model to .tflite is not written yet")
+    raise TeachError(
+        "exporting a taught model to a standalone .tflite is not available yet; "
+        "use the .head.npz with --model (classify, eval, bench, the window)"
+    )
+
+
+def export_tflite(head: Head, path: str | Path) -> Path:
+    """A standalone int8 .tflite (backbone + head, labels in its metadata); needs TensorFlow."""
+    require_export()
+    raise AssertionError("unreachable")  # pragma: no cover
