@@ -170,16 +170,20 @@ def _run_pipeline(
     series: list[tuple[float, float]] = []
     errors: list[str] = []
     count = 0
+    finished_at = 0.0
     finished = threading.Event()
     loaded = threading.Event()
 
     def on_result(item: FrameResult) -> None:
-        nonlocal count
+        nonlocal count, finished_at
+        if count >= frames:
+            return  # delivered after the run's last frame: not part of it
         times = item.result.times
         overhead.add(item.stamps.e2e_ms - times.preprocess_ms - times.invoke_ms)
         series.append((item.stamps.delivered, item.stamps.e2e_ms))
         count += 1
         if count >= frames:
+            finished_at = time.monotonic()
             finished.set()
 
     def on_event(event: PipelineEvent) -> None:
@@ -206,11 +210,11 @@ def _run_pipeline(
         start = time.monotonic()
         pipe.resume()
         finished.wait(frames / 5.0 + 60.0)
-        done_event = time.monotonic()
         snapshot = pipe.metrics.snapshot()
+        end = finished_at or time.monotonic()
     finally:
         pipe.stop(timeout=5.0)
-    return RunRecord(snapshot, done_event - start, count, overhead.percentiles(), series, errors)
+    return RunRecord(snapshot, end - start, count, overhead.percentiles(), series, errors)
 
 
 def _sequential_fps(spec: str, options: ClassifierOptions, frames: int) -> float:
