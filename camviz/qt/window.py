@@ -356,13 +356,16 @@ class MainWindow(QMainWindow):
             min_confidence=self.confidence_spin.value(),
         )
 
-    def start(self, source: str, model: str | None = None) -> bool:
-        """(Re)start the pipeline on ``source`` ("demo", a camera index, a path)."""
+    def start(self, source: str, model: str | None = None, *, pace: bool = True) -> bool:
+        """(Re)start the pipeline on ``source`` ("demo", a camera index, a path).
+
+        ``pace=False`` plays files and the demo as fast as they decode (soak tests).
+        """
         if model:
             self._requested_model = model
             self._select_model_item(model)
         try:
-            src = make_source(source, pace=True, loop=True)
+            src = make_source(source, pace=pace, loop=True)
             options = PipelineOptions(
                 classifier=self.classifier_options(),
                 backpressure=Backpressure.LATEST,  # a viewer: always show the newest frame
