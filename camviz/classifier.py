@@ -28,6 +28,7 @@ from camviz.errors import (
     NotAClassifierError,
     OptionsError,
 )
+from camviz.imageio import check_rgb_image
 from camviz.preprocess import Preprocessor, PreprocessSpec
 from camviz.results import Category, ClassificationResult, StageTimes
 from camviz.runtime import TFLiteModel, load_model
@@ -267,7 +268,7 @@ class Classifier:
     # use ----------------------------------------------------------------------------
     def preprocess(self, image_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
         """The exact input tensor (without batch dimension) the model sees for this image."""
-        _check_image(image_rgb)
+        check_rgb_image(image_rgb)
         return self._preprocess(image_rgb)
 
     def probabilities(self, raw: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
@@ -311,7 +312,7 @@ class Classifier:
     def classify(self, image_rgb: npt.NDArray[np.uint8]) -> ClassificationResult:
         """Classify one HxWx3 RGB uint8 image; stage times are measured inside."""
         model = self._require_open()
-        _check_image(image_rgb)
+        check_rgb_image(image_rgb)
         t0 = time.perf_counter()
         tensor = self._preprocess(image_rgb)
         t1 = time.perf_counter()
@@ -363,18 +364,6 @@ class Classifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _check_image(image: Any) -> None:
-    if (
-        not isinstance(image, np.ndarray)
-        or image.dtype != np.uint8
-        or image.ndim != 3
-        or image.shape[2] != 3
-    ):
-        shape = getattr(image, "shape", None)
-        dtype = getattr(image, "dtype", type(image).__name__)
-        raise OptionsError(f"expected an HxWx3 uint8 RGB image, got shape {shape} of {dtype}")
 
 
 def _guess_output_kind(model: TFLiteModel, probe: npt.NDArray[Any]) -> OutputKind:

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz.errors import InferenceError, ModelNotFoundError, OptionsError
+from camviz.imageio import check_rgb_image
 from camviz.preprocess import Preprocessor
 from camviz.runtime import DenseLayer, TFLiteModel, cut_before_last_dense, load_model
 from camviz.zoo import ModelSpec, load_zoo, sha256_file
@@ -134,7 +135,7 @@ class FeatureExtractor:
     # use ------------------------------------------------------------------------------
     def preprocess(self, image_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
         """The exact input tensor the backbone sees (the zoo classifier's preprocessing)."""
-        _check_image(image_rgb)
+        check_rgb_image(image_rgb)
         return self.preprocessor(image_rgb)
 
     def dequantize(self, raw: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
@@ -205,15 +206,3 @@ class FeatureExtractor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _check_image(image: Any) -> None:
-    if (
-        not isinstance(image, np.ndarray)
-        or image.dtype != np.uint8
-        or image.ndim != 3
-        or image.shape[2] != 3
-    ):
-        shape = getattr(image, "shape", None)
-        dtype = getattr(image, "dtype", type(image).__name__)
-        raise OptionsError(f"expected an HxWx3 uint8 RGB image, got shape {shape} of {dtype}")

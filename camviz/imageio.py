@@ -17,9 +17,16 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from camviz.errors import ImageDecodeError, ImageNotFoundError
+from camviz.errors import ImageDecodeError, ImageNotFoundError, OptionsError
 
-__all__ = ["IMAGE_EXTENSIONS", "load_image", "decode_image", "find_images", "ImageSearch"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "load_image",
+    "decode_image",
+    "check_rgb_image",
+    "find_images",
+    "ImageSearch",
+]
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 
@@ -81,6 +88,19 @@ def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
             f"{name} is not a decodable image (expected JPEG, PNG, WebP or BMP data)"
         )
     return _to_rgb8(image, name)
+
+
+def check_rgb_image(image: Any) -> None:
+    """Raise :class:`OptionsError` unless ``image`` is an HxWx3 uint8 (RGB) array."""
+    if (
+        not isinstance(image, np.ndarray)
+        or image.dtype != np.uint8
+        or image.ndim != 3
+        or image.shape[2] != 3
+    ):
+        shape = getattr(image, "shape", None)
+        dtype = getattr(image, "dtype", type(image).__name__)
+        raise OptionsError(f"expected an HxWx3 uint8 RGB image, got shape {shape} of {dtype}")
 
 
 def load_image(path: str | Path) -> npt.NDArray[np.uint8]:
