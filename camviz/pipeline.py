@@ -12,7 +12,11 @@ Backpressure is a named policy per path:
 The inference thread creates the classifier (interpreters are not thread-safe)
 and owns it until it exits. Model switches happen between two frames, so no
 result mixes two models; a model that fails to load leaves the previous one
-running and is reported as a :attr:`EventKind.MODEL_FAILED` event. Every error in
+running and is reported as a :attr:`EventKind.MODEL_FAILED` event. A model given
+as a file path (the user's choice, not a zoo name) is first test-loaded in a child
+process (:func:`camviz.safety.check_model_file`) on a checker thread, so a file
+that crashes the native runtime only kills that child; only the latest requested
+switch is checked and applied. Every error in
 a thread becomes an event; no thread dies silently. ``stop()`` returns within
 its timeout from any state.
 """
@@ -31,6 +35,7 @@ from camviz.classifier import Classifier, ClassifierOptions
 from camviz.errors import CamvizError, OptionsError, PipelineError, format_error
 from camviz.metrics import PipelineMetrics
 from camviz.results import ClassificationResult
+from camviz.safety import check_model_file, needs_check
 from camviz.smoothing import ProbabilitySmoother
 from camviz.sources import Frame, Source, SourceState
 
@@ -60,6 +65,7 @@ class PipelineOptions:
     budget_ms: float = 33.0
     smoothing: float = 0.0
     hysteresis: float = 0.05
+    check_models: bool = True  # test-load model files (not zoo names) in a child first
 
     def __post_init__(self) -> None:
         if not 1 <= self.queue_size <= 1024:
@@ -221,6 +227,10 @@ class Pipeline:
         self._resume.set()
         self._lock = threading.Lock()
         self._pending_model: ClassifierOptions | None = None
+        self._switch_generation = 0  # bumped by every switch_model(); the latest one wins
+        self._check_request: tuple[ClassifierOptions, int] | None = None
+        self._check_cancel = threading.Event()
+        self._checker: threading.Thread | None = None
         self._pending_updates: dict[str, Any] = {}
         self._smoother = ProbabilitySmoother(self.options.smoothing, self.options.hysteresis)
         self._results: queue.Queue[object] | None = None if on_result else queue.Queue(256)
@@ -253,15 +263,20 @@ class Pipeline:
         """Stop both threads and close the source; returns within ``timeout`` seconds."""
         self._stop.set()
         self._resume.set()
+        with self._lock:
+            self._check_request = None
+            self._check_cancel.set()
+            checker = self._checker
         try:
             self.source.close()
         except Exception as exc:  # closing must not keep us from joining
             self.errors.append(exc)
         deadline = time.monotonic() + timeout
-        for thread in self._threads:
+        threads = [*self._threads, *([checker] if checker is not None else [])]
+        for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self.source.remove_state_listener(self._on_source_state)
-        alive = [t.name for t in self._threads if t.is_alive()]
+        alive = [t.name for t in threads if t.is_alive()]
         if alive:
             raise PipelineError(f"pipeline threads did not stop within {timeout:.1f} s: {alive}")
 
@@ -280,9 +295,58 @@ class Pipeline:
         return not self._resume.is_set()
 
     def switch_model(self, options: ClassifierOptions) -> None:
-        """Load another model (or thread count) between two frames; capture keeps running."""
+        """Load another model (or thread count) between two frames; capture keeps running.
+
+        A model file (not a zoo name) is test-loaded in a child process first, on a
+        checker thread; the running model keeps classifying meanwhile. A newer call
+        supersedes an older one still being checked or waiting.
+        """
         with self._lock:
-            self._pending_model = options
+            self._switch_generation += 1
+            self._pending_model = None
+            if not (self.options.check_models and needs_check(options.model)):
+                self._check_request = None
+                self._check_cancel.set()
+                self._pending_model = options
+                return
+            self._check_request = (options, self._switch_generation)
+            self._check_cancel.set()  # abandon a check of an older request
+            if self._checker is None and not self._stop.is_set():
+                self._checker = threading.Thread(
+                    target=self._check_loop, name="camviz-model-check", daemon=True
+                )
+                self._checker.start()
+
+    def _check_loop(self) -> None:
+        """Checker thread: test-load the latest requested model file, then queue the switch."""
+        while True:
+            with self._lock:
+                request, self._check_request = self._check_request, None
+                if request is None or self._stop.is_set():
+                    self._checker = None
+                    return
+                cancel = self._check_cancel = threading.Event()
+            options, generation = request
+            try:
+                check_model_file(options.model, cancel=cancel)
+            except CamvizError as exc:
+                if not cancel.is_set():
+                    self._emit(
+                        EventKind.MODEL_FAILED, format_error(exc), exc, model=str(options.model)
+                    )
+                continue
+            except Exception as exc:  # e.g. no process could be started
+                if not cancel.is_set():
+                    self._emit(
+                        EventKind.MODEL_FAILED,
+                        f"model check failed: {format_error(exc)}",
+                        exc,
+                        model=str(options.model),
+                    )
+                continue
+            with self._lock:
+                if generation == self._switch_generation and not cancel.is_set():
+                    self._pending_model = options
 
     def update(
         self,
@@ -446,9 +510,13 @@ class Pipeline:
         ended = False
         try:
             try:
-                clf = Classifier.create(self.options.classifier)
+                first = self.options.classifier
+                if self.options.check_models and needs_check(first.model):
+                    check_model_file(first.model, cancel=stop)
+                clf = Classifier.create(first)
             except CamvizError as exc:
-                self._emit(EventKind.ERROR, format_error(exc), exc)
+                if not stop.is_set():  # not a test load cancelled by stop()
+                    self._emit(EventKind.ERROR, format_error(exc), exc)
                 stop.set()
                 self.source.close()
                 return

@@ -1,0 +1,173 @@
+"""Checking a user's model file in a child process before the app loads it.
+
+The TFLite runtime is native code: a damaged or hostile ``.tflite`` can make it
+read out of bounds and crash (SIGSEGV, SIGABRT), and a crash takes the whole
+process down. So a model the user chose (a path, not a zoo name: zoo files are
+ours and sha256-checked) is first loaded, shape-checked and invoked once in a
+throwaway child (``python -m camviz._probe_model PATH``) with a time limit,
+no core dumps and a bounded address space. Only if the child succeeds does the
+app load the file itself:
+
+>>> check_model_file("models/efficientnet_lite0_int8.tflite").num_classes
+1000
+
+A clean refusal in the child (not a TFLite file, not a classifier, bad labels)
+is raised again here with the same type and message; a crash, a hang or an
+unexpected failure becomes a :class:`~camviz.errors.ModelLoadError` saying what
+happened and that the file was not loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from camviz import errors
+from camviz.errors import ModelError, ModelLoadError, ModelNotFoundError
+
+__all__ = ["ModelCheck", "check_model_file", "needs_check", "DEFAULT_TIMEOUT_S"]
+
+DEFAULT_TIMEOUT_S = 30.0
+#: Address-space limit of the child, MB: the biggest zoo model needs well under 1 GB.
+CHILD_MEMORY_MB = 4096
+_REFUSED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCheck:
+    """What a successful test load found."""
+
+    path: Path
+    input_size: tuple[int, int]
+    num_classes: int
+    dtype: str
+    seconds: float
+
+
+def needs_check(model: str | Path) -> bool:
+    """True for a model given as a file path (checked first), False for a zoo name.
+
+    Taught heads (``.head.npz``) are read by NumPy without pickle, not by the
+    native runtime, and are not checked.
+    """
+    text = str(model)
+    if not text or text.lower().endswith(".head.npz"):
+        return False
+    try:
+        from camviz.zoo import load_zoo
+
+        if text in load_zoo().names:
+            return False
+    except Exception:  # no manifest: every model is a path
+        pass
+    return True
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _refusal(path: Path, kind: str, message: str) -> ModelError:
+    cls = getattr(errors, kind, None)
+    if isinstance(cls, type) and issubclass(cls, ModelError):
+        return cls(message)
+    if isinstance(cls, type) and issubclass(cls, errors.CamvizError):
+        return ModelLoadError(message)
+    return ModelLoadError(
+        f"{path} failed a test load ({message}); it was not loaded. "
+        "Choose a .tflite image classifier or a model from `camviz models`"
+    )
+
+
+def _child_command(path: Path) -> list[str]:
+    return [sys.executable, "-m", "camviz._probe_model", str(path), str(CHILD_MEMORY_MB)]
+
+
+def check_model_file(
+    path: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    cancel: threading.Event | None = None,
+) -> ModelCheck:
+    """Test-load ``path`` in a child process; return what it found or raise a ModelError.
+
+    ``cancel`` (e.g. a pipeline's stop event) kills the child and raises
+    :class:`ModelLoadError` promptly. Raises :class:`ModelNotFoundError` if the
+    file does not exist.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ModelNotFoundError(
+            f"model file {path} does not exist"
+            if not path.exists()
+            else f"{path} is not a file; give a .tflite file or a zoo model name"
+        )
+    started = time.monotonic()
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    child = subprocess.Popen(
+        _child_command(path),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        deadline = started + timeout
+        while True:
+            try:
+                out, err = child.communicate(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                if cancel is not None and cancel.is_set():
+                    raise ModelLoadError(f"the test load of {path} was cancelled") from None
+                if time.monotonic() >= deadline:
+                    raise ModelLoadError(
+                        f"{path} did not finish a test load within {timeout:g} s "
+                        "(it hung the TFLite runtime); it was not loaded"
+                    ) from None
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    seconds = time.monotonic() - started
+    code = child.returncode
+    if code < 0:
+        name = _signal_name(-code)
+        raise ModelLoadError(
+            f"{path} crashed the TFLite runtime in a test load ({name}, signal {-code}); "
+            "it was not loaded"
+        )
+    report: dict[str, object] = {}
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    if lines:
+        try:
+            parsed = json.loads(lines[-1])
+            if isinstance(parsed, dict):
+                report = parsed
+        except json.JSONDecodeError:
+            pass
+    if code == 0 and report.get("ok") is True:
+        size = report.get("input_size")
+        classes = report.get("num_classes")
+        if isinstance(size, list) and len(size) == 2 and isinstance(classes, int):
+            return ModelCheck(
+                path, (int(size[0]), int(size[1])), classes, str(report.get("dtype")), seconds
+            )
+    if code == _REFUSED and report.get("ok") is False:
+        raise _refusal(path, str(report.get("type")), str(report.get("message")))
+    tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+    raise ModelLoadError(
+        f"{path} made the test load exit with code {code} ({tail[0][:200]}); it was not loaded"
+    )
