@@ -70,7 +70,7 @@ class ExtraNotInstalledError(CamvizError, ImportError):
     def __init__(self, feature: str, extra: str, missing: str) -> None:
         super().__init__(
             f"{feature} needs the '{extra}' extra ({missing} is not installed): "
-            f"run  pip install 'camviz[{extra}]'  (or  make {extra}  in a checkout)"
+            f"run  pip install 'camviz[{extra}]'"
         )
         self.extra = extra
         self.missing = missing
