@@ -27,6 +27,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -52,6 +53,7 @@ from camviz.qt.bridge import CsvRecorder, PipelineController
 from camviz.qt.frame_view import FrameView
 from camviz.qt.meter import PerformanceMeter
 from camviz.qt.results_panel import ResultsPanel
+from camviz.qt.teach_panel import TeachPanel
 from camviz.sources import make_source
 from camviz.zoo import Zoo, load_zoo
 
@@ -230,8 +232,23 @@ class MainWindow(QMainWindow):
         self.mirror_check.toggled.connect(self._mirror_toggled)
         self.record_check = QCheckBox("Record CSV")
         self.record_check.toggled.connect(self._record_toggled)
+        # Teach mode (issue 5): a dock, toggled by T or the Teach button
+        self.teach_panel = TeachPanel(
+            self.controller.frames, self.switch_model, self.controller.bridge.pipelineEvent
+        )
+        self.teach_dock = QDockWidget("Teach", self)
+        self.teach_dock.setObjectName("teach_dock")
+        self.teach_dock.setWidget(self.teach_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.teach_dock)
+        self.teach_dock.hide()
+        self.teach_action = self.teach_dock.toggleViewAction()
+        self.teach_action.setText("Teach")
+        self.teach_action.setShortcut(QKeySequence(Qt.Key.Key_T))
+        self.addAction(self.teach_action)
+        teach_button = QToolButton()
+        teach_button.setDefaultAction(self.teach_action)
         buttons = QHBoxLayout()
-        for widget in (self.pause_button, self.snapshot_button):
+        for widget in (self.pause_button, self.snapshot_button, teach_button):
             buttons.addWidget(widget)
         checks = QHBoxLayout()
         checks.addWidget(self.mirror_check)
@@ -683,6 +700,8 @@ class MainWindow(QMainWindow):
             if pipeline is not None:
                 self.final_metrics = pipeline.metrics.snapshot()
             self.set_recording(None)
+            self.teach_panel.shutdown()  # joins the teach worker, removes temporary heads
+            self._requested_model = self.teach_panel.persistent_model(self._requested_model)
             self.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
