@@ -553,7 +553,14 @@ class VideoSource(Source):
     ``close()`` interrupts the wait), ``pace=False`` as fast as they decode.
     ``loop=True`` starts again at the end (``Frame.index`` keeps counting,
     ``position_ms`` restarts); otherwise the end gives ``None`` and state ENDED.
+
+    A frame that fails to decode in the middle of the file (corrupt data) does not
+    end the stream: while the container declares more frames, up to
+    ``max_skip`` consecutive undecodable frames are skipped, counted in
+    :attr:`skipped_frames` and reported as a state message (state RUNNING).
     """
+
+    max_skip = 50
 
     def __init__(
         self,
@@ -575,6 +582,8 @@ class VideoSource(Source):
         self._pending: tuple[np.ndarray, float | None] | None = None
         self._pacer: _Pacer | None = None
         self._pass_frames = 0  # frames delivered in the current pass over the file
+        self._pass_reads = 0  # reads attempted in the current pass (decoded or not)
+        self.skipped_frames = 0  # undecodable frames skipped, all passes
         self._lock = threading.Lock()
 
     def _capture(self) -> Any:
@@ -602,6 +611,7 @@ class VideoSource(Source):
         if not ok or image is None:
             cap.release()
             raise SourceOpenError(f"{self.path} has no decodable video frame (corrupt?)")
+        self._pass_reads = 1
         fps = _valid_fps(float(cap.get(cv2.CAP_PROP_FPS)))
         if fps is None:
             fps = 25.0
@@ -633,8 +643,8 @@ class VideoSource(Source):
                 return item
             if self._cap is None:
                 return None
-            ok, image = self._cap.read()
-            if ok and image is not None:
+            image = self._read_skipping_corrupt()
+            if image is not None:
                 return image, self._position(self._cap)
             if not self.loop or self._pass_frames == 0:
                 return None
@@ -645,9 +655,37 @@ class VideoSource(Source):
                 return None
             ok, image = self._cap.read()
             self._pass_frames = 0
+            self._pass_reads = 1
             if ok and image is not None:
                 return image, self._position(self._cap)
             return None
+
+    def _read_skipping_corrupt(self) -> np.ndarray | None:
+        """The next decodable frame (lock held); None at the end of the file.
+
+        A failed read before the declared frame count is a corrupt frame: skip it,
+        at most ``max_skip`` in a row, and say so.
+        """
+        skipped = 0
+        image: np.ndarray | None = None
+        while self._cap is not None:
+            ok, got = self._cap.read()
+            self._pass_reads += 1
+            if ok and got is not None:
+                image = got
+                break
+            left = (self.frame_count or 0) - self._pass_reads
+            if left <= 0 or skipped >= self.max_skip or self._closed.is_set():
+                break
+            skipped += 1
+        if skipped:
+            self.skipped_frames += skipped
+            where = f"before frame {self._pass_reads - 1}" if image is not None else "at the end"
+            self._notify(
+                f"{self.name}: skipped {skipped} undecodable frame(s) {where} "
+                f"({self.skipped_frames} in all; the file is damaged there)"
+            )
+        return image
 
     def read(self) -> Frame | None:
         if not self._opened:
@@ -667,7 +705,10 @@ class VideoSource(Source):
 
     def _end(self) -> None:
         message = f"{self.name}: end of file after {self._index} frames"
-        if self.frame_count is not None and self._pass_frames < self.frame_count and not self.loop:
+        if self.skipped_frames:
+            message += f", {self.skipped_frames} undecodable frame(s) skipped"
+        decoded = self._pass_frames + self.skipped_frames
+        if self.frame_count is not None and decoded < self.frame_count and not self.loop:
             message += f" (the file declares {self.frame_count}; decoding stopped early)"
         self._set_state(SourceState.ENDED, message)
         self._release()
