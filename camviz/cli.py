@@ -7,6 +7,7 @@
     camviz eval DATA            top-1/top-5 accuracy and latency on a labelled set
     camviz bench                frame-budget benchmark of the live pipeline
     camviz teach DATA --out M.head.npz   teach new classes from photos and videos
+    camviz export-head M.head.npz --out M.tflite   a taught model as one int8 .tflite
     camviz cameras              list the cameras OpenCV can open
 
 Errors print as ``Type: message`` on stderr and the exit code is non-zero.
@@ -304,9 +305,11 @@ def cmd_teach(args: argparse.Namespace) -> int:
     if not is_head_path(args.out):
         raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
     if args.export_tflite:
+        from camviz.build.export_head import check_target
         from camviz.teach import require_export
 
-        require_export()  # fail before the work, not after
+        check_target(args.export_tflite)  # fail before the work, not after
+        require_export(args.backbone)
     options = TrainOptions(
         val=args.val,
         seed=args.seed,
@@ -323,15 +326,46 @@ def cmd_teach(args: argparse.Namespace) -> int:
     saved = head.save(args.out)
     if args.confusion_png:
         save_confusion_png(report, args.confusion_png)
+    exported = None
     if args.export_tflite:
         from camviz.teach import export_tflite
 
-        export_tflite(head, args.export_tflite)
+        exported = export_tflite(head, args.export_tflite, log=_stderr_log(args.no_progress))
     if args.json:
-        print(json.dumps({"out": str(saved), **report.to_dict()}, indent=2))
+        record: dict[str, Any] = {"out": str(saved), **report.to_dict()}
+        if exported is not None:
+            record["export"] = exported.to_dict()
+        print(json.dumps(record, indent=2))
     else:
         print(report.format())
         print(f"saved {saved}; use it with  camviz classify --model {saved} PHOTO")
+        if exported is not None:
+            print(exported.format())
+    return EXIT_OK
+
+
+def _stderr_log(quiet: bool) -> Any:
+    def log(message: str) -> None:
+        if not quiet:
+            print(f"export: {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+# ---------------------------------------------------------------------------------- export-head
+def cmd_export_head(args: argparse.Namespace) -> int:
+    from camviz.build.export_head import check_target
+    from camviz.teach import export_tflite, load_head, require_export
+
+    check_target(args.out)
+    head = load_head(args.head)
+    require_export(head.backbone)
+    exported = export_tflite(head, args.out, log=_stderr_log(args.quiet))
+    if args.json:
+        print(json.dumps(exported.to_dict(), indent=2))
+    else:
+        print(exported.format())
+        print(f"use it with  camviz classify --model {exported.path} PHOTO  (or in MediaPipe)")
     return EXIT_OK
 
 
@@ -472,10 +506,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", action="store_true", help="add flipped/cropped/brightened copies")
     p.add_argument("--threads", type=_positive_int, default=2)
     p.add_argument("--confusion-png", type=Path, default=None, metavar="FILE")
-    p.add_argument("--export-tflite", type=Path, default=None, metavar="FILE")
+    p.add_argument(
+        "--export-tflite",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write a standalone int8 .tflite (needs the 'build' extra)",
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_teach)
+
+    p = sub.add_parser(
+        "export-head", help="a taught *.head.npz as a standalone int8 .tflite (build extra)"
+    )
+    p.add_argument("head", type=Path, help="the taught model (*.head.npz)")
+    p.add_argument("--out", type=Path, required=True, help="the .tflite to write")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=cmd_export_head)
 
     p = sub.add_parser("cameras", help="list the cameras that open")
     p.add_argument("--max-index", type=_positive_int, default=5)

@@ -35,7 +35,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import cv2
 import numpy as np
@@ -57,6 +57,9 @@ from camviz.features import Backbone, FeatureExtractor, load_backbone
 from camviz.imageio import IMAGE_EXTENSIONS, load_image
 from camviz.sources import VideoSource
 from camviz.zoo import load_zoo, read_labels
+
+if TYPE_CHECKING:
+    from camviz.build.export_head import ExportResult
 
 __all__ = [
     "HEAD_SUFFIX",
@@ -1178,19 +1181,24 @@ def teach_folder(
 
 
 # ------------------------------------------------------------------------------ export
-def require_export() -> None:
-    """Raise now (before any training) if a head cannot be exported to .tflite here."""
-    try:
-        import tensorflow  # noqa: F401
-    except ImportError as exc:
-        raise ExtraNotInstalledError("Exporting a taught model", "build", "tensorflow-cpu") from exc
-    raise TeachError(
-        "exporting a taught model to a standalone .tflite is not available yet; "
-        "use the .head.npz with --model (classify, eval, bench, the window)"
-    )
+def require_export(backbone: str = "") -> None:
+    """Raise now (before any training) if a head cannot be exported to .tflite here.
+
+    Exporting needs the 'build' extra (TensorFlow and the backbone's weight package):
+    :class:`ExtraNotInstalledError` names it.
+    """
+    from camviz.build.export_head import require_export as _require
+
+    _require(backbone)
 
 
-def export_tflite(head: Head, path: str | Path) -> Path:
-    """A standalone int8 .tflite (backbone + head, labels in its metadata); needs TensorFlow."""
-    require_export()
-    raise AssertionError("unreachable")  # pragma: no cover
+def export_tflite(
+    head: Head, path: str | Path, *, log: Callable[[str], None] | None = None
+) -> ExportResult:
+    """A standalone int8 .tflite (backbone + head, labels in its metadata); needs TensorFlow.
+
+    See :mod:`camviz.build.export_head`.
+    """
+    from camviz.build.export_head import export_head
+
+    return export_head(head, path, log=log)
