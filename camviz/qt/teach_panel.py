@@ -621,7 +621,9 @@ class TeachPanel(QWidget):
             self.status_label.setText("")
         self.show_error(message)
         self._update_buttons()
-        if not self._shut:
+        if what == "sample":  # could repeat for every frame: stop, say it inline only
+            self.stop_capture()
+        elif not self._shut:
             QMessageBox.warning(self, title, message)
         if ends_training:
             self.trainingFailed.emit(message)
