@@ -325,8 +325,7 @@ def export_head(
         logit_max_abs_diff=logit_diff,
         seconds=time.perf_counter() - start,
     )
-    say(result.format())
-    return result
+    return result  # callers print result.format() (the CLI does)
 
 
 def _run_all(model: Any, inputs: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
