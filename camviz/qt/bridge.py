@@ -22,7 +22,10 @@ and :class:`CsvRecorder` writes one row of metrics per classified frame.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -38,7 +41,14 @@ __all__ = ["CsvRecorder", "PipelineBridge", "PipelineController"]
 
 
 class CsvRecorder:
-    """Per-frame metrics to CSV, written on the inference thread (thread-safe)."""
+    """Per-frame metrics to CSV, written on the inference thread (thread-safe).
+
+    Rows go to a temporary file beside ``path`` (``.NAME.*.part``) that replaces
+    ``path`` atomically in :meth:`close`, so ``path`` never holds a half-written
+    CSV. The constructor raises ``OSError`` if the folder cannot take the file. A
+    write error later (disk full) stops the recording, removes the temporary file
+    and is kept in :attr:`error`; ``close()`` then returns False. It never raises.
+    """
 
     COLUMNS = (
         "frame_id",
@@ -58,10 +68,18 @@ class CsvRecorder:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._file: IO[str] | None = self.path.open("w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._file)
-        self._writer.writerow(self.COLUMNS)
+        self.error: OSError | None = None
         self.rows = 0
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
+        self._tmp = Path(tmp)
+        self._file: IO[str] | None = os.fdopen(fd, "w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(self.COLUMNS)  # buffered: cannot fail here
+
+    @property
+    def recording(self) -> bool:
+        return self._file is not None
 
     def write(self, fr: FrameResult) -> None:
         top = fr.result.top
@@ -81,15 +99,40 @@ class CsvRecorder:
             f"{fr.stamps.e2e_ms:.3f}",
         )
         with self._lock:
-            if self._file is not None:
+            if self._file is None:
+                return
+            try:
                 self._writer.writerow(row)
-                self.rows += 1
+            except OSError as exc:
+                self.error = exc
+                self._discard_locked()
+                return
+            self.rows += 1
 
-    def close(self) -> None:
+    def _discard_locked(self) -> None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def close(self) -> bool:
+        """Finish the CSV at :attr:`path`; False (see :attr:`error`) if it could not be saved."""
         with self._lock:
-            if self._file is not None:
-                self._file.close()
+            handle = self._file
+            if handle is None:
+                return self.error is None
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
                 self._file = None
+                os.replace(self._tmp, self.path)
+            except OSError as exc:
+                self.error = exc
+                self._discard_locked()
+                return False
+            return True
 
 
 class PipelineBridge(QObject):

@@ -57,7 +57,7 @@ from camviz.qt.teach_panel import TeachPanel
 from camviz.sources import make_source
 from camviz.zoo import Zoo, load_zoo
 
-__all__ = ["MainWindow", "tensor_to_display", "write_atomic"]
+__all__ = ["MainWindow", "describe_write_error", "tensor_to_display", "write_atomic"]
 
 OPEN_MODEL_ITEM = "Open .tflite…"
 DEMO = "demo"
@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.events: list[PipelineEvent] = []
         self.recorder: CsvRecorder | None = None
         self.final_metrics: MetricsSnapshot | None = None  # set by shutdown()
+        self.write_errors: list[str] = []  # files that could not be saved, as told to the user
         self._got_frames = False
         self._requested_model: str = ""
         self._fallback_done = False
@@ -495,7 +496,9 @@ class MainWindow(QMainWindow):
         self.set_source_note(f"Source: demo ({failed} failed)")
 
     def _slow_refresh(self) -> None:
-        """2 Hz: model-info latency and the model-input view."""
+        """2 Hz: model-info latency, the model-input view, a recording that failed."""
+        if self.recorder is not None and self.recorder.error is not None:
+            self.set_recording(None)  # says why and removes the partial file
         if self.model_info is not None:
             self._show_model_info()
         self._update_model_input()
@@ -624,20 +627,43 @@ class MainWindow(QMainWindow):
         elif not on:
             self.set_recording(None)
 
-    def set_recording(self, path: Path | None) -> None:
-        """Record one CSV row per classified frame to ``path`` (None stops)."""
+    def set_recording(self, path: Path | None) -> bool:
+        """Record one CSV row per classified frame to ``path`` (None stops).
+
+        The CSV appears at ``path`` (atomically) when recording stops. If it cannot
+        be written (disk full, read-only folder) the user is told and no partial
+        file is left; returns False then.
+        """
         old, self.recorder = self.recorder, None
         self.controller.bridge.recorder = None
+        ok = True
         if old is not None:
-            old.close()
-            self._status(f"Recorded {old.rows} frames to {old.path}")
+            if old.close():
+                self._status(f"Recorded {old.rows} frames to {old.path}")
+            else:
+                ok = False
+                self._write_failed("Recording not saved", old.path, old.error)
         if path is not None:
-            self.recorder = CsvRecorder(path)
-            self.controller.bridge.recorder = self.recorder
-            self._status(f"Recording to {path}")
+            try:
+                self.recorder = CsvRecorder(path)
+            except OSError as exc:
+                ok = False
+                self._write_failed("Cannot record", Path(path), exc)
+            else:
+                self.controller.bridge.recorder = self.recorder
+                self._status(f"Recording to {path}")
         self.record_check.blockSignals(True)
-        self.record_check.setChecked(path is not None)
+        self.record_check.setChecked(self.recorder is not None)
         self.record_check.blockSignals(False)
+        return ok
+
+    def _write_failed(self, what: str, path: Path, error: BaseException | None) -> None:
+        """Tell the user a file could not be written (status bar and, unless closing, a dialog)."""
+        message = f"{what}: {describe_write_error(path, error)}"
+        self.write_errors.append(message)
+        self._status(message)
+        if not self._shutting_down:
+            QMessageBox.warning(self, what, message)
 
     # ========================================================== snapshot
     def snapshot(self, folder: Path | None = None) -> tuple[Path, Path] | None:
@@ -650,7 +676,24 @@ class MainWindow(QMainWindow):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = folder / f"camviz-{stamp}-{fr.frame_id:06d}"
         image = self.render_result(fr)
-        png = write_atomic(base.with_suffix(".png"), lambda p: _save_png(image, p))
+        target = base.with_suffix(".png")
+        try:
+            png = write_atomic(target, lambda p: _save_png(image, p))
+            target = base.with_suffix(".json")
+            try:
+                text = self._snapshot_json(fr, png)
+                js = write_atomic(target, lambda p: p.write_text(text, "utf-8"))
+            except BaseException:
+                png.unlink(missing_ok=True)  # all or nothing: no PNG without its JSON
+                raise
+        except OSError as exc:
+            self._write_failed("Snapshot not saved", target, exc)
+            return None
+        self._status(f"Snapshot saved: {png}")
+        self.snapshotSaved.emit(str(png), str(js))
+        return png, js
+
+    def _snapshot_json(self, fr: FrameResult, png: Path) -> str:
         payload = {
             **fr.result.to_dict(),
             "source": self.source_spec,
@@ -661,11 +704,7 @@ class MainWindow(QMainWindow):
             "mirrored": self.view.is_mirrored(),
             "image": png.name,
         }
-        text = json.dumps(payload, indent=2)
-        js = write_atomic(base.with_suffix(".json"), lambda p: p.write_text(text, "utf-8"))
-        self._status(f"Snapshot saved: {png}")
-        self.snapshotSaved.emit(str(png), str(js))
-        return png, js
+        return json.dumps(payload, indent=2)
 
     def render_result(self, fr: FrameResult) -> QImage:
         """The classified frame at its own resolution with the overlay, as shown."""
@@ -737,6 +776,16 @@ class MainWindow(QMainWindow):
 def _save_png(image: QImage, path: Path) -> None:
     if not image.save(str(path)):  # format from the .png suffix
         raise OSError(f"could not write PNG {path}")
+
+
+def describe_write_error(path: Path, error: BaseException | None) -> str:
+    """``cannot write PATH: reason (Type)``: what failed, why, and that nothing was left."""
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror
+    else:
+        reason = str(error) if error is not None else "unknown error"
+    kind = f" ({type(error).__name__})" if error is not None else ""
+    return f"cannot write {path}: {reason}{kind}; nothing was saved"
 
 
 def _fraction_spin(value: float, maximum: float = 1.0) -> QDoubleSpinBox:
