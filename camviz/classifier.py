@@ -31,7 +31,7 @@ from camviz.errors import (
 from camviz.imageio import check_rgb_image
 from camviz.preprocess import Preprocessor, PreprocessSpec
 from camviz.results import Category, ClassificationResult, StageTimes
-from camviz.runtime import TFLiteModel, load_model
+from camviz.runtime import TFLiteModel, load_model, output_producer
 from camviz.zoo import ModelSpec, load_zoo, models_dir, read_labels
 
 __all__ = ["ClassifierOptions", "ModelInfo", "Classifier", "OutputKind", "softmax"]
@@ -244,7 +244,7 @@ class Classifier:
             start = time.perf_counter()
             probe = model.run(preprocessor(grey)[None])
             first_invoke_ms = (time.perf_counter() - start) * 1000.0
-            output = spec.output if spec is not None else _guess_output_kind(model, probe)
+            output = spec.output if spec is not None else _guess_output_kind(model, probe, content)
         except BaseException:
             model.close()
             raise
@@ -366,7 +366,14 @@ class Classifier:
         self.close()
 
 
-def _guess_output_kind(model: TFLiteModel, probe: npt.NDArray[Any]) -> OutputKind:
+def _guess_output_kind(model: TFLiteModel, probe: npt.NDArray[Any], content: bytes) -> OutputKind:
+    """Probabilities if the graph ends in a softmax; else logits.
+
+    Only when the graph cannot be read, guess from the output on a grey frame.
+    """
+    producer = output_producer(content)
+    if producer is not None:
+        return "probabilities" if producer == "SOFTMAX" else "logits"
     out = model.outputs[0]
     values = probe.reshape(-1).astype(np.float64)
     if out.quantized:

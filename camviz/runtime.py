@@ -353,6 +353,40 @@ def _retarget(model: Any, names: list[str], size_hint: int, source: str) -> byte
     return bytes(builder.Output())
 
 
+_PASS_THROUGH = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE")
+
+
+def output_producer(content: bytes) -> str | None:
+    """The operator that computes output 0, looking through quantise/reshape ops.
+
+    ``"SOFTMAX"`` means the model outputs probabilities. ``None`` if the file
+    cannot be read this way. Uses the lazy flatbuffer accessors: no full unpack.
+    """
+    try:
+        schema = importlib.import_module(_SCHEMA)
+        model = schema.Model.GetRootAs(content, 0)
+        graph = model.Subgraphs(0)
+        names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+        producers = {}
+        for k in range(graph.OperatorsLength()):
+            op = graph.Operators(k)
+            for j in range(op.OutputsLength()):
+                producers[op.Outputs(j)] = op
+        tensor = graph.Outputs(0)
+        for _ in range(8):
+            op = producers.get(tensor)
+            if op is None:
+                return None
+            code = model.OperatorCodes(op.OpcodeIndex())
+            name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+            if name not in _PASS_THROUGH:
+                return str(name)
+            tensor = op.Inputs(0)
+    except Exception:  # a damaged or foreign file: the caller falls back
+        return None
+    return None
+
+
 def last_dense_layer(content: bytes, *, source: str = "model") -> DenseLayer:
     """The final FULLY_CONNECTED op of ``content``: its input tensor, weights and bias."""
     schema, model = _unpack(content, source)

@@ -200,3 +200,15 @@ def test_centre_crop_of_photo_is_what_model_sees(default_classifier: Classifier)
     crop = center_crop(image, 0.875)
     assert tensor.shape == (224, 224, 3)
     assert abs(float(tensor.mean()) - float(crop.mean())) < 2.0
+
+
+def test_softmax_model_outputs_are_read_as_probabilities() -> None:
+    """A model ending in SOFTMAX (as the guide's models do) is not softmaxed twice."""
+    red = np.zeros((100, 100, 3), np.uint8)
+    red[..., 0] = 255
+    with Classifier.create(model=DATA / "softmax_classifier.tflite", top_k=3) as clf:
+        assert clf.info.output == "probabilities"
+        assert clf.info.labels == ("red", "green", "blue")  # from the sidecar .txt
+        result = clf.classify(red)
+    assert result.top is not None and result.top.label == "red"
+    assert result.top.score > 0.99  # a second softmax would flatten this to about 0.58
