@@ -6,7 +6,9 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
+import camviz.safety as safety
 from camviz.pipeline import EventKind
 from camviz.qt import bridge as bridge_module
 from camviz.qt import window as window_module
@@ -274,3 +277,34 @@ def test_fifty_switches_in_a_few_seconds(
     loaded = [e for e in window.events if e.kind is EventKind.MODEL_LOADED]
     assert len(loaded) >= 10  # the switches really happened (later ones supersede earlier)
     qtbot.waitUntil(lambda: threading.active_count() <= threads_before + 1, timeout=5000)
+
+
+# ------------------------------------------------------------------ a hostile model file
+def test_open_tflite_that_crashes_the_runtime_is_refused_and_the_gui_stays_free(
+    qtbot: Any,
+    window: MainWindow,
+    dialogs: list[tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hostile = tmp_path / "hostile.tflite"
+    shutil.copy(MODELS / f"{LITE0}.tflite", hostile)
+    # stands in for a file that segfaults the native runtime: the test-load child dies so
+    crash = "import os, signal, time; time.sleep(0.5); os.kill(os.getpid(), signal.SIGSEGV)"
+    monkeypatch.setattr(safety, "_child_command", lambda path: [sys.executable, "-c", crash])
+    monkeypatch.setattr(
+        window_module.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), "")
+    )
+    running(qtbot, window)
+    start = time.monotonic()
+    window._model_chosen(window.model_combo.findData(None))  # "Open .tflite…"
+    assert time.monotonic() - start < 0.3  # the check runs off the GUI thread
+    qtbot.waitUntil(lambda: bool(dialogs), timeout=30000)
+    title, text = dialogs[-1]
+    assert title == "Model failed to load"
+    assert f"{hostile} crashed the TFLite runtime in a test load (SIGSEGV, signal 11)" in text
+    assert "it was not loaded" in text and f"Still running: {LITE0}" in text
+    before = window.results_shown
+    qtbot.waitUntil(lambda: window.results_shown > before + 3, timeout=30000)
+    assert window.last_result is not None and window.last_result.model == LITE0
+    assert window.model_combo.currentData() == LITE0
