@@ -199,6 +199,7 @@ class Tally:
     tried: int = 0
     accepted: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)  # why the clean errors refused
     unexpected: Counter[str] = field(default_factory=Counter)
     crashes: list[dict[str, Any]] = field(default_factory=list)
     hangs: int = 0
@@ -219,6 +220,7 @@ class Tally:
             "accepted": self.accepted,
             "clean_errors": dict(self.errors.most_common()),
             "clean_errors_total": sum(self.errors.values()),
+            "clean_error_reasons": dict(self.reasons.most_common(12)),
             "unexpected_exceptions": dict(self.unexpected.most_common()),
             "child_crashes": len(self.crashes),
             "crash_details": self.crashes[:20],
@@ -265,6 +267,12 @@ def fuzz_images(count: int, seed: int = 0, timeout: float = 120.0) -> Tally:
 
 
 # ------------------------------------------------------------------------- models
+def _reason(message: str) -> str:
+    """The runtime's own words in a refusal (``... model (THIS); ...``), path-free."""
+    inner = message.split(" (", 1)[1].rsplit(")", 1)[0] if " (" in message else message
+    return inner.split(";")[0].strip()[:80]
+
+
 def _classify_in_process(path: Path, photo: Any) -> str:
     from camviz.classifier import Classifier, ClassifierOptions
     from camviz.errors import CamvizError
@@ -314,9 +322,9 @@ def fuzz_models(
                     return i, "hang", text, path
                 if "failed a test load" in text:
                     return i, "unexpected:" + text.split("(", 1)[-1].split(":")[0], how, path
-                return i, "error:ModelLoadError", how, path
+                return i, "error:ModelLoadError", _reason(text), path
             except CamvizError as exc:
-                return i, f"error:{type(exc).__name__}", how, path
+                return i, f"error:{type(exc).__name__}", _reason(str(exc)), path
             return i, "checked", how, path
 
         cache.update({p: p.read_bytes() for p in corpus})
@@ -332,6 +340,8 @@ def fuzz_models(
                     tally.add(_classify_in_process(path, photo))  # in the app's process
                 else:
                     tally.add(outcome)
+                    if outcome.startswith("error:"):
+                        tally.reasons[detail] += 1
                 path.unlink(missing_ok=True)
     tally.seconds = time.monotonic() - started
     return tally
