@@ -85,6 +85,7 @@ def _mb(n: int) -> str:
 def cmd_classify(args: argparse.Namespace) -> int:
     from camviz.classifier import Classifier, ClassifierOptions
     from camviz.imageio import find_images, load_image
+    from camviz.safety import check_model_file, needs_check
 
     out = sys.stdout
     failed = False
@@ -110,6 +111,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     options = ClassifierOptions(
         model=args.model, threads=args.threads, top_k=args.top_k, labels=args.labels
     )
+    if needs_check(options.model):  # a user's file: test-load it in a child first
+        check_model_file(options.model)
     with Classifier.create(options) as clf:
         for path in search.images:
             try:

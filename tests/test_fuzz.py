@@ -222,3 +222,17 @@ def test_a_taught_model_holding_a_pickle_is_refused_without_running_it(tmp_path:
     with np.load(head, allow_pickle=True) as data:
         data["weights"]
     assert marker.exists()
+
+
+def test_cli_classify_refuses_a_model_that_crashes_its_test_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from camviz.cli import main
+
+    hostile = tmp_path / "hostile.tflite"
+    hostile.write_bytes((MODELS / f"{LITE0}.tflite").read_bytes())
+    _fake_child(monkeypatch, "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    code = main(["classify", str(PHOTOS / "skimage" / "chelsea.png"), "--model", str(hostile)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"ModelLoadError: {hostile} crashed the TFLite runtime in a test load")
