@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,7 +171,15 @@ def _read_zip_member(model: bytes, name: str) -> bytes:
             return zf.read(name)
     except KeyError as exc:
         raise _Corrupt(f"associated file {name!r} is not packed in the model") from exc
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,  # a damaged header names an unknown compression method
+        RuntimeError,  # ... or says the member is encrypted
+        ValueError,
+        zlib.error,
+    ) as exc:
         raise _Corrupt(f"associated file {name!r}: the packed zip is unreadable ({exc})") from exc
 
 
