@@ -104,9 +104,11 @@ class ModelInfo:
 
 
 def softmax(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
-    shifted = logits.astype(np.float64) - float(np.max(logits))
-    exp = np.exp(shifted)
-    probs: npt.NDArray[np.float32] = (exp / exp.sum()).astype(np.float32)
+    """Numerically stable softmax in float32 (a fresh array; ``logits`` is not changed)."""
+    probs: npt.NDArray[np.float32] = np.array(logits, dtype=np.float32)
+    probs -= probs.max()
+    np.exp(probs, out=probs)
+    probs /= probs.sum()
     return probs
 
 
@@ -275,7 +277,9 @@ class Classifier:
         """Raw output tensor -> probability for every label (dequantised, softmaxed)."""
         values = raw.reshape(-1)
         if self._out_scale:
-            values = (values.astype(np.float32) - self._out_zero) * self._out_scale
+            values = values.astype(np.float32)
+            values -= self._out_zero
+            values *= self._out_scale
         if self.info.output == "probabilities":
             probs = np.clip(values.astype(np.float32), 0.0, None)
             total = float(probs.sum())
