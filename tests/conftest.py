@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,14 +48,14 @@ def default_classifier() -> Iterator[object]:
 
 @pytest.fixture
 def no_leaked_threads() -> Iterator[None]:
-    """Fail the test if it leaves threads running."""
+    """Fail the test if threads started during it are still alive 3 s after it."""
     before = set(threading.enumerate())
     yield
-    deadline = threading.Event()
-    for _ in range(20):
-        extra = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-        if not extra:
+    deadline = time.monotonic() + 3.0
+    leaked: list[threading.Thread] = []
+    while time.monotonic() < deadline:
+        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not leaked:
             return
-        deadline.wait(0.05)
-    extra = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
-    pytest.fail(f"threads leaked: {extra}")
+        time.sleep(0.05)
+    pytest.fail(f"threads leaked: {[t.name for t in leaked]}")

@@ -149,7 +149,8 @@ def test_manifest_matches_shipped_file(name: str) -> None:
     assert np.dtype(inp["dtype"]).name == entry["dtype"]
     if entry["dtype"] == "uint8":
         assert inp["quantization"] == (
-            entry["input_quantization"]["scale"], entry["input_quantization"]["zero_point"]
+            entry["input_quantization"]["scale"],
+            entry["input_quantization"]["zero_point"],
         )
         assert out["quantization"] == pytest.approx(
             (entry["output_quantization"]["scale"], entry["output_quantization"]["zero_point"])

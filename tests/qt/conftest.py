@@ -6,9 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -17,10 +14,12 @@ import pytest
 
 from camviz.qt._compat import check_pyside
 
+check_pyside()  # a broken PySide6 aborts the interpreter mid-run: say why up front
+
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = ROOT / "assets" / "photos"
-
-check_pyside()  # a broken PySide6 aborts the interpreter mid-run: say why up front
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -41,15 +40,13 @@ def astronaut() -> np.ndarray:
 
 
 @pytest.fixture
-def no_thread_leaks() -> Iterator[None]:
-    """Fail the test if threads started during it are still alive after it."""
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + 3.0
-    leaked: list[threading.Thread] = []
-    while time.monotonic() < deadline:
-        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-        if not leaked:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"threads leaked: {[t.name for t in leaked]}")
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """QMessageBox.warning records (title, text) instead of blocking, in every module."""
+    shown: list[tuple[str, str]] = []
+
+    def warning(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+        shown.append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
+    return shown

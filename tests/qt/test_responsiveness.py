@@ -27,7 +27,7 @@ def _bench() -> Any:
     return module
 
 
-def test_slow_model_does_not_slow_the_preview(qapp: Any, no_thread_leaks: None) -> None:
+def test_slow_model_does_not_slow_the_preview(qapp: Any, no_leaked_threads: None) -> None:
     bench = _bench()
     try:
         model = bench.pick_slow_model()
@@ -40,7 +40,7 @@ def test_slow_model_does_not_slow_the_preview(qapp: Any, no_thread_leaks: None) 
 
 
 def test_run_gui_quit_after_and_stats_json(
-    qapp: Any, tmp_path: Path, no_thread_leaks: None
+    qapp: Any, tmp_path: Path, no_leaked_threads: None
 ) -> None:
     if not (ROOT / "models" / "efficientnet_lite0_int8.tflite").is_file():
         pytest.skip("models/efficientnet_lite0_int8.tflite")

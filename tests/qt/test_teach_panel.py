@@ -12,11 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
 
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.pipeline import FrameResult
-from camviz.qt import teach_panel as teach_module
 from camviz.qt.teach_panel import TeachPanel, Trained
 from camviz.qt.window import MainWindow
 
@@ -35,7 +33,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def make_window(qtbot: Any, tmp_path: Path, no_thread_leaks: None) -> Iterator[Any]:
+def make_window(qtbot: Any, tmp_path: Path, no_leaked_threads: None) -> Iterator[Any]:
     made: list[MainWindow] = []
 
     def make() -> MainWindow:
@@ -52,18 +50,6 @@ def make_window(qtbot: Any, tmp_path: Path, no_thread_leaks: None) -> Iterator[A
         win.close()
         assert win.controller.pipeline is None
         assert not win.teach_panel.worker.running
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-
-    def warning(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(teach_module.QMessageBox, "warning", staticmethod(warning))
-    return shown
 
 
 def results_for(qtbot: Any, win: MainWindow, n: int, model: str) -> list[FrameResult]:

@@ -13,10 +13,8 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
 
 from camviz.pipeline import EventKind
-from camviz.qt import window as window_module
 from camviz.qt.window import MainWindow, tensor_to_display, write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +36,7 @@ def settings(tmp_path: Path) -> QSettings:
 
 @pytest.fixture
 def make_window(
-    qtbot: Any, tmp_path: Path, settings: QSettings, no_thread_leaks: None
+    qtbot: Any, tmp_path: Path, settings: QSettings, no_leaked_threads: None
 ) -> Iterator[Any]:
     made: list[MainWindow] = []
 
@@ -55,19 +53,6 @@ def make_window(
     for win in made:
         win.close()  # closeEvent -> shutdown -> joins the pipeline threads
         assert win.controller.pipeline is None
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """QMessageBox.warning records instead of blocking."""
-    shown: list[tuple[str, str]] = []
-
-    def warning(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(window_module.QMessageBox, "warning", staticmethod(warning))
-    return shown
 
 
 def wait_results(qtbot: Any, win: MainWindow, more: int = 3, timeout: int = 30000) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
 
 import camviz.safety as safety
 from camviz.pipeline import EventKind
@@ -45,19 +44,9 @@ def enospc(*_: object, **__: object) -> Any:
 
 
 @pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-
-    def warning(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(window_module.QMessageBox, "warning", staticmethod(warning))
-    return shown
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path, dialogs: Any, no_thread_leaks: None) -> Iterator[MainWindow]:
+def window(
+    qtbot: Any, tmp_path: Path, dialogs: Any, no_leaked_threads: None
+) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "camviz.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings=settings, cameras=[], snapshot_dir=tmp_path / "snapshots")
     qtbot.addWidget(win)
@@ -218,7 +207,7 @@ def test_recording_into_a_read_only_place(
     ids=["binary", "wrong-values", "broken-syntax"],
 )
 def test_unreadable_settings_fall_back_to_defaults(
-    qtbot: Any, tmp_path: Path, content: bytes, dialogs: Any, no_thread_leaks: None
+    qtbot: Any, tmp_path: Path, content: bytes, dialogs: Any, no_leaked_threads: None
 ) -> None:
     ini = tmp_path / "camviz.ini"
     ini.write_bytes(content)
