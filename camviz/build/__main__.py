@@ -15,18 +15,34 @@ def main(argv: list[str] | None = None) -> int:
     from camviz.build.specs import SPECS
 
     parser = argparse.ArgumentParser(prog="python -m camviz.build", description=__doc__)
-    parser.add_argument("--only", action="append", default=[], metavar="NAME",
-                        choices=[s.name for s in SPECS], help="build only this model (repeatable)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        choices=[s.name for s in SPECS],
+        help="build only this model (repeatable)",
+    )
     parser.add_argument("--out", type=Path, default=_ROOT / "models", help="output folder")
-    parser.add_argument("--photos", type=Path, default=_ROOT / "assets" / "photos",
-                        help="photo folder (opencv/ = calibration, skimage/ = held-out)")
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        default=_ROOT / "assets" / "photos",
+        help="photo folder (opencv/ = calibration, skimage/ = held-out)",
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     from camviz.build.builder import BuildOptions, build
 
     try:
-        build(BuildOptions(out_dir=args.out, photos_dir=args.photos, only=tuple(args.only),
-                           threads=args.threads))
+        build(
+            BuildOptions(
+                out_dir=args.out,
+                photos_dir=args.photos,
+                only=tuple(args.only),
+                threads=args.threads,
+            )
+        )
     except CamvizError as exc:
         print(format_error(exc), file=sys.stderr)
         return 1

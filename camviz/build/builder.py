@@ -126,8 +126,9 @@ def _load_arch(spec: ModelBuildSpec) -> _Arch:
 
         net = load_efficientnet_lite(path)
         fn = convert.efficientnet_function(net, spec.input_size)
-        return _Arch(spec.arch_key, spec, rel, fn,
-                     lambda px: reference.efficientnet_logits(net, px))
+        return _Arch(
+            spec.arch_key, spec, rel, fn, lambda px: reference.efficientnet_logits(net, px)
+        )
     from camviz.build.squeezenet import load_squeezenet
 
     sq = load_squeezenet(path)
@@ -195,8 +196,9 @@ def _metadata(spec: ModelBuildSpec, q_in: tuple[float, int] | None) -> ImageClas
 
 
 # ---------------------------------------------------------------- the build
-def _crop_batch(root: Path, sub: str, size: int, per: int, purpose: str, bgr: bool
-                ) -> list[ph.Crop]:
+def _crop_batch(
+    root: Path, sub: str, size: int, per: int, purpose: str, bgr: bool
+) -> list[ph.Crop]:
     return list(ph.crops(root, sub, size, per, CROP_FRACTION, purpose, bgr=bgr))
 
 
@@ -216,8 +218,9 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _build_arch(arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions,
-                labels: list[str]) -> list[dict[str, Any]]:
+def _build_arch(
+    arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions, labels: list[str]
+) -> list[dict[str, Any]]:
     from camviz.build.convert import convert
 
     spec0 = arch.spec
@@ -245,8 +248,9 @@ def _build_arch(arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions
 
     for spec in specs:
         if spec.quantized:
-            calib = _crop_batch(opts.photos_dir, ph.CALIBRATION_DIR, size,
-                                CALIBRATION_PER_PHOTO, "calibration", bgr)
+            calib = _crop_batch(
+                opts.photos_dir, ph.CALIBRATION_DIR, size, CALIBRATION_PER_PHOTO, "calibration", bgr
+            )
 
             def representative(calib: list[ph.Crop] = calib) -> Iterator[list[np.ndarray]]:
                 for c in calib:
@@ -274,7 +278,8 @@ def _build_arch(arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions
                 "calibration_crops": len(calib),
                 "calibration_photos": len({c.photo for c in calib}),
                 "max_abs_logit_diff_vs_float_heldout": round(
-                    float(np.max(np.abs(q_logits - float_heldout))), 4),
+                    float(np.max(np.abs(q_logits - float_heldout))), 4
+                ),
             }
         else:
             model = float_model
@@ -287,16 +292,19 @@ def _build_arch(arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions
                 "int8_top1_in_float_top5": None,
                 "heldout_crops": None,
             }
-            save_npz(opts.out_dir / "reference" / f"{spec.name}.npz", {
-                "inputs": ref_px,
-                "photos": np.asarray(REFERENCE_PHOTOS),
-                "crop_top_left_side": ref_geom,
-                "crop_fraction": np.asarray(CROP_FRACTION),
-                "color_order": np.asarray(spec.color_order),
-                "logits": ref_logits,
-                "tflite_logits_at_build": tfl_logits.astype(np.float32),
-                "tolerance": np.asarray(FLOAT_TOLERANCE),
-            })
+            save_npz(
+                opts.out_dir / "reference" / f"{spec.name}.npz",
+                {
+                    "inputs": ref_px,
+                    "photos": np.asarray(REFERENCE_PHOTOS),
+                    "crop_top_left_side": ref_geom,
+                    "crop_fraction": np.asarray(CROP_FRACTION),
+                    "color_order": np.asarray(spec.color_order),
+                    "logits": ref_logits,
+                    "tflite_logits_at_build": tfl_logits.astype(np.float32),
+                    "tolerance": np.asarray(FLOAT_TOLERANCE),
+                },
+            )
         sanity = {}
         for rel, wanted in SANITY.items():
             rgb = ph.load_rgb(opts.photos_dir / rel)
@@ -319,9 +327,16 @@ def _float_spec(spec: ModelBuildSpec) -> ModelBuildSpec:
     return replace(spec, name=spec.name.rsplit("_", 1)[0] + "_float32", quantized=False)
 
 
-def _entry(spec: ModelBuildSpec, arch: _Arch, model: bytes, runner: _Runner,
-           checks: dict[str, Any], sanity: dict[str, Any], ref_top1: list[int],
-           labels: list[str]) -> dict[str, Any]:
+def _entry(
+    spec: ModelBuildSpec,
+    arch: _Arch,
+    model: bytes,
+    runner: _Runner,
+    checks: dict[str, Any],
+    sanity: dict[str, Any],
+    ref_top1: list[int],
+    labels: list[str],
+) -> dict[str, Any]:
     inp, out = runner.inp, runner.out
     entry: dict[str, Any] = {
         "name": spec.name,
@@ -353,9 +368,12 @@ def _entry(spec: ModelBuildSpec, arch: _Arch, model: bytes, runner: _Runner,
         "published": spec.published,
         "checks": checks,
         "sanity": sanity,
-        "metadata": {"embedded": True, "labels_file": METADATA_LABELS_NAME,
-                     "normalization_mean": [0.0, 0.0, 0.0],
-                     "normalization_std": [1.0, 1.0, 1.0]},
+        "metadata": {
+            "embedded": True,
+            "labels_file": METADATA_LABELS_NAME,
+            "normalization_mean": [0.0, 0.0, 0.0],
+            "normalization_std": [1.0, 1.0, 1.0],
+        },
     }
     if spec.quantized:
         s_in, z_in = inp["quantization"]

@@ -68,8 +68,9 @@ def efficientnet_function(net: EfficientNetLite, size: int) -> tuple[Any, Any]:
         x = tf.nn.relu6(conv(x, net.head))
         x = tf.reduce_mean(x, axis=[1, 2])
         w = tf.constant(np.ascontiguousarray(net.fc_weight.T.astype(np.float32)))
-        return tf.identity(tf.matmul(x, w) + tf.constant(net.fc_bias.astype(np.float32)),
-                           name="logits")
+        return tf.identity(
+            tf.matmul(x, w) + tf.constant(net.fc_bias.astype(np.float32)), name="logits"
+        )
 
     module.model = model
     return model.get_concrete_function(), module

@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     diff = max_diff(*args)
-    print(f"{args[0]}: PyTorch (efficientnet-lite-pytorch, float64) vs NumPy reference "
-          f"max abs logit diff {diff:.3g} on {args[2]}")
+    print(
+        f"{args[0]}: PyTorch (efficientnet-lite-pytorch, float64) vs NumPy reference "
+        f"max abs logit diff {diff:.3g} on {args[2]}"
+    )
     return 0
 
 

@@ -137,9 +137,7 @@ def build_metadata_buffer(md: ImageClassifierMetadata) -> bytes:
     inputs = table_vector([input_md])
     outputs = table_vector([output_md])
     sg_name = string("image_classifier")
-    subgraph = table(
-        [("offset", 0, sg_name), ("offset", 2, inputs), ("offset", 3, outputs)]
-    )
+    subgraph = table([("offset", 0, sg_name), ("offset", 2, inputs), ("offset", 3, outputs)])
     subgraphs = table_vector([subgraph])
     name = string(md.name)
     desc = string(md.description)

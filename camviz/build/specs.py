@@ -77,8 +77,12 @@ def _squeezenet(quantized: bool) -> ModelBuildSpec:
             "Caffe mean subtraction (B 104, G 117, R 123) is inside the model; "
             "it takes raw 0..255 pixels in BGR order"
         ),
-        published={"top1": None, "top5": None, "latency_ms_pixel4": None,
-                   "citation": _SQUEEZENET_CITATION},
+        published={
+            "top1": None,
+            "top5": None,
+            "latency_ms_pixel4": None,
+            "citation": _SQUEEZENET_CITATION,
+        },
     )
 
 

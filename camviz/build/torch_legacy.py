@@ -61,8 +61,9 @@ class _TensorRef:
 def _rebuild_tensor_v2(
     storage: _StorageRef, offset: int, size: Any, stride: Any, *_rest: Any
 ) -> _TensorRef:
-    return _TensorRef(storage, int(offset), tuple(int(s) for s in size),
-                      tuple(int(s) for s in stride))
+    return _TensorRef(
+        storage, int(offset), tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    )
 
 
 def _rebuild_parameter(data: _TensorRef, *_rest: Any) -> _TensorRef:
@@ -122,7 +123,7 @@ def load_legacy_state_dict(path: Path) -> dict[str, np.ndarray]:
         assert data is not None
         item = data.dtype.itemsize
         view = np.lib.stride_tricks.as_strided(
-            data[value.offset:],
+            data[value.offset :],
             shape=value.size,
             strides=tuple(s * item for s in value.stride),
             writeable=False,
