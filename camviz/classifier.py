@@ -225,7 +225,7 @@ class Classifier:
         model = load_model(content, threads=options.threads, source=str(path))
         try:
             input_size, classes = _classifier_shapes(model, path.name)
-            metadata = tflite_metadata.read_metadata(content)
+            metadata = None if spec is not None else tflite_metadata.read_metadata(content)
             if spec is not None:
                 preprocessing = spec.preprocessing
             elif metadata is not None and metadata.mean and metadata.std:
