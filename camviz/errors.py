@@ -8,6 +8,7 @@ message in a dialog, without ever printing a traceback for a user's mistake::
     ├── OptionsError            an option or argument is out of range
     ├── ExtraNotInstalledError  an optional dependency group is missing
     ├── RuntimeUnavailableError no usable TFLite runtime could be imported
+    ├── DisplayUnavailableError no screen to open the window on
     ├── ModelError              a model cannot be used
     │   ├── ModelNotFoundError      no zoo entry or file by that name
     │   ├── ModelLoadError          the file is not a valid TFLite model
@@ -34,6 +35,7 @@ __all__ = [
     "OptionsError",
     "ExtraNotInstalledError",
     "RuntimeUnavailableError",
+    "DisplayUnavailableError",
     "ModelError",
     "ModelNotFoundError",
     "ModelLoadError",
@@ -78,6 +80,10 @@ class ExtraNotInstalledError(CamvizError, ImportError):
 
 class RuntimeUnavailableError(CamvizError):
     """Neither ai-edge-litert nor tflite-runtime can be used."""
+
+
+class DisplayUnavailableError(CamvizError):
+    """The window cannot open: no display server and no Qt platform chosen."""
 
 
 class ModelError(CamvizError):

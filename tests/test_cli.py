@@ -170,3 +170,18 @@ def test_cameras_without_camera() -> None:
     run = camviz("cameras", "--max-index", "2")
     assert run.returncode == 0
     assert "no camera answered" in run.stdout
+
+
+def test_window_without_a_display_says_what_to_do() -> None:
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    run = camviz("--quit-after", "1", env=env)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "qt.qpa" not in run.stderr
+    assert run.stderr.startswith("DisplayUnavailableError: no display to open the window on")
+    assert "QT_QPA_PLATFORM=offscreen" in run.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -12,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from camviz.errors import CamvizError, format_error
+from camviz.errors import CamvizError, DisplayUnavailableError, format_error
 from camviz.qt._compat import check_pyside
 from camviz.qt.window import MainWindow, write_atomic
 from camviz.sources import list_cameras
@@ -49,6 +50,19 @@ def final_stats(window: MainWindow) -> dict[str, Any]:
     }
 
 
+def require_display() -> None:
+    """Refuse, with what to do, where Qt would abort for want of a screen."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise DisplayUnavailableError(
+        "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run camviz "
+        "in a desktop session, under a virtual one (xvfb-run -a camviz), or headless with "
+        "QT_QPA_PLATFORM=offscreen; classify, eval, bench and teach need no display"
+    )
+
+
 def run_gui(
     source: str | None = None,
     model: str | None = None,
@@ -70,6 +84,8 @@ def run_gui(
     """
     check_pyside()
     app = QApplication.instance()
+    if app is None:
+        require_display()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
         app.setApplicationName("camviz")
