@@ -29,6 +29,7 @@ import numpy as np
 
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.errors import ExtraNotInstalledError, OptionsError
+from camviz.fileio import write_atomic
 from camviz.metrics import LatencyStats, MetricsSnapshot, Percentiles
 from camviz.pipeline import Backpressure, EventKind, FrameResult, Pipeline, PipelineEvent
 from camviz.pipeline import PipelineOptions as _PipelineOptions
@@ -352,10 +353,10 @@ def plot(results: list[BenchResult], path: Path) -> None:
     line.set_title("Latency over time")
     line.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    finally:
+        plt.close(fig)
 
 
 def machine_description() -> dict[str, Any]:

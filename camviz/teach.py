@@ -28,8 +28,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -54,6 +52,7 @@ from camviz.errors import (
     format_error,
 )
 from camviz.features import Backbone, FeatureExtractor, load_backbone
+from camviz.fileio import write_bytes_atomic
 from camviz.imageio import IMAGE_EXTENSIONS, load_image
 from camviz.sources import VideoSource
 from camviz.zoo import load_zoo, read_labels
@@ -425,22 +424,10 @@ class Head:
             mean=self.mean,
             std=self.std,
         )
-        folder = target.parent if str(target.parent) else Path(".")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(buffer.getvalue())
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            return write_bytes_atomic(target, buffer.getvalue())
         except OSError as exc:
             raise OptionsError(f"cannot write {target}: {exc}") from exc
-        return target
 
 
 def _bad_head(path: Path, why: str) -> ModelLoadError:

@@ -25,8 +25,6 @@ needs the ``build`` extra (TensorFlow, the weight packages). The steps:
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
+from camviz.fileio import write_bytes_atomic
 
 if TYPE_CHECKING:
     from camviz.teach import Head
@@ -191,20 +190,8 @@ def _metadata(head: Head, architecture: str, size: int, package: str) -> Any:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    folder = target.parent if str(target.parent) else Path(".")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)  # a model to share, unlike mkstemp's private 0600
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes_atomic(target, data, mode=0o644)  # a model to share
     except OSError as exc:
         raise OptionsError(f"cannot write {target}: {exc}") from exc
 

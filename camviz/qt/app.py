@@ -14,8 +14,9 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from camviz.errors import CamvizError, DisplayUnavailableError, format_error
+from camviz.fileio import write_atomic
 from camviz.qt._compat import check_pyside
-from camviz.qt.window import MainWindow, write_atomic
+from camviz.qt.window import MainWindow
 from camviz.sources import list_cameras
 
 __all__ = ["run_gui", "final_stats"]

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.errors import CamvizError, format_error
+from camviz.fileio import write_atomic
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import Backpressure, EventKind, FrameResult, PipelineEvent, PipelineOptions
 from camviz.qt.bridge import CsvRecorder, PipelineController
@@ -57,29 +56,10 @@ from camviz.qt.teach_panel import TeachPanel
 from camviz.sources import make_source
 from camviz.zoo import Zoo, load_zoo
 
-__all__ = ["MainWindow", "describe_write_error", "tensor_to_display", "write_atomic"]
+__all__ = ["MainWindow", "describe_write_error", "tensor_to_display"]
 
 OPEN_MODEL_ITEM = "Open .tflite…"
 DEMO = "demo"
-
-
-def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then ``os.replace`` it.
-
-    Readers never see a half-written file; on failure the temporary is removed.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def tensor_to_display(tensor: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from camviz.fileio import write_atomic
 from camviz.pipeline import EventKind
-from camviz.qt.window import MainWindow, tensor_to_display, write_atomic
+from camviz.qt.window import MainWindow, tensor_to_display
 
 ROOT = Path(__file__).resolve().parents[2]
 
