@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from camviz.errors import CameraNotFoundError, OptionsError, SourceError, SourceOpenError
-from camviz.imageio import IMAGE_EXTENSIONS, load_image
+from camviz.imageio import IMAGE_EXTENSIONS, find_images, load_image
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -738,11 +738,6 @@ class DemoSource(VideoSource):
 # -------------------------------------------------------------------------- images
 
 
-def _find_images(folder: Path) -> list[Path]:
-    files = [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
-    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
-
-
 class ImageSource(Source):
     """One image or a folder of images (recursive, sorted by relative path).
 
@@ -795,7 +790,7 @@ class ImageSource(Source):
             if not self.path.exists():
                 raise SourceOpenError(f"image or folder {self.path} not found")
             if self.path.is_dir():
-                self.files = _find_images(self.path)
+                self.files = list(find_images([self.path]).images)
                 if not self.files:
                     exts = ", ".join(sorted(e[1:] for e in IMAGE_EXTENSIONS))
                     raise SourceOpenError(f"no images ({exts}) in folder {self.path}")
