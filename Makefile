@@ -10,7 +10,7 @@ TFLITE_VENV := .venv-tflite
 ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint pytest models bench screenshot clean install
+.PHONY: run test lint pytest pytest-build models bench screenshot clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,12 +41,16 @@ lint: $(VENV)/.installed
 pytest: $(VENV)/.installed $(TFLITE_VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint pytest
+# Exporting taught models needs tensorflow (the `build` extra): its tests run in .venv-build.
+pytest-build: $(BUILD_VENV)/.installed
+	$(BUILD_VENV)/bin/python -m pytest -q tests/test_export.py
+
+test: lint pytest pytest-build
 
 $(BUILD_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BUILD_VENV)
 	$(BUILD_VENV)/bin/python -m pip install -q --upgrade pip
-	$(BUILD_VENV)/bin/python -m pip install -q -e '.[build]'
+	$(BUILD_VENV)/bin/python -m pip install -q -e '.[build]' pytest pytest-timeout
 	touch $@
 
 models: $(BUILD_VENV)/.installed
