@@ -17,14 +17,14 @@ from camviz.errors import CamvizError, DisplayUnavailableError, format_error
 from camviz.fileio import write_atomic
 from camviz.qt._compat import check_pyside
 from camviz.qt.window import MainWindow
-from camviz.sources import list_cameras
+from camviz.sources import CameraInfo, list_cameras
 
 __all__ = ["run_gui", "final_stats"]
 
 
-def _cameras() -> list[int]:
+def _cameras() -> list[CameraInfo]:
     try:
-        return [c.index for c in list_cameras(max_index=4, timeout=1.5)]
+        return list_cameras(max_index=4, timeout=1.5)
     except (CamvizError, OSError):
         return []
 
@@ -100,7 +100,7 @@ def run_gui(
     note = ""
     if source is None:
         if cameras:
-            source = str(cameras[0])
+            source = str(cameras[0].index)
         else:
             source = "demo"
             note = "No camera found: showing the demo source"

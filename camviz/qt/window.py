@@ -53,7 +53,7 @@ from camviz.qt.frame_view import FrameView
 from camviz.qt.meter import PerformanceMeter
 from camviz.qt.results_panel import ResultsPanel
 from camviz.qt.teach_panel import TeachPanel
-from camviz.sources import make_source
+from camviz.sources import CameraInfo, make_source
 from camviz.zoo import Zoo, load_zoo
 
 __all__ = ["MainWindow", "describe_write_error", "tensor_to_display"]
@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         *,
         settings: QSettings | None = None,
         zoo: Zoo | None = None,
-        cameras: list[int] | None = None,
+        cameras: list[CameraInfo] | None = None,
         snapshot_dir: Path | None = None,
         budget_ms: float | None = None,
     ) -> None:
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         self._slow_timer.start(500)
 
     # ================================================================ UI
-    def _build_ui(self, cameras: list[int]) -> None:
+    def _build_ui(self, cameras: list[CameraInfo]) -> None:
         self.view = FrameView()
         self.view.set_frame_slot(self.controller.frames)
         self.view.clear("Starting…")
@@ -146,8 +146,10 @@ class MainWindow(QMainWindow):
         # ---- controls
         self.source_combo = QComboBox()
         self.source_combo.addItem("Demo reel", DEMO)
-        for index in cameras:
-            self.source_combo.addItem(f"Camera {index}", str(index))
+        for cam in cameras:
+            self.source_combo.addItem(
+                f"Camera {cam.index} ({cam.width}x{cam.height})", str(cam.index)
+            )
         self.source_combo.activated.connect(self._source_chosen)
         open_button = QToolButton()
         open_button.setText("Open…")

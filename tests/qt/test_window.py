@@ -43,7 +43,8 @@ def make_window(
 
     def make(size: tuple[int, int] = (1280, 720), **kwargs: Any) -> MainWindow:
         kwargs.setdefault("settings", settings)
-        win = MainWindow(cameras=[], snapshot_dir=tmp_path / "snapshots", **kwargs)
+        kwargs.setdefault("cameras", [])
+        win = MainWindow(snapshot_dir=tmp_path / "snapshots", **kwargs)
         qtbot.addWidget(win)
         win.resize(*size)
         win.show()
@@ -245,3 +246,13 @@ def test_keyboard_shortcuts(qtbot: Any, make_window: Any) -> None:
     qtbot.keyClick(win, Qt.Key.Key_Q)
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)
     assert win.controller.pipeline is None
+
+
+def test_source_picker_lists_cameras_with_index_and_resolution(make_window: Any) -> None:
+    from camviz.sources import CameraInfo
+
+    win = make_window(cameras=[CameraInfo(0, 1280, 720), CameraInfo(2, 640, 480)])
+    combo = win.source_combo
+    items = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
+    assert ("Camera 0 (1280x720)", "0") in items
+    assert ("Camera 2 (640x480)", "2") in items
