@@ -147,17 +147,25 @@ def _open(spec: str, *, pace: bool) -> Source:
     return source
 
 
-def _interpreter_stats(
-    clf: Classifier, frame: np.ndarray, invokes: int, warmup: int
-) -> Percentiles:
+def time_invokes(clf: Classifier, frame: np.ndarray, runs: int, warmup: int) -> list[float]:
+    """Milliseconds of each of ``runs`` interpreter invokes on ``frame``, after ``warmup``."""
     tensor = clf.preprocess(frame)
     for _ in range(warmup):
         clf.invoke_raw(tensor)
-    stats = LatencyStats(invokes)
-    for _ in range(invokes):
+    times = []
+    for _ in range(runs):
         start = time.perf_counter()
         clf.invoke_raw(tensor)
-        stats.add((time.perf_counter() - start) * 1000.0)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return times
+
+
+def _interpreter_stats(
+    clf: Classifier, frame: np.ndarray, invokes: int, warmup: int
+) -> Percentiles:
+    stats = LatencyStats(invokes)
+    for ms in time_invokes(clf, frame, invokes, warmup):
+        stats.add(ms)
     return stats.percentiles()
 
 

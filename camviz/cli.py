@@ -141,18 +141,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------- models
 def measure_invoke_ms(clf: Any, runs: int = 20, warmup: int = 3) -> list[float]:
     """Invoke latency in ms, after warm-up, on a real-looking (seeded noise) frame."""
-    rng = np.random.default_rng(0)
+    from camviz.bench import time_invokes
+
     width, height = clf.info.input_size
-    frame = rng.integers(0, 256, (height * 2, width * 2, 3), dtype=np.uint8)
-    tensor = clf.preprocess(frame)
-    for _ in range(warmup):
-        clf.invoke_raw(tensor)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        clf.invoke_raw(tensor)
-        times.append((time.perf_counter() - start) * 1000.0)
-    return times
+    frame = np.random.default_rng(0).integers(0, 256, (height * 2, width * 2, 3), dtype=np.uint8)
+    return time_invokes(clf, frame, runs, warmup)
 
 
 def cmd_models(args: argparse.Namespace) -> int:

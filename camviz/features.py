@@ -17,7 +17,6 @@ Like every interpreter, an extractor must be used on the thread that created it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -179,16 +178,6 @@ class FeatureExtractor:
         dense = self.dense
         out: npt.NDArray[np.float32] = (features @ dense.weights.T + dense.bias).astype(np.float32)
         return out
-
-    def time_per_frame_ms(self, image_rgb: npt.NDArray[np.uint8], runs: int = 10) -> float:
-        """Median preprocess + invoke time for one frame, after one warm-up."""
-        self.extract(image_rgb)
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            self.extract(image_rgb)
-            times.append((time.perf_counter() - start) * 1000.0)
-        return float(np.median(times))
 
     # lifetime ---------------------------------------------------------------------------
     def _require_open(self) -> TFLiteModel:
