@@ -12,7 +12,7 @@ duplication / removal / overwrite, random insertions, header corruption). Mutati
   :func:`~camviz.imageio.load_image` on a temporary file) in a child process that reports
   each outcome on stdout; if the child dies (a native crash of the decoder), the input it
   was on is counted as a crash and a new child carries on after it.
-* **Models** go through :func:`camviz.safety.check_model_file`, the check the app runs on a
+* **Models** go through :func:`camviz.loading.check_model_file`, the check the app runs on a
   user's model before loading it: the TFLite runtime loads, shape-checks and invokes the
   file in a child. A file the check accepts is then loaded *in this process* with
   :meth:`Classifier.create` and classifies a real photo, as the app would.
@@ -295,7 +295,7 @@ def fuzz_models(
     """Check ``count`` mutated models with :func:`check_model_file`; load the accepted ones."""
     from camviz.errors import CamvizError, ModelLoadError
     from camviz.imageio import load_image
-    from camviz.safety import check_model_file
+    from camviz.loading import check_model_file
 
     corpus = model_corpus(names)
     if not corpus:

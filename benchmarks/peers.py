@@ -558,11 +558,12 @@ def _photos() -> list[Path]:
 def bench_model(
     model: str, threads: int, frames: list[np.ndarray], video: Path, rounds: int, say: Any
 ) -> ModelReport:
-    from camviz.classifier import Classifier, ClassifierOptions
+    from camviz.classifier import ClassifierOptions
     from camviz.imageio import load_image
+    from camviz.loading import open_classifier
 
-    clf = Classifier.create(ClassifierOptions(model=model, threads=threads))
-    clf1 = Classifier.create(ClassifierOptions(model=model, threads=1))
+    clf = open_classifier(ClassifierOptions(model=model, threads=threads))
+    clf1 = open_classifier(ClassifierOptions(model=model, threads=1))
     info = clf.info
     assert info.path is not None
     crop = info.preprocessing.crop_fraction

@@ -30,6 +30,7 @@ import numpy as np
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.errors import ExtraNotInstalledError, OptionsError
 from camviz.fileio import write_atomic
+from camviz.loading import open_classifier
 from camviz.metrics import LatencyStats, MetricsSnapshot, Percentiles
 from camviz.pipeline import Backpressure, EventKind, FrameResult, Pipeline, PipelineEvent
 from camviz.pipeline import PipelineOptions as _PipelineOptions
@@ -230,7 +231,7 @@ def _sequential_fps(spec: str, options: ClassifierOptions, frames: int) -> float
     """Decode, preprocess and invoke the same frames one after another on one thread."""
     source = _open(spec, pace=False)
     try:
-        with Classifier.create(options) as clf:
+        with open_classifier(options) as clf:
             start = time.monotonic()
             done = 0
             while done < frames:
@@ -255,7 +256,7 @@ def bench_one(
     finally:
         probe_source.close()
     assert first is not None
-    with Classifier.create(options) as clf:
+    with open_classifier(options) as clf:
         name = clf.info.name
         progress(f"{name}, {threads} threads: interpreter")
         invoke = _interpreter_stats(clf, first.image, opts.invokes, opts.warmup)
@@ -379,7 +380,7 @@ def machine_description() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    from camviz.runtime import runtime_status
+    from camviz.backends import runtime_status
 
     return {
         "cpu": cpu,

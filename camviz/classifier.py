@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from camviz import tflite_metadata
+from camviz.backends import LoadedModel, ModelMetadata, backend_for
 from camviz.errors import (
     InferenceError,
     LabelsError,
+    ModelError,
     ModelNotFoundError,
     NotAClassifierError,
     OptionsError,
@@ -31,8 +32,7 @@ from camviz.errors import (
 from camviz.imageio import check_rgb_image
 from camviz.preprocess import Preprocessor, PreprocessSpec
 from camviz.results import Category, ClassificationResult, StageTimes
-from camviz.runtime import TFLiteModel, load_model, output_producer
-from camviz.zoo import ModelSpec, load_zoo, models_dir, read_labels
+from camviz.zoo import ModelKind, ModelSpec, models_dir, read_labels, resolve_model
 
 __all__ = ["ClassifierOptions", "ModelInfo", "Classifier", "OutputKind", "softmax"]
 
@@ -112,27 +112,7 @@ def softmax(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
     return probs
 
 
-def _resolve(model: str | Path) -> tuple[str, Path, ModelSpec | None]:
-    """Zoo name or file path -> (display name, path, zoo entry if it is one)."""
-    zoo = load_zoo()
-    text = str(model) if str(model) else zoo.default
-    if text in zoo.names:
-        spec = zoo.get(text)
-        return spec.name, spec.path, spec
-    path = Path(text).expanduser()
-    if path.is_file():
-        return path.stem, path, None
-    if path.is_dir():
-        raise ModelNotFoundError(f"{path} is a folder; give a .tflite file or a zoo model name")
-    if path.suffix or "/" in text or "\\" in text:
-        raise ModelNotFoundError(
-            f"model file {path} does not exist; give a .tflite file or one of: "
-            f"{', '.join(zoo.names)}"
-        )
-    return text, path, zoo.get(text)  # zoo.get raises a clear "no model named" error
-
-
-def _classifier_shapes(model: TFLiteModel, name: str) -> tuple[tuple[int, int], int]:
+def _classifier_shapes(model: LoadedModel, name: str) -> tuple[tuple[int, int], int]:
     if len(model.inputs) != 1 or not model.outputs:
         raise NotAClassifierError(
             f"{name} has {len(model.inputs)} inputs and {len(model.outputs)} outputs; "
@@ -159,7 +139,7 @@ def _classifier_shapes(model: TFLiteModel, name: str) -> tuple[tuple[int, int], 
 def _labels_for(
     options: ClassifierOptions,
     spec: ModelSpec | None,
-    metadata: tflite_metadata.ModelMetadata | None,
+    metadata: ModelMetadata | None,
     path: Path,
     classes: int,
 ) -> tuple[str, ...]:
@@ -189,12 +169,12 @@ class Classifier:
 
     def __init__(
         self,
-        model: TFLiteModel,
+        model: LoadedModel,
         info: ModelInfo,
         preprocessor: Preprocessor,
         options: ClassifierOptions,
     ) -> None:
-        self._model: TFLiteModel | None = model
+        self._model: LoadedModel | None = model
         self.info = info
         self.options = options
         self._preprocess = preprocessor
@@ -209,11 +189,13 @@ class Classifier:
         options = options or ClassifierOptions()
         if overrides:
             options = options.replace(**overrides)
-        if str(options.model).lower().endswith(".head.npz"):  # taught by `camviz teach`
-            from camviz.teach import load_taught_classifier
-
-            return load_taught_classifier(options)
-        name, path, spec = _resolve(options.model)
+        ref = resolve_model(options.model)
+        if ref.kind is ModelKind.HEAD:
+            raise ModelError(
+                f"{ref.path.name} is a taught head, not a model file; open it with "
+                "camviz.open_classifier (or camviz.loading.open_classifier)"
+            )
+        name, path, spec = ref.name, ref.path, ref.spec
         try:
             content = path.read_bytes()
         except FileNotFoundError as exc:
@@ -222,10 +204,12 @@ class Classifier:
             ) from exc
         except OSError as exc:
             raise ModelNotFoundError(f"model file {path} cannot be read: {exc}") from exc
-        model = load_model(content, threads=options.threads, source=str(path))
+        backend = backend_for(path)
+        model = backend.load(content, threads=options.threads, source=str(path))
         try:
             input_size, classes = _classifier_shapes(model, path.name)
-            metadata = None if spec is not None else tflite_metadata.read_metadata(content)
+            description = None if spec is not None else backend.describe(content)
+            metadata = description.metadata if description is not None else None
             if spec is not None:
                 preprocessing = spec.preprocessing
             elif metadata is not None and metadata.mean and metadata.std:
@@ -246,7 +230,13 @@ class Classifier:
             start = time.perf_counter()
             probe = model.run(preprocessor(grey)[None])
             first_invoke_ms = (time.perf_counter() - start) * 1000.0
-            output = spec.output if spec is not None else _guess_output_kind(model, probe, content)
+            output = (
+                spec.output
+                if spec is not None
+                else _guess_output_kind(
+                    model, probe, description.outputs_probabilities if description else None
+                )
+            )
         except BaseException:
             model.close()
             raise
@@ -353,7 +343,7 @@ class Classifier:
         self.options = self.options.replace(**changes)
 
     # lifetime -----------------------------------------------------------------------
-    def _require_open(self) -> TFLiteModel:
+    def _require_open(self) -> LoadedModel:
         if self._model is None:
             raise InferenceError(f"{self.info.name} is closed")
         return self._model
@@ -370,14 +360,16 @@ class Classifier:
         self.close()
 
 
-def _guess_output_kind(model: TFLiteModel, probe: npt.NDArray[Any], content: bytes) -> OutputKind:
+def _guess_output_kind(
+    model: LoadedModel, probe: npt.NDArray[Any], softmax_ended: bool | None
+) -> OutputKind:
     """Probabilities if the graph ends in a softmax; else logits.
 
-    Only when the graph cannot be read, guess from the output on a grey frame.
+    Only when the graph cannot be read (``softmax_ended`` is None), guess from the
+    output on a grey frame.
     """
-    producer = output_producer(content)
-    if producer is not None:
-        return "probabilities" if producer == "SOFTMAX" else "logits"
+    if softmax_ended is not None:
+        return "probabilities" if softmax_ended else "logits"
     out = model.outputs[0]
     values = probe.reshape(-1).astype(np.float64)
     if out.quantized:

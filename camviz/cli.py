@@ -83,9 +83,9 @@ def _mb(n: int) -> str:
 
 # ---------------------------------------------------------------------------------- classify
 def cmd_classify(args: argparse.Namespace) -> int:
-    from camviz.classifier import Classifier, ClassifierOptions
+    from camviz.classifier import ClassifierOptions
     from camviz.imageio import find_images, load_image
-    from camviz.safety import check_model_file, needs_check
+    from camviz.loading import check_model_file, needs_check, open_classifier
 
     out = sys.stdout
     failed = False
@@ -113,7 +113,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     )
     if needs_check(options.model):  # a user's file: test-load it in a child first
         check_model_file(options.model)
-    with Classifier.create(options) as clf:
+    with open_classifier(options) as clf:
         for path in search.images:
             try:
                 result = clf.classify(load_image(path))
@@ -149,7 +149,8 @@ def measure_invoke_ms(clf: Any, runs: int = 20, warmup: int = 3) -> list[float]:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from camviz.classifier import Classifier, ClassifierOptions
+    from camviz.classifier import ClassifierOptions
+    from camviz.loading import open_classifier
     from camviz.zoo import load_zoo
 
     zoo = load_zoo()
@@ -167,9 +168,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         }
         if not args.no_measure:
             try:
-                with Classifier.create(
-                    ClassifierOptions(model=spec.name, threads=args.threads)
-                ) as c:
+                with open_classifier(ClassifierOptions(model=spec.name, threads=args.threads)) as c:
                     times = measure_invoke_ms(c, runs=args.runs)
                 record["latency_ms"] = round(statistics.median(times), 3)
                 record["load_ms"] = round(c.info.load_ms, 3)

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from camviz.classifier import Classifier, ClassifierOptions
+from camviz.classifier import ClassifierOptions
 from camviz.errors import CamvizError, DatasetError, format_error
 from camviz.imageio import IMAGE_EXTENSIONS, load_image
+from camviz.loading import open_classifier
 from camviz.metrics import LatencyStats, Percentiles
 
 __all__ = ["Sample", "load_dataset", "ModelScore", "evaluate_model"]
@@ -141,7 +142,7 @@ def evaluate_model(
     progress: Callable[[int, int], None] | None = None,
 ) -> ModelScore:
     """Top-1/top-5 accuracy and per-image latency of one model on a data set."""
-    with Classifier.create(options.replace(top_k=max(5, options.top_k))) as clf:
+    with open_classifier(options.replace(top_k=max(5, options.top_k))) as clf:
         samples = load_dataset(data, clf.info.labels)
         score = ModelScore(clf.info.name, clf.info.file_bytes, load_ms=clf.info.load_ms)
         for done, sample in enumerate(samples, start=1):

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from camviz.backends import DenseLayer, LoadedModel, backend_for
 from camviz.errors import InferenceError, ModelNotFoundError, OptionsError
 from camviz.imageio import check_rgb_image
 from camviz.preprocess import Preprocessor
-from camviz.runtime import DenseLayer, TFLiteModel, cut_before_last_dense, load_model
 from camviz.zoo import ModelSpec, load_zoo, sha256_file
 
 __all__ = ["Backbone", "FeatureExtractor", "load_backbone"]
@@ -77,7 +77,7 @@ def load_backbone(name: str = "") -> Backbone:
         return cached
     content = path.read_bytes()
     digest = sha256_file(path)
-    cut, dense = cut_before_last_dense(content, source=str(path))
+    cut, dense = backend_for(path).cut_before_last_dense(content, source=str(path))
     backbone = Backbone(spec, digest, cut, dense, len(content))
     _CACHE.clear()  # keep one: a backbone holds a model-sized buffer
     _CACHE[key] = backbone
@@ -87,9 +87,9 @@ def load_backbone(name: str = "") -> Backbone:
 class FeatureExtractor:
     """Pooled features of a zoo backbone for RGB frames. Create with :meth:`create`."""
 
-    def __init__(self, backbone: Backbone, model: TFLiteModel) -> None:
+    def __init__(self, backbone: Backbone, model: LoadedModel) -> None:
         self.backbone = backbone
-        self._model: TFLiteModel | None = model
+        self._model: LoadedModel | None = model
         tensor = model.inputs[0]
         spec = backbone.spec
         self.input_size: tuple[int, int] = (int(tensor.shape[2]), int(tensor.shape[1]))
@@ -107,7 +107,9 @@ class FeatureExtractor:
         if not isinstance(threads, int) or not 1 <= threads <= 64:
             raise OptionsError(f"threads must be a whole number from 1 to 64, got {threads!r}")
         bb = backbone if isinstance(backbone, Backbone) else load_backbone(backbone)
-        model = load_model(bb.content, threads=threads, source=f"{bb.spec.path} (features)")
+        model = backend_for(bb.spec.path).load(
+            bb.content, threads=threads, source=f"{bb.spec.path} (features)"
+        )
         return cls(bb, model)
 
     @property
@@ -127,7 +129,7 @@ class FeatureExtractor:
         return self._require_open().load_ms
 
     @property
-    def model(self) -> TFLiteModel:
+    def model(self) -> LoadedModel:
         """The underlying feature model (for :class:`camviz.teach.TaughtClassifier`)."""
         return self._require_open()
 
@@ -180,7 +182,7 @@ class FeatureExtractor:
         return out
 
     # lifetime ---------------------------------------------------------------------------
-    def _require_open(self) -> TFLiteModel:
+    def _require_open(self) -> LoadedModel:
         if self._model is None:
             raise InferenceError(f"the feature extractor of {self.name} is closed")
         return self._model

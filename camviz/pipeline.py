@@ -14,7 +14,7 @@ and owns it until it exits. Model switches happen between two frames, so no
 result mixes two models; a model that fails to load leaves the previous one
 running and is reported as a :attr:`EventKind.MODEL_FAILED` event. A model given
 as a file path (the user's choice, not a zoo name) is first test-loaded in a child
-process (:func:`camviz.safety.check_model_file`) on a checker thread, so a file
+process (:func:`camviz.loading.check_model_file`) on a checker thread, so a file
 that crashes the native runtime only kills that child; only the latest requested
 switch is checked and applied. Every error in
 a thread becomes an event; no thread dies silently. ``stop()`` returns within
@@ -33,9 +33,9 @@ from typing import Any
 
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.errors import CamvizError, OptionsError, PipelineError, format_error
+from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.metrics import PipelineMetrics
 from camviz.results import ClassificationResult
-from camviz.safety import check_model_file, needs_check
 from camviz.smoothing import ProbabilitySmoother
 from camviz.sources import Frame, Source, SourceState
 
@@ -462,7 +462,7 @@ class Pipeline:
             updates, self._pending_updates = self._pending_updates, {}
         if pending is not None:
             try:
-                new = Classifier.create(pending)
+                new = open_classifier(pending)
             except CamvizError as exc:
                 self._emit(EventKind.MODEL_FAILED, format_error(exc), exc, model=str(pending.model))
             except Exception as exc:
@@ -513,7 +513,7 @@ class Pipeline:
                 first = self.options.classifier
                 if self.options.check_models and needs_check(first.model):
                     check_model_file(first.model, cancel=stop)
-                clf = Classifier.create(first)
+                clf = open_classifier(first)
             except CamvizError as exc:
                 if not stop.is_set():  # not a test load cancelled by stop()
                     self._emit(EventKind.ERROR, format_error(exc), exc)

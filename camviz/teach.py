@@ -14,7 +14,7 @@ or from frames handed over one by one (a GUI's live camera) through
     clf = session.to_classifier()            # a Classifier; new interpreter on this thread
 
 A saved head (``*.head.npz``: arrays plus a JSON header, never pickles) is
-accepted wherever a model is (``--model my.head.npz``): :meth:`Classifier.create`
+accepted wherever a model is (``--model my.head.npz``): :func:`camviz.loading.open_classifier`
 hands such paths to :func:`load_taught_classifier`.
 
 Validation split: samples of a video (or of one camera recording) are split by
@@ -599,7 +599,7 @@ class TaughtClassifier(Classifier):
 
 
 def load_taught_classifier(options: ClassifierOptions) -> TaughtClassifier:
-    """``Classifier.create`` for ``*.head.npz`` paths."""
+    """What :func:`camviz.loading.open_classifier` does for ``*.head.npz`` paths."""
     path = Path(str(options.model)).expanduser()
     head = load_head(path)
     return TaughtClassifier.from_head(head, options, path=path, file_bytes=path.stat().st_size)

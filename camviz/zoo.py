@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,23 @@ from typing import Any
 from camviz.errors import LabelsError, ModelError, ModelNotFoundError
 from camviz.preprocess import PreprocessSpec
 
-__all__ = ["ModelSpec", "Zoo", "models_dir", "load_zoo", "read_labels", "sha256_file"]
+__all__ = [
+    "HEAD_SUFFIX",
+    "ModelKind",
+    "ModelRef",
+    "ModelSpec",
+    "Zoo",
+    "is_head_path",
+    "looks_like_path",
+    "load_zoo",
+    "models_dir",
+    "read_labels",
+    "resolve_model",
+    "sha256_file",
+]
+
+#: The file suffix of a head taught by ``camviz teach``.
+HEAD_SUFFIX = ".head.npz"
 
 
 def models_dir() -> Path:
@@ -151,3 +168,83 @@ def _load_zoo(folder: Path) -> Zoo:
 def load_zoo(folder: Path | None = None) -> Zoo:
     """The zoo in ``folder`` (default :func:`models_dir`), read once per process."""
     return _load_zoo((folder or models_dir()).resolve())
+
+
+# ------------------------------------------------------------------ model specs -> files
+class ModelKind(Enum):
+    """What a model spec names."""
+
+    ZOO = "zoo"  # a model of the shipped zoo, by name
+    FILE = "file"  # a user's model file (test-loaded in a child before use)
+    HEAD = "head"  # a head taught by ``camviz teach`` (``*.head.npz``) on a zoo backbone
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """A model spec resolved: its display name, file, and zoo entry if it is one."""
+
+    kind: ModelKind
+    name: str
+    path: Path
+    spec: ModelSpec | None = None
+
+    @property
+    def is_users_file(self) -> bool:
+        """A file of the user's that a native runtime will parse (so it is checked first)."""
+        return self.kind is ModelKind.FILE
+
+
+def is_head_path(model: str | Path) -> bool:
+    """True if ``model`` names a taught head (``*.head.npz``)."""
+    return str(model).lower().endswith(HEAD_SUFFIX)
+
+
+def looks_like_path(model: str | Path) -> bool:
+    """True if ``model`` is written as a path (a Path, a suffix or a separator), not a name."""
+    text = str(model)
+    if isinstance(model, Path):
+        return True
+    return bool(Path(text).suffix) or "/" in text or "\\" in text or text.startswith("~")
+
+
+def resolve_model(model: str | Path = "") -> ModelRef:
+    """The one rule from a model spec (zoo name, file path, or ``""`` for the default) to a file.
+
+    A spec that looks like a path (a suffix or a separator) or names an existing
+    file is a file, and needs no manifest; anything else is a zoo name. Errors
+    name the spec and list the zoo's models.
+    """
+    text = str(model).strip()
+    if text and not isinstance(model, Path) and text in _zoo_name_set():
+        spec = load_zoo().get(text)
+        return ModelRef(ModelKind.ZOO, spec.name, spec.path, spec)
+    if text and (looks_like_path(model) or Path(text).is_file()):
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise ModelNotFoundError(
+                f"{path} is a folder; give a .tflite file or one of: {_zoo_names()}"
+            )
+        if not path.exists():
+            raise ModelNotFoundError(
+                f"model file {path} does not exist; give a .tflite file or one of: {_zoo_names()}"
+            )
+        if is_head_path(path):
+            return ModelRef(ModelKind.HEAD, path.name[: -len(HEAD_SUFFIX)], path)
+        return ModelRef(ModelKind.FILE, path.stem, path)
+    zoo = load_zoo()
+    spec = zoo.get(text or zoo.default)  # raises a clear "no model named" error
+    return ModelRef(ModelKind.ZOO, spec.name, spec.path, spec)
+
+
+def _zoo_name_set() -> frozenset[str]:
+    try:
+        return frozenset(load_zoo().names)
+    except ModelError:
+        return frozenset()
+
+
+def _zoo_names() -> str:
+    try:
+        return ", ".join(load_zoo().names)
+    except ModelError:
+        return "(no zoo is installed)"

@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from camviz.backends.tflite_metadata import read_metadata_file
 from camviz.build.export_head import fold_head
-from camviz.classifier import Classifier, ClassifierOptions
+from camviz.classifier import ClassifierOptions
 from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
+from camviz.loading import open_classifier
 from camviz.teach import (
     HEAD_SUFFIX,
     Head,
@@ -34,7 +36,6 @@ from camviz.teach import (
     assign_splits,
     export_tflite,
 )
-from camviz.tflite_metadata import read_metadata_file
 
 from .conftest import ROOT, VIDEOS
 
@@ -162,7 +163,7 @@ def test_exported_model_carries_labels_and_logits(exported: dict[str, Any]) -> N
     assert meta is not None and meta.labels == tuple(CLIPS)
     assert meta.mean == (0.0, 0.0, 0.0) and meta.std == (1.0, 1.0, 1.0)
     assert meta.color_space == "RGB" and "5 logits" in (meta.description or "")
-    with Classifier.create(ClassifierOptions(model=str(model))) as clf:
+    with open_classifier(ClassifierOptions(model=str(model))) as clf:
         assert clf.info.labels == tuple(CLIPS) and clf.info.output == "logits"
         assert clf.info.dtype == "uint8" and clf.info.input_size == (224, 224)
     # calibrated on exactly the zoo's crops: the int8 backbone inside is the shipped one
@@ -172,8 +173,8 @@ def test_exported_model_carries_labels_and_logits(exported: dict[str, Any]) -> N
 def test_exported_int8_agrees_with_the_taught_head(exported: dict[str, Any]) -> None:
     agree = total = correct = 0
     with (
-        Classifier.create(ClassifierOptions(model=str(exported["head"]))) as taught,
-        Classifier.create(ClassifierOptions(model=str(exported["model"]))) as standalone,
+        open_classifier(ClassifierOptions(model=str(exported["head"]))) as taught,
+        open_classifier(ClassifierOptions(model=str(exported["model"]))) as standalone,
     ):
         for label, frames in exported["held_out"].items():
             for frame in frames:

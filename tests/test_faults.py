@@ -263,7 +263,9 @@ def test_model_file_deleted_or_replaced_while_loaded(
     failed = rec.of(EventKind.MODEL_FAILED)
     assert len(failed) == 1
     if fault == "deleted":
-        assert failed[0].message == f"ModelNotFoundError: model file {mine} does not exist"
+        assert failed[0].message.startswith(
+            f"ModelNotFoundError: model file {mine} does not exist; give a .tflite file"
+        )
     else:
         assert failed[0].message.startswith(
             f"ModelLoadError: {mine} is not a loadable TFLite model"

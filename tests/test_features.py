@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from camviz.backends import load_model
+from camviz.backends.tflite_graph import cut_before_last_dense, last_dense_layer, with_outputs
 from camviz.classifier import Classifier
 from camviz.errors import ModelLoadError, OptionsError
 from camviz.features import FeatureExtractor, load_backbone
 from camviz.imageio import load_image
-from camviz.runtime import cut_before_last_dense, last_dense_layer, load_model, with_outputs
 
 from .conftest import MODELS, PHOTOS
 

@@ -14,10 +14,10 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from camviz.classifier import Classifier, ClassifierOptions
+from camviz.classifier import ClassifierOptions
 from camviz.errors import ModelLoadError, ModelNotFoundError
+from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.pipeline import EventKind, Pipeline, PipelineEvent, PipelineOptions
-from camviz.safety import check_model_file, needs_check
 from camviz.sources import ImageSource
 
 from .conftest import MODELS, PHOTOS, ROOT
@@ -92,7 +92,7 @@ def test_check_refuses_non_models_with_the_in_process_message(tmp_path: Path) ->
 
 
 def _fake_child(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
-    import camviz.safety as safety
+    import camviz.loading.safety as safety
 
     monkeypatch.setattr(safety, "_child_command", lambda path: [sys.executable, "-c", code])
 
@@ -216,7 +216,7 @@ def test_a_taught_model_holding_a_pickle_is_refused_without_running_it(tmp_path:
     with zipfile.ZipFile(head) as archive:  # really an object array (a pickle) inside
         assert b"'descr': '|O'" in archive.read("weights.npy")[:128]
     with pytest.raises(ModelLoadError, match="evil.head.npz is not a usable camviz head"):
-        Classifier.create(ClassifierOptions(model=head))
+        open_classifier(ClassifierOptions(model=head))
     assert not marker.exists()
     # NumPy itself would have run it: the refusal above is what protects us
     with np.load(head, allow_pickle=True) as data:
@@ -241,7 +241,7 @@ def test_cli_classify_refuses_a_model_that_crashes_its_test_load(
 def test_fuzz_finding_unknown_zip_compression_in_metadata_is_a_clean_error() -> None:
     """Mutation 503 of seed 3 (8 bit flips in lite0 float32) names an unknown compression
     method for the packed labels: it used to escape as NotImplementedError."""
-    from camviz.tflite_metadata import read_metadata
+    from camviz.backends.tflite_metadata import read_metadata
 
     _, data, _ = fuzz.mutate("model-3-503", fuzz.model_corpus(), {}, 65536)
     with pytest.raises(ModelLoadError, match="the packed zip is unreadable"):

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from camviz.backends import runtime_status
 from camviz.classifier import Classifier
 from camviz.errors import RuntimeUnavailableError
-from camviz.runtime import runtime_status
 
 from .conftest import PHOTOS, ROOT
 

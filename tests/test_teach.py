@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from camviz.classifier import Classifier, ClassifierOptions
+from camviz.classifier import ClassifierOptions
 from camviz.errors import (
     ExtraNotInstalledError,
     ModelLoadError,
@@ -26,6 +26,7 @@ from camviz.errors import (
     TeachError,
 )
 from camviz.features import FeatureExtractor
+from camviz.loading import open_classifier
 from camviz.teach import (
     HEAD_SUFFIX,
     Head,
@@ -161,7 +162,7 @@ def test_head_loads_as_a_classifier_everywhere(
 ) -> None:
     path = trained.save(tmp_path / f"clips{HEAD_SUFFIX}")
     frame = _video_frames(CLIPS["carphone"], 3)[-1][1]
-    with Classifier.create(ClassifierOptions(model=path, top_k=2)) as clf:
+    with open_classifier(ClassifierOptions(model=path, top_k=2)) as clf:
         assert clf.info.labels == trained.labels and clf.info.num_classes == 5
         assert clf.info.name == "clips" and clf.info.input_size == (224, 224)
         result = clf.classify(frame)
@@ -253,10 +254,10 @@ def test_head_for_another_backbone_is_refused(trained: TeachSession, tmp_path: P
     other = Head(**{**head.__dict__, "backbone_sha256": "0" * 64})
     path = other.save(tmp_path / f"old{HEAD_SUFFIX}")
     with pytest.raises(ModelLoadError, match="sha256 0000000000000000.*teach the classes again"):
-        Classifier.create(model=str(path))
+        open_classifier(model=str(path))
     gone = Head(**{**head.__dict__, "backbone": "mobilenet_v9", "backbone_sha256": "1" * 64})
     with pytest.raises(ModelNotFoundError, match="'mobilenet_v9', which is not in the zoo"):
-        Classifier.create(model=str(gone.save(tmp_path / f"gone{HEAD_SUFFIX}")))
+        open_classifier(model=str(gone.save(tmp_path / f"gone{HEAD_SUFFIX}")))
 
 
 def test_corrupt_and_foreign_files_are_refused(tmp_path: Path, trained: TeachSession) -> None:

@@ -1,4 +1,4 @@
-"""camviz.tflite_metadata on the shipped models (and damaged copies of them)."""
+"""camviz.backends.tflite_metadata on the shipped models (and damaged copies of them)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from camviz.backends.tflite_metadata import ModelMetadata, read_metadata, read_metadata_file
 from camviz.errors import ModelLoadError
-from camviz.tflite_metadata import ModelMetadata, read_metadata, read_metadata_file
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))

@@ -225,13 +225,14 @@ def export_head(
     require_export(head.backbone)
     say: Callable[[str], None] = log or (lambda _message: None)
 
+    from camviz.backends import load_model
+    from camviz.backends.tflite_graph import cut_before_last_dense
     from camviz.build import photos as ph
     from camviz.build.builder import CALIBRATION_PER_PHOTO, CROP_FRACTION, _weights_path
     from camviz.build.convert import convert, efficientnet_function
     from camviz.build.efficientnet import load_efficientnet_lite
     from camviz.build.metadata_writer import add_metadata
     from camviz.build.specs import spec_by_name
-    from camviz.runtime import cut_before_last_dense, load_model
     from camviz.teach import _backbone_for
 
     backbone = _backbone_for(head, "the taught model")  # zoo name + sha256 of the shipped file

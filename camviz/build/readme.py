@@ -77,7 +77,7 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
     )
     add(
         "  in the zip appended to the file, min_parser_version 1.0.0)."
-        " `camviz/tflite_metadata.py` reads it."
+        " `camviz/backends/tflite_metadata.py` reads it."
     )
     add("")
     add("## Models")

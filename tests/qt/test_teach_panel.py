@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from camviz.classifier import Classifier, ClassifierOptions
+from camviz.classifier import ClassifierOptions
+from camviz.loading import open_classifier
 from camviz.pipeline import FrameResult
 from camviz.qt.teach_panel import TeachPanel, Trained
 from camviz.qt.window import MainWindow
@@ -142,8 +143,8 @@ def test_teach_two_videos_classify_live_save_load_and_go_back(
     loaded = results_for(qtbot, win, 1, "two")[0]
     frame = loaded.frame.image
     with (
-        Classifier.create(ClassifierOptions(model=str(saved), threads=2)) as a,
-        Classifier.create(ClassifierOptions(model=str(trained.path), threads=2)) as b,
+        open_classifier(ClassifierOptions(model=str(saved), threads=2)) as a,
+        open_classifier(ClassifierOptions(model=str(trained.path), threads=2)) as b,
     ):
         pa = a.classify(frame).probabilities
         np.testing.assert_array_equal(pa, b.classify(frame).probabilities)

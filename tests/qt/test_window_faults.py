@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings
 
-import camviz.safety as safety
+import camviz.loading.safety as safety
 from camviz.pipeline import EventKind
 from camviz.qt import bridge as bridge_module
 from camviz.qt import window as window_module

@@ -4,7 +4,7 @@ The TFLite runtime is native code: a damaged or hostile ``.tflite`` can make it
 read out of bounds and crash (SIGSEGV, SIGABRT), and a crash takes the whole
 process down. So a model the user chose (a path, not a zoo name: zoo files are
 ours and sha256-checked) is first loaded, shape-checked and invoked once in a
-throwaway child (``python -m camviz._probe_model PATH``) with a time limit,
+throwaway child (``python -m camviz.loading.probe PATH``) with a time limit,
 no core dumps and a bounded address space. Only if the child succeeds does the
 app load the file itself:
 
@@ -31,6 +31,7 @@ from pathlib import Path
 
 from camviz import errors
 from camviz.errors import ModelError, ModelLoadError, ModelNotFoundError
+from camviz.zoo import is_head_path, looks_like_path, resolve_model
 
 __all__ = ["ModelCheck", "check_model_file", "needs_check", "DEFAULT_TIMEOUT_S"]
 
@@ -52,22 +53,16 @@ class ModelCheck:
 
 
 def needs_check(model: str | Path) -> bool:
-    """True for a model given as a file path (checked first), False for a zoo name.
+    """True for a user's model file (checked first), False for a zoo name or a taught head.
 
     Taught heads (``.head.npz``) are read by NumPy without pickle, not by the
-    native runtime, and are not checked.
+    native runtime, and are not checked. A spec that resolves to nothing is not
+    checked either: loading it raises the resolver's clear error.
     """
-    text = str(model)
-    if not text or text.lower().endswith(".head.npz"):
-        return False
     try:
-        from camviz.zoo import load_zoo
-
-        if text in load_zoo().names:
-            return False
-    except Exception:  # no manifest: every model is a path
-        pass
-    return True
+        return resolve_model(model).is_users_file
+    except ModelError:
+        return looks_like_path(model) and not is_head_path(model)  # the check reports it
 
 
 def _signal_name(number: int) -> str:
@@ -90,7 +85,7 @@ def _refusal(path: Path, kind: str, message: str) -> ModelError:
 
 
 def _child_command(path: Path) -> list[str]:
-    return [sys.executable, "-m", "camviz._probe_model", str(path), str(CHILD_MEMORY_MB)]
+    return [sys.executable, "-m", "camviz.loading.probe", str(path), str(CHILD_MEMORY_MB)]
 
 
 def check_model_file(
@@ -107,14 +102,11 @@ def check_model_file(
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise ModelNotFoundError(
-            f"model file {path} does not exist"
-            if not path.exists()
-            else f"{path} is not a file; give a .tflite file or a zoo model name"
-        )
+        resolve_model(path)  # raises the one "does not exist" / "is a folder" message
+        raise ModelNotFoundError(f"{path} is not a file; give a .tflite file or a zoo model name")
     started = time.monotonic()
     env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     child = subprocess.Popen(
         _child_command(path),

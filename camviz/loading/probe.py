@@ -1,6 +1,6 @@
-"""Test-load one model file in a throwaway process: ``python -m camviz._probe_model PATH``.
+"""Test-load one model file in a throwaway process: ``python -m camviz.loading.probe PATH``.
 
-Run by :func:`camviz.safety.check_model_file`, never in the app's own process: a
+Run by :func:`camviz.loading.safety.check_model_file`, never in the app's own process: a
 hostile or damaged ``.tflite`` may crash the native runtime (a segfault or an
 abort), and that must only take this child down. It loads the file the way the
 app would (:meth:`Classifier.create`: interpreter, tensor shapes, labels, one
@@ -39,7 +39,7 @@ def _limit_resources(memory_mb: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (1, 2):
-        print("usage: python -m camviz._probe_model PATH [MEMORY_MB]", file=sys.stderr)
+        print("usage: python -m camviz.loading.probe PATH [MEMORY_MB]", file=sys.stderr)
         return EXIT_USAGE
     _limit_resources(int(args[1]) if len(args) == 2 else 0)
 

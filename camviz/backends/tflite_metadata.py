@@ -18,9 +18,9 @@ import io
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
+from camviz.backends.base import ModelMetadata
 from camviz.errors import ModelLoadError
 
 __all__ = ["ModelMetadata", "read_metadata", "read_metadata_file"]
@@ -30,23 +30,6 @@ _COLOR_SPACES = {0: "UNKNOWN", 1: "RGB", 2: "GRAYSCALE"}
 _IMAGE_PROPERTIES = 2  # ContentProperties union member
 _NORMALIZATION_OPTIONS = 1  # ProcessUnitOptions union member
 _TENSOR_AXIS_LABELS = 2  # AssociatedFileType
-
-
-@dataclass(frozen=True)
-class ModelMetadata:
-    """What the app needs from a model's standard metadata (``None`` where absent)."""
-
-    name: str | None
-    description: str | None
-    labels: tuple[str, ...] | None
-    mean: tuple[float, ...] | None
-    std: tuple[float, ...] | None
-    color_space: str | None
-    version: str | None = None
-    author: str | None = None
-    license: str | None = None
-    min_parser_version: str | None = None
-    labels_file: str | None = None
 
 
 class _Corrupt(Exception):

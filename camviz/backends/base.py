@@ -1,0 +1,129 @@
+"""The one interface between camviz and an inference runtime.
+
+A :class:`Backend` turns model bytes into a :class:`LoadedModel` (tensors
+described, ``run`` on one input) and answers the few questions the rest of
+camviz asks of a model file: what it says about itself
+(:class:`ModelDescription`), and, for feature extraction and teaching, its
+last dense layer and the model cut before it. Everything runtime-specific
+(TFLite interpreters, flatbuffers, metadata) lives behind it, in one module
+per backend; :mod:`camviz.backends` picks the backend for a file.
+
+To add a runtime (ONNX Runtime, say): write ``camviz/backends/onnx.py`` with a
+class that satisfies :class:`Backend`, and register it in
+:data:`camviz.backends.BACKENDS`. Nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Backend",
+    "DenseLayer",
+    "LoadedModel",
+    "ModelDescription",
+    "ModelMetadata",
+    "TensorSpec",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TensorSpec:
+    """Shape, dtype and quantisation of one input or output tensor."""
+
+    name: str
+    index: int
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    scale: float
+    zero_point: int
+
+    @property
+    def quantized(self) -> bool:
+        return self.scale != 0.0 and np.issubdtype(self.dtype, np.integer)
+
+
+@dataclass(frozen=True, slots=True)
+class DenseLayer:
+    """The last fully connected layer of a model, dequantised: ``logits = weights @ x + bias``."""
+
+    input_name: str  # the tensor it reads (the pooled features)
+    weights: npt.NDArray[np.float32]  # (outputs, inputs)
+    bias: npt.NDArray[np.float32]  # (outputs,)
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """What a model file says about itself (``None`` where it says nothing)."""
+
+    name: str | None
+    description: str | None
+    labels: tuple[str, ...] | None
+    mean: tuple[float, ...] | None
+    std: tuple[float, ...] | None
+    color_space: str | None
+    version: str | None = None
+    author: str | None = None
+    license: str | None = None
+    min_parser_version: str | None = None
+    labels_file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelDescription:
+    """A backend's reading of a model file, without running it.
+
+    ``output_op`` is the operator that computes output 0 (``"SOFTMAX"`` means
+    probabilities), or ``None`` when the graph cannot be read.
+    """
+
+    metadata: ModelMetadata | None
+    output_op: str | None
+
+    @property
+    def outputs_probabilities(self) -> bool | None:
+        return None if self.output_op is None else self.output_op == "SOFTMAX"
+
+
+class LoadedModel(Protocol):
+    """A model ready to run; created and used on one thread."""
+
+    runtime: str  # which runtime package runs it, e.g. "litert"
+    load_ms: float
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+
+    def run(self, tensor: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Invoke on one input tensor (batch dimension included); return output 0."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    """One runtime family (TFLite, ...) and the model files it reads."""
+
+    name: str
+    suffixes: tuple[str, ...]  # file suffixes it claims, lower case, e.g. (".tflite",)
+
+    def load(self, content: bytes, *, threads: int, source: str) -> LoadedModel:
+        """Load model bytes; raise ModelLoadError naming ``source`` when they are not a model."""
+        ...
+
+    def describe(self, content: bytes) -> ModelDescription:
+        """Embedded metadata and the output operator; raise ModelLoadError on corrupt metadata."""
+        ...
+
+    def status(self) -> dict[str, str]:
+        """For each runtime package, ``"ok"`` or why it cannot be used here."""
+        ...
+
+    def last_dense_layer(self, content: bytes, *, source: str) -> DenseLayer: ...
+
+    def cut_before_last_dense(self, content: bytes, *, source: str) -> tuple[bytes, DenseLayer]:
+        """The model with its last dense layer's input as output, and that layer."""
+        ...

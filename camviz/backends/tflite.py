@@ -1,0 +1,229 @@
+"""The TFLite backend: the only module of camviz that imports a TensorFlow Lite runtime.
+
+``ai-edge-litert`` (the maintained LiteRT runtime) is preferred; ``tflite-runtime``
+is the fallback. ``CAMVIZ_RUNTIME=litert`` or ``CAMVIZ_RUNTIME=tflite-runtime``
+forces one. Interpreters are not thread-safe: a :class:`TFLiteModel` must be
+created and used on one thread (the pipeline's inference thread).
+
+:class:`TFLiteBackend` is this runtime behind :class:`camviz.backends.base.Backend`;
+graph surgery is in :mod:`camviz.backends.tflite_graph`, metadata reading in
+:mod:`camviz.backends.tflite_metadata`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from camviz.backends import tflite_graph, tflite_metadata
+from camviz.backends.base import DenseLayer, ModelDescription, TensorSpec
+from camviz.errors import ModelLoadError, RuntimeUnavailableError
+
+__all__ = ["RUNTIMES", "TFLiteBackend", "TFLiteModel", "load_model", "runtime_status"]
+
+#: Runtime names in order of preference, with the module that provides the Interpreter.
+RUNTIMES: dict[str, str] = {
+    "litert": "ai_edge_litert.interpreter",
+    "tflite-runtime": "tflite_runtime.interpreter",
+}
+
+
+class _NumpyAbiMismatch(ImportError):
+    """The runtime's binary was built for another NumPy major version."""
+
+
+def _interpreter_class(name: str) -> Any:
+    module = importlib.import_module(RUNTIMES[name])
+    if name == "tflite-runtime":
+        # Its last release (2.14, 2023) was compiled against NumPy 1.x: creating an
+        # Interpreter under NumPy 2 fails deep in C++, so refuse it up front.
+        package = importlib.import_module("tflite_runtime")
+        version = tuple(int(p) for p in str(package.__version__).split(".")[:2] if p.isdigit())
+        if int(np.__version__.split(".")[0]) >= 2 and version < (2, 15):
+            raise _NumpyAbiMismatch(
+                f"tflite-runtime {package.__version__} was compiled against NumPy 1.x and "
+                f"cannot run with NumPy {np.__version__}; use ai-edge-litert (the maintained "
+                "runtime), or tflite-runtime in an environment with numpy<2"
+            )
+    return module.Interpreter
+
+
+def _numpy_abi_hint(name: str, error: BaseException) -> str:
+    text = str(error) + str(error.__cause__ or "")
+    if "NumPy 1.x" in text or "numpy.core.multiarray failed" in text or "_ARRAY_API" in text:
+        return (
+            f"{name} was compiled against NumPy 1.x and cannot run with NumPy {np.__version__}; "
+            "install ai-edge-litert (the maintained runtime), or use tflite-runtime in an "
+            "environment with numpy<2"
+        )
+    return f"{name} failed: {text}"
+
+
+def runtime_status() -> dict[str, str]:
+    """For each runtime, ``"ok"`` or the reason it cannot be used here."""
+    status: dict[str, str] = {}
+    for name in RUNTIMES:
+        try:
+            _interpreter_class(name)
+        except _NumpyAbiMismatch as exc:
+            status[name] = str(exc)
+        except ImportError as exc:
+            status[name] = f"not installed ({exc})"
+        except Exception as exc:  # a broken binary wheel raises anything
+            status[name] = _numpy_abi_hint(name, exc)
+        else:
+            status[name] = "ok"
+    return status
+
+
+def _candidates() -> list[str]:
+    forced = os.environ.get("CAMVIZ_RUNTIME", "").strip().lower()
+    if forced:
+        if forced not in RUNTIMES:
+            raise RuntimeUnavailableError(
+                f"CAMVIZ_RUNTIME={forced!r} is not a known runtime; "
+                f"use one of {', '.join(RUNTIMES)}"
+            )
+        return [forced]
+    return list(RUNTIMES)
+
+
+def _tensor_spec(detail: dict[str, Any]) -> TensorSpec:
+    scale, zero_point = detail.get("quantization", (0.0, 0))
+    return TensorSpec(
+        name=str(detail.get("name", "")),
+        index=int(detail["index"]),
+        shape=tuple(int(d) for d in detail["shape"]),
+        dtype=np.dtype(detail["dtype"]),
+        scale=float(scale),
+        zero_point=int(zero_point),
+    )
+
+
+_NOISE = ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",)
+
+
+@contextlib.contextmanager
+def _native_stderr_filtered() -> Iterator[None]:
+    """Hold back the runtime's informational banner on fd 2; pass everything else on."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (GUI, pytest capture)
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(fd)
+        sys.stderr.flush()
+        os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, fd)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read().decode("utf-8", "replace")
+            kept = [line for line in text.splitlines() if line.strip() not in _NOISE]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
+
+
+class TFLiteModel:
+    """A loaded interpreter with its tensors described; use it on one thread only."""
+
+    def __init__(self, interpreter: Any, runtime: str, load_ms: float) -> None:
+        self._interpreter = interpreter
+        self.runtime = runtime
+        self.load_ms = load_ms
+        self.inputs = tuple(_tensor_spec(d) for d in interpreter.get_input_details())
+        self.outputs = tuple(_tensor_spec(d) for d in interpreter.get_output_details())
+
+    def run(self, tensor: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Invoke on one input tensor (batch dimension included); return output 0, copied."""
+        interpreter = self._interpreter
+        interpreter.set_tensor(self.inputs[0].index, tensor)
+        interpreter.invoke()
+        out: npt.NDArray[Any] = interpreter.get_tensor(self.outputs[0].index)
+        return out
+
+    def close(self) -> None:
+        self._interpreter = None
+
+
+def load_model(content: bytes, *, threads: int, source: str) -> TFLiteModel:
+    """Create an interpreter from model bytes, allocate its tensors and describe them.
+
+    Raises :class:`ModelLoadError` naming ``source`` if the bytes are not a
+    loadable TFLite model, :class:`RuntimeUnavailableError` if no runtime works.
+    """
+    reasons: list[str] = []
+    for name in _candidates():
+        try:
+            interpreter_class = _interpreter_class(name)
+        except _NumpyAbiMismatch as exc:
+            reasons.append(str(exc))
+            continue
+        except ImportError as exc:
+            reasons.append(f"{name}: not installed ({exc})")
+            continue
+        except Exception as exc:
+            reasons.append(_numpy_abi_hint(name, exc))
+            continue
+        start = time.perf_counter()
+        try:
+            with _native_stderr_filtered():
+                interpreter = interpreter_class(model_content=content, num_threads=threads)
+                interpreter.allocate_tensors()
+        except (ValueError, RuntimeError, SystemError, ImportError) as exc:
+            hint = _numpy_abi_hint(name, exc)
+            if hint.startswith(f"{name} was compiled"):
+                reasons.append(hint)
+                continue
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
+            raise ModelLoadError(
+                f"{source} is not a loadable TFLite model ({first_line}); "
+                "choose a .tflite image classifier or a model from `camviz models`"
+            ) from exc
+        load_ms = (time.perf_counter() - start) * 1000.0
+        return TFLiteModel(interpreter, name, load_ms)
+    raise RuntimeUnavailableError(
+        "no TFLite runtime can be used: "
+        + "; ".join(reasons)
+        + ". Install one with  pip install ai-edge-litert"
+    )
+
+
+class TFLiteBackend:
+    """TensorFlow Lite (``.tflite``) behind the :class:`~camviz.backends.base.Backend` interface."""
+
+    name: str = "tflite"
+    suffixes: tuple[str, ...] = (".tflite", ".lite")
+
+    def load(self, content: bytes, *, threads: int, source: str) -> TFLiteModel:
+        return load_model(content, threads=threads, source=source)
+
+    def describe(self, content: bytes) -> ModelDescription:
+        return ModelDescription(
+            metadata=tflite_metadata.read_metadata(content),
+            output_op=tflite_graph.output_producer(content),
+        )
+
+    def status(self) -> dict[str, str]:
+        return runtime_status()
+
+    def last_dense_layer(self, content: bytes, *, source: str) -> DenseLayer:
+        return tflite_graph.last_dense_layer(content, source=source)
+
+    def cut_before_last_dense(self, content: bytes, *, source: str) -> tuple[bytes, DenseLayer]:
+        return tflite_graph.cut_before_last_dense(content, source=source)

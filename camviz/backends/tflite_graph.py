@@ -1,0 +1,199 @@
+"""Graph surgery on TFLite flatbuffers: output operator, last dense layer, new outputs.
+
+Kept apart from loading (:mod:`camviz.backends.tflite`): features and teaching
+use it through :class:`camviz.backends.base.Backend`. Needs the flatbuffer schema
+that ships with ai-edge-litert, and ``flatbuffers`` to write a model back.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from camviz.backends.base import DenseLayer
+from camviz.errors import ModelLoadError, NotAClassifierError, RuntimeUnavailableError
+
+__all__ = ["cut_before_last_dense", "last_dense_layer", "output_producer", "with_outputs"]
+
+_SCHEMA = "ai_edge_litert.schema_py_generated"
+
+
+def _unpack(content: bytes, source: str) -> tuple[Any, Any]:
+    try:
+        schema = importlib.import_module(_SCHEMA)
+    except ImportError as exc:
+        raise RuntimeUnavailableError(
+            f"reading the layers of {source} needs ai-edge-litert ({exc}); "
+            "install it with  pip install ai-edge-litert"
+        ) from exc
+    if len(content) < 8 or content[4:8] != b"TFL3":
+        raise ModelLoadError(f"{source} is not a TFLite model (the TFL3 identifier is missing)")
+    try:
+        model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
+    except Exception as exc:  # a damaged flatbuffer raises anything
+        raise ModelLoadError(f"{source} is not a readable TFLite model ({exc})") from exc
+    if not model.subgraphs:
+        raise ModelLoadError(f"{source} has no subgraph")
+    return schema, model
+
+
+def _op_name(schema: Any, model: Any, op: Any) -> str:
+    code = model.operatorCodes[op.opcodeIndex]
+    value = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
+    for name, number in vars(schema.BuiltinOperator).items():
+        if number == value and not name.startswith("_"):
+            return str(name)
+    return str(value)
+
+
+def _tensor_name(tensor: Any) -> str:
+    name = tensor.name
+    return name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+
+
+def _dequantized_constant(model: Any, tensor: Any, dtype: np.dtype[Any]) -> npt.NDArray[np.float32]:
+    data = model.buffers[tensor.buffer].data
+    if data is None:
+        raise NotAClassifierError(f"tensor {_tensor_name(tensor)} holds no constant data")
+    values = np.frombuffer(np.asarray(data, np.uint8).tobytes(), dtype).astype(np.float64)
+    values = values.reshape([int(d) for d in tensor.shape])
+    quant = tensor.quantization
+    if (
+        quant is not None
+        and quant.scale is not None
+        and len(quant.scale)
+        and np.issubdtype(dtype, np.integer)
+    ):
+        scale = np.asarray(quant.scale, np.float64)
+        zero = np.asarray(quant.zeroPoint if quant.zeroPoint is not None else 0, np.float64)
+        if scale.size > 1:  # per-channel along quantizedDimension
+            shape = [1] * values.ndim
+            shape[int(quant.quantizedDimension)] = scale.size
+            scale, zero = scale.reshape(shape), zero.reshape(shape) if zero.size > 1 else zero
+        values = (values - zero) * scale
+    return values.astype(np.float32)
+
+
+_TYPES: dict[int, np.dtype[Any]] = {
+    0: np.dtype(np.float32),
+    2: np.dtype(np.int32),
+    3: np.dtype(np.uint8),
+    9: np.dtype(np.int8),
+}
+
+
+def _find_last_dense(schema: Any, model: Any, source: str) -> DenseLayer:
+    graph = model.subgraphs[0]
+    for op in reversed(graph.operators):
+        if _op_name(schema, model, op) != "FULLY_CONNECTED":
+            continue
+        x, w, b = ([int(i) for i in op.inputs] + [-1, -1, -1])[:3]
+        weight_tensor = graph.tensors[w]
+        wtype = _TYPES.get(int(weight_tensor.type))
+        if wtype is None:
+            raise NotAClassifierError(f"{source}: its last dense layer has unsupported weights")
+        weights = _dequantized_constant(model, weight_tensor, wtype)
+        if b >= 0:
+            bias_tensor = graph.tensors[b]
+            btype = _TYPES.get(int(bias_tensor.type), np.dtype(np.float32))
+            bias = _dequantized_constant(model, bias_tensor, btype).reshape(-1)
+        else:
+            bias = np.zeros(weights.shape[0], np.float32)
+        name = _tensor_name(graph.tensors[x])
+        return DenseLayer(name, weights.reshape(weights.shape[0], -1), bias)
+    raise NotAClassifierError(
+        f"{source} has no FULLY_CONNECTED layer, so it has no pooled features to reuse"
+    )
+
+
+def _retarget(model: Any, names: list[str], size_hint: int, source: str) -> bytes:
+    flatbuffers = importlib.import_module("flatbuffers")
+    graph = model.subgraphs[0]
+    by_name = {_tensor_name(t): i for i, t in enumerate(graph.tensors)}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise ModelLoadError(f"{source} has no tensor named {missing[0]!r}")
+    outputs = [by_name[n] for n in names]
+    # Keep the operators the new outputs depend on, in their original order.
+    producer = {int(o): k for k, op in enumerate(graph.operators) for o in op.outputs}
+    needed: set[int] = set()
+    stack = list(outputs)
+    while stack:
+        k = producer.get(stack.pop())
+        if k is not None and k not in needed:
+            needed.add(k)
+            stack.extend(int(i) for i in graph.operators[k].inputs if i >= 0)
+    graph.operators = [op for k, op in enumerate(graph.operators) if k in needed]
+    graph.outputs = np.asarray(outputs, np.int32)
+    model.signatureDefs = None
+    if model.metadata:
+        model.metadata = [m for m in model.metadata if m.name != b"TFLITE_METADATA"]
+    builder = flatbuffers.Builder(size_hint + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+_PASS_THROUGH = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE")
+
+
+def output_producer(content: bytes) -> str | None:
+    """The operator that computes output 0, looking through quantise/reshape ops.
+
+    ``"SOFTMAX"`` means the model outputs probabilities. ``None`` if the file
+    cannot be read this way. Uses the lazy flatbuffer accessors: no full unpack.
+    """
+    try:
+        schema = importlib.import_module(_SCHEMA)
+        model = schema.Model.GetRootAs(content, 0)
+        graph = model.Subgraphs(0)
+        names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+        producers = {}
+        for k in range(graph.OperatorsLength()):
+            op = graph.Operators(k)
+            for j in range(op.OutputsLength()):
+                producers[op.Outputs(j)] = op
+        tensor = graph.Outputs(0)
+        for _ in range(8):
+            op = producers.get(tensor)
+            if op is None:
+                return None
+            code = model.OperatorCodes(op.OpcodeIndex())
+            name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+            if name not in _PASS_THROUGH:
+                return str(name)
+            tensor = op.Inputs(0)
+    except Exception:  # a damaged or foreign file: the caller falls back
+        return None
+    return None
+
+
+def last_dense_layer(content: bytes, *, source: str = "model") -> DenseLayer:
+    """The final FULLY_CONNECTED op of ``content``: its input tensor, weights and bias."""
+    schema, model = _unpack(content, source)
+    return _find_last_dense(schema, model, source)
+
+
+def with_outputs(content: bytes, names: list[str], *, source: str = "model") -> bytes:
+    """``content`` rewritten so its outputs are the tensors called ``names``.
+
+    Operators no longer needed for those outputs are dropped, and so are the
+    signatures and the TFLite metadata (they describe the old outputs). The
+    result loads with :func:`load_model` like any model.
+    """
+    _, model = _unpack(content, source)
+    return _retarget(model, names, len(content), source)
+
+
+def cut_before_last_dense(content: bytes, *, source: str = "model") -> tuple[bytes, DenseLayer]:
+    """The model with the input of its last FULLY_CONNECTED op as output, and that layer.
+
+    For an image classifier that is the pooled feature vector (1280 values for
+    EfficientNet-Lite0); ``layer.weights @ features + layer.bias`` gives back the
+    original logits. One parse of the flatbuffer serves both.
+    """
+    schema, model = _unpack(content, source)
+    layer = _find_last_dense(schema, model, source)
+    return _retarget(model, [layer.input_name], len(content), source), layer

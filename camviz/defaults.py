@@ -1,0 +1,32 @@
+"""The one place for camviz's defaults: change a default here and everything follows.
+
+Imported by every layer (it imports nothing of camviz). Options dataclasses use
+these as their field defaults; the command line and the window show them as theirs.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Frame budget in milliseconds: 33 ms a frame is 30 fps.
+BUDGET_MS: Final = 33.0
+#: Interpreter threads. 2 is right for an idle 2-core machine; on a loaded one 1 can win.
+THREADS: Final = 2
+#: Most interpreter threads an option accepts.
+MAX_THREADS: Final = 64
+#: Labels listed per result.
+TOP_K: Final = 5
+#: Categories below this probability are not listed.
+SCORE_THRESHOLD: Final = 0.0
+#: Best probability below this marks a result "not sure".
+MIN_CONFIDENCE: Final = 0.3
+#: Bound of the lossless (files, benchmarks) queue between capture and inference.
+QUEUE_SIZE: Final = 4
+#: Centre crop, as a fraction of the short side, when a model declares none.
+CROP_FRACTION: Final = 0.875
+#: Window of the frames-per-second meters, in seconds.
+FPS_WINDOW_S: Final = 2.0
+#: Latency samples kept for percentiles.
+LATENCY_HISTORY: Final = 2000
+#: Frames ``camviz bench`` runs per measurement.
+BENCH_FRAMES: Final = 300
