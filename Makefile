@@ -54,7 +54,7 @@ $(BUILD_VENV)/.installed: pyproject.toml
 	touch $@
 
 models: $(BUILD_VENV)/.installed
-	$(BUILD_VENV)/bin/python -m camviz.build
+	$(BUILD_VENV)/bin/python -m camviz.modelbuild
 
 bench: $(VENV)/.installed
 	$(BIN)/camviz bench $(ARGS)

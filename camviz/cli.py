@@ -300,7 +300,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
     if not is_head_path(args.out):
         raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
     if args.export_tflite:
-        from camviz.build.export_head import check_target
+        from camviz.modelbuild.export_head import check_target
         from camviz.teach import require_export
 
         check_target(args.export_tflite)  # fail before the work, not after
@@ -349,7 +349,7 @@ def _stderr_log(quiet: bool) -> Any:
 
 # ---------------------------------------------------------------------------------- export-head
 def cmd_export_head(args: argparse.Namespace) -> int:
-    from camviz.build.export_head import check_target
+    from camviz.modelbuild.export_head import check_target
     from camviz.teach import export_tflite, load_head, require_export
 
     check_target(args.out)

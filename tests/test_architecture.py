@@ -45,7 +45,7 @@ def test_only_runtime_imports_a_tflite_runtime() -> None:
         name
         for name, path in _module_files().items()
         if name not in ("camviz.backends.tflite", "camviz.backends.tflite_graph")
-        and not name.startswith("camviz.build")
+        and not name.startswith("camviz.modelbuild")
         and any(i.startswith(runtimes) for i in _imports(path))
     ]
     assert offenders == []

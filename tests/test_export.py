@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 
 from camviz.backends.tflite_metadata import read_metadata_file
-from camviz.build.export_head import fold_head
 from camviz.classifier import ClassifierOptions
 from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
 from camviz.loading import open_classifier
+from camviz.modelbuild.export_head import fold_head
 from camviz.teach import (
     HEAD_SUFFIX,
     Head,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from camviz.build.efficientnet import BN_EPS, ConvBN, EfficientNetLite
-from camviz.build.squeezenet import SqueezeNet
+from camviz.modelbuild.efficientnet import BN_EPS, ConvBN, EfficientNetLite
+from camviz.modelbuild.squeezenet import SqueezeNet
 
 __all__ = ["efficientnet_logits", "same_padding", "squeezenet_logits"]
 

@@ -6,7 +6,7 @@ needs the ``build`` extra (TensorFlow, the weight packages). The steps:
 1. Check the head's backbone against the zoo (name and sha256 of the shipped ``.tflite``,
    as :class:`camviz.teach.TaughtClassifier` does): the head's features came from that file.
 2. Rebuild that EfficientNet-Lite network in TensorFlow ops from its ``.pth`` weights, as
-   ``python -m camviz.build`` does, with the final dense layer replaced by the head with its
+   ``python -m camviz.modelbuild`` does, with the final dense layer replaced by the head with its
    feature standardisation folded in: the head computes ``W @ ((f - mean) / std) + b``,
    which is ``W' @ f + b'`` with ``W' = W / std`` (column-wise) and ``b' = b - W' @ mean``
    (computed in float64). The model ends in **logits**, like every zoo model; camviz applies
@@ -18,7 +18,7 @@ needs the ``build`` extra (TensorFlow, the weight packages). The steps:
    trained on (:attr:`ExportResult.feature_max_abs_diff` checks it on held-out photos). Extra
    ``calibration_frames`` (e.g. the training frames) may be appended; they change the ranges of
    the backbone, so they are off by default.
-4. Write standard TFLite metadata (camviz/build/metadata_writer.py) with the head's labels,
+4. Write standard TFLite metadata (camviz/modelbuild/metadata_writer.py) with the head's labels,
    and write the file atomically (temporary file, fsync, rename).
 """
 
@@ -72,7 +72,7 @@ def require_export(backbone: str = "") -> Any:
 def _weights_package(backbone: str, *, check_installed: bool) -> str:
     import importlib.metadata
 
-    from camviz.build.specs import spec_by_name
+    from camviz.modelbuild.specs import spec_by_name
     from camviz.zoo import load_zoo
 
     zoo = load_zoo()
@@ -152,8 +152,8 @@ def fold_head(head: Head) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float
 
 
 def _metadata(head: Head, architecture: str, size: int, package: str) -> Any:
-    from camviz.build.builder import METADATA_LABELS_NAME
-    from camviz.build.metadata_writer import ImageClassifierMetadata
+    from camviz.modelbuild.builder import METADATA_LABELS_NAME
+    from camviz.modelbuild.metadata_writer import ImageClassifierMetadata
 
     names = ", ".join(head.labels)
     return ImageClassifierMetadata(
@@ -227,19 +227,19 @@ def export_head(
 
     from camviz.backends import load_model
     from camviz.backends.tflite_graph import cut_before_last_dense
-    from camviz.build import photos as ph
-    from camviz.build.builder import CALIBRATION_PER_PHOTO, CROP_FRACTION, _weights_path
-    from camviz.build.convert import convert, efficientnet_function
-    from camviz.build.efficientnet import load_efficientnet_lite
-    from camviz.build.metadata_writer import add_metadata
-    from camviz.build.specs import spec_by_name
+    from camviz.modelbuild import photos as ph
+    from camviz.modelbuild.builder import CALIBRATION_PER_PHOTO, CROP_FRACTION, _weights_path
+    from camviz.modelbuild.convert import convert, efficientnet_function
+    from camviz.modelbuild.efficientnet import load_efficientnet_lite
+    from camviz.modelbuild.metadata_writer import add_metadata
+    from camviz.modelbuild.specs import spec_by_name
     from camviz.teach import _backbone_for
 
     backbone = _backbone_for(head, "the taught model")  # zoo name + sha256 of the shipped file
     try:
         spec = spec_by_name(backbone.name)
     except KeyError as exc:
-        raise ModelLoadError(f"{backbone.name} is not built by camviz.build") from exc
+        raise ModelLoadError(f"{backbone.name} is not built by camviz.modelbuild") from exc
     if spec.family != "efficientnet":
         raise ModelLoadError(
             f"exporting needs an EfficientNet-Lite backbone; {spec.name} is {spec.architecture}"

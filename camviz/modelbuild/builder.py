@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from camviz.build import photos as ph
-from camviz.build.metadata_writer import ImageClassifierMetadata, add_metadata
-from camviz.build.specs import DEFAULT_MODEL, SPECS, ModelBuildSpec
 from camviz.errors import ExtraNotInstalledError
+from camviz.modelbuild import photos as ph
+from camviz.modelbuild.metadata_writer import ImageClassifierMetadata, add_metadata
+from camviz.modelbuild.specs import DEFAULT_MODEL, SPECS, ModelBuildSpec
 
 __all__ = ["REFERENCE_PHOTOS", "BuildOptions", "build"]
 
@@ -47,7 +47,7 @@ class BuildOptions:
 
 
 def _log(msg: str) -> None:
-    print(f"[camviz.build] {msg}", flush=True)
+    print(f"[camviz.modelbuild] {msg}", flush=True)
 
 
 # ---------------------------------------------------------------- inputs
@@ -118,18 +118,18 @@ class _Arch:
 
 
 def _load_arch(spec: ModelBuildSpec) -> _Arch:
-    from camviz.build import convert, reference
+    from camviz.modelbuild import convert, reference
 
     path, rel = _weights_path(spec)
     if spec.family == "efficientnet":
-        from camviz.build.efficientnet import load_efficientnet_lite
+        from camviz.modelbuild.efficientnet import load_efficientnet_lite
 
         net = load_efficientnet_lite(path)
         fn = convert.efficientnet_function(net, spec.input_size)
         return _Arch(
             spec.arch_key, spec, rel, fn, lambda px: reference.efficientnet_logits(net, px)
         )
-    from camviz.build.squeezenet import load_squeezenet
+    from camviz.modelbuild.squeezenet import load_squeezenet
 
     sq = load_squeezenet(path)
     fn = convert.squeezenet_function(sq, spec.input_size)
@@ -221,7 +221,7 @@ def _sha256(data: bytes) -> str:
 def _build_arch(
     arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions, labels: list[str]
 ) -> list[dict[str, Any]]:
-    from camviz.build.convert import convert
+    from camviz.modelbuild.convert import convert
 
     spec0 = arch.spec
     size = spec0.input_size
@@ -396,8 +396,8 @@ def _merge_manifest(path: Path, entries: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def build(opts: BuildOptions) -> list[dict[str, Any]]:
-    from camviz.build.convert import require_tensorflow
-    from camviz.build.readme import write_readme
+    from camviz.modelbuild.convert import require_tensorflow
+    from camviz.modelbuild.readme import write_readme
 
     require_tensorflow()  # fail first on the heaviest missing piece of the build extra
 

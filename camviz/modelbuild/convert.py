@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from camviz.build.efficientnet import EfficientNetLite
-from camviz.build.squeezenet import SqueezeNet
 from camviz.errors import ExtraNotInstalledError
+from camviz.modelbuild.efficientnet import EfficientNetLite
+from camviz.modelbuild.squeezenet import SqueezeNet
 
 __all__ = ["convert", "efficientnet_function", "require_tensorflow", "squeezenet_function"]
 
