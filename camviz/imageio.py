@@ -4,6 +4,10 @@ Handles what real photo collections contain: greyscale, RGBA (composited on
 white), 16-bit PNG/TIFF, EXIF-rotated JPEGs (turned upright). Anything that is
 not a complete, decodable image raises :class:`~camviz.errors.ImageError` with
 the file's name, never a half-decoded picture.
+
+:func:`to_rgb8` is camviz's one conversion of OpenCV images to RGB uint8; the
+frame sources (:mod:`camviz.sources`) use it too, so a photo and a video or
+camera frame of the same pixels give the same array.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ __all__ = [
     "load_image",
     "decode_image",
     "check_rgb_image",
+    "to_rgb8",
     "find_images",
     "ImageSearch",
 ]
@@ -46,9 +51,19 @@ def _check_jpeg_complete(data: bytes, name: str) -> None:
         )
 
 
-def _to_rgb8(image: npt.NDArray[Any], name: str) -> npt.NDArray[np.uint8]:
+def to_rgb8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint8]:
+    """An image as OpenCV decodes it to an HxWx3 C-contiguous RGB uint8 array.
+
+    The one conversion camviz has, for photos and for video and camera frames:
+    BGR, BGRA (composited on white) or grey (HxW or HxWx1); ``uint8``,
+    ``uint16`` (rounded to the nearest 8-bit value, ``v / 257``, so 16-bit
+    white stays 255 and ``v * 257`` gives back ``v``) or float in ``0..1``.
+    Any other pixel type or channel count raises :class:`ImageDecodeError`
+    naming ``name``.
+    """
     if image.dtype == np.uint16:
-        image = (image.astype(np.uint32) * 255 + 32767) // 65535
+        # round(v * 255 / 65535) == round(v / 257), in integers
+        image = (image.astype(np.uint32) + 128) // 257
     elif image.dtype in (np.float32, np.float64):
         image = np.clip(np.nan_to_num(image) * 255.0 + 0.5, 0, 255)
     elif image.dtype != np.uint8:
@@ -63,7 +78,7 @@ def _to_rgb8(image: npt.NDArray[Any], name: str) -> npt.NDArray[np.uint8]:
     codes = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB}
     if channels not in codes:
         raise ImageDecodeError(f"{name} has {channels} channels; expected 1, 3 or 4")
-    return np.asarray(cv2.cvtColor(pixels, codes[channels]), dtype=np.uint8)
+    return np.ascontiguousarray(cv2.cvtColor(pixels, codes[channels]), dtype=np.uint8)
 
 
 def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
@@ -87,7 +102,7 @@ def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
         raise ImageDecodeError(
             f"{name} is not a decodable image (expected JPEG, PNG, WebP or BMP data)"
         )
-    return _to_rgb8(image, name)
+    return to_rgb8(image, name)
 
 
 def check_rgb_image(image: Any) -> None:
