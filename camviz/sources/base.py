@@ -1,0 +1,187 @@
+"""What every frame source shares: :class:`Frame`, :class:`SourceState`, the
+:class:`Source` base class, and the pacing clock and fps check of file sources.
+
+Imports only :mod:`camviz.errors`; every other module of the package builds on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+
+from camviz.errors import SourceError, SourceOpenError
+
+__all__ = ["Frame", "Pacer", "Source", "SourceState", "StateCallback", "valid_fps"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a source."""
+
+    image: np.ndarray  # HxWx3 uint8 RGB, C-contiguous
+    index: int  # frame number within the source (0-based; keeps counting across loops)
+    captured: float  # time.monotonic() when the frame was grabbed (after pacing)
+    position_ms: float | None = None  # position in a video file, None for cameras and images
+
+
+class SourceState(Enum):
+    OPENING = "opening"
+    RUNNING = "running"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+StateCallback = Callable[[SourceState, str], None]
+
+
+def valid_fps(value: float) -> float | None:
+    """``value`` if it is a believable frame rate (what drivers and files declare), else None."""
+    return value if math.isfinite(value) and 0.5 <= value <= 1000.0 else None
+
+
+class Pacer:
+    """Monotonic deadlines ``t0 + k / fps``: no drift accumulates over frames.
+
+    If the reader falls more than ``resync`` seconds behind (a paused consumer),
+    the schedule restarts from now instead of bursting to catch up.
+    """
+
+    def __init__(self, fps: float, stop: threading.Event) -> None:
+        self.period = 1.0 / fps
+        self.stop = stop
+        self.resync = max(0.25, 2.0 * self.period)
+        self.start: float | None = None
+        self.count = 0
+
+    def wait(self) -> bool:
+        """Sleep until the next frame is due; False if ``stop`` was set meanwhile."""
+        now = time.monotonic()
+        if self.start is None:
+            self.start = now
+        deadline = self.start + self.count * self.period
+        if now - deadline > self.resync:
+            self.start, self.count = now, 0
+            deadline = now
+        self.count += 1
+        delay = deadline - now
+        if delay > 0:
+            return not self.stop.wait(delay)
+        return not self.stop.is_set()
+
+
+class Source(ABC):
+    """A stream of frames. Context manager (opens on enter); ``close()`` is idempotent."""
+
+    name: str
+    is_live: bool = False
+    nominal_fps: float | None = None
+    state: SourceState
+
+    def __init__(self, name: str, *, on_state: StateCallback | None = None) -> None:
+        self.name = name
+        self.state = SourceState.OPENING
+        self._listeners: list[StateCallback] = [] if on_state is None else [on_state]
+        self._closed = threading.Event()
+        self._opened = False
+        self._index = 0
+
+    # -- public API
+    def open(self) -> None:
+        """Open the source and read a first frame. Idempotent.
+
+        Raises :class:`CameraNotFoundError` / :class:`SourceOpenError` naming the
+        source; the state is then FAILED.
+        """
+        if self._opened:
+            return
+        if self._closed.is_set():
+            raise SourceOpenError(f"{self.name} was closed; make a new source")
+        try:
+            self._open()
+        except SourceError as exc:
+            self._set_state(SourceState.FAILED, str(exc))
+            raise
+        self._opened = True
+        self._set_state(SourceState.RUNNING, f"{self.name} opened")
+
+    @abstractmethod
+    def read(self) -> Frame | None:
+        """Block until the next frame (pacing); ``None`` at the end or once closed."""
+
+    def close(self) -> None:
+        """Release the source; a ``read()`` blocked in another thread returns ``None``."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._release()
+        if self.state not in (SourceState.ENDED, SourceState.FAILED):
+            self._set_state(SourceState.ENDED, f"{self.name} closed")
+
+    def add_state_listener(self, callback: StateCallback) -> None:
+        """Also call ``callback(state, message)`` on state changes (e.g. a pipeline's)."""
+        self._listeners.append(callback)
+
+    def remove_state_listener(self, callback: StateCallback) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def __iter__(self) -> Iterator[Frame]:
+        self.open()
+        while (frame := self.read()) is not None:
+            yield frame
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.state.value}>"
+
+    # -- for subclasses
+    @abstractmethod
+    def _open(self) -> None: ...
+
+    @abstractmethod
+    def _release(self) -> None: ...
+
+    def _set_state(self, state: SourceState, message: str) -> None:
+        self.state = state
+        self._notify(message)
+
+    def _notify(self, message: str) -> None:
+        log.debug("%s: %s: %s", self.name, self.state.value, message)
+        for callback in list(self._listeners):
+            try:
+                callback(self.state, message)
+            except Exception:
+                log.exception("state listener of %s raised", self.name)
+
+    def _make_frame(self, image: np.ndarray, position_ms: float | None = None) -> Frame:
+        frame = Frame(image, self._index, time.monotonic(), position_ms)
+        self._index += 1
+        return frame
