@@ -13,14 +13,30 @@ __all__ = ["Category", "StageTimes", "ClassificationResult"]
 
 @dataclass(frozen=True, slots=True)
 class Category:
-    """One class of the model with its probability (0..1)."""
+    """One class of the model with its probability (0..1).
+
+    ``index`` is the model's own output index; ``imagenet_index`` the ImageNet-1k
+    class it stands for (``index - 1`` in the 1001-class 'background' layout),
+    or None when the model's classes are not ImageNet's. ``display_name`` is the
+    label as shown to people (MediaPipe's name for it).
+    """
 
     index: int
     label: str
     score: float
+    imagenet_index: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.label
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "label": self.label, "score": round(float(self.score), 6)}
+        return {
+            "index": self.index,
+            "imagenet_index": self.imagenet_index,
+            "label": self.label,
+            "score": round(float(self.score), 6),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +67,9 @@ class ClassificationResult:
     ``probabilities`` holds a softmax probability for every label of the model;
     ``categories`` the top-k of them at or above the score threshold, best first.
     ``uncertain`` is true when no label is likely: the best probability is below
-    the classifier's ``min_confidence``.
+    the classifier's ``min_confidence``. ``input_clipped`` is the share of the
+    model's integer input pinned at its range's ends (a wrong input mapping shows
+    there: see :mod:`camviz.preprocess`).
     """
 
     categories: tuple[Category, ...]
@@ -59,6 +77,7 @@ class ClassificationResult:
     uncertain: bool
     model: str
     times: StageTimes = StageTimes()
+    input_clipped: float = 0.0
 
     @property
     def top(self) -> Category | None:
@@ -71,4 +90,5 @@ class ClassificationResult:
             "uncertain": self.uncertain,
             "latency_ms": round(self.times.total_ms, 3),
             "times": self.times.to_dict(),
+            "input_clipped": round(self.input_clipped, 4),
         }
