@@ -18,12 +18,20 @@ from typing import Any
 import numpy as np
 
 from camviz.classifier import ClassifierOptions
+from camviz.defaults import THREADS
 from camviz.errors import CamvizError, DatasetError, format_error
 from camviz.imageio import IMAGE_EXTENSIONS, load_image
 from camviz.loading import open_classifier
 from camviz.metrics import LatencyStats, Percentiles
 
-__all__ = ["Sample", "load_dataset", "ModelScore", "evaluate_model"]
+__all__ = [
+    "Sample",
+    "load_dataset",
+    "ModelScore",
+    "Evaluation",
+    "evaluate_model",
+    "evaluate_models",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,3 +169,41 @@ def evaluate_model(
             if progress is not None:
                 progress(done, len(samples))
     return score
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The scores of several models on one data set (what ``camviz eval`` reports)."""
+
+    data: Path | str
+    threads: int
+    scores: tuple[ModelScore, ...]
+
+    @property
+    def failures(self) -> list[str]:
+        """Every image that could not be scored, ``path: Type: message``, model by model."""
+        return [failure for score in self.scores for failure in score.failures]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "data": str(self.data),
+            "threads": self.threads,
+            "results": [s.to_dict() for s in self.scores],
+        }
+
+
+def evaluate_models(
+    models: Sequence[str],
+    data: Path | str,
+    threads: int = THREADS,
+    progress: Callable[[str], Callable[[int, int], None] | None] | None = None,
+) -> Evaluation:
+    """Score each model in turn (``""`` is the default model) on the same data set.
+
+    ``progress(model)``, if given, makes the progress callback of that model's run.
+    """
+    scores = []
+    for model in models:
+        options = ClassifierOptions(model=model, threads=threads)
+        scores.append(evaluate_model(options, Path(data), progress(model) if progress else None))
+    return Evaluation(data, threads, tuple(scores))

@@ -1,0 +1,129 @@
+"""What ``camviz models`` reports: each zoo model's facts, with its latency measured here.
+
+:func:`zoo_report` opens every model of the zoo in turn and times interpreter invokes
+on a seeded-noise frame (:func:`measure_invoke_ms`, after warm-up), returning typed
+records whose ``to_dict()`` is the JSON ``camviz models --json`` prints.
+
+Layer: with ``bench`` and ``evaluate`` (above ``pipeline``, below ``app``); it times
+invokes with :func:`camviz.bench.time_invokes`, the one invoke-timing loop. Imported by
+``camviz.cli`` and anything above it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+import numpy as np
+
+from camviz.classifier import Classifier, ClassifierOptions
+from camviz.defaults import THREADS
+from camviz.errors import CamvizError, format_error
+from camviz.loading import open_classifier
+from camviz.zoo import ModelSpec, load_zoo
+
+__all__ = [
+    "INVOKE_RUNS",
+    "INVOKE_WARMUP",
+    "ModelEntry",
+    "ZooReport",
+    "measure_invoke_ms",
+    "zoo_report",
+]
+
+#: Invokes timed per model by ``camviz models``.
+INVOKE_RUNS: Final = 20
+#: Untimed invokes before those.
+INVOKE_WARMUP: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    """One model of the zoo; ``latency_ms``/``load_ms`` are None when not measured."""
+
+    name: str
+    default: bool
+    input_size: tuple[int, int]  # (width, height)
+    dtype: str
+    file_bytes: int | None  # None when the file is missing
+    published_top1: float | None
+    published_top5: float | None
+    threads: int
+    latency_ms: float | None = None  # median invoke after warm-up
+    load_ms: float | None = None
+    error: str | None = None  # ``Type: message`` when the model failed to load or run
+
+    @classmethod
+    def of(cls, spec: ModelSpec, *, default: bool, threads: int) -> ModelEntry:
+        return cls(
+            name=spec.name,
+            default=default,
+            input_size=spec.input_size,
+            dtype=spec.dtype,
+            file_bytes=spec.path.stat().st_size if spec.path.exists() else None,
+            published_top1=spec.published_top1,
+            published_top5=spec.published_top5,
+            threads=threads,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "name": self.name,
+            "default": self.default,
+            "input_size": list(self.input_size),
+            "dtype": self.dtype,
+            "file_bytes": self.file_bytes,
+            "published_top1": self.published_top1,
+            "published_top5": self.published_top5,
+            "threads": self.threads,
+        }
+        if self.latency_ms is not None:
+            record["latency_ms"] = round(self.latency_ms, 3)
+        if self.load_ms is not None:
+            record["load_ms"] = round(self.load_ms, 3)
+        if self.error is not None:
+            record["error"] = self.error
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class ZooReport:
+    """Every model of the zoo, measured (or not) with ``threads`` interpreter threads."""
+
+    threads: int
+    models: tuple[ModelEntry, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"runtime_threads": self.threads, "models": [m.to_dict() for m in self.models]}
+
+
+def measure_invoke_ms(
+    clf: Classifier, runs: int = INVOKE_RUNS, warmup: int = INVOKE_WARMUP
+) -> list[float]:
+    """Invoke latency in ms, after warm-up, on a real-looking (seeded noise) frame."""
+    from camviz.bench import time_invokes
+
+    width, height = clf.info.input_size
+    frame = np.random.default_rng(0).integers(0, 256, (height * 2, width * 2, 3), dtype=np.uint8)
+    return time_invokes(clf, frame, runs, warmup)
+
+
+def _measure(entry: ModelEntry, runs: int) -> ModelEntry:
+    try:
+        with open_classifier(ClassifierOptions(model=entry.name, threads=entry.threads)) as clf:
+            times = measure_invoke_ms(clf, runs=runs)
+    except CamvizError as exc:
+        return replace(entry, error=format_error(exc))
+    latency, load = round(statistics.median(times), 3), round(clf.info.load_ms, 3)
+    return replace(entry, latency_ms=latency, load_ms=load)
+
+
+def zoo_report(threads: int = THREADS, runs: int = INVOKE_RUNS, measure: bool = True) -> ZooReport:
+    """The zoo's models in manifest order; with ``measure``, each one loaded and timed."""
+    zoo = load_zoo()
+    entries = []
+    for spec in zoo.models:
+        entry = ModelEntry.of(spec, default=spec.name == zoo.default, threads=threads)
+        entries.append(_measure(entry, runs) if measure else entry)
+    return ZooReport(threads=threads, models=tuple(entries))
