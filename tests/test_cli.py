@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def test_classify_json_cat_and_espresso() -> None:
     assert records[0]["top"][0]["index"] in {281, 282, 285}
     assert records[1]["top"][0]["index"] == 967
     for record in records:
-        assert set(record) >= {"path", "top", "uncertain", "latency_ms"}
+        assert set(record) >= {"path", "top", "uncertain", "latency_ms", "model"}
         assert set(record["top"][0]) == {"index", "label", "score"}
         assert len(record["top"]) == 5 and record["latency_ms"] > 0
 
@@ -185,3 +186,114 @@ def test_window_without_a_display_says_what_to_do() -> None:
     assert "Traceback" not in run.stderr and "qt.qpa" not in run.stderr
     assert run.stderr.startswith("DisplayUnavailableError: no display to open the window on")
     assert "QT_QPA_PLATFORM=offscreen" in run.stderr
+
+
+# ------------------------------------------------------------- in-process: the thin layer
+def test_parser_defaults_are_the_cores() -> None:
+    from camviz import defaults
+    from camviz.bench import BenchOptions
+    from camviz.cli import build_parser
+    from camviz.teach import TrainOptions
+    from camviz.zoo_report import INVOKE_RUNS
+
+    parser = build_parser()
+    classify = parser.parse_args(["classify", "x.jpg"])
+    assert (classify.threads, classify.top_k) == (defaults.THREADS, defaults.TOP_K)
+    bench = parser.parse_args(["bench"])
+    assert bench.budget_ms == defaults.BUDGET_MS and bench.frames == defaults.BENCH_FRAMES
+    assert bench.invokes == BenchOptions().invokes
+    assert parser.parse_args(["models"]).runs == INVOKE_RUNS
+    teach = parser.parse_args(["teach", "data", "--out", "m.head.npz"])
+    train = TrainOptions()
+    assert (teach.val, teach.l2, teach.frames_per_video) == (
+        train.val,
+        train.l2,
+        train.frames_per_video,
+    )
+
+
+def test_zoo_report_records_without_measuring() -> None:
+    from camviz.zoo import load_zoo
+    from camviz.zoo_report import ModelEntry, zoo_report
+
+    report = zoo_report(threads=1, measure=False)
+    assert [m.name for m in report.models] == [s.name for s in load_zoo().models]
+    data = report.to_dict()
+    assert data["runtime_threads"] == 1
+    first = data["models"][0]
+    assert set(first) == {
+        "name",
+        "default",
+        "input_size",
+        "dtype",
+        "file_bytes",
+        "published_top1",
+        "published_top5",
+        "threads",
+    }
+    assert sum(m["default"] for m in data["models"]) == 1
+    failed = ModelEntry("m", False, (1, 1), "uint8", None, None, None, 2, error="ModelError: x")
+    assert failed.to_dict()["error"] == "ModelError: x" and "latency_ms" not in failed.to_dict()
+
+
+def test_zoo_report_measures_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from camviz.zoo import load_zoo
+    from camviz.zoo_report import zoo_report
+
+    zoo = load_zoo()
+    default = next(s for s in zoo.models if s.name == zoo.default)
+    one = dataclasses.replace(zoo, models=(default,))
+    monkeypatch.setattr("camviz.zoo_report.load_zoo", lambda: one)
+    (entry,) = zoo_report(threads=1, runs=2).models
+    assert entry.error is None and entry.latency_ms and entry.latency_ms > 0
+    assert entry.to_dict()["load_ms"] == entry.load_ms
+
+
+def test_classify_json_is_the_results_to_dict(capsys: pytest.CaptureFixture[str]) -> None:
+    from camviz.cli import main
+    from camviz.imageio import load_image
+    from camviz.loading import open_classifier
+
+    photo = PHOTOS / "skimage/coffee.png"
+    assert main(["classify", "--json", "--threads", "1", str(photo)]) == 0
+    (record,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    with open_classifier(threads=1) as clf:
+        expected = clf.classify(load_image(photo)).to_dict()
+    assert record["path"] == str(photo)
+    assert set(record) == {"path", *expected}
+    assert record["top"] == expected["top"] and record["model"] == expected["model"]
+
+
+def test_error_record_splits_type_and_message() -> None:
+    from camviz.cli.classify import error_record
+    from camviz.errors import ImageDecodeError
+
+    record = error_record(Path("a.jpg"), ImageDecodeError("a.jpg: not a decodable image"))
+    assert record == {
+        "path": "a.jpg",
+        "error": {"type": "ImageDecodeError", "message": "a.jpg: not a decodable image"},
+    }
+
+
+def test_evaluation_record(tmp_path: Path) -> None:
+    from camviz.evaluate import Evaluation, ModelScore
+
+    score = ModelScore("m", 10, images=2, top1=1, top5=2, failures=["x.jpg: ImageError: bad"])
+    evaluation = Evaluation("data/", 3, (score,))
+    assert evaluation.failures == ["x.jpg: ImageError: bad"]
+    data = evaluation.to_dict()
+    assert data["data"] == "data/" and data["threads"] == 3
+    assert data["results"] == [score.to_dict()]
+
+
+def test_usage_error_exits_2_and_module_entry_points() -> None:
+    run = camviz("--threads", "0")
+    assert run.returncode == 2 and "expected at least 1, got 0" in run.stderr
+    version = subprocess.run(
+        [sys.executable, "-m", "camviz.cli", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert version.returncode == 0 and version.stdout.startswith("camviz ")

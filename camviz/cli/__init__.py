@@ -1,0 +1,47 @@
+"""The ``camviz`` command line: a thin layer that parses, calls the core, and prints.
+
+``camviz`` alone opens the window; subcommands work headless::
+
+    camviz classify PATH...     classify photos or folders of photos
+    camviz models               the model zoo, with latency measured here and now
+    camviz eval DATA            top-1/top-5 accuracy and latency on a labelled set
+    camviz bench                frame-budget benchmark of the live pipeline
+    camviz teach DATA --out M.head.npz   teach new classes from photos and videos
+    camviz export-head M.head.npz --out M.tflite   a taught model as one int8 .tflite
+    camviz cameras              list the cameras OpenCV can open
+
+Errors print as ``Type: message`` on stderr and the exit code is non-zero.
+
+What lives here: ``parser`` (the argparse tree), ``output`` (exit codes, progress bar,
+tables), and one module per command group, each a ``cmd_*`` function that calls the
+core and prints what it returns: ``classify``, ``models``, ``evaluate``, ``bench``,
+``teach`` (teach, export-head), ``cameras``, ``gui``.
+
+Layer: the top, with ``camviz.qt``; it may import any camviz module (heavy ones lazily,
+inside the command that needs them) and nothing imports it but ``camviz.__main__``
+and the ``camviz`` console script.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED
+from camviz.cli.parser import build_parser
+from camviz.errors import CamvizError, format_error
+
+__all__ = ["main", "build_parser"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``camviz`` command; returns its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CamvizError as exc:
+        print(format_error(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

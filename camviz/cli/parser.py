@@ -1,0 +1,178 @@
+"""The argparse tree of ``camviz``: every command, its options, and the function it runs.
+
+Each subparser sets ``func`` to its ``cmd_*`` function; :func:`camviz.cli.main` calls it.
+The command modules import their work lazily, so building the parser stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Final
+
+from camviz import __version__
+from camviz.cli.bench import cmd_bench
+from camviz.cli.cameras import cmd_cameras
+from camviz.cli.classify import cmd_classify
+from camviz.cli.evaluate import cmd_eval
+from camviz.cli.gui import cmd_gui
+from camviz.cli.models import cmd_models
+from camviz.cli.teach import cmd_export_head, cmd_teach
+from camviz.defaults import BENCH_FRAMES, BUDGET_MS, THREADS, TOP_K
+
+__all__ = ["build_parser", "positive_float", "positive_int"]
+
+# Defaults of options that camviz.defaults does not hold (yet).
+MODELS_RUNS: Final = 20  # camviz.zoo_report.INVOKE_RUNS (not imported: it loads numpy)
+BENCH_INVOKES: Final = 200  # camviz.bench.BenchOptions.invokes
+TEACH_VAL: Final = 0.2  # camviz.teach.TrainOptions.val
+TEACH_L2: Final = 1e-4  # camviz.teach.TrainOptions.l2
+TEACH_FRAMES_PER_VIDEO: Final = 50  # camviz.teach.TrainOptions.frames_per_video
+CAMERAS_MAX_INDEX: Final = 5  # camviz.sources.list_cameras
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _add_gui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        default=None,
+        help="camera index or device, video, image, folder, or 'demo' "
+        "(default: camera 0, else the demo)",
+    )
+    parser.add_argument("--model", default="", help="zoo model name or .tflite path")
+    parser.add_argument("--threads", type=positive_int, default=THREADS)
+    parser.add_argument(
+        "--quit-after",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="close the window after this many seconds",
+    )
+    parser.add_argument(
+        "--stats-json",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write final metrics and the last result here on exit",
+    )
+    parser.set_defaults(func=cmd_gui)
+
+
+def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("classify", help="classify photos and folders of photos")
+    p.add_argument("paths", nargs="+", help="image files or folders (searched recursively)")
+    p.add_argument("--model", default="", help="zoo model name or .tflite path")
+    p.add_argument("--top-k", type=positive_int, default=TOP_K)
+    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--labels", type=Path, default=None, help="labels file, one a line")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.set_defaults(func=cmd_classify)
+
+
+def _add_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("models", help="list the model zoo with latency measured here")
+    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--runs", type=positive_int, default=MODELS_RUNS, help="invokes timed per model")
+    p.add_argument("--no-measure", action="store_true", help="skip the latency measurement")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
+
+
+def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("eval", help="top-1/top-5 accuracy on a labelled folder or CSV")
+    p.add_argument("data", help="folder with one subfolder per class, or a CSV of path,indices")
+    p.add_argument("--model", action="append", help="model to compare (repeatable)")
+    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+
+def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("bench", help="does a model meet the frame budget on this device?")
+    p.add_argument("--model", action="append", help="model to bench (repeatable)")
+    p.add_argument(
+        "--threads", action="append", type=positive_int, help="thread count (repeatable: a sweep)"
+    )
+    p.add_argument("--source", default="demo", help="demo (default), a video, a folder, a camera")
+    p.add_argument(
+        "--frames", type=positive_int, default=BENCH_FRAMES, help="frames per pipeline run"
+    )
+    p.add_argument("--budget-ms", type=positive_float, default=BUDGET_MS)
+    p.add_argument("--invokes", type=positive_int, default=BENCH_INVOKES, help="timed raw invokes")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--machine", action="store_true", help="with --json: describe this machine")
+    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=cmd_bench)
+
+
+def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("teach", help="teach new classes from folders of photos and videos")
+    p.add_argument("data", help="folder with one subfolder per class (photos and/or videos)")
+    p.add_argument("--out", required=True, help="where to save the taught model (*.head.npz)")
+    p.add_argument("--backbone", default="", help="zoo model whose features to use")
+    p.add_argument("--val", type=float, default=TEACH_VAL, help="fraction held out for validation")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--l2", type=float, default=TEACH_L2, help="L2 penalty of the softmax head")
+    p.add_argument("--frames-per-video", type=positive_int, default=TEACH_FRAMES_PER_VIDEO)
+    p.add_argument("--augment", action="store_true", help="add flipped/cropped/brightened copies")
+    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--confusion-png", type=Path, default=None, metavar="FILE")
+    p.add_argument(
+        "--export-tflite",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write a standalone int8 .tflite (needs the 'build' extra)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_teach)
+
+    p = sub.add_parser(
+        "export-head", help="a taught *.head.npz as a standalone int8 .tflite (build extra)"
+    )
+    p.add_argument("head", type=Path, help="the taught model (*.head.npz)")
+    p.add_argument("--out", type=Path, required=True, help="the .tflite to write")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=cmd_export_head)
+
+
+def _add_cameras(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("cameras", help="list the cameras that open")
+    p.add_argument("--max-index", type=positive_int, default=CAMERAS_MAX_INDEX)
+    p.set_defaults(func=cmd_cameras)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="camviz",
+        description="Live camera image classification with TensorFlow Lite models.",
+    )
+    parser.add_argument("--version", action="version", version=f"camviz {__version__}")
+    _add_gui_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_classify, _add_models, _add_eval, _add_bench, _add_teach, _add_cameras):
+        add(sub)
+    return parser

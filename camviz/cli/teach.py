@@ -1,0 +1,79 @@
+"""``camviz teach DATA --out M.head.npz`` and ``camviz export-head M.head.npz --out M.tflite``.
+
+Teaching is :func:`camviz.teach.teach_folder`, exporting :func:`camviz.teach.export_tflite`
+(the ``build`` extra); these commands check their arguments first and print the reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from camviz.cli.output import EXIT_OK, Progress, print_json, stderr_log
+from camviz.errors import CamvizError
+
+__all__ = ["cmd_export_head", "cmd_teach"]
+
+
+def cmd_teach(args: argparse.Namespace) -> int:
+    from camviz.teach import TrainOptions, is_head_path, save_confusion_png, teach_folder
+
+    if not is_head_path(args.out):
+        raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
+    if args.export_tflite:
+        from camviz.modelbuild.export_head import check_target
+        from camviz.teach import require_export
+
+        check_target(args.export_tflite)  # fail before the work, not after
+        require_export(args.backbone)
+    options = TrainOptions(
+        val=args.val,
+        seed=args.seed,
+        l2=args.l2,
+        frames_per_video=args.frames_per_video,
+        augment=args.augment,
+    )
+    progress = Progress("features", enabled=not args.no_progress)
+    head, report = teach_folder(
+        args.data, backbone=args.backbone, options=options, threads=args.threads, progress=progress
+    )
+    for problem in report.skipped:
+        print(problem, file=sys.stderr)
+    saved = head.save(args.out)
+    if args.confusion_png:
+        save_confusion_png(report, args.confusion_png)
+    exported = None
+    if args.export_tflite:
+        from camviz.teach import export_tflite
+
+        exported = export_tflite(
+            head, args.export_tflite, log=stderr_log("export", args.no_progress)
+        )
+    if args.json:
+        record: dict[str, Any] = {"out": str(saved), **report.to_dict()}
+        if exported is not None:
+            record["export"] = exported.to_dict()
+        print_json(record)
+    else:
+        print(report.format())
+        print(f"saved {saved}; use it with  camviz classify --model {saved} PHOTO")
+        if exported is not None:
+            print(exported.format())
+    return EXIT_OK
+
+
+def cmd_export_head(args: argparse.Namespace) -> int:
+    from camviz.modelbuild.export_head import check_target
+    from camviz.teach import export_tflite, load_head, require_export
+
+    check_target(args.out)
+    head = load_head(args.head)
+    require_export(head.backbone)
+    exported = export_tflite(head, args.out, log=stderr_log("export", args.quiet))
+    if args.json:
+        print_json(exported.to_dict())
+    else:
+        print(exported.format())
+        print(f"use it with  camviz classify --model {exported.path} PHOTO  (or in MediaPipe)")
+    return EXIT_OK
