@@ -13,6 +13,7 @@ message in a dialog, without ever printing a traceback for a user's mistake::
     │   ├── ModelNotFoundError      no zoo entry or file by that name
     │   ├── ModelLoadError          the file is not a valid TFLite model
     │   ├── NotAClassifierError     the model's tensors do not look like a classifier
+    │   ├── DelegateError           a delegate library cannot be loaded or used
     │   └── LabelsError             labels missing or of the wrong count
     ├── ImageError              an image cannot be read
     │   ├── ImageNotFoundError      a path does not exist
@@ -40,6 +41,7 @@ __all__ = [
     "ModelNotFoundError",
     "ModelLoadError",
     "NotAClassifierError",
+    "DelegateError",
     "LabelsError",
     "ImageError",
     "ImageNotFoundError",
@@ -100,6 +102,10 @@ class ModelLoadError(ModelError):
 
 class NotAClassifierError(ModelError):
     """The model loads but its input or output is not that of an image classifier."""
+
+
+class DelegateError(ModelError):
+    """A delegate (Edge TPU, GPU, ... by library path) cannot be loaded or applied."""
 
 
 class LabelsError(ModelError):

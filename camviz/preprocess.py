@@ -1,10 +1,19 @@
 """Turn an RGB frame into the exact input tensor a model expects, with OpenCV.
 
 Steps, in order: centre crop (a fraction of the short side), resize to the
-model's input size, colour order, normalisation ``(x - mean) / std`` and, for
-quantised inputs, ``round(x / scale + zero_point)``. All affine steps are folded
-into one multiply-add, and skipped entirely when they are the identity (the
-shipped int8 models take raw uint8 pixels).
+model's input size (area averaging when the crop is much larger than the input,
+so big frames do not alias), colour order, then the input mapping:
+
+* ``NORMALIZE``: ``(x - mean) / std`` and, for quantised inputs,
+  ``round(x / scale + zero_point)``, clipped to the integer range;
+* ``RAW``: integer inputs get the pixel values themselves (uint8 as is, int8
+  shifted by -128), the convention of the TFLite Task Library, MediaPipe and
+  Coral for integer models without normalisation metadata.
+
+All affine steps are folded into one multiply-add, and skipped entirely when
+they are the identity. :func:`choose_mapping` is the one place that decides a
+model's mapping; :meth:`Preprocessor.run` also says how much of the input a
+mapping clipped (a wrong mapping can then never be silent).
 """
 
 from __future__ import annotations
@@ -19,7 +28,21 @@ import numpy.typing as npt
 
 from camviz.errors import OptionsError
 
-__all__ = ["ColorOrder", "Resize", "PreprocessSpec", "Preprocessor", "center_crop"]
+__all__ = [
+    "AREA_DOWNSCALE_FACTOR",
+    "ColorOrder",
+    "InputMapping",
+    "MappingSource",
+    "PreprocessSpec",
+    "Preprocessor",
+    "Resize",
+    "center_crop",
+    "choose_mapping",
+]
+
+#: Crops at least this many times the model input (per side) are shrunk by area
+#: averaging, whatever the spec's resize: bilinear samples only 2x2 pixels and aliases.
+AREA_DOWNSCALE_FACTOR = 2.0
 
 
 class ColorOrder(StrEnum):
@@ -43,6 +66,22 @@ class Resize(StrEnum):
         }[self]
 
 
+class InputMapping(StrEnum):
+    """How pixel values become input values (see the module docstring)."""
+
+    NORMALIZE = "normalize"
+    RAW = "raw"
+
+
+class MappingSource(StrEnum):
+    """Where a model's input mapping came from."""
+
+    ZOO = "zoo manifest"
+    METADATA = "model metadata"
+    RAW_DEFAULT = "default for integer inputs without normalisation: raw pixels"
+    FLOAT_DEFAULT = "default for float inputs without metadata: [-1, 1]"
+
+
 @dataclass(frozen=True, slots=True)
 class PreprocessSpec:
     """How pixels 0..255 become model input; ``mean``/``std`` are in the model's colour order."""
@@ -52,6 +91,7 @@ class PreprocessSpec:
     resize: Resize = Resize.BILINEAR
     mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
     std: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    mapping: InputMapping = InputMapping.NORMALIZE
 
     def __post_init__(self) -> None:
         if not 0.05 <= self.crop_fraction <= 1.0:
@@ -63,6 +103,8 @@ class PreprocessSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PreprocessSpec:
+        """From a manifest entry or metadata; unknown keys (``note``) are ignored."""
+
         def triple(value: Any, default: float) -> tuple[float, float, float]:
             if value is None:
                 return (default, default, default)
@@ -80,6 +122,7 @@ class PreprocessSpec:
                 resize=Resize(str(data.get("resize", "bilinear")).lower()),
                 mean=triple(data.get("mean"), 0.0),
                 std=triple(data.get("std"), 1.0),
+                mapping=InputMapping(str(data.get("mapping", "normalize")).lower()),
             )
         except ValueError as exc:
             raise OptionsError(f"bad preprocessing settings {data!r}: {exc}") from exc
@@ -91,7 +134,37 @@ class PreprocessSpec:
             "resize": self.resize.value,
             "mean": list(self.mean),
             "std": list(self.std),
+            "mapping": self.mapping.value,
         }
+
+    @property
+    def is_identity_normalization(self) -> bool:
+        return all(m == 0.0 for m in self.mean) and all(s == 1.0 for s in self.std)
+
+
+def choose_mapping(
+    dtype: np.dtype[Any],
+    *,
+    zoo: PreprocessSpec | None = None,
+    mean: tuple[float, ...] | None = None,
+    std: tuple[float, ...] | None = None,
+) -> tuple[PreprocessSpec, MappingSource]:
+    """The one rule from what is known of a model to its preprocessing, and why.
+
+    The zoo's manifest wins (it was measured); then normalisation metadata,
+    unless it is the identity on an integer input; integer inputs without it
+    get raw pixels; float inputs without it get [-1, 1].
+    """
+    if zoo is not None:
+        return zoo, MappingSource.ZOO
+    integer = bool(np.issubdtype(dtype, np.integer))
+    if mean and std:
+        spec = PreprocessSpec.from_dict({"mean": list(mean), "std": list(std)})
+        if not (integer and spec.is_identity_normalization):
+            return spec, MappingSource.METADATA
+    if integer:
+        return PreprocessSpec(mapping=InputMapping.RAW), MappingSource.RAW_DEFAULT
+    return PreprocessSpec(mean=(127.5,) * 3, std=(127.5,) * 3), MappingSource.FLOAT_DEFAULT
 
 
 def center_crop(image: npt.NDArray[np.uint8], fraction: float) -> npt.NDArray[np.uint8]:
@@ -122,7 +195,12 @@ class Preprocessor:
         std = np.asarray(self.spec.std, np.float64)
         gain, offset = 1.0 / std, -mean / std
         quantized = np.issubdtype(self.dtype, np.integer)
-        if quantized:
+        if quantized and self.spec.mapping is InputMapping.RAW:
+            # pixel values as they are; int8 holds them shifted into -128..127
+            gain, offset = np.ones(3), np.full(3, -128.0 if self.dtype == np.int8 else 0.0)
+            info = np.iinfo(self.dtype)
+            self._limits = (float(info.min), float(info.max))
+        elif quantized:
             scale = self.scale if self.scale > 0 else 1.0
             gain, offset = gain / scale, offset / scale + self.zero_point
             info = np.iinfo(self.dtype)
@@ -135,16 +213,38 @@ class Preprocessor:
             self.dtype == np.uint8 and bool(np.all(gain == 1.0)) and bool(np.all(offset == 0.0))
         )
 
+    def interpolation(self, crop_shape: tuple[int, ...]) -> Resize:
+        """The resize used for a crop of this shape: area averaging for big reductions."""
+        height, width = crop_shape[:2]
+        factor = min(width / self.size[0], height / self.size[1])
+        return Resize.AREA if factor >= AREA_DOWNSCALE_FACTOR else self.spec.resize
+
     def __call__(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
         """HxWx3 RGB uint8 -> input tensor of shape (H, W, 3), no batch dimension."""
+        return self.run(image)[0]
+
+    def run(self, image: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[Any], float]:
+        """The input tensor and the share of its values that had to be clipped.
+
+        A value counts as clipped when the mapping put it more than one
+        quantisation step outside the integer range: a correct mapping clips
+        almost nothing (pure white may land one step over), a wrong one (pixels
+        scaled 128 times, say) clips most of the tensor. That must never pass
+        silently: the classifier reports it on every result.
+        """
         crop = center_crop(image, self.spec.crop_fraction)
-        resized = cv2.resize(crop, self.size, interpolation=self.spec.resize.cv2_flag)
+        interpolation = self.interpolation(crop.shape).cv2_flag
+        resized = cv2.resize(crop, self.size, interpolation=interpolation)
         if self.spec.color_order is ColorOrder.BGR:
             resized = cv2.cvtColor(resized, cv2.COLOR_RGB2BGR)
         if self._identity:
-            return np.ascontiguousarray(resized)
+            return np.ascontiguousarray(resized), 0.0
         values = resized.astype(np.float32) * self._gain + self._offset
+        clipped = 0.0
         if self._limits is not None:
+            low, high = self._limits
             np.rint(values, out=values)
-            np.clip(values, self._limits[0], self._limits[1], out=values)
-        return values.astype(self.dtype)
+            outside = np.count_nonzero(values < low - 1.0) + np.count_nonzero(values > high + 1.0)
+            clipped = outside / max(1, values.size)
+            np.clip(values, low, high, out=values)
+        return values.astype(self.dtype), clipped

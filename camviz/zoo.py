@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from camviz.errors import LabelsError, ModelError, ModelNotFoundError
+from camviz.errors import ModelError, ModelNotFoundError
+from camviz.labels import read_labels
 from camviz.preprocess import PreprocessSpec
 
 __all__ = [
@@ -50,25 +51,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def read_labels(path: Path, expected: int | None = None) -> tuple[str, ...]:
-    """One label a line (blank trailing lines ignored); checks the count if ``expected``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise LabelsError(f"labels file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelsError(f"labels file {path} cannot be read as UTF-8 text: {exc}") from exc
-    labels = tuple(line.strip() for line in text.rstrip("\n").split("\n"))
-    if not labels or labels == ("",):
-        raise LabelsError(f"labels file {path} is empty; it needs one label a line")
-    if expected is not None and len(labels) != expected:
-        raise LabelsError(
-            f"labels file {path} has {len(labels)} labels but the model has {expected} classes; "
-            "give a labels file with one line per class"
-        )
-    return labels
 
 
 @dataclass(frozen=True, slots=True)

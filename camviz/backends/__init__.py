@@ -12,6 +12,8 @@ from pathlib import Path
 
 from camviz.backends.base import (
     Backend,
+    Delegate,
+    DelegateKind,
     DenseLayer,
     LoadedModel,
     ModelDescription,
@@ -23,6 +25,8 @@ from camviz.backends.tflite import TFLiteBackend
 __all__ = [
     "BACKENDS",
     "Backend",
+    "Delegate",
+    "DelegateKind",
     "DenseLayer",
     "LoadedModel",
     "ModelDescription",
@@ -56,10 +60,16 @@ def backend_for(path: str | Path | None = None) -> Backend:
 
 
 def load_model(
-    content: bytes, *, threads: int, source: str, backend: Backend | None = None
+    content: bytes,
+    *,
+    threads: int,
+    source: str,
+    backend: Backend | None = None,
+    delegate: Delegate | None = None,
 ) -> LoadedModel:
     """Load model bytes with ``backend`` (by default the one for ``source``'s suffix)."""
-    return (backend or backend_for(source)).load(content, threads=threads, source=source)
+    chosen = backend or backend_for(source)
+    return chosen.load(content, threads=threads, source=source, delegate=delegate)
 
 
 def runtime_status() -> dict[str, str]:

@@ -15,14 +15,20 @@ class that satisfies :class:`Backend`, and register it in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from camviz.errors import OptionsError
+
 __all__ = [
     "Backend",
+    "Delegate",
+    "DelegateKind",
     "DenseLayer",
     "LoadedModel",
     "ModelDescription",
@@ -89,10 +95,63 @@ class ModelDescription:
         return None if self.output_op is None else self.output_op == "SOFTMAX"
 
 
+class DelegateKind(StrEnum):
+    """Where a model's operators run."""
+
+    XNNPACK = "xnnpack"  # CPU, with the XNNPACK delegate (the runtime's default)
+    CPU = "cpu"  # CPU, the runtime's own kernels only (XNNPACK off)
+    EXTERNAL = "external"  # a delegate library loaded by path (Edge TPU, GPU, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Delegate:
+    """Which delegate runs the model, as benchmark_model and the Android example offer them.
+
+    Written on the command line as ``xnnpack`` (default), ``cpu``, or a library
+    path with options: ``/usr/lib/libedgetpu.so.1:device=usb,priority=1``.
+    """
+
+    kind: DelegateKind = DelegateKind.XNNPACK
+    library: Path | None = None
+    options: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if (self.kind is DelegateKind.EXTERNAL) != (self.library is not None):
+            raise OptionsError("an external delegate needs a library path, and only it takes one")
+        if self.options and self.kind is not DelegateKind.EXTERNAL:
+            raise OptionsError(f"the {self.kind.value} delegate takes no options")
+
+    @classmethod
+    def parse(cls, text: str) -> Delegate:
+        """From ``xnnpack``, ``cpu`` or ``LIBRARY[:key=value,...]``."""
+        value = text.strip()
+        if value.lower() in (k.value for k in DelegateKind if k is not DelegateKind.EXTERNAL):
+            return cls(DelegateKind(value.lower()))
+        if not value:
+            raise OptionsError("--delegate needs a value: xnnpack, cpu, or a library path")
+        library, _, rest = value.partition(":")
+        pairs: list[tuple[str, str]] = []
+        for item in filter(None, (p.strip() for p in rest.split(","))):
+            key, sep, val = item.partition("=")
+            if not sep or not key.strip():
+                raise OptionsError(
+                    f"delegate option {item!r} is not key=value; write e.g. {library}:device=usb"
+                )
+            pairs.append((key.strip(), val.strip()))
+        return cls(DelegateKind.EXTERNAL, Path(library).expanduser(), tuple(pairs))
+
+    def __str__(self) -> str:
+        if self.kind is not DelegateKind.EXTERNAL:
+            return self.kind.value
+        opts = ",".join(f"{k}={v}" for k, v in self.options)
+        return f"{self.library}" + (f":{opts}" if opts else "")
+
+
 class LoadedModel(Protocol):
     """A model ready to run; created and used on one thread."""
 
     runtime: str  # which runtime package runs it, e.g. "litert"
+    delegate: Delegate
     load_ms: float
     inputs: tuple[TensorSpec, ...]
     outputs: tuple[TensorSpec, ...]
@@ -110,8 +169,11 @@ class Backend(Protocol):
     name: str
     suffixes: tuple[str, ...]  # file suffixes it claims, lower case, e.g. (".tflite",)
 
-    def load(self, content: bytes, *, threads: int, source: str) -> LoadedModel:
-        """Load model bytes; raise ModelLoadError naming ``source`` when they are not a model."""
+    def load(
+        self, content: bytes, *, threads: int, source: str, delegate: Delegate | None = None
+    ) -> LoadedModel:
+        """Load model bytes; raise ModelLoadError naming ``source`` when they are not a model,
+        DelegateError naming the library when the delegate cannot be used."""
         ...
 
     def describe(self, content: bytes) -> ModelDescription:

@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz.backends import tflite_graph, tflite_metadata
-from camviz.backends.base import DenseLayer, ModelDescription, TensorSpec
-from camviz.errors import ModelLoadError, RuntimeUnavailableError
+from camviz.backends.base import Delegate, DelegateKind, DenseLayer, ModelDescription, TensorSpec
+from camviz.errors import DelegateError, ModelLoadError, RuntimeUnavailableError
 
 __all__ = ["RUNTIMES", "TFLiteBackend", "TFLiteModel", "load_model", "runtime_status"]
 
@@ -42,6 +42,10 @@ class _NumpyAbiMismatch(ImportError):
 
 
 def _interpreter_class(name: str) -> Any:
+    return _runtime_module(name).Interpreter
+
+
+def _runtime_module(name: str) -> Any:
     module = importlib.import_module(RUNTIMES[name])
     if name == "tflite-runtime":
         # Its last release (2.14, 2023) was compiled against NumPy 1.x: creating an
@@ -54,7 +58,7 @@ def _interpreter_class(name: str) -> Any:
                 f"cannot run with NumPy {np.__version__}; use ai-edge-litert (the maintained "
                 "runtime), or tflite-runtime in an environment with numpy<2"
             )
-    return module.Interpreter
+    return module
 
 
 def _numpy_abi_hint(name: str, error: BaseException) -> str:
@@ -140,9 +144,12 @@ def _native_stderr_filtered() -> Iterator[None]:
 class TFLiteModel:
     """A loaded interpreter with its tensors described; use it on one thread only."""
 
-    def __init__(self, interpreter: Any, runtime: str, load_ms: float) -> None:
+    def __init__(
+        self, interpreter: Any, runtime: str, load_ms: float, delegate: Delegate | None = None
+    ) -> None:
         self._interpreter = interpreter
         self.runtime = runtime
+        self.delegate = delegate or Delegate()
         self.load_ms = load_ms
         self.inputs = tuple(_tensor_spec(d) for d in interpreter.get_input_details())
         self.outputs = tuple(_tensor_spec(d) for d in interpreter.get_output_details())
@@ -159,16 +166,49 @@ class TFLiteModel:
         self._interpreter = None
 
 
-def load_model(content: bytes, *, threads: int, source: str) -> TFLiteModel:
+def _delegate_kwargs(module: Any, delegate: Delegate) -> dict[str, Any]:
+    """Interpreter arguments for ``delegate``; DelegateError naming the library if it fails."""
+    if delegate.kind is DelegateKind.XNNPACK:
+        return {}
+    if delegate.kind is DelegateKind.CPU:
+        return {
+            "experimental_op_resolver_type": module.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        }
+    library = delegate.library
+    if library is None or not library.is_file():
+        raise DelegateError(
+            f"delegate library {library} does not exist; give the path of a TFLite delegate "
+            "(.so) or use --delegate xnnpack"
+        )
+    try:
+        loaded = module.load_delegate(str(library), dict(delegate.options))
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise DelegateError(
+            f"delegate library {library} cannot be loaded ({_first_line(exc)}); check that it "
+            "is a TFLite delegate and that its driver is installed, or use --delegate xnnpack"
+        ) from exc
+    return {"experimental_delegates": [loaded]}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def load_model(
+    content: bytes, *, threads: int, source: str, delegate: Delegate | None = None
+) -> TFLiteModel:
     """Create an interpreter from model bytes, allocate its tensors and describe them.
 
     Raises :class:`ModelLoadError` naming ``source`` if the bytes are not a
-    loadable TFLite model, :class:`RuntimeUnavailableError` if no runtime works.
+    loadable TFLite model, :class:`DelegateError` naming the library if the
+    delegate cannot be used, :class:`RuntimeUnavailableError` if no runtime works.
     """
+    delegate = delegate or Delegate()
     reasons: list[str] = []
     for name in _candidates():
         try:
-            interpreter_class = _interpreter_class(name)
+            module = _runtime_module(name)
         except _NumpyAbiMismatch as exc:
             reasons.append(str(exc))
             continue
@@ -179,24 +219,30 @@ def load_model(content: bytes, *, threads: int, source: str) -> TFLiteModel:
             reasons.append(_numpy_abi_hint(name, exc))
             continue
         start = time.perf_counter()
+        extra = _delegate_kwargs(module, delegate)
         try:
             with _native_stderr_filtered():
-                interpreter = interpreter_class(model_content=content, num_threads=threads)
+                interpreter = module.Interpreter(
+                    model_content=content, num_threads=threads, **extra
+                )
                 interpreter.allocate_tensors()
         except (ValueError, RuntimeError, SystemError, ImportError) as exc:
             hint = _numpy_abi_hint(name, exc)
             if hint.startswith(f"{name} was compiled"):
                 reasons.append(hint)
                 continue
-            first_line = (
-                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            )
+            first_line = _first_line(exc)
+            if delegate.kind is DelegateKind.EXTERNAL and "delegate" in first_line.lower():
+                raise DelegateError(
+                    f"delegate library {delegate.library} cannot run {source} ({first_line}); "
+                    "use --delegate xnnpack to run it on the CPU"
+                ) from exc
             raise ModelLoadError(
                 f"{source} is not a loadable TFLite model ({first_line}); "
                 "choose a .tflite image classifier or a model from `camviz models`"
             ) from exc
         load_ms = (time.perf_counter() - start) * 1000.0
-        return TFLiteModel(interpreter, name, load_ms)
+        return TFLiteModel(interpreter, name, load_ms, delegate)
     raise RuntimeUnavailableError(
         "no TFLite runtime can be used: "
         + "; ".join(reasons)
@@ -210,8 +256,10 @@ class TFLiteBackend:
     name: str = "tflite"
     suffixes: tuple[str, ...] = (".tflite", ".lite")
 
-    def load(self, content: bytes, *, threads: int, source: str) -> TFLiteModel:
-        return load_model(content, threads=threads, source=source)
+    def load(
+        self, content: bytes, *, threads: int, source: str, delegate: Delegate | None = None
+    ) -> TFLiteModel:
+        return load_model(content, threads=threads, source=source, delegate=delegate)
 
     def describe(self, content: bytes) -> ModelDescription:
         return ModelDescription(

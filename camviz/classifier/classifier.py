@@ -1,4 +1,4 @@
-"""Image classification with a TFLite model: options, model info, and the classifier.
+"""The classifier: a loaded model, its preprocessing, and results from its outputs.
 
 >>> with Classifier.create(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
 ...     result = clf.classify(load_image("assets/photos/skimage/chelsea.png"))
@@ -12,95 +12,31 @@ and must only be used there.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import logging
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from camviz.backends import LoadedModel, ModelMetadata, backend_for
-from camviz.errors import (
-    InferenceError,
-    LabelsError,
-    ModelError,
-    ModelNotFoundError,
-    NotAClassifierError,
-    OptionsError,
-)
+from camviz.backends import LoadedModel, backend_for
+from camviz.classifier.info import ModelInfo, OutputKind, classifier_shapes, labels_for
+from camviz.classifier.options import ClassifierOptions
+from camviz.errors import InferenceError, ModelError, ModelNotFoundError, OptionsError
 from camviz.imageio import check_rgb_image
-from camviz.preprocess import Preprocessor, PreprocessSpec
+from camviz.labels import LabelLayout, label_layout
+from camviz.preprocess import Preprocessor, choose_mapping
 from camviz.results import Category, ClassificationResult, StageTimes
-from camviz.zoo import ModelKind, ModelSpec, models_dir, read_labels, resolve_model
+from camviz.zoo import ModelKind, resolve_model
 
-__all__ = ["ClassifierOptions", "ModelInfo", "Classifier", "OutputKind", "softmax"]
+__all__ = ["Classifier", "softmax"]
 
-OutputKind = str  # "logits" or "probabilities"
+#: Share of an integer input's values pinned at its range's ends above which the
+#: input mapping is reported as wrong (a correct one leaves a few percent there).
+CLIP_WARN_FRACTION = 0.2
 
-
-@dataclass(frozen=True, slots=True)
-class ClassifierOptions:
-    """What to load and how to report; validated when made."""
-
-    model: str | Path = ""
-    threads: int = 2
-    top_k: int = 5
-    score_threshold: float = 0.0
-    min_confidence: float = 0.3
-    labels: Path | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.threads, int) or not 1 <= self.threads <= 64:
-            raise OptionsError(f"threads must be a whole number from 1 to 64, got {self.threads!r}")
-        if not isinstance(self.top_k, int) or self.top_k < 1:
-            raise OptionsError(f"top_k must be a whole number of at least 1, got {self.top_k!r}")
-        if not 0.0 <= self.score_threshold <= 1.0:
-            raise OptionsError(f"score_threshold must be in 0..1, got {self.score_threshold}")
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise OptionsError(f"min_confidence must be in 0..1, got {self.min_confidence}")
-
-    def replace(self, **changes: Any) -> ClassifierOptions:
-        return dataclasses.replace(self, **changes)
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """What a loaded model is and what it cost to load."""
-
-    name: str
-    path: Path | None
-    input_size: tuple[int, int]  # (width, height)
-    dtype: str
-    num_classes: int
-    labels: tuple[str, ...] = field(repr=False)
-    file_bytes: int
-    output: OutputKind
-    preprocessing: PreprocessSpec
-    runtime: str
-    load_ms: float
-    first_invoke_ms: float
-    spec: ModelSpec | None = field(default=None, repr=False)
-
-    @property
-    def published_top1(self) -> float | None:
-        return self.spec.published_top1 if self.spec else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "path": str(self.path) if self.path else None,
-            "input_size": list(self.input_size),
-            "dtype": self.dtype,
-            "num_classes": self.num_classes,
-            "file_bytes": self.file_bytes,
-            "output": self.output,
-            "preprocessing": self.preprocessing.to_dict(),
-            "runtime": self.runtime,
-            "load_ms": round(self.load_ms, 3),
-            "first_invoke_ms": round(self.first_invoke_ms, 3),
-            "published_top1": self.published_top1,
-        }
+_log = logging.getLogger("camviz")
 
 
 def softmax(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
@@ -110,58 +46,6 @@ def softmax(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
     np.exp(probs, out=probs)
     probs /= probs.sum()
     return probs
-
-
-def _classifier_shapes(model: LoadedModel, name: str) -> tuple[tuple[int, int], int]:
-    if len(model.inputs) != 1 or not model.outputs:
-        raise NotAClassifierError(
-            f"{name} has {len(model.inputs)} inputs and {len(model.outputs)} outputs; "
-            "an image classifier has one image input and a scores output"
-        )
-    shape = model.inputs[0].shape
-    if len(shape) != 4 or shape[0] != 1 or shape[3] != 3 or min(shape[1:3]) < 8:
-        raise NotAClassifierError(
-            f"{name} takes input of shape {list(shape)}; an image classifier takes "
-            "[1, height, width, 3]"
-        )
-    dtype = model.inputs[0].dtype
-    if dtype not in (np.uint8, np.int8, np.float32):
-        raise NotAClassifierError(f"{name} takes {dtype} input; expected uint8, int8 or float32")
-    out_shape = model.outputs[0].shape
-    classes = int(np.prod(out_shape))
-    if out_shape[0] != 1 or sum(d > 1 for d in out_shape) != 1 or classes < 2:
-        raise NotAClassifierError(
-            f"{name} outputs shape {list(out_shape)}; an image classifier outputs [1, classes]"
-        )
-    return (int(shape[2]), int(shape[1])), classes
-
-
-def _labels_for(
-    options: ClassifierOptions,
-    spec: ModelSpec | None,
-    metadata: ModelMetadata | None,
-    path: Path,
-    classes: int,
-) -> tuple[str, ...]:
-    if options.labels is not None:
-        return read_labels(options.labels, classes)
-    if spec is not None:
-        return read_labels(spec.labels_path, classes)
-    if metadata is not None and metadata.labels:
-        if len(metadata.labels) != classes:
-            raise LabelsError(
-                f"{path.name} embeds {len(metadata.labels)} labels but has {classes} classes; "
-                "give a matching labels file with --labels"
-            )
-        return metadata.labels
-    for sidecar in (path.with_suffix(".txt"), path.with_name("labels.txt")):
-        if sidecar.is_file():
-            return read_labels(sidecar, classes)
-    imagenet = models_dir() / "imagenet_labels.txt"
-    if classes in (1000, 1001) and imagenet.is_file():
-        names = read_labels(imagenet, 1000)
-        return names if classes == 1000 else ("background", *names)
-    return tuple(f"class {i}" for i in range(classes))
 
 
 class Classifier:
@@ -181,6 +65,11 @@ class Classifier:
         out = model.outputs[0]
         self._out_scale = out.scale if out.quantized else 0.0
         self._out_zero = out.zero_point
+        self._imagenet = np.arange(info.num_classes) - (
+            1 if info.label_layout is LabelLayout.IMAGENET_BACKGROUND else 0
+        )
+        self._keep = _category_mask(options, info.labels)
+        self._clip_warned = False
 
     # construction -----------------------------------------------------------------
     @classmethod
@@ -205,24 +94,21 @@ class Classifier:
         except OSError as exc:
             raise ModelNotFoundError(f"model file {path} cannot be read: {exc}") from exc
         backend = backend_for(path)
-        model = backend.load(content, threads=options.threads, source=str(path))
+        model = backend.load(
+            content, threads=options.threads, source=str(path), delegate=options.delegate
+        )
         try:
-            input_size, classes = _classifier_shapes(model, path.name)
+            input_size, classes = classifier_shapes(model, path.name)
             description = None if spec is not None else backend.describe(content)
             metadata = description.metadata if description is not None else None
-            if spec is not None:
-                preprocessing = spec.preprocessing
-            elif metadata is not None and metadata.mean and metadata.std:
-                preprocessing = PreprocessSpec.from_dict(
-                    {"mean": metadata.mean, "std": metadata.std}
-                )
-            elif model.inputs[0].dtype == np.float32:
-                # The common convention of float image models without metadata: [-1, 1].
-                preprocessing = PreprocessSpec(mean=(127.5,) * 3, std=(127.5,) * 3)
-            else:
-                preprocessing = PreprocessSpec()
-            labels = _labels_for(options, spec, metadata, path, classes)
             tensor = model.inputs[0]
+            preprocessing, mapping_source = choose_mapping(
+                tensor.dtype,
+                zoo=spec.preprocessing if spec is not None else None,
+                mean=metadata.mean if metadata else None,
+                std=metadata.std if metadata else None,
+            )
+            labels, labels_source = labels_for(options.labels, spec, metadata, path, classes)
             preprocessor = Preprocessor(
                 preprocessing, input_size, tensor.dtype, tensor.scale, tensor.zero_point
             )
@@ -237,25 +123,33 @@ class Classifier:
                     model, probe, description.outputs_probabilities if description else None
                 )
             )
+            info = ModelInfo(
+                name=name,
+                path=path,
+                input_size=input_size,
+                dtype=str(tensor.dtype),
+                num_classes=classes,
+                labels=labels,
+                file_bytes=len(content),
+                output=output,
+                preprocessing=preprocessing,
+                runtime=model.runtime,
+                load_ms=model.load_ms,
+                first_invoke_ms=first_invoke_ms,
+                spec=spec,
+                mapping_source=mapping_source.value,
+                labels_source=labels_source,
+                label_layout=label_layout(labels),
+                input_quantization=(
+                    (tensor.scale, tensor.zero_point) if tensor.quantized else None
+                ),
+                delegate=str(options.delegate),
+            )
+            clf = cls(model, info, preprocessor, options)
         except BaseException:
             model.close()
             raise
-        info = ModelInfo(
-            name=name,
-            path=path,
-            input_size=input_size,
-            dtype=str(model.inputs[0].dtype),
-            num_classes=classes,
-            labels=labels,
-            file_bytes=len(content),
-            output=output,
-            preprocessing=preprocessing,
-            runtime=model.runtime,
-            load_ms=model.load_ms,
-            first_invoke_ms=first_invoke_ms,
-            spec=spec,
-        )
-        return cls(model, info, preprocessor, options)
+        return clf
 
     # use ----------------------------------------------------------------------------
     def preprocess(self, image_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
@@ -287,14 +181,21 @@ class Classifier:
         ``first`` puts that class first whatever its rank (smoothing's sticky label).
         """
         options = self.options
-        k = min(options.top_k, probs.size)
-        top = np.argpartition(probs, -k)[-k:]
-        top = top[np.argsort(-probs[top], kind="stable")]
-        if first is not None and int(top[0]) != first:
+        ranked = probs if self._keep is None else np.where(self._keep, probs, -1.0)
+        k = min(options.top_k, probs.size if self._keep is None else int(self._keep.sum()))
+        top = np.argpartition(ranked, -k)[-k:]
+        top = top[np.argsort(-ranked[top], kind="stable")]
+        if first is not None and int(top[0]) != first and (self._keep is None or self._keep[first]):
             top = np.concatenate(([first], top[top != first]))[:k]
         labels = self.info.labels
+        imagenet = self.info.label_layout is not LabelLayout.OTHER
         categories = tuple(
-            Category(int(i), labels[i], float(probs[i]))
+            Category(
+                int(i),
+                labels[i],
+                float(probs[i]),
+                int(self._imagenet[i]) if imagenet and self._imagenet[i] >= 0 else None,
+            )
             for i in top
             if probs[i] >= options.score_threshold
         )
@@ -308,7 +209,7 @@ class Classifier:
         model = self._require_open()
         check_rgb_image(image_rgb)
         t0 = time.perf_counter()
-        tensor = self._preprocess(image_rgb)
+        tensor, clipped = self._preprocess.run(image_rgb)
         t1 = time.perf_counter()
         try:
             raw = model.run(tensor[None])
@@ -319,7 +220,16 @@ class Classifier:
         result = self.result_from(probs)
         t3 = time.perf_counter()
         times = StageTimes((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
-        return dataclasses.replace(result, times=times)
+        if clipped > CLIP_WARN_FRACTION and not self._clip_warned:
+            self._clip_warned = True
+            _log.warning(
+                "%s: %.0f%% of the input tensor is clipped: the input mapping (%s) does not "
+                "fit this model; give its normalisation in the model's metadata",
+                self.info.name,
+                clipped * 100,
+                self.info.mapping_source or "unknown",
+            )
+        return dataclasses.replace(result, times=times, input_clipped=clipped)
 
     def invoke_raw(self, tensor: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Run the interpreter alone on a prepared tensor (for benchmarks)."""
@@ -331,16 +241,20 @@ class Classifier:
         top_k: int | None = None,
         score_threshold: float | None = None,
         min_confidence: float | None = None,
+        category_allowlist: tuple[str, ...] | None = None,
+        category_denylist: tuple[str, ...] | None = None,
     ) -> None:
         """Change reporting options without reloading the model."""
-        changes: dict[str, Any] = {}
-        if top_k is not None:
-            changes["top_k"] = top_k
-        if score_threshold is not None:
-            changes["score_threshold"] = score_threshold
-        if min_confidence is not None:
-            changes["min_confidence"] = min_confidence
-        self.options = self.options.replace(**changes)
+        given = {
+            "top_k": top_k,
+            "score_threshold": score_threshold,
+            "min_confidence": min_confidence,
+            "category_allowlist": category_allowlist,
+            "category_denylist": category_denylist,
+        }
+        options = self.options.replace(**{k: v for k, v in given.items() if v is not None})
+        self._keep = _category_mask(options, self.info.labels)
+        self.options = options
 
     # lifetime -----------------------------------------------------------------------
     def _require_open(self) -> LoadedModel:
@@ -358,6 +272,32 @@ class Classifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _category_mask(
+    options: ClassifierOptions, labels: tuple[str, ...]
+) -> npt.NDArray[np.bool_] | None:
+    """Which labels may be reported, from the allow or deny list (None: all of them)."""
+    names = options.category_allowlist or options.category_denylist
+    if not names:
+        return None
+    index: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        index.setdefault(label.strip().lower(), []).append(i)
+        for part in label.split(","):  # 'tabby, tabby cat' also answers to 'tabby cat'
+            index.setdefault(part.strip().lower(), []).append(i)
+    listed = np.zeros(len(labels), bool)
+    for name in names:
+        hits = index.get(name.lower())
+        if not hits:
+            close = difflib.get_close_matches(name.lower(), list(index), n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise OptionsError(f"no category {name!r} among the model's labels{hint}")
+        listed[hits] = True
+    keep = listed if options.category_allowlist else ~listed
+    if not keep.any():
+        raise OptionsError("the category lists leave no category to report")
+    return keep
 
 
 def _guess_output_kind(

@@ -1,0 +1,145 @@
+"""What a loaded model is (:class:`ModelInfo`) and how camviz reads it from the file.
+
+One place decides, for any model file, the labels and where they came from,
+the input mapping and where it came from (see
+:func:`camviz.preprocess.choose_mapping`), the label layout (ImageNet-1k, with
+or without 'background') and the output kind (probabilities or logits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from camviz.backends import LoadedModel, ModelMetadata
+from camviz.errors import LabelsError, NotAClassifierError
+from camviz.labels import LabelLayout, imagenet_labels, read_labels
+from camviz.zoo import ModelSpec
+
+__all__ = ["ModelInfo", "OutputKind", "classifier_shapes", "labels_for"]
+
+OutputKind = str  # "logits" or "probabilities"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What a loaded model is, how camviz feeds and reads it, and what it cost to load."""
+
+    name: str
+    path: Path | None
+    input_size: tuple[int, int]  # (width, height)
+    dtype: str
+    num_classes: int
+    labels: tuple[str, ...] = field(repr=False)
+    file_bytes: int
+    output: OutputKind
+    preprocessing: Any  # camviz.preprocess.PreprocessSpec
+    runtime: str
+    load_ms: float
+    first_invoke_ms: float
+    spec: ModelSpec | None = field(default=None, repr=False)
+    mapping_source: str = ""  # where the input mapping came from
+    labels_source: str = ""  # where the labels came from
+    label_layout: LabelLayout = LabelLayout.OTHER
+    input_quantization: tuple[float, int] | None = None  # (scale, zero point) of integer inputs
+    delegate: str = "xnnpack"
+
+    @property
+    def published_top1(self) -> float | None:
+        return self.spec.published_top1 if self.spec else None
+
+    @property
+    def background_index(self) -> int | None:
+        """The output that means "nothing in particular" ('background'), if the model has one."""
+        for i in (0, len(self.labels) - 1):
+            if self.labels and self.labels[i].strip().lower() == "background":
+                return i
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": str(self.path) if self.path else None,
+            "input_size": list(self.input_size),
+            "dtype": self.dtype,
+            "input_quantization": (
+                {"scale": self.input_quantization[0], "zero_point": self.input_quantization[1]}
+                if self.input_quantization
+                else None
+            ),
+            "num_classes": self.num_classes,
+            "file_bytes": self.file_bytes,
+            "output": self.output,
+            "background_index": self.background_index,
+            "label_layout": self.label_layout.value,
+            "labels_source": self.labels_source,
+            "preprocessing": self.preprocessing.to_dict(),
+            "mapping_source": self.mapping_source,
+            "runtime": self.runtime,
+            "delegate": self.delegate,
+            "load_ms": round(self.load_ms, 3),
+            "first_invoke_ms": round(self.first_invoke_ms, 3),
+            "published_top1": self.published_top1,
+        }
+
+
+def classifier_shapes(model: LoadedModel, name: str) -> tuple[tuple[int, int], int]:
+    """(input width, height) and the number of classes; NotAClassifierError if it is none."""
+    if len(model.inputs) != 1 or not model.outputs:
+        raise NotAClassifierError(
+            f"{name} has {len(model.inputs)} inputs and {len(model.outputs)} outputs; "
+            "an image classifier has one image input and a scores output"
+        )
+    shape = model.inputs[0].shape
+    if len(shape) != 4 or shape[0] != 1 or shape[3] != 3 or min(shape[1:3]) < 8:
+        raise NotAClassifierError(
+            f"{name} takes input of shape {list(shape)}; an image classifier takes "
+            "[1, height, width, 3]"
+        )
+    dtype = model.inputs[0].dtype
+    if dtype not in (np.uint8, np.int8, np.float32):
+        raise NotAClassifierError(f"{name} takes {dtype} input; expected uint8, int8 or float32")
+    out_shape = model.outputs[0].shape
+    classes = int(np.prod(out_shape))
+    if out_shape[0] != 1 or sum(d > 1 for d in out_shape) != 1 or classes < 2:
+        raise NotAClassifierError(
+            f"{name} outputs shape {list(out_shape)}; an image classifier outputs [1, classes]"
+        )
+    return (int(shape[2]), int(shape[1])), classes
+
+
+def labels_for(
+    labels_file: Path | None,
+    spec: ModelSpec | None,
+    metadata: ModelMetadata | None,
+    path: Path,
+    classes: int,
+) -> tuple[tuple[str, ...], str]:
+    """The model's labels and where they came from, in order of trust."""
+    if labels_file is not None:
+        return read_labels(labels_file, classes), f"--labels {labels_file}"
+    if spec is not None:
+        return read_labels(spec.labels_path, classes), f"zoo ({spec.labels_path.name})"
+    if metadata is not None and metadata.labels:
+        if len(metadata.labels) != classes:
+            raise LabelsError(
+                f"{path.name} embeds {len(metadata.labels)} labels but has {classes} classes; "
+                "give a matching labels file with --labels"
+            )
+        return metadata.labels, "model metadata"
+    for sidecar in (path.with_suffix(".txt"), path.with_name("labels.txt")):
+        if sidecar.is_file():
+            return read_labels(sidecar, classes), f"sidecar file {sidecar.name}"
+    if classes in (1000, 1001):
+        try:
+            names = imagenet_labels()
+        except LabelsError:
+            names = ()
+        if names:
+            if classes == 1000:
+                return names, "default: ImageNet-1k labels (1000 classes)"
+            return ("background", *names), "default: 'background' + ImageNet-1k (1001 classes)"
+    return tuple(f"class {i}" for i in range(classes)), "none found: numbered classes"

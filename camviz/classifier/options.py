@@ -1,0 +1,73 @@
+"""What to load and how to report: :class:`ClassifierOptions`, validated when made.
+
+The reporting options are the ones MediaPipe's ``ImageClassifierOptions`` users
+look for: ``top_k`` (MediaPipe's ``max_results``), ``score_threshold``,
+``category_allowlist`` and ``category_denylist``; ``min_confidence`` is camviz's
+"no label is likely" line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from camviz import defaults
+from camviz.backends import Delegate
+from camviz.errors import OptionsError
+
+__all__ = ["ClassifierOptions"]
+
+
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    try:
+        names = tuple(str(v).strip() for v in value)
+    except TypeError as exc:
+        raise OptionsError(f"{what} must be a list of category names, got {value!r}") from exc
+    if any(not n for n in names):
+        raise OptionsError(f"{what} holds an empty category name")
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierOptions:
+    """What to load and how to report; validated when made."""
+
+    model: str | Path = ""
+    threads: int = defaults.THREADS
+    top_k: int = defaults.TOP_K
+    score_threshold: float = defaults.SCORE_THRESHOLD
+    min_confidence: float = defaults.MIN_CONFIDENCE
+    labels: Path | None = None
+    delegate: Delegate = field(default_factory=Delegate)
+    category_allowlist: tuple[str, ...] = ()
+    category_denylist: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.threads, int) or not 1 <= self.threads <= defaults.MAX_THREADS:
+            raise OptionsError(
+                f"threads must be a whole number from 1 to {defaults.MAX_THREADS}, "
+                f"got {self.threads!r}"
+            )
+        if not isinstance(self.top_k, int) or self.top_k < 1:
+            raise OptionsError(f"top_k must be a whole number of at least 1, got {self.top_k!r}")
+        if not 0.0 <= self.score_threshold <= 1.0:
+            raise OptionsError(f"score_threshold must be in 0..1, got {self.score_threshold}")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise OptionsError(f"min_confidence must be in 0..1, got {self.min_confidence}")
+        if not isinstance(self.delegate, Delegate):
+            raise OptionsError(f"delegate must be a Delegate, got {self.delegate!r}")
+        allow = _names(self.category_allowlist, "category_allowlist")
+        deny = _names(self.category_denylist, "category_denylist")
+        if allow and deny:
+            raise OptionsError(
+                "category_allowlist and category_denylist are mutually exclusive; give one"
+            )
+        object.__setattr__(self, "category_allowlist", allow)
+        object.__setattr__(self, "category_denylist", deny)
+
+    def replace(self, **changes: Any) -> ClassifierOptions:
+        return dataclasses.replace(self, **changes)
