@@ -84,6 +84,8 @@ class ClassificationResult:
         return self.categories[0] if self.categories else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The one JSON form of a result: ``camviz classify --json`` (with the path) and the
+        window's ``--stats-json`` use it; never build a result record by hand."""
         return {
             "model": self.model,
             "top": [c.to_dict() for c in self.categories],
