@@ -1,0 +1,144 @@
+"""What training did and how well it went: :class:`TrainReport`, as text, JSON or a PNG.
+
+:meth:`TrainReport.format` and :func:`format_confusion` are plain text (the CLI
+prints them); :func:`save_confusion_png` draws the validation confusion matrix
+with matplotlib, imported only when called (the 'plot' extra; without it
+:class:`~camviz.errors.ExtraNotInstalledError` says what to install).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from camviz.errors import ExtraNotInstalledError, OptionsError
+
+__all__ = ["TrainReport", "format_confusion", "save_confusion_png"]
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What training did and how well the head does on held-out samples."""
+
+    labels: tuple[str, ...]
+    train_counts: tuple[int, ...]  # per class, augmented copies included
+    val_counts: tuple[int, ...]
+    train_accuracy: float
+    val_accuracy: float | None  # None without validation samples
+    class_accuracy: tuple[float | None, ...]  # validation accuracy per class
+    confusion: npt.NDArray[np.int64]  # validation: rows true class, columns predicted
+    loss: float
+    iterations: int
+    train_seconds: float
+    extract_seconds: float = 0.0
+    extracted: int = 0  # frames run through the backbone
+    skipped: tuple[str, ...] = ()  # files that could not be read, with the reason
+    backbone: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def extract_ms_per_frame(self) -> float | None:
+        return self.extract_seconds * 1000.0 / self.extracted if self.extracted else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "backbone": self.backbone,
+            "train_counts": list(self.train_counts),
+            "val_counts": list(self.val_counts),
+            "train_accuracy": self.train_accuracy,
+            "val_accuracy": self.val_accuracy,
+            "class_accuracy": list(self.class_accuracy),
+            "confusion": self.confusion.tolist(),
+            "loss": self.loss,
+            "iterations": self.iterations,
+            "train_seconds": round(self.train_seconds, 4),
+            "extract_seconds": round(self.extract_seconds, 3),
+            "extracted": self.extracted,
+            "skipped": list(self.skipped),
+            "options": self.options,
+        }
+
+    def format(self) -> str:
+        """Per-class counts and accuracy, then the confusion matrix, as text."""
+        lines = []
+        width = max(len(label) for label in self.labels)
+        width = max(width, len("class"))
+        lines.append(f"{'class'.ljust(width)}  train    val  val accuracy")
+        for i, label in enumerate(self.labels):
+            acc = self.class_accuracy[i]
+            text = "-" if acc is None else f"{acc * 100:.1f}%"
+            counts = f"{self.train_counts[i]:5d}  {self.val_counts[i]:5d}"
+            lines.append(f"{label.ljust(width)}  {counts}  {text:>12}")
+        overall = "-" if self.val_accuracy is None else f"{self.val_accuracy * 100:.1f}%"
+        lines.append(
+            f"validation accuracy {overall}, training accuracy {self.train_accuracy * 100:.1f}%"
+        )
+        timing = f"fit {self.train_seconds * 1000:.0f} ms ({self.iterations} L-BFGS iterations)"
+        if self.extracted:
+            timing += (
+                f", features {self.extract_seconds:.1f} s for {self.extracted} frames "
+                f"({self.extract_ms_per_frame:.1f} ms/frame)"
+            )
+        lines.append(timing)
+        if int(self.confusion.sum()):
+            lines.append("")
+            lines.append("confusion matrix (validation; rows: true class, columns: predicted)")
+            lines.append(format_confusion(self.labels, self.confusion))
+        return "\n".join(lines)
+
+
+def format_confusion(labels: Sequence[str], matrix: npt.NDArray[np.int64]) -> str:
+    """A text confusion matrix; columns are numbered, the key is in the row names."""
+    width = max(len(f"{i}: {label}") for i, label in enumerate(labels))
+    cell = max(3, len(str(int(matrix.max()) if matrix.size else 0)) + 1)
+    head = " " * width + "".join(str(i).rjust(cell) for i in range(len(labels)))
+    rows = [head]
+    for i, label in enumerate(labels):
+        name = f"{i}: {label}".ljust(width)
+        rows.append(name + "".join(str(int(v)).rjust(cell) for v in matrix[i]))
+    return "\n".join(rows)
+
+
+def save_confusion_png(report: TrainReport, path: str | Path) -> Path:
+    """The validation confusion matrix as a PNG (needs matplotlib, the 'plot' extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ExtraNotInstalledError("Confusion plot", "plot", "matplotlib") from exc
+    target = Path(path)
+    matrix = report.confusion
+    n = len(report.labels)
+    size = 1.6 + 0.6 * n
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    try:
+        totals = matrix.sum(axis=1, keepdims=True)
+        share = np.divide(matrix, np.maximum(totals, 1))
+        image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+        ax.set_xticks(range(n), report.labels, rotation=45, ha="right")
+        ax.set_yticks(range(n), report.labels)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true class")
+        acc = "-" if report.val_accuracy is None else f"{report.val_accuracy * 100:.1f}%"
+        ax.set_title(f"validation accuracy {acc}")
+        for i in range(n):
+            for j in range(n):
+                colour = "white" if share[i, j] > 0.5 else "black"
+                ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", color=colour)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the row")
+        fig.tight_layout()
+        try:
+            fig.savefig(target, dpi=100)
+        except OSError as exc:
+            raise OptionsError(f"cannot write {target}: {exc}") from exc
+    finally:
+        plt.close(fig)
+    return target
