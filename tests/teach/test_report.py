@@ -1,0 +1,33 @@
+"""Training reports: text and PNG confusion matrices; missing extras are named."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from camviz.errors import ExtraNotInstalledError
+from camviz.teach import TeachSession, export_tflite, save_confusion_png
+
+
+def test_confusion_png_and_text(trained: TeachSession, tmp_path: Path) -> None:
+    report = trained.report
+    assert report is not None
+    text = report.format()
+    assert "confusion matrix" in text and "4: carphone" in text
+    png = save_confusion_png(report, tmp_path / "confusion.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_missing_extras_are_named(
+    trained: TeachSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report, head = trained.report, trained.head
+    assert report is not None and head is not None
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ExtraNotInstalledError, match="Confusion plot needs the 'plot' extra"):
+        save_confusion_png(report, tmp_path / "c.png")
+    monkeypatch.setitem(sys.modules, "tensorflow", None)
+    with pytest.raises(ExtraNotInstalledError, match="Exporting a taught model needs the 'build'"):
+        export_tflite(head, tmp_path / "m.tflite")
