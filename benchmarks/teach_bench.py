@@ -20,8 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from camviz.defaults import THREADS  # noqa: E402
 from camviz.features import FeatureExtractor  # noqa: E402
-from camviz.teach import TeachSession, TrainOptions, _video_frames  # noqa: E402
+from camviz.teach import TeachSession, TrainOptions, video_frames  # noqa: E402
 
 VIDEOS = ROOT / "assets" / "video"
 CLIPS = {
@@ -36,13 +37,13 @@ CLIPS = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=100, help="frames per clip")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--val", type=float, default=0.4)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    frames = {label: _video_frames(path, args.frames) for label, path in CLIPS.items()}
+    frames = {label: video_frames(path, args.frames) for label, path in CLIPS.items()}
     decode_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()
