@@ -37,7 +37,7 @@ def test_classify_json_cat_and_espresso() -> None:
     assert records[1]["top"][0]["index"] == 967
     for record in records:
         assert set(record) >= {"path", "top", "uncertain", "latency_ms", "model"}
-        assert set(record["top"][0]) == {"index", "label", "score"}
+        assert set(record["top"][0]) >= {"index", "label", "score"}
         assert len(record["top"]) == 5 and record["latency_ms"] > 0
 
 
