@@ -1,0 +1,190 @@
+"""CameraSource and list_cameras: real OpenCV probes, and fakes for hangs and camera loss."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from camviz.errors import CameraNotFoundError
+from camviz.sources import (
+    CameraInfo,
+    CameraSource,
+    SourceState,
+    camera,
+    list_cameras,
+    make_source,
+    open_source,
+)
+
+from .conftest import TREE, FakeCamera, StateLog, assert_rgb_frame, decoded_frames
+
+
+def absent_camera_index() -> int:
+    """An index no camera answers at: 7 unless this machine has a /dev/video7 (and so on)."""
+    return next(i for i in range(7, 64) if not Path(f"/dev/video{i}").exists())
+
+
+def device_nodes(max_index: int) -> list[int]:
+    """Indices below ``max_index`` that have a /dev/videoN node (none off Linux)."""
+    return [i for i in range(max_index) if Path(f"/dev/video{i}").exists()]
+
+
+def test_nonexistent_camera_index_fails_fast() -> None:
+    index = absent_camera_index()
+    start = time.monotonic()
+    with pytest.raises(CameraNotFoundError) as info:
+        open_source(str(index))
+    elapsed = time.monotonic() - start
+    assert elapsed < 3.0
+    message = str(info.value)
+    assert f"index {index}" in message and "camviz cameras" in message and "demo" in message
+
+
+def test_nonexistent_camera_device_fails_fast() -> None:
+    device = f"/dev/video{absent_camera_index()}"
+    start = time.monotonic()
+    source = make_source(device)
+    assert isinstance(source, CameraSource) and source.is_live
+    with pytest.raises(CameraNotFoundError, match=device):
+        source.open()
+    assert time.monotonic() - start < 3.0
+    assert source.state is SourceState.FAILED
+
+
+def test_list_cameras_answers_quickly_with_or_without_cameras() -> None:
+    # True on a server without cameras and on a laptop with a webcam: whatever is
+    # found is a real frame size, and on Linux only indices with a device node are
+    # asked, each within the probe timeout.
+    start = time.monotonic()
+    found = list_cameras(timeout=1.5)
+    elapsed = time.monotonic() - start
+    assert all(isinstance(c, CameraInfo) and c.width > 0 and c.height > 0 for c in found)
+    assert [c.index for c in found] == sorted({c.index for c in found})
+    if sys.platform.startswith("linux"):
+        nodes = device_nodes(5)
+        assert {c.index for c in found} <= set(nodes)
+        assert elapsed < 1.0 + 1.5 * len(nodes)
+    else:
+        assert elapsed < 1.0 + 1.5 * 5
+
+
+def test_list_cameras_asks_only_where_the_system_has_a_device(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeCamera([5])  # would answer at every index
+    monkeypatch.setattr(camera, "default_capture", fake)
+    monkeypatch.setattr(camera, "_may_have_camera", lambda index: index in (1, 3))
+    assert list_cameras(5) == [CameraInfo(1, 6, 4), CameraInfo(3, 6, 4)]
+    assert fake.targets == [1, 3]
+
+
+def test_list_cameras_reports_a_real_capture_and_its_frame_size(tmp_path: Path) -> None:
+    # A video file stands in for a camera at index 1: OpenCV really opens and reads it.
+    def factory(index: int | str) -> cv2.VideoCapture:
+        return cv2.VideoCapture(str(TREE if index == 1 else tmp_path / "no-camera.avi"))
+
+    assert list_cameras(3, capture_factory=factory) == [CameraInfo(1, 320, 240)]
+
+
+def test_a_video_file_as_camera_device_delivers_rgb_frames() -> None:
+    source = CameraSource(0, capture_factory=lambda _: cv2.VideoCapture(str(TREE)))
+    with source:
+        frame = source.read()
+        assert source.name == "camera 0 (320x240)"
+    assert frame is not None
+    assert_rgb_frame(frame)
+    np.testing.assert_array_equal(frame.image, decoded_frames(TREE)[0])
+
+
+def test_camera_reconnects_with_backoff() -> None:
+    fake = FakeCamera([3, None, None, 1000])
+    log = StateLog()
+    source = CameraSource(
+        0,
+        size=(640, 480),
+        fps=30,
+        capture_factory=fake,
+        on_state=log,
+        backoff_initial=0.02,
+        backoff_max=0.05,
+    )
+    source.open()
+    assert source.name == "camera 0 (6x4)"
+    assert source.nominal_fps == 30.0
+    assert fake.props[cv2.CAP_PROP_BUFFERSIZE] == 1
+    assert fake.props[cv2.CAP_PROP_FRAME_WIDTH] == 640
+    assert fake.props[cv2.CAP_PROP_FRAME_HEIGHT] == 480
+    frames = [source.read() for _ in range(6)]
+    source.close()
+    got = [f for f in frames if f is not None]
+    assert len(got) == 6
+    assert [f.index for f in got] == list(range(6))
+    # RGB: red channel carries the serial, blue is constant.
+    assert [int(f.image[0, 0, 0]) for f in got] == [1, 2, 3, 4, 5, 6]
+    assert all(int(f.image[0, 0, 2]) == 10 for f in got)
+    assert all(f.position_ms is None for f in got)
+    assert log.states() == [
+        SourceState.RUNNING,
+        SourceState.RECONNECTING,
+        SourceState.RUNNING,
+        SourceState.ENDED,
+    ]
+    assert any("reconnected after 3 attempt" in m for _, m in log.events)
+    # Back-off: 0.02, then 0.04, then 0.05 (capped) between the reopen attempts.
+    gaps = np.diff(fake.opens)
+    assert len(gaps) == 3
+    assert gaps[1] >= 0.03 and gaps[2] >= 0.04
+    assert fake.released == 4  # the dropped session, two failed opens, the last at close
+
+
+def test_camera_reconnect_gives_up_after_timeout() -> None:
+    fake = FakeCamera([1, None])
+    log = StateLog()
+    source = CameraSource(
+        1,
+        capture_factory=fake,
+        on_state=log,
+        backoff_initial=0.01,
+        backoff_max=0.02,
+        reconnect_timeout=0.1,
+    )
+    source.open()
+    assert source.read() is not None
+    with pytest.raises(CameraNotFoundError, match="index 1"):
+        source.read()
+    assert source.state is SourceState.FAILED
+    source.close()
+
+
+def test_camera_hanging_driver_times_out() -> None:
+    fake = FakeCamera([100], hang=10.0)
+    source = CameraSource(2, capture_factory=fake, open_timeout=0.3)
+    start = time.monotonic()
+    try:
+        with pytest.raises(CameraNotFoundError, match="did not answer"):
+            source.open()
+        assert time.monotonic() - start < 1.0
+    finally:
+        fake.unhang.set()
+
+
+def test_close_interrupts_camera_backoff() -> None:
+    fake = FakeCamera([1, None])
+    source = CameraSource(0, capture_factory=fake, backoff_initial=10.0)
+    source.open()
+    assert source.read() is not None
+    threading.Timer(0.1, source.close).start()
+    start = time.monotonic()
+    assert source.read() is None
+    assert time.monotonic() - start < 0.5
+
+
+def test_list_cameras_with_fake() -> None:
+    fake = FakeCamera([5, None, 5])
+    assert list_cameras(3, capture_factory=fake) == [CameraInfo(0, 6, 4), CameraInfo(2, 6, 4)]
