@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from camviz.errors import ImageDecodeError, ImageNotFoundError
-from camviz.imageio import find_images, load_image
+from camviz.imageio import find_images, load_image, to_rgb8
 
 from .conftest import PHOTOS
 
@@ -43,6 +43,29 @@ def test_sixteen_bit_png_is_scaled(tmp_path: Path, chelsea: np.ndarray) -> None:
     cv2.imwrite(str(path), deep)
     assert cv2.imread(str(path), cv2.IMREAD_UNCHANGED).dtype == np.uint16
     assert np.array_equal(load_image(path), chelsea)
+
+
+def test_sixteen_bit_rounds_to_nearest_for_every_value() -> None:
+    values = np.arange(65536, dtype=np.uint16).reshape(256, 256)
+    grey = to_rgb8(values)[..., 0].astype(np.int64).ravel()
+    exact = np.arange(65536) * 255 / 65535
+    assert np.all(np.abs(grey - exact) <= 0.5)  # nearest, never truncated
+    assert np.array_equal(grey[::257], np.arange(256))  # v * 257 comes back as v
+    assert grey[32767] == 127 and grey[32768] == 128 and grey[65535] == 255
+
+
+def test_to_rgb8_takes_what_opencv_decodes() -> None:
+    bgr = np.zeros((2, 3, 3), np.uint8)
+    bgr[..., 0] = 200  # blue
+    out = to_rgb8(bgr)
+    assert out.shape == (2, 3, 3) and out.flags.c_contiguous
+    assert out[0, 0].tolist() == [0, 0, 200]
+    column = np.full((2, 3, 1), 77, np.uint8)  # grey with a channel axis
+    assert to_rgb8(column).tolist() == np.full((2, 3, 3), 77).tolist()
+    with pytest.raises(ImageDecodeError, match="clip has unsupported pixel type int32"):
+        to_rgb8(np.zeros((2, 2, 3), np.int32), "clip")
+    with pytest.raises(ImageDecodeError, match="clip has 2 channels"):
+        to_rgb8(np.zeros((2, 2, 2), np.uint8), "clip")
 
 
 def test_exif_rotated_jpeg_is_turned_upright(tmp_path: Path, chelsea: np.ndarray) -> None:
