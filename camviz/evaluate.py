@@ -4,6 +4,11 @@ A data set is either a folder with one subfolder per class, named by class index
 ("281") or by label ("tabby, tabby cat", or its first name "tabby"), or a CSV file
 of ``path,indices`` rows where ``indices`` lists every acceptable class index
 separated by spaces or semicolons (paths relative to the CSV's folder).
+
+Scores are counted in one index space per model, and the report says which:
+for ImageNet models, ImageNet-1k (a 1001-class model with 'background' first
+has its output ``i`` scored as ImageNet class ``i - 1``, and its data set
+indices read as ImageNet-1k); for any other model, its own output indices.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from camviz.backends import Delegate
 from camviz.classifier import ClassifierOptions
 from camviz.defaults import THREADS
 from camviz.errors import CamvizError, DatasetError, format_error
 from camviz.imageio import IMAGE_EXTENSIONS, load_image
+from camviz.labels import LabelLayout, imagenet_index
 from camviz.loading import open_classifier
 from camviz.metrics import LatencyStats, Percentiles
 
@@ -119,6 +126,7 @@ class ModelScore:
     latency: LatencyStats = field(default_factory=LatencyStats)
     invoke: LatencyStats = field(default_factory=LatencyStats)
     load_ms: float = 0.0
+    index_space: str = "model"  # "imagenet-1k" or "model" (the model's own output indices)
 
     @property
     def top1_acc(self) -> float:
@@ -136,6 +144,7 @@ class ModelScore:
             "images": self.images,
             "top1": round(self.top1_acc, 4),
             "top5": round(self.top5_acc, 4),
+            "index_space": self.index_space,
             "latency_ms": {"p50": round(lat.p50, 3), "p95": round(lat.p95, 3)},
             "invoke_ms": {"p50": round(inv.p50, 3), "p95": round(inv.p95, 3)},
             "file_bytes": self.file_bytes,
@@ -151,8 +160,13 @@ def evaluate_model(
 ) -> ModelScore:
     """Top-1/top-5 accuracy and per-image latency of one model on a data set."""
     with open_classifier(options.replace(top_k=max(5, options.top_k))) as clf:
-        samples = load_dataset(data, clf.info.labels)
-        score = ModelScore(clf.info.name, clf.info.file_bytes, load_ms=clf.info.load_ms)
+        layout = clf.info.label_layout
+        background = layout is LabelLayout.IMAGENET_BACKGROUND
+        samples = load_dataset(data, clf.info.labels[1:] if background else clf.info.labels)
+        space = "model" if layout is LabelLayout.OTHER else "imagenet-1k"
+        score = ModelScore(
+            clf.info.name, clf.info.file_bytes, load_ms=clf.info.load_ms, index_space=space
+        )
         for done, sample in enumerate(samples, start=1):
             try:
                 image = load_image(sample.path)
@@ -160,10 +174,13 @@ def evaluate_model(
             except CamvizError as exc:
                 score.failures.append(f"{sample.path}: {format_error(exc)}")
             else:
-                top5 = np.argsort(-result.probabilities)[:5]
+                order = [int(i) for i in np.argsort(-result.probabilities)[:6]]
+                # in the scoring space: 'background' (None) matches no class
+                mapped = [imagenet_index(layout, i) for i in order] if background else order
+                top5 = [i for i in mapped if i is not None][:5]
                 score.images += 1
-                score.top1 += int(int(top5[0]) in sample.classes)
-                score.top5 += int(any(int(i) in sample.classes for i in top5))
+                score.top1 += int(top5[0] in sample.classes)
+                score.top5 += int(any(i in sample.classes for i in top5))
                 score.latency.add(result.times.total_ms)
                 score.invoke.add(result.times.invoke_ms)
             if progress is not None:
@@ -197,6 +214,7 @@ def evaluate_models(
     data: Path | str,
     threads: int = THREADS,
     progress: Callable[[str], Callable[[int, int], None] | None] | None = None,
+    delegate: Delegate | None = None,
 ) -> Evaluation:
     """Score each model in turn (``""`` is the default model) on the same data set.
 
@@ -204,6 +222,6 @@ def evaluate_models(
     """
     scores = []
     for model in models:
-        options = ClassifierOptions(model=model, threads=threads)
+        options = ClassifierOptions(model=model, threads=threads, delegate=delegate or Delegate())
         scores.append(evaluate_model(options, Path(data), progress(model) if progress else None))
     return Evaluation(data, threads, tuple(scores))

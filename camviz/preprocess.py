@@ -79,6 +79,7 @@ class MappingSource(StrEnum):
     ZOO = "zoo manifest"
     METADATA = "model metadata"
     RAW_DEFAULT = "default for integer inputs without normalisation: raw pixels"
+    RAW_METADATA = "metadata gives the identity (mean 0, std 1) on an integer input: raw pixels"
     FLOAT_DEFAULT = "default for float inputs without metadata: [-1, 1]"
 
 
@@ -162,6 +163,7 @@ def choose_mapping(
         spec = PreprocessSpec.from_dict({"mean": list(mean), "std": list(std)})
         if not (integer and spec.is_identity_normalization):
             return spec, MappingSource.METADATA
+        return PreprocessSpec(mapping=InputMapping.RAW), MappingSource.RAW_METADATA
     if integer:
         return PreprocessSpec(mapping=InputMapping.RAW), MappingSource.RAW_DEFAULT
     return PreprocessSpec(mean=(127.5,) * 3, std=(127.5,) * 3), MappingSource.FLOAT_DEFAULT

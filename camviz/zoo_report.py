@@ -1,4 +1,10 @@
-"""What ``camviz models`` reports: each zoo model's facts, with its latency measured here.
+"""What ``camviz models`` reports: zoo models, or any model, with latency measured here.
+
+:func:`describe_models` opens the models a user names (files or zoo names; a
+user's file is test-loaded in a child first) and returns :class:`ModelFacts`:
+input shape, dtype and quantisation, the normalisation and where it came from,
+the labels' source and count, the output kind and background class, size,
+load and invoke time.
 
 :func:`zoo_report` opens every model of the zoo in turn and times interpreter invokes
 on a seeded-noise frame (:func:`measure_invoke_ms`, after warm-up), returning typed
@@ -17,13 +23,16 @@ from typing import Any, Final
 
 import numpy as np
 
-from camviz.classifier import Classifier, ClassifierOptions
+from camviz.backends import Delegate
+from camviz.classifier import Classifier, ClassifierOptions, ModelInfo
 from camviz.defaults import THREADS
 from camviz.errors import CamvizError, format_error
-from camviz.loading import open_classifier
+from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.zoo import ModelSpec, load_zoo
 
 __all__ = [
+    "ModelFacts",
+    "describe_models",
     "INVOKE_RUNS",
     "INVOKE_WARMUP",
     "ModelEntry",
@@ -127,3 +136,47 @@ def zoo_report(threads: int = THREADS, runs: int = INVOKE_RUNS, measure: bool = 
         entry = ModelEntry.of(spec, default=spec.name == zoo.default, threads=threads)
         entries.append(_measure(entry, runs) if measure else entry)
     return ZooReport(threads=threads, models=tuple(entries))
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFacts:
+    """One model as camviz reads and runs it; ``info`` is None when it failed to load."""
+
+    model: str  # as the user named it
+    info: ModelInfo | None
+    latency_ms: float | None = None  # median invoke after warm-up
+    error: str | None = None  # ``Type: message``
+
+    def to_dict(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"model": self.model}
+        if self.info is not None:
+            record.update(self.info.to_dict())
+        record["latency_ms"] = None if self.latency_ms is None else round(self.latency_ms, 3)
+        if self.error is not None:
+            record["error"] = self.error
+        return record
+
+
+def describe_models(
+    models: list[str],
+    threads: int = THREADS,
+    runs: int = INVOKE_RUNS,
+    measure: bool = True,
+    delegate: Delegate | None = None,
+) -> tuple[ModelFacts, ...]:
+    """Open each model in turn and say what it is; a bad one is reported, the rest still run."""
+    facts = []
+    for model in models:
+        options = ClassifierOptions(model=model, threads=threads, delegate=delegate or Delegate())
+        try:
+            if needs_check(model):  # a user's file: test-load it in a child first
+                check_model_file(model)
+            with open_classifier(options) as clf:
+                times = measure_invoke_ms(clf, runs=runs) if measure else None
+                info = clf.info
+        except CamvizError as exc:
+            facts.append(ModelFacts(model, None, error=format_error(exc)))
+            continue
+        latency = statistics.median(times) if times else None
+        facts.append(ModelFacts(model, info, latency))
+    return tuple(facts)

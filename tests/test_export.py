@@ -32,9 +32,9 @@ from camviz.teach import (
     SampleKey,
     TeachSession,
     TrainOptions,
-    _video_frames,
     assign_splits,
     export_tflite,
+    video_frames,
 )
 
 from .conftest import ROOT, VIDEOS
@@ -134,7 +134,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     held_out: dict[str, list[np.ndarray]] = {}
     with session:
         for label, clip in CLIPS.items():
-            frames = _video_frames(clip, FRAMES)
+            frames = video_frames(clip, FRAMES)
             keys = [SampleKey(label, clip.name, n, True) for n, _ in frames]
             for key, (_, image), split in zip(keys, frames, assign_splits(keys, VAL), strict=True):
                 session.add_sample(label, image, recording=clip.name, order=key.order)

@@ -1,18 +1,22 @@
-"""``camviz models``: the model zoo, with latency measured here and now.
+"""``camviz models [MODEL...]``: the model zoo, or any model files, with latency measured here.
 
-The measuring is :func:`camviz.zoo_report.zoo_report`; this only prints it.
+The measuring is :mod:`camviz.zoo_report`; this only prints it.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
-from camviz.cli.output import EXIT_OK, mb, pct, print_json, table
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, mb, pct, print_json, table
 
 __all__ = ["cmd_models"]
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    if args.paths:
+        return _describe(args)
     from camviz.zoo_report import zoo_report
 
     report = zoo_report(threads=args.threads, runs=args.runs, measure=not args.no_measure)
@@ -36,3 +40,61 @@ def cmd_models(args: argparse.Namespace) -> int:
     table(rows)
     print("* default model; latency: median interpreter invoke here and now, after warm-up")
     return EXIT_OK
+
+
+def _normalisation(d: dict[str, Any]) -> str:
+    prep = d["preprocessing"]
+    if prep.get("mapping") == "raw":
+        return "raw pixels"
+    mean, std = prep["mean"], prep["std"]
+    same = len(set(mean)) == 1 and len(set(std)) == 1
+    return f"(x - {mean[0]:g}) / {std[0]:g}" if same else f"(x - {mean}) / {std}"
+
+
+def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    width, height = d["input_size"]
+    quant = d["input_quantization"]
+    dtype = d["dtype"] + (
+        f" (scale {quant['scale']:.6g}, zero point {quant['zero_point']})" if quant else ""
+    )
+    background = d["background_index"]
+    return [
+        ("input", f"1x{height}x{width}x3 {dtype}"),
+        ("normalisation", f"{_normalisation(d)}  [{d['mapping_source']}]"),
+        ("labels", f"{d['num_classes']}  [{d['labels_source']}]"),
+        ("label layout", d["label_layout"]),
+        (
+            "output",
+            d["output"] + ("" if background is None else f", background class {background}"),
+        ),
+        ("file size", mb(d["file_bytes"])),
+        ("runtime", f"{d['runtime']}, delegate {d['delegate']}"),
+        ("load", f"{d['load_ms']:.1f} ms"),
+        ("invoke", "-" if d["latency_ms"] is None else f"{d['latency_ms']:.2f} ms (median)"),
+    ]
+
+
+def _describe(args: argparse.Namespace) -> int:
+    from camviz.backends import Delegate
+    from camviz.zoo_report import describe_models
+
+    facts = describe_models(
+        list(args.paths),
+        threads=args.threads,
+        runs=args.runs,
+        measure=not args.no_measure,
+        delegate=Delegate.parse(args.delegate),
+    )
+    failed = [f for f in facts if f.error is not None]
+    for f in failed:
+        print(f"{f.model}: {f.error}", file=sys.stderr)
+    if args.json:
+        print_json({"threads": args.threads, "models": [f.to_dict() for f in facts]})
+        return EXIT_FAILED if failed else EXIT_OK
+    for f in facts:
+        if f.info is None:
+            continue
+        table([["model", f.model], *[[k, v] for k, v in _rows(f.to_dict())]])
+        print()
+    print(f"invoke: median of {args.runs} interpreter invokes here and now, {args.threads} threads")
+    return EXIT_FAILED if failed else EXIT_OK

@@ -18,7 +18,14 @@ from camviz.cli.evaluate import cmd_eval
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
 from camviz.cli.teach import cmd_export_head, cmd_teach
-from camviz.defaults import BENCH_FRAMES, BUDGET_MS, THREADS, TOP_K
+from camviz.defaults import (
+    BENCH_FRAMES,
+    BUDGET_MS,
+    MIN_CONFIDENCE,
+    SCORE_THRESHOLD,
+    THREADS,
+    TOP_K,
+)
 
 __all__ = ["build_parser", "positive_float", "positive_int"]
 
@@ -49,6 +56,16 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return value
+
+
+DELEGATE_HELP = (
+    "where the model runs: xnnpack (CPU with XNNPACK, the default), cpu (XNNPACK off), "
+    "or a delegate library with options, e.g. /usr/lib/libedgetpu.so.1:device=usb"
+)
+
+
+def _add_delegate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--delegate", default="xnnpack", metavar="DELEGATE", help=DELEGATE_HELP)
 
 
 def _add_gui_options(parser: argparse.ArgumentParser) -> None:
@@ -84,13 +101,49 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--top-k", type=positive_int, default=TOP_K)
     p.add_argument("--threads", type=positive_int, default=THREADS)
     p.add_argument("--labels", type=Path, default=None, help="labels file, one a line")
+    p.add_argument(
+        "--score-threshold",
+        type=float,
+        default=SCORE_THRESHOLD,
+        metavar="P",
+        help="report only labels with at least this probability (0..1)",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=float,
+        default=MIN_CONFIDENCE,
+        metavar="P",
+        help="below this top probability, say that no label is likely (0..1)",
+    )
+    lists = p.add_mutually_exclusive_group()
+    lists.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="report only these categories (repeatable; MediaPipe's category_allowlist)",
+    )
+    lists.add_argument(
+        "--deny",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="never report these categories (repeatable; MediaPipe's category_denylist)",
+    )
+    _add_delegate(p)
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.set_defaults(func=cmd_classify)
 
 
 def _add_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("models", help="list the model zoo with latency measured here")
+    p = sub.add_parser(
+        "models", help="describe the model zoo, or any model files, with latency measured here"
+    )
+    p.add_argument(
+        "paths", nargs="*", metavar="MODEL", help="model files or zoo names (default: the zoo)"
+    )
     p.add_argument("--threads", type=positive_int, default=THREADS)
+    _add_delegate(p)
     p.add_argument("--runs", type=positive_int, default=MODELS_RUNS, help="invokes timed per model")
     p.add_argument("--no-measure", action="store_true", help="skip the latency measurement")
     p.add_argument("--json", action="store_true")
@@ -102,6 +155,7 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("data", help="folder with one subfolder per class, or a CSV of path,indices")
     p.add_argument("--model", action="append", help="model to compare (repeatable)")
     p.add_argument("--threads", type=positive_int, default=THREADS)
+    _add_delegate(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_eval)

@@ -233,9 +233,9 @@ def export_head(
     from camviz.modelbuild.efficientnet import load_efficientnet_lite
     from camviz.modelbuild.metadata_writer import add_metadata
     from camviz.modelbuild.specs import spec_by_name
-    from camviz.teach import _backbone_for
+    from camviz.teach import backbone_for
 
-    backbone = _backbone_for(head, "the taught model")  # zoo name + sha256 of the shipped file
+    backbone = backbone_for(head, "the taught model")  # zoo name + sha256 of the shipped file
     try:
         spec = spec_by_name(backbone.name)
     except KeyError as exc:

@@ -99,9 +99,3 @@ __all__ = [
     "teach_folder",
     "video_frames",
 ]
-
-# Old private names still imported elsewhere (camviz/modelbuild/export_head.py imports
-# _backbone_for; tests/test_export.py imports _video_frames): drop them once those
-# import backbone_for and video_frames.
-_backbone_for = backbone_for
-_video_frames = video_frames

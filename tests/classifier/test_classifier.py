@@ -21,7 +21,7 @@ from camviz.imageio import load_image
 from camviz.preprocess import center_crop
 from camviz.zoo import load_zoo, sha256_file
 
-from .conftest import DATA, MODELS, PHOTOS
+from ..conftest import DATA, MODELS, PHOTOS
 
 CATS = {281, 282, 285}
 

@@ -13,7 +13,7 @@ import pytest
 from camviz.backends.tflite_metadata import ModelMetadata, read_metadata, read_metadata_file
 from camviz.errors import ModelLoadError
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = Path(__file__).resolve().parents[2] / "models"
 MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))
 ENTRIES = {m["name"]: m for m in MANIFEST["models"]}
 LABELS = tuple((MODELS / "imagenet_labels.txt").read_text(encoding="utf-8").splitlines())

@@ -14,7 +14,7 @@ from camviz.backends import runtime_status
 from camviz.classifier import Classifier
 from camviz.errors import RuntimeUnavailableError
 
-from .conftest import PHOTOS, ROOT
+from ..conftest import PHOTOS, ROOT
 
 TFLITE_VENV = ROOT / ".venv-tflite" / "bin" / "python"
 
