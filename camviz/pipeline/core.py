@@ -1,13 +1,4 @@
-"""The real-time pipeline: capture thread -> bounded queue -> inference thread -> consumer.
-
-Backpressure is a named policy per path:
-
-* :attr:`Backpressure.LATEST` (live sources: cameras, the demo): a one-frame slot;
-  a new frame replaces the one still waiting, the replaced frame is counted as
-  dropped, and capture never blocks.
-* :attr:`Backpressure.LOSSLESS` (files, benchmarks): a bounded FIFO; capture
-  blocks while it is full, every frame is classified exactly once and in order,
-  and a sentinel marks the end of the stream.
+"""The pipeline: a capture thread, one :class:`FrameQueue`, an inference thread.
 
 The inference thread creates the classifier (interpreters are not thread-safe)
 and owns it until it exits. Model switches happen between two frames, so no
@@ -16,183 +7,50 @@ running and is reported as a :attr:`EventKind.MODEL_FAILED` event. A model given
 as a file path (the user's choice, not a zoo name) is first test-loaded in a child
 process (:func:`camviz.loading.check_model_file`) on a checker thread, so a file
 that crashes the native runtime only kills that child; only the latest requested
-switch is checked and applied. Every error in
-a thread becomes an event; no thread dies silently. ``stop()`` returns within
-its timeout from any state.
+switch is checked and applied. Every error in a thread becomes an event; no thread
+dies silently. ``stop()`` returns within its timeout from any state.
+
+Every stamp is taken on :data:`CLOCK`; stage durations are differences of stamps.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any
 
 from camviz.classifier import Classifier, ClassifierOptions
+from camviz.defaults import FPS_WINDOW_S, LATENCY_HISTORY
 from camviz.errors import CamvizError, OptionsError, PipelineError, format_error
 from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.metrics import PipelineMetrics
-from camviz.results import ClassificationResult
+from camviz.pipeline.queues import END, FrameQueue, make_queue
+from camviz.pipeline.records import (
+    CLOCK,
+    EventKind,
+    FrameResult,
+    FrameStamps,
+    PipelineEvent,
+    PipelineOptions,
+)
 from camviz.smoothing import ProbabilitySmoother
 from camviz.sources import Frame, Source, SourceState
 
-__all__ = [
-    "Backpressure",
-    "PipelineOptions",
-    "FrameStamps",
-    "FrameResult",
-    "EventKind",
-    "PipelineEvent",
-    "LatestFrameSlot",
-    "LosslessQueue",
-    "Pipeline",
-]
+__all__ = ["Pipeline", "ResultCallback", "EventCallback", "FrameCallback"]
 
-
-class Backpressure(Enum):
-    LATEST = "latest"
-    LOSSLESS = "lossless"
+_POLL_S = 0.05  # how long a worker waits for an item before looking at its stop event
+_RESULTS_BOUND = 256  # results() buffer when there is no on_result callback
 
 
 @dataclass(frozen=True, slots=True)
-class PipelineOptions:
-    classifier: ClassifierOptions = field(default_factory=ClassifierOptions)
-    backpressure: Backpressure | None = None
-    queue_size: int = 4
-    budget_ms: float = 33.0
-    smoothing: float = 0.0
-    hysteresis: float = 0.05
-    check_models: bool = True  # test-load model files (not zoo names) in a child first
+class _QueuedFrame:
+    """A captured frame on its way through the queue."""
 
-    def __post_init__(self) -> None:
-        if not 1 <= self.queue_size <= 1024:
-            raise OptionsError(f"queue_size must be 1..1024, got {self.queue_size}")
-        if self.budget_ms <= 0:
-            raise OptionsError(f"budget_ms must be positive, got {self.budget_ms}")
-        ProbabilitySmoother(self.smoothing, self.hysteresis)  # validates both
-
-    def policy_for(self, source: Source) -> Backpressure:
-        if self.backpressure is not None:
-            return self.backpressure
-        return Backpressure.LATEST if source.is_live else Backpressure.LOSSLESS
-
-
-@dataclass(frozen=True, slots=True)
-class FrameStamps:
-    """Monotonic seconds at which a frame passed each stage."""
-
-    captured: float
-    dequeued: float
-    preprocessed: float
-    inferred: float
-    delivered: float
-
-    @property
-    def e2e_ms(self) -> float:
-        return (self.delivered - self.captured) * 1000.0
-
-
-@dataclass(frozen=True, slots=True)
-class FrameResult:
     frame_id: int
     frame: Frame
-    result: ClassificationResult
-    stamps: FrameStamps
-    model: str
-
-
-class EventKind(Enum):
-    STARTED = "started"
-    SOURCE_STATE = "source_state"
-    MODEL_LOADED = "model_loaded"
-    MODEL_FAILED = "model_failed"
-    FRAME_FAILED = "frame_failed"
-    ERROR = "error"
-    ENDED = "ended"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineEvent:
-    kind: EventKind
-    message: str
-    error: BaseException | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class _Item:
-    frame_id: int
-    frame: Frame
-
-
-_END = object()  # sentinel: the source ended
-
-
-class LatestFrameSlot:
-    """A one-item slot where the newest frame wins; ``put`` never blocks."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._item: object | None = None
-        self.dropped = 0
-
-    def put(self, item: object) -> bool:
-        """Store ``item``; True if it replaced a frame that was never taken (a drop)."""
-        with self._cond:
-            replaced = self._item is not None and self._item is not _END
-            if replaced:
-                self.dropped += 1
-            self._item = item
-            self._cond.notify()
-            return replaced
-
-    def put_end(self) -> None:
-        self.put(_END)
-
-    def get(self, timeout: float) -> object | None:
-        with self._cond:
-            if self._item is None:
-                self._cond.wait(timeout)
-            item, self._item = self._item, None
-            return item
-
-    def depth(self) -> int:
-        with self._cond:
-            return 0 if self._item is None else 1
-
-
-class LosslessQueue:
-    """A bounded FIFO; ``put`` blocks while full (checking ``stop`` every 50 ms)."""
-
-    def __init__(self, maxsize: int) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(maxsize)
-        self.maxsize = maxsize
-        self.dropped = 0  # always 0: nothing is ever dropped
-
-    def put(self, item: object, stop: threading.Event) -> bool:
-        while not stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def put_end(self, stop: threading.Event) -> None:
-        self.put(_END, stop)
-
-    def get(self, timeout: float) -> object | None:
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def depth(self) -> int:
-        return self._queue.qsize()
+    queued: float  # CLOCK stamp when capture handed it to the queue
 
 
 ResultCallback = Callable[[FrameResult], None]
@@ -219,9 +77,10 @@ class Pipeline:
         self.policy = self.options.policy_for(source)
         self._on_result = on_result
         self._on_event = on_event
-        self.metrics = PipelineMetrics(self.options.budget_ms)
-        self._slot = LatestFrameSlot()
-        self._fifo = LosslessQueue(self.options.queue_size)
+        self.metrics = PipelineMetrics(self.options.budget_ms, FPS_WINDOW_S, LATENCY_HISTORY)
+        self._queue: FrameQueue = make_queue(
+            self.policy, self.options.queue_size, on_drop=self.metrics.dropped
+        )
         self._stop = threading.Event()
         self._resume = threading.Event()
         self._resume.set()
@@ -233,12 +92,12 @@ class Pipeline:
         self._checker: threading.Thread | None = None
         self._pending_updates: dict[str, Any] = {}
         self._smoother = ProbabilitySmoother(self.options.smoothing, self.options.hysteresis)
-        self._results: queue.Queue[object] | None = None if on_result else queue.Queue(256)
+        self._results: queue.Queue[object] | None = (
+            None if on_result else queue.Queue(_RESULTS_BOUND)
+        )
         self._threads: list[threading.Thread] = []
         self._started = False
         self._finished = threading.Event()
-        self.model_info: Any = None  # ModelInfo of the running model, set by the worker
-        self.last_result: FrameResult | None = None
         self._preprocess: Callable[[Any], Any] | None = None
         self.errors: list[BaseException] = []
 
@@ -271,10 +130,10 @@ class Pipeline:
             self.source.close()
         except Exception as exc:  # closing must not keep us from joining
             self.errors.append(exc)
-        deadline = time.monotonic() + timeout
+        deadline = CLOCK() + timeout
         threads = [*self._threads, *([checker] if checker is not None else [])]
         for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            thread.join(max(0.0, deadline - CLOCK()))
         self.source.remove_state_listener(self._on_source_state)
         alive = [t.name for t in threads if t.is_alive()]
         if alive:
@@ -380,14 +239,14 @@ class Pipeline:
         """Iterate results until the stream ends (only without an ``on_result`` callback)."""
         if self._results is None:
             raise PipelineError("results() is not available when on_result is given")
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else CLOCK() + timeout
         while True:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            remaining = None if deadline is None else max(0.0, deadline - CLOCK())
             try:
                 item = self._results.get(timeout=remaining)
             except queue.Empty:
                 return
-            if item is _END:
+            if item is END:
                 return
             assert isinstance(item, FrameResult)
             yield item
@@ -416,8 +275,8 @@ class Pipeline:
 
     def _capture_loop(self) -> None:
         stop = self._stop
+        frames = self._queue
         frame_id = 0
-        lossless = self.policy is Backpressure.LOSSLESS
         try:
             self.source.open()  # idempotent; reads a first frame or raises naming the source
             while not stop.is_set():
@@ -429,16 +288,11 @@ class Pipeline:
                     break
                 if self._on_frame is not None:
                     self._on_frame(frame)
-                item = _Item(frame_id, frame)
+                item = _QueuedFrame(frame_id, frame, CLOCK())
                 frame_id += 1
-                if lossless:
-                    if not self._fifo.put(item, stop):
-                        break
-                    self.metrics.captured(frame.captured, self._fifo.depth())
-                else:
-                    if self._slot.put(item):
-                        self.metrics.dropped()
-                    self.metrics.captured(frame.captured, self._slot.depth())
+                if not frames.put(item, stop):
+                    break
+                self.metrics.captured(frame.captured, frames.depth())
         except CamvizError as exc:
             if not stop.is_set():
                 self._emit(EventKind.ERROR, format_error(exc), exc)
@@ -446,15 +300,7 @@ class Pipeline:
             if not stop.is_set():
                 self._emit(EventKind.ERROR, f"capture thread failed: {format_error(exc)}", exc)
         finally:
-            if lossless:
-                self._fifo.put_end(stop)
-            else:
-                self._slot.put_end()
-
-    def _next_item(self) -> object | None:
-        if self.policy is Backpressure.LOSSLESS:
-            return self._fifo.get(0.05)
-        return self._slot.get(0.05)
+            frames.put_end(stop)
 
     def _apply_pending(self, clf: Classifier) -> Classifier:
         with self._lock:
@@ -494,7 +340,6 @@ class Pipeline:
         return None if preprocess is None else preprocess(image)
 
     def _model_loaded(self, clf: Classifier) -> None:
-        self.model_info = clf.info
         self._preprocess = clf.preprocess
         self.metrics.model_loaded(clf.info.load_ms, clf.info.first_invoke_ms)
         self._emit(
@@ -523,13 +368,13 @@ class Pipeline:
             self._model_loaded(clf)
             while not stop.is_set():
                 clf = self._apply_pending(clf)
-                item = self._next_item()
+                item = self._queue.get(_POLL_S)
                 if item is None:
                     continue
-                if item is _END:
+                if item is END:
                     ended = True
                     break
-                assert isinstance(item, _Item)
+                assert isinstance(item, _QueuedFrame)
                 self._process(clf, item)
         except Exception as exc:
             self._emit(EventKind.ERROR, f"inference thread failed: {format_error(exc)}", exc)
@@ -538,7 +383,7 @@ class Pipeline:
             if clf is not None:
                 clf.close()
             if self._results is not None:
-                self._results.put(_END)
+                self._results.put(END)
             if ended and not stop.is_set():
                 self._emit(EventKind.ENDED, f"{self.source.name}: end of stream")
             self._emit(EventKind.STOPPED, "pipeline stopped")
@@ -548,13 +393,13 @@ class Pipeline:
         assert self._results is not None
         while not self._stop.is_set():
             try:
-                self._results.put(out, timeout=0.05)
+                self._results.put(out, timeout=_POLL_S)
                 return
             except queue.Full:
                 continue
 
-    def _process(self, clf: Classifier, item: _Item) -> None:
-        dequeued = time.monotonic()
+    def _process(self, clf: Classifier, item: _QueuedFrame) -> None:
+        dequeued = CLOCK()
         frame = item.frame
         try:
             result = clf.classify(frame.image)
@@ -565,27 +410,25 @@ class Pipeline:
         if self._smoother.enabled:
             smoothed, first = self._smoother.update(result.probabilities)
             result = clf.result_from(smoothed, result.times, first=first)
-        times = result.times
-        preprocessed = dequeued + times.preprocess_ms / 1000.0
-        inferred = preprocessed + times.invoke_ms / 1000.0
-        delivered = time.monotonic()
-        stamps = FrameStamps(frame.captured, dequeued, preprocessed, inferred, delivered)
+        postprocessed = CLOCK()
+        # classify() reports its inner stages as durations: place them after the dequeue
+        inferred = min(
+            dequeued + (result.times.preprocess_ms + result.times.invoke_ms) / 1000.0,
+            postprocessed,
+        )
+        preprocessed = min(dequeued + result.times.preprocess_ms / 1000.0, inferred)
+        stamps = FrameStamps(
+            captured=frame.captured,
+            queued=item.queued,
+            dequeued=dequeued,
+            preprocessed=preprocessed,
+            inferred=inferred,
+            postprocessed=postprocessed,
+            delivered=CLOCK(),
+        )
         out = FrameResult(item.frame_id, frame, result, stamps, clf.info.name)
-        self.last_result = out
         if self._on_result is not None:
             self._on_result(out)
         else:
             self._put_result(out)
-        done = time.monotonic()
-        self.metrics.frame_done(
-            {
-                "queue": (dequeued - frame.captured) * 1000.0,
-                "preprocess": times.preprocess_ms,
-                "invoke": times.invoke_ms,
-                "postprocess": times.postprocess_ms,
-                "deliver": (delivered - inferred) * 1000.0 - times.postprocess_ms,
-            },
-            stamps.e2e_ms,
-            inferred,
-            done,
-        )
+        self.metrics.frame_done(stamps.stages_ms(), stamps.e2e_ms, inferred, CLOCK())
