@@ -2,6 +2,16 @@
 
 All times are ``time.monotonic()`` seconds in, milliseconds out. None of these
 objects locks; :class:`PipelineMetrics` serialises access for the pipeline.
+
+The budget light (:func:`budget_light`) is the one rule for "does the pipeline meet
+its frame budget", shown by the window's meter and used by ``camviz bench``. With
+``p50``/``p95`` the end-to-end latency percentiles (capture -> result delivered) and
+``budget`` the frame budget in ms (default 33 ms, i.e. 30 fps):
+
+* **green**  ``p95 <= budget``: nearly every frame is within budget;
+* **amber**  ``p50 <= budget < p95``: the typical frame fits, the slow tail does not;
+* **red**    ``p50 > budget``: the typical frame is over budget;
+* **idle**   no measured frame yet.
 """
 
 from __future__ import annotations
@@ -10,9 +20,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import numpy as np
+
+from camviz.defaults import BUDGET_MS, FPS_WINDOW_S, LATENCY_HISTORY
 
 __all__ = [
     "FpsMeter",
@@ -22,13 +35,40 @@ __all__ = [
     "PipelineMetrics",
     "MetricsSnapshot",
     "STAGES",
+    "BudgetLight",
+    "budget_light",
 ]
+
+
+class BudgetLight(Enum):
+    """The traffic light of a latency distribution against a budget (module doc)."""
+
+    IDLE = "idle"
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+    @property
+    def over_budget(self) -> bool:
+        """The slow tail (p95) is over the budget: amber or red."""
+        return self in (BudgetLight.AMBER, BudgetLight.RED)
+
+
+def budget_light(p50_ms: float, p95_ms: float, budget_ms: float, count: int = 1) -> BudgetLight:
+    """The one budget rule: see the module doc. ``count`` is the number of frames measured."""
+    if count <= 0:
+        return BudgetLight.IDLE
+    if p95_ms <= budget_ms:
+        return BudgetLight.GREEN
+    if p50_ms <= budget_ms:
+        return BudgetLight.AMBER
+    return BudgetLight.RED
 
 
 class FpsMeter:
     """Frames per second over a sliding window of monotonic time stamps."""
 
-    def __init__(self, window_s: float = 2.0, maxlen: int = 4096) -> None:
+    def __init__(self, window_s: float = FPS_WINDOW_S, maxlen: int = 4096) -> None:
         if window_s <= 0:
             raise ValueError("window_s must be positive")
         self.window_s = window_s
@@ -73,7 +113,7 @@ class Percentiles:
 class LatencyStats:
     """The last ``maxlen`` latencies in milliseconds and their percentiles."""
 
-    def __init__(self, maxlen: int = 2000) -> None:
+    def __init__(self, maxlen: int = LATENCY_HISTORY) -> None:
         self._values: deque[float] = deque(maxlen=maxlen)
 
     def add(self, ms: float) -> None:
@@ -98,7 +138,7 @@ class LatencyStats:
 class BudgetCounter:
     """How many frames took longer than the budget."""
 
-    def __init__(self, budget_ms: float = 33.0) -> None:
+    def __init__(self, budget_ms: float = BUDGET_MS) -> None:
         if budget_ms <= 0:
             raise ValueError("budget_ms must be positive")
         self.budget_ms = budget_ms
@@ -133,7 +173,7 @@ class MetricsSnapshot:
     failed: int = 0
     stages_ms: dict[str, Percentiles] = field(default_factory=dict)
     e2e_ms: Percentiles = Percentiles()
-    budget_ms: float = 33.0
+    budget_ms: float = BUDGET_MS
     over_budget: int = 0
     over_budget_frac: float = 0.0
     model_load_ms: float | None = None
@@ -141,6 +181,12 @@ class MetricsSnapshot:
     queue_depth: int = 0
     queue_peak: int = 0
     recent_e2e_ms: tuple[tuple[float, float], ...] = ()  # (monotonic stamp, ms), for graphs
+
+    @property
+    def light(self) -> BudgetLight:
+        """The budget light of the end-to-end latency."""
+        e2e = self.e2e_ms
+        return budget_light(e2e.p50, e2e.p95, self.budget_ms, e2e.count)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,7 +213,12 @@ class MetricsSnapshot:
 class PipelineMetrics:
     """Thread-safe aggregate of everything the pipeline measures."""
 
-    def __init__(self, budget_ms: float = 33.0, window_s: float = 2.0, history: int = 2000) -> None:
+    def __init__(
+        self,
+        budget_ms: float = BUDGET_MS,
+        window_s: float = FPS_WINDOW_S,
+        history: int = LATENCY_HISTORY,
+    ) -> None:
         self._lock = threading.Lock()
         self._window_s = window_s
         self._history = history
@@ -214,10 +265,6 @@ class PipelineMetrics:
             self._load_ms = load_ms
             self._first_ms = first_invoke_ms
 
-    def queue_depth(self, depth: int) -> None:
-        with self._lock:
-            self._depth = depth
-
     def frame_done(
         self, stages_ms: dict[str, float], e2e_ms: float, inferred_at: float, delivered_at: float
     ) -> None:
@@ -253,7 +300,3 @@ class PipelineMetrics:
                 queue_peak=self._peak,
                 recent_e2e_ms=tuple(self._recent),
             )
-
-    def e2e_values(self) -> list[float]:
-        with self._lock:
-            return self._e2e.values()

@@ -3,7 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from camviz.metrics import BudgetCounter, FpsMeter, LatencyStats, PipelineMetrics
+from camviz.metrics import (
+    BudgetCounter,
+    BudgetLight,
+    FpsMeter,
+    LatencyStats,
+    MetricsSnapshot,
+    Percentiles,
+    PipelineMetrics,
+    budget_light,
+)
 
 
 def test_fps_meter_counts_frames_in_window() -> None:
@@ -73,3 +82,31 @@ def test_pipeline_metrics_snapshot() -> None:
     assert snap.stages_ms["invoke"].p50 == pytest.approx(5.0)
     assert snap.over_budget == 4  # 22, 24, 26, 28 ms
     assert snap.to_dict()["e2e_ms"]["p50"] == pytest.approx(19.0)
+
+
+@pytest.mark.parametrize(
+    ("p50", "p95", "count", "expected"),
+    [
+        (10.0, 20.0, 5, BudgetLight.GREEN),
+        (20.0, 33.0, 5, BudgetLight.GREEN),  # at the budget counts as within
+        (20.0, 33.01, 5, BudgetLight.AMBER),
+        (33.0, 80.0, 5, BudgetLight.AMBER),
+        (33.01, 80.0, 5, BudgetLight.RED),
+        (0.0, 0.0, 0, BudgetLight.IDLE),  # nothing measured: no verdict
+        (50.0, 70.0, 0, BudgetLight.IDLE),
+    ],
+)
+def test_budget_light_rule(p50: float, p95: float, count: int, expected: BudgetLight) -> None:
+    assert budget_light(p50, p95, 33.0, count) is expected
+
+
+def test_over_budget_is_amber_or_red() -> None:
+    assert [light.over_budget for light in BudgetLight] == [False, False, True, True]
+
+
+def test_snapshot_light_uses_its_budget_and_e2e() -> None:
+    e2e = Percentiles(p50=25.0, p95=45.0, count=10)
+    assert MetricsSnapshot(e2e_ms=e2e, budget_ms=33.0).light is BudgetLight.AMBER
+    assert MetricsSnapshot(e2e_ms=e2e, budget_ms=50.0).light is BudgetLight.GREEN
+    assert MetricsSnapshot(e2e_ms=e2e, budget_ms=20.0).light is BudgetLight.RED
+    assert MetricsSnapshot().light is BudgetLight.IDLE

@@ -4,26 +4,23 @@ The meter never updates per frame. A ``QTimer`` (default 4 Hz) asks a
 *provider* for a metrics snapshot (``camviz.metrics.MetricsSnapshot`` or any
 object with the fields of :class:`SnapshotLike`) and repaints once.
 
-Budget rule (:func:`budget_status`), with ``p50``/``p95`` the end-to-end
-latency percentiles (capture -> result delivered) and ``budget`` the frame
-budget in ms (default 33 ms, i.e. 30 fps):
-
-* **green**  ``p95 <= budget``: nearly every frame is within budget;
-* **amber**  ``p50 <= budget < p95``: the typical frame fits, the slow tail does not;
-* **red**    ``p50 > budget``: the typical frame is over budget;
-* **idle**   no measured frame yet (grey).
+The budget light is :func:`camviz.metrics.budget_light` (the rule is documented
+there and shared with ``camviz bench``): green ``p95 <= budget``, amber
+``p50 <= budget < p95``, red ``p50 > budget``, idle (grey) before the first frame.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from enum import Enum
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from camviz.defaults import BUDGET_MS
+from camviz.metrics import BudgetLight, budget_light
 
 __all__ = [
     "BudgetStatus",
@@ -31,6 +28,7 @@ __all__ = [
     "PerformanceMeter",
     "SnapshotLike",
     "budget_status",
+    "light_color",
 ]
 
 
@@ -64,16 +62,9 @@ class SnapshotLike(Protocol):
     def recent_e2e_ms(self) -> Sequence[tuple[float, float]]: ...
 
 
-class BudgetStatus(Enum):
-    IDLE = "idle"
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
-
-    @property
-    def color(self) -> QColor:
-        return QColor(_STATUS_COLORS[self])
-
+#: The meter's names for the shared rule (``camviz.metrics``).
+BudgetStatus = BudgetLight
+budget_status = budget_light
 
 _STATUS_COLORS = {
     BudgetStatus.IDLE: "#7f7f7f",
@@ -83,15 +74,9 @@ _STATUS_COLORS = {
 }
 
 
-def budget_status(p50: float, p95: float, budget_ms: float, count: int = 1) -> BudgetStatus:
-    """Traffic light of a latency distribution against a budget (rule in the module doc)."""
-    if count <= 0:
-        return BudgetStatus.IDLE
-    if p95 <= budget_ms:
-        return BudgetStatus.GREEN
-    if p50 <= budget_ms:
-        return BudgetStatus.AMBER
-    return BudgetStatus.RED
+def light_color(light: BudgetLight) -> QColor:
+    """The colour the meter paints ``light`` in."""
+    return QColor(_STATUS_COLORS[light])
 
 
 class LatencyGraph(QWidget):
@@ -102,7 +87,7 @@ class LatencyGraph(QWidget):
         super().__init__(parent)
         self.span_s = span_s
         self._samples: list[tuple[float, float]] = []
-        self._budget_ms = 33.0
+        self._budget_ms = BUDGET_MS
         self._now: float | None = None
         self.setMinimumSize(160, 70)
 
@@ -186,7 +171,7 @@ class PerformanceMeter(QFrame):
         provider: Callable[[], SnapshotLike | None] | None = None,
         display_fps: Callable[[], float] | None = None,
         refresh_hz: float = 4.0,
-        budget_ms: float = 33.0,
+        budget_ms: float = BUDGET_MS,
     ) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -291,7 +276,7 @@ class PerformanceMeter(QFrame):
         v["e2e_ms"].setText(f"{e2e.p50:.1f} / {e2e.p95:.1f}" if e2e.count > 0 else "–")
         failed = f" ({snap.failed} failed)" if snap.failed else ""
         v["dropped"].setText(f"{snap.dropped}{failed}")
-        status = budget_status(e2e.p50, e2e.p95, budget, e2e.count)
+        status = budget_light(e2e.p50, e2e.p95, budget, e2e.count)
         detail = {
             BudgetStatus.IDLE: "no frames yet",
             BudgetStatus.GREEN: f"p95 ≤ {budget:.0f} ms budget",

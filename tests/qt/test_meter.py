@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from camviz.metrics import MetricsSnapshot, Percentiles, PipelineMetrics
-from camviz.qt.meter import BudgetStatus, PerformanceMeter, budget_status
+from camviz.metrics import BudgetLight, MetricsSnapshot, Percentiles, PipelineMetrics, budget_light
+from camviz.qt.meter import BudgetStatus, PerformanceMeter, budget_status, light_color
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,16 @@ from camviz.qt.meter import BudgetStatus, PerformanceMeter, budget_status
 )
 def test_budget_rule(p50: float, p95: float, count: int, expected: BudgetStatus) -> None:
     assert budget_status(p50, p95, 33.0, count) is expected
+
+
+def test_the_meter_uses_the_one_rule_in_metrics() -> None:
+    assert BudgetStatus is BudgetLight and budget_status is budget_light
+    assert {light_color(light).name() for light in BudgetLight} == {
+        "#7f7f7f",
+        "#2ea043",
+        "#d29922",
+        "#da3633",
+    }
 
 
 def snapshot(p50: float, p95: float, budget: float = 33.0) -> MetricsSnapshot:
@@ -47,7 +57,7 @@ def test_meter_colours_follow_the_rule(qtbot) -> None:
         (snapshot(50.0, 70.0, budget=100.0), BudgetStatus.GREEN),
     ]:
         meter.show_snapshot(snap, display_fps=29.0)
-        assert meter.status() is expected
+        assert meter.status() is expected is snap.light
     meter.show_snapshot(snapshot(12.0, 20.0), display_fps=29.0)
     assert meter.value_text("camera") == "30.0"
     assert meter.value_text("inference") == "12.5"
