@@ -16,27 +16,39 @@ over the budget, so the command can gate CI on a device.
 
 from __future__ import annotations
 
+import itertools
 import resource
 import sys
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from camviz.classifier import Classifier, ClassifierOptions
+from camviz.defaults import BENCH_FRAMES, BUDGET_MS, THREADS
 from camviz.errors import ExtraNotInstalledError, OptionsError
 from camviz.fileio import write_atomic
 from camviz.loading import open_classifier
-from camviz.metrics import LatencyStats, MetricsSnapshot, Percentiles
-from camviz.pipeline import Backpressure, EventKind, FrameResult, Pipeline, PipelineEvent
-from camviz.pipeline import PipelineOptions as _PipelineOptions
+from camviz.metrics import BudgetLight, LatencyStats, Percentiles, budget_light
+from camviz.pipeline import Backpressure, PipelineOptions, RunRecord, run_pipeline
 from camviz.sources import Source, make_source
 
-__all__ = ["BenchOptions", "BenchResult", "run_bench", "peak_rss_mb"]
+__all__ = [
+    "BenchOptions",
+    "BenchResult",
+    "run_bench",
+    "peak_rss_mb",
+    "time_calls",
+    "time_invokes",
+    "overhead_ms",
+    "e2e_series",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def peak_rss_mb() -> float:
@@ -47,10 +59,10 @@ def peak_rss_mb() -> float:
 @dataclass(frozen=True, slots=True)
 class BenchOptions:
     models: tuple[str, ...] = ("",)
-    threads: tuple[int, ...] = (2,)
+    threads: tuple[int, ...] = (THREADS,)
     source: str = "demo"
-    frames: int = 300
-    budget_ms: float = 33.0
+    frames: int = BENCH_FRAMES
+    budget_ms: float = BUDGET_MS
     invokes: int = 200
     warmup: int = 10
 
@@ -63,20 +75,17 @@ class BenchOptions:
             ClassifierOptions(threads=t)  # validates
 
 
-@dataclass(slots=True)
-class RunRecord:
-    """What one pipeline run delivered."""
+def overhead_ms(run: RunRecord) -> Percentiles:
+    """The pipeline's own cost per frame: end-to-end minus preprocess and invoke."""
+    stats = LatencyStats(max(1, run.count))
+    for s in run.stamps:
+        stats.add(s.e2e_ms - (s.inferred - s.dequeued) * 1000.0)
+    return stats.percentiles()
 
-    snapshot: MetricsSnapshot
-    wall_s: float
-    frames: int
-    overhead: Percentiles
-    e2e_series: list[tuple[float, float]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
-    @property
-    def fps(self) -> float:
-        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+def e2e_series(run: RunRecord) -> list[tuple[float, float]]:
+    """(delivered stamp, end-to-end ms) of every frame of a run, in order."""
+    return [(s.delivered, s.e2e_ms) for s in run.stamps]
 
 
 @dataclass(slots=True)
@@ -94,8 +103,14 @@ class BenchResult:
     budget_ms: float
 
     @property
+    def light(self) -> BudgetLight:
+        """The budget light of the real-time run's end-to-end latency."""
+        e2e = self.realtime.snapshot.e2e_ms
+        return budget_light(e2e.p50, e2e.p95, self.budget_ms, e2e.count)
+
+    @property
     def over_budget(self) -> bool:
-        return self.realtime.snapshot.e2e_ms.p95 > self.budget_ms
+        return self.light.over_budget
 
     def to_dict(self) -> dict[str, Any]:
         rt = self.realtime.snapshot
@@ -110,10 +125,10 @@ class BenchResult:
             "invoke_ms": _p(self.invoke),
             "pipeline": {
                 "mode": "realtime (paced, latest frame wins)",
-                "frames": self.realtime.frames,
+                "frames": self.realtime.count,
                 "fps": round(self.realtime.fps, 2),
                 "e2e_ms": _p(rt.e2e_ms),
-                "overhead_ms": _p(self.realtime.overhead),
+                "overhead_ms": _p(overhead_ms(self.realtime)),
                 "stages_ms": {k: _p(v) for k, v in rt.stages_ms.items()},
                 "captured": rt.captured,
                 "dropped": rt.dropped,
@@ -121,7 +136,7 @@ class BenchResult:
                 "queue_peak": rt.queue_peak,
             },
             "lossless": {
-                "frames": self.lossless.frames,
+                "frames": self.lossless.count,
                 "fps": round(self.lossless.fps, 2),
                 "e2e_ms": _p(ll.e2e_ms),
                 "stages_ms": {k: _p(v) for k, v in ll.stages_ms.items()},
@@ -148,17 +163,26 @@ def _open(spec: str, *, pace: bool) -> Source:
     return source
 
 
+def time_calls(call: Callable[[T], R], items: Iterable[T]) -> tuple[list[float], list[R]]:
+    """Milliseconds of ``call(item)`` for each of ``items``, and what each call returned.
+
+    The one per-call timing loop of camviz's benchmarks (``time.perf_counter``).
+    """
+    times: list[float] = []
+    returned: list[R] = []
+    for item in items:
+        start = time.perf_counter()
+        returned.append(call(item))
+        times.append((time.perf_counter() - start) * 1000.0)
+    return times, returned
+
+
 def time_invokes(clf: Classifier, frame: np.ndarray, runs: int, warmup: int) -> list[float]:
     """Milliseconds of each of ``runs`` interpreter invokes on ``frame``, after ``warmup``."""
     tensor = clf.preprocess(frame)
     for _ in range(warmup):
         clf.invoke_raw(tensor)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        clf.invoke_raw(tensor)
-        times.append((time.perf_counter() - start) * 1000.0)
-    return times
+    return time_calls(clf.invoke_raw, itertools.repeat(tensor, runs))[0]
 
 
 def _interpreter_stats(
@@ -173,58 +197,14 @@ def _interpreter_stats(
 def _run_pipeline(
     spec: str, options: ClassifierOptions, frames: int, budget_ms: float, *, realtime: bool
 ) -> RunRecord:
-    """Run ``frames`` frames of the source through a pipeline; return its metrics."""
-    source = _open(spec, pace=realtime)
+    """Run ``frames`` frames of the looped source through a pipeline."""
     policy = Backpressure.LATEST if realtime else Backpressure.LOSSLESS
-    overhead = LatencyStats(frames + 10)
-    series: list[tuple[float, float]] = []
-    errors: list[str] = []
-    count = 0
-    finished_at = 0.0
-    finished = threading.Event()
-    loaded = threading.Event()
-
-    def on_result(item: FrameResult) -> None:
-        nonlocal count, finished_at
-        if count >= frames:
-            return  # delivered after the run's last frame: not part of it
-        times = item.result.times
-        overhead.add(item.stamps.e2e_ms - times.preprocess_ms - times.invoke_ms)
-        series.append((item.stamps.delivered, item.stamps.e2e_ms))
-        count += 1
-        if count >= frames:
-            finished_at = time.monotonic()
-            finished.set()
-
-    def on_event(event: PipelineEvent) -> None:
-        if event.kind is EventKind.MODEL_LOADED:
-            loaded.set()
-        elif event.kind in (EventKind.ERROR, EventKind.FRAME_FAILED, EventKind.MODEL_FAILED):
-            errors.append(event.message)
-            if event.kind is EventKind.ERROR:
-                finished.set()
-        elif event.kind in (EventKind.ENDED, EventKind.STOPPED):
-            finished.set()
-
-    pipe = Pipeline(
-        source,
-        _PipelineOptions(classifier=options, backpressure=policy, budget_ms=budget_ms),
-        on_result=on_result,
-        on_event=on_event,
+    return run_pipeline(
+        _open(spec, pace=realtime),
+        PipelineOptions(classifier=options, backpressure=policy, budget_ms=budget_ms),
+        frames=frames,
+        timeout=frames / 5.0 + 60.0,
     )
-    pipe.pause()  # hold capture until the model is loaded, so load time is not latency
-    pipe.start()
-    try:
-        loaded.wait(60)
-        pipe.metrics.reset()
-        start = time.monotonic()
-        pipe.resume()
-        finished.wait(frames / 5.0 + 60.0)
-        snapshot = pipe.metrics.snapshot()
-        end = finished_at or time.monotonic()
-    finally:
-        pipe.stop(timeout=5.0)
-    return RunRecord(snapshot, end - start, count, overhead.percentiles(), series, errors)
 
 
 def _sequential_fps(spec: str, options: ClassifierOptions, frames: int) -> float:
@@ -341,7 +321,7 @@ def plot(results: list[BenchResult], path: Path) -> None:
         raise ExtraNotInstalledError("Plotting benchmark results", "plot", "matplotlib") from exc
     fig, (hist, line) = plt.subplots(1, 2, figsize=(12, 4.5))
     for r in results:
-        series = r.realtime.e2e_series
+        series = e2e_series(r.realtime)
         if not series:
             continue
         t0 = series[0][0]

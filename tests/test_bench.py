@@ -1,4 +1,5 @@
-"""`camviz bench` end to end on a real video with the real model (small frame counts)."""
+"""`camviz bench` end to end on a real video with the real model (small frame counts),
+and its verdict and per-run figures in-process."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from pathlib import Path
 import cv2
 import pytest
 
+from camviz.bench import BenchResult, e2e_series, overhead_ms, time_calls
+from camviz.metrics import BudgetLight, MetricsSnapshot, Percentiles
+from camviz.pipeline import Backpressure, FrameRecord, FrameStamps, RunRecord
+
 from .conftest import VIDEOS
 from .test_cli import camviz
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_bench_json_has_the_documented_fields(tmp_path: Path) -> None:
     plot = tmp_path / "latency.png"
     run = camviz(
@@ -48,6 +52,7 @@ def test_bench_json_has_the_documented_fields(tmp_path: Path) -> None:
     assert image is not None and image.shape[0] > 200
 
 
+@pytest.mark.slow
 def test_bench_exits_1_when_over_budget_and_sweeps_threads() -> None:
     run = camviz(
         "bench",
@@ -71,3 +76,43 @@ def test_bench_exits_1_when_over_budget_and_sweeps_threads() -> None:
     assert [r["threads"] for r in results] == [1, 2]
     assert all(r["over_budget"] for r in results)
     assert "over budget: efficientnet_lite0_int8 with 1 threads" in run.stderr
+
+
+# ------------------------------------------------------------------ bench's pieces, in-process
+def _run(p50: float, p95: float, count: int, budget: float) -> RunRecord:
+    stamps = FrameStamps(1.0, 1.001, 1.002, 1.004, 1.010, 1.011, 1.012)
+    frames = tuple(FrameRecord(i, i, "m", 0, stamps) for i in range(count))
+    snapshot = MetricsSnapshot(e2e_ms=Percentiles(p50=p50, p95=p95, count=count), budget_ms=budget)
+    return RunRecord(Backpressure.LATEST, frames, (), (), snapshot, 0.5, 1.5, 0.1, False)
+
+
+@pytest.mark.parametrize(
+    ("p50", "p95", "count", "light"),
+    [
+        (10.0, 30.0, 5, BudgetLight.GREEN),
+        (20.0, 40.0, 5, BudgetLight.AMBER),
+        (40.0, 50.0, 5, BudgetLight.RED),
+        (0.0, 0.0, 0, BudgetLight.IDLE),
+    ],
+)
+def test_bench_verdict_is_the_meters_light(
+    p50: float, p95: float, count: int, light: BudgetLight
+) -> None:
+    run = _run(p50, p95, count, 33.0)
+    result = BenchResult("m", 2, "demo", 1.0, 1.0, Percentiles(), run, run, 10.0, 100.0, 33.0)
+    assert result.light is light
+    assert result.over_budget is (light in (BudgetLight.AMBER, BudgetLight.RED))
+    assert result.to_dict()["over_budget"] is result.over_budget
+
+
+def test_overhead_and_series_come_from_the_stamps() -> None:
+    run = _run(12.0, 12.0, 3, 33.0)
+    # e2e 12 ms minus preprocess + invoke (dequeued 1.002 -> inferred 1.010: 8 ms)
+    assert overhead_ms(run).p50 == pytest.approx(4.0)
+    assert e2e_series(run) == [(1.012, pytest.approx(12.0))] * 3
+    assert run.fps == pytest.approx(3.0)
+
+
+def test_time_calls_times_each_call_and_keeps_what_it_returned() -> None:
+    times, returned = time_calls(lambda x: x * 2, [1, 2, 3])
+    assert returned == [2, 4, 6] and len(times) == 3 and min(times) >= 0.0
