@@ -13,20 +13,19 @@ import argparse
 import csv
 import json
 import sys
-import threading
-import time
 from pathlib import Path
 
 import psutil
 
 from camviz.classifier import ClassifierOptions
+from camviz.defaults import THREADS
 from camviz.pipeline import (
+    CLOCK,
     Backpressure,
-    EventKind,
     FrameResult,
     Pipeline,
-    PipelineEvent,
     PipelineOptions,
+    run_pipeline,
 )
 from camviz.sources import make_source
 
@@ -36,7 +35,7 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=10_000)
     parser.add_argument("--source", default="demo")
     parser.add_argument("--model", default="")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--csv", type=Path, default=None)
     parser.add_argument("--limit-mb", type=float, default=20.0)
@@ -44,55 +43,45 @@ def main() -> int:
 
     process = psutil.Process()
     samples: list[tuple[int, float, float, int]] = []
+    pipes: list[Pipeline] = []
     count = 0
-    done = threading.Event()
-    errors: list[str] = []
-    started = time.monotonic()
-    pipe: Pipeline | None = None
+    started = CLOCK()
 
     def on_result(item: FrameResult) -> None:
         nonlocal count
         count += 1
         if count % 250 == 0:
-            assert pipe is not None
-            snap = pipe.metrics.snapshot()
+            snap = pipes[0].metrics.snapshot()
             rss = process.memory_info().rss / 2**20
-            samples.append((count, time.monotonic() - started, rss, snap.queue_peak))
-        if count >= args.frames:
-            done.set()
+            samples.append((count, CLOCK() - started, rss, snap.queue_peak))
 
-    def on_event(event: PipelineEvent) -> None:
-        if event.kind in (EventKind.ERROR, EventKind.FRAME_FAILED):
-            errors.append(event.message)
-        if event.kind in (EventKind.ERROR, EventKind.STOPPED):
-            done.set()
-
-    source = make_source(args.source, pace=False, loop=True)
     options = PipelineOptions(
         classifier=ClassifierOptions(model=args.model, threads=args.threads),
         backpressure=Backpressure.LOSSLESS,
     )
-    pipe = Pipeline(source, options, on_result, on_event)
-    pipe.start()
-    try:
-        done.wait()
-    finally:
-        pipe.stop(timeout=5)
-    snap = pipe.metrics.snapshot()
+    run = run_pipeline(
+        make_source(args.source, pace=False, loop=True),
+        options,
+        frames=args.frames,
+        timeout=None,
+        on_result=on_result,
+        on_ready=pipes.append,
+    )
+    snap = run.snapshot
     after_warmup = [s for s in samples if s[0] >= args.warmup]
     growth = after_warmup[-1][2] - after_warmup[0][2] if len(after_warmup) >= 2 else float("nan")
     summary = {
-        "frames": count,
-        "seconds": round(time.monotonic() - started, 1),
-        "fps": round(count / (time.monotonic() - started), 1),
+        "frames": run.count,
+        "seconds": round(CLOCK() - started, 1),
+        "fps": round(run.fps, 1),
         "rss_start_mb": round(samples[0][2], 1) if samples else None,
         "rss_after_warmup_mb": round(after_warmup[0][2], 1) if after_warmup else None,
         "rss_end_mb": round(samples[-1][2], 1) if samples else None,
         "growth_after_warmup_mb": round(growth, 2),
         "queue_peak": snap.queue_peak,
         "queue_bound": options.queue_size,
-        "dropped": snap.dropped,
-        "errors": errors,
+        "dropped": run.dropped,
+        "errors": run.errors,
     }
     if args.csv:
         with args.csv.open("w", newline="") as handle:
@@ -100,8 +89,8 @@ def main() -> int:
             writer.writerow(["frames", "seconds", "rss_mb", "queue_peak"])
             writer.writerows(samples)
     print(json.dumps(summary, indent=2))
-    ok = growth < args.limit_mb and snap.queue_peak <= options.queue_size and not errors
-    return 0 if ok and count >= args.frames else 1
+    ok = growth < args.limit_mb and snap.queue_peak <= options.queue_size and not run.errors
+    return 0 if ok and run.count >= args.frames else 1
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from camviz.defaults import THREADS
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 COLUMNS = (
@@ -118,7 +120,7 @@ def run_soak(
     seconds: float,
     *,
     model: str = "",
-    threads: int = 2,
+    threads: int = THREADS,
     interval: float = 2.0,
     warmup_s: float | None = None,
     limit_mb: float = 20.0,
@@ -317,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--model", default="")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between samples")
     parser.add_argument("--warmup", type=float, default=None, help="seconds (default 15%%)")
     parser.add_argument("--limit-mb", type=float, default=20.0)

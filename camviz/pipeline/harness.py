@@ -102,7 +102,7 @@ def run_pipeline(
     options: PipelineOptions | None = None,
     *,
     frames: int | None = None,
-    timeout: float = 600.0,
+    timeout: float | None = 600.0,
     load_timeout: float = 60.0,
     keep_results: bool = False,
     on_result: ResultTap | None = None,
@@ -111,7 +111,7 @@ def run_pipeline(
 ) -> RunRecord:
     """Run ``source`` through a pipeline until ``frames`` results (None: until it ends).
 
-    ``timeout`` bounds the run after capture is released; ``on_result`` sees every
+    ``timeout`` bounds the run after capture is released (None: no bound); ``on_result`` sees every
     counted result on the inference thread; ``on_ready`` gets the pipeline once its
     model is loaded, just before capture is released (to keep it, or to call
     ``switch_model``/``update`` later from ``on_result``). The pipeline is always
