@@ -297,3 +297,66 @@ def test_usage_error_exits_2_and_module_entry_points() -> None:
         timeout=60,
     )
     assert version.returncode == 0 and version.stdout.startswith("camviz ")
+
+
+# ------------------------------------------------------------------ models users bring
+FOREIGN = ROOT.parent / "shared" / "foreign-models"
+NO_METADATA = FOREIGN / "tfls_metadata_tests_mobilenet_v2_1.0_224_quant.tflite"
+needs_foreign = pytest.mark.skipif(
+    not NO_METADATA.is_file(), reason=f"{FOREIGN} (shared/ beside the checkout) is absent"
+)
+
+
+@needs_foreign
+def test_models_describes_any_file_and_reports_a_bad_one() -> None:
+    run = camviz("models", NO_METADATA, "efficientnet_lite0_int8", "nosuchmodel", "--json")
+    assert run.returncode == 1
+    assert "nosuchmodel: ModelNotFoundError: no model named 'nosuchmodel'" in run.stderr
+    first, zoo, bad = json.loads(run.stdout)["models"]
+    assert first["input_quantization"] == {"scale": 0.0078125, "zero_point": 128}
+    assert first["preprocessing"]["mapping"] == "raw" and "raw pixels" in first["mapping_source"]
+    assert first["num_classes"] == 1001 and first["background_index"] == 0
+    assert first["label_layout"] == "imagenet-1k+background" and first["output"] == "logits"
+    assert first["latency_ms"] > 0 and first["load_ms"] > 0
+    assert zoo["mapping_source"] == "zoo manifest" and zoo["label_layout"] == "imagenet-1k"
+    assert "error" in bad and "nosuchmodel" in bad["error"]
+    table = camviz("models", NO_METADATA, "--no-measure")
+    assert table.returncode == 0, table.stderr
+    assert "normalisation  raw pixels" in table.stdout
+    assert "1x224x224x3 uint8 (scale 0.0078125, zero point 128)" in table.stdout
+
+
+@needs_foreign
+def test_classify_a_model_without_metadata_right() -> None:
+    """The classic hosted mobilenet_v2 quant model: raw pixels, 'background' first."""
+    run = camviz("classify", "--json", "--model", NO_METADATA, PHOTOS / "skimage/coffee.png")
+    assert run.returncode == 0, run.stderr
+    top = json.loads(run.stdout)["top"][0]
+    assert top["imagenet_index"] == 967 and top["index"] == 968  # espresso
+    assert json.loads(run.stdout)["input_clipped"] < 0.2
+
+
+def test_classify_reporting_options_and_delegate() -> None:
+    run = camviz(
+        "classify",
+        "--json",
+        "--allow",
+        "Egyptian cat",
+        "--allow",
+        "lynx",
+        "--score-threshold",
+        "0.01",
+        "--delegate",
+        "cpu",
+        PHOTOS / "skimage/chelsea.png",
+    )
+    assert run.returncode == 0, run.stderr
+    labels = [c["label"] for c in json.loads(run.stdout)["top"]]
+    assert labels == ["Egyptian cat", "lynx, catamount"]
+    both = camviz("classify", "--allow", "lynx", "--deny", "tabby", PHOTOS / "skimage/chelsea.png")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    bad = camviz(
+        "classify", "--delegate", "/nowhere/libedgetpu.so.1", PHOTOS / "skimage/chelsea.png"
+    )
+    assert bad.returncode == 1
+    assert "DelegateError: delegate library /nowhere/libedgetpu.so.1 does not exist" in bad.stderr

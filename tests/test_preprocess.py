@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from camviz.errors import OptionsError
-from camviz.preprocess import ColorOrder, Preprocessor, PreprocessSpec, center_crop
+from camviz.preprocess import (
+    ColorOrder,
+    InputMapping,
+    MappingSource,
+    Preprocessor,
+    PreprocessSpec,
+    Resize,
+    center_crop,
+    choose_mapping,
+)
 
 
 def test_center_crop_is_square_and_centred() -> None:
@@ -56,3 +65,69 @@ def test_spec_round_trips_through_dict() -> None:
     spec = PreprocessSpec.from_dict({"crop_fraction": 0.9, "color_order": "bgr", "mean": [1, 2, 3]})
     assert spec.color_order is ColorOrder.BGR
     assert PreprocessSpec.from_dict(spec.to_dict()) == spec
+
+
+# ---------------------------------------------------------------- input mapping decisions
+@pytest.mark.parametrize(
+    ("dtype", "mean", "std", "mapping", "source"),
+    [
+        (np.uint8, None, None, InputMapping.RAW, MappingSource.RAW_DEFAULT),
+        (np.int8, None, None, InputMapping.RAW, MappingSource.RAW_DEFAULT),
+        (np.uint8, (0.0,), (1.0,), InputMapping.RAW, MappingSource.RAW_METADATA),
+        (np.uint8, (127.5,), (127.5,), InputMapping.NORMALIZE, MappingSource.METADATA),
+        (np.float32, None, None, InputMapping.NORMALIZE, MappingSource.FLOAT_DEFAULT),
+        (np.float32, (0.0,), (255.0,), InputMapping.NORMALIZE, MappingSource.METADATA),
+    ],
+)
+def test_choose_mapping(
+    dtype: type,
+    mean: tuple[float, ...] | None,
+    std: tuple[float, ...] | None,
+    mapping: InputMapping,
+    source: MappingSource,
+) -> None:
+    spec, why = choose_mapping(np.dtype(dtype), mean=mean, std=std)
+    assert spec.mapping is mapping and why is source
+    if source is MappingSource.FLOAT_DEFAULT:
+        assert spec.mean == (127.5,) * 3 and spec.std == (127.5,) * 3
+
+
+def test_the_zoo_manifest_wins() -> None:
+    zoo = PreprocessSpec(mean=(1.0, 2.0, 3.0))
+    assert choose_mapping(np.dtype(np.uint8), zoo=zoo, mean=(0.0,), std=(1.0,)) == (
+        zoo,
+        MappingSource.ZOO,
+    )
+
+
+def test_raw_mapping_feeds_pixels_whatever_the_input_quantisation(chelsea: np.ndarray) -> None:
+    raw = PreprocessSpec(crop_fraction=1.0, mapping=InputMapping.RAW)
+    crop = chelsea[:32, :32].copy()
+    u8 = Preprocessor(raw, (32, 32), np.dtype(np.uint8), scale=1 / 128, zero_point=128)
+    tensor, clipped = u8.run(crop)
+    assert np.array_equal(tensor, crop) and clipped == 0.0
+    i8 = Preprocessor(raw, (32, 32), np.dtype(np.int8), scale=1 / 128, zero_point=0)
+    assert np.array_equal(i8(crop).astype(np.int16), crop.astype(np.int16) - 128)
+
+
+def test_a_wrong_mapping_is_measured_as_clipping(chelsea: np.ndarray) -> None:
+    """The classic failure: mean 0 / std 1 then input quantisation maps p to 128 p + 128."""
+    identity = PreprocessSpec(crop_fraction=1.0)
+    wrong = Preprocessor(identity, (64, 64), np.dtype(np.uint8), scale=1 / 128, zero_point=128)
+    _, clipped = wrong.run(chelsea)
+    assert clipped > 0.95
+    right = PreprocessSpec(crop_fraction=1.0, mean=(127.5,) * 3, std=(127.5,) * 3)
+    good = Preprocessor(right, (64, 64), np.dtype(np.uint8), scale=1 / 128, zero_point=128)
+    _, clipped = good.run(chelsea)
+    assert clipped == 0.0  # white lands one step over the top at most: not counted
+
+
+def test_big_reductions_are_area_averaged() -> None:
+    """A fine stripe pattern: area averaging gives its mean grey, bilinear aliases it."""
+    stripes = np.zeros((2240, 2240, 3), np.uint8)
+    stripes[:, ::2] = 255
+    prep = Preprocessor(PreprocessSpec(crop_fraction=1.0), (224, 224), np.dtype(np.uint8))
+    assert prep.interpolation(stripes.shape) is Resize.AREA
+    out = prep(stripes).astype(np.float64)
+    assert abs(out.mean() - 127.5) < 1.0 and out.std() < 1.0
+    assert prep.interpolation((300, 300, 3)) is Resize.BILINEAR  # small reductions keep the spec's

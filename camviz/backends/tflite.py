@@ -13,12 +13,14 @@ graph surgery is in :mod:`camviz.backends.tflite_graph`, metadata reading in
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -180,14 +182,36 @@ def _delegate_kwargs(module: Any, delegate: Delegate) -> dict[str, Any]:
             f"delegate library {library} does not exist; give the path of a TFLite delegate "
             "(.so) or use --delegate xnnpack"
         )
+    _check_delegate_library(library)
     try:
         loaded = module.load_delegate(str(library), dict(delegate.options))
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError, AttributeError) as exc:
         raise DelegateError(
             f"delegate library {library} cannot be loaded ({_first_line(exc)}); check that it "
             "is a TFLite delegate and that its driver is installed, or use --delegate xnnpack"
         ) from exc
     return {"experimental_delegates": [loaded]}
+
+
+#: The entry points of TFLite's external delegate interface.
+_DELEGATE_SYMBOLS = ("tflite_plugin_create_delegate", "tflite_plugin_destroy_delegate")
+
+
+def _check_delegate_library(library: Path) -> None:
+    """Open the library ourselves first: a file that is not a TFLite delegate is named plainly."""
+    try:
+        handle = ctypes.CDLL(str(library))
+    except OSError as exc:
+        raise DelegateError(
+            f"delegate library {library} cannot be loaded ({_first_line(exc)}); check that it is "
+            "built for this machine and that its driver is installed, or use --delegate xnnpack"
+        ) from exc
+    missing = [name for name in _DELEGATE_SYMBOLS if not hasattr(handle, name)]
+    if missing:
+        raise DelegateError(
+            f"delegate library {library} cannot be loaded: it is not a TFLite delegate "
+            f"(no {missing[0]}); give a delegate such as libedgetpu.so.1, or use --delegate xnnpack"
+        )
 
 
 def _first_line(exc: BaseException) -> str:
