@@ -59,3 +59,42 @@ def no_leaked_threads() -> Iterator[None]:
             return
         time.sleep(0.05)
     pytest.fail(f"threads leaked: {[t.name for t in leaked]}")
+
+
+class Recorder:
+    """Collects a pipeline's (or a session's) results and events; ``done`` once it stopped."""
+
+    def __init__(self) -> None:
+        self.results: list[object] = []
+        self.events: list[object] = []
+        self.done = threading.Event()
+
+    def on_result(self, item: object) -> None:
+        self.results.append(item)
+
+    def on_event(self, event: object) -> None:
+        self.events.append(event)
+        if getattr(getattr(event, "kind", None), "name", "") == "STOPPED":
+            self.done.set()
+
+    def kinds(self) -> list[object]:
+        return [getattr(e, "kind", None) for e in self.events]
+
+    def of(self, kind: object) -> list[object]:
+        return [e for e in self.events if getattr(e, "kind", None) is kind]
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+def wait_for(condition: object, timeout: float = 30.0) -> bool:
+    """Poll ``condition()`` until true or ``timeout`` seconds; whether it came true."""
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())

@@ -97,20 +97,14 @@ def run_gui(
         window.threads_spin.setValue(threads)
     window.resize(*size)
     window.show()
-    note = ""
-    if source is None:
-        if cameras:
-            source = str(cameras[0].index)
-        else:
-            source = "demo"
-            note = "No camera found: showing the demo source"
-    if not window.start(source, model or window.saved_model() or None):
+    model = model or window.saved_model() or None
+    started = (
+        window.start_default(cameras, model) if source is None else window.start(source, model)
+    )
+    if not started:
         window.shutdown()
         window.deleteLater()
         return 2
-    if note:
-        window.statusBar().showMessage(note, 15000)
-        window.set_source_note("Source: demo (no camera found)")
     if quit_after is not None:
         QTimer.singleShot(max(0, round(quit_after * 1000)), window.close)
     # Ctrl+C in the terminal closes the window cleanly (Python handles signals
@@ -119,7 +113,7 @@ def run_gui(
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
-    started = time.monotonic()
+    began = time.monotonic()
     try:
         code = app.exec()
         if window.isVisible():  # event loop left some other way: stop threads first
@@ -130,7 +124,7 @@ def run_gui(
         window.shutdown()
     if stats_json is not None:
         stats = final_stats(window)
-        stats["wall_s"] = round(time.monotonic() - started, 3)
+        stats["wall_s"] = round(time.monotonic() - began, 3)
         text = json.dumps(stats, indent=2)
         try:
             write_atomic(Path(stats_json), lambda p: p.write_text(text, "utf-8"))

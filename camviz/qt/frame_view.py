@@ -2,7 +2,7 @@
 
 Frames arrive far more often than it is useful to paint (or from another
 thread), so :class:`FrameView` never paints on arrival: :meth:`FrameView.set_frame`
-(GUI thread) or a :class:`LatestFrame` slot (any thread) only replaces the
+(GUI thread) or a :class:`~camviz.app.frames.LatestFrame` slot (any thread) only replaces the
 current frame; a display timer (``refresh_hz``, default 60) calls ``update()``
 when something new is there, and Qt coalesces those into one ``paintEvent``.
 
@@ -19,7 +19,6 @@ returns an owning ``QImage`` (its own pixels) for snapshots.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 
@@ -30,37 +29,11 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-__all__ = ["FrameView", "LatestFrame", "letterbox_rect", "numpy_to_qimage"]
+from camviz.app.frames import LatestFrame
+
+__all__ = ["FrameView", "LatestFrame", "letterbox_rect", "numpy_to_qimage", "qimage_to_numpy"]
 
 Image = npt.NDArray[np.uint8]
-
-
-class LatestFrame:
-    """Thread-safe one-slot mailbox: writers replace, the GUI polls the newest.
-
-    ``put`` never blocks on the reader and keeps no history, so a slow GUI can
-    never make a producer wait or queue up stale frames.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._image: Image | None = None
-        self._serial = 0
-
-    def put(self, image: Image) -> None:
-        with self._lock:
-            self._image = image
-            self._serial += 1
-
-    def get(self) -> tuple[int, Image | None]:
-        """(serial, image); the serial grows by one with every ``put``."""
-        with self._lock:
-            return self._serial, self._image
-
-    def clear(self) -> None:
-        with self._lock:
-            self._image = None
-            self._serial += 1
 
 
 def numpy_to_qimage(image: Image, *, copy: bool = False) -> QImage:
@@ -78,6 +51,14 @@ def numpy_to_qimage(image: Image, *, copy: bool = False) -> QImage:
     h, w = image.shape[:2]
     qimg = QImage(image.data, w, h, image.strides[0], QImage.Format.Format_RGB888)
     return qimg.copy() if copy else qimg
+
+
+def qimage_to_numpy(image: QImage) -> Image:
+    """An owning HxWx3 uint8 RGB copy of ``image`` (any format)."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w = rgb.height(), rgb.width()
+    rows = np.frombuffer(rgb.constBits(), np.uint8, count=rgb.bytesPerLine() * h)
+    return rows.reshape(h, rgb.bytesPerLine())[:, : w * 3].reshape(h, w, 3).copy()
 
 
 def letterbox_rect(image_w: int, image_h: int, area: QRect) -> QRect:
@@ -199,9 +180,6 @@ class FrameView(QWidget):
             self._timer.stop()
             return
         self._timer.start(max(1, round(1000.0 / hz)))
-
-    def refresh_interval_ms(self) -> int:
-        return self._timer.interval() if self._timer.isActive() else 0
 
     def display_fps(self, window_s: float = 2.0) -> float:
         """Distinct frames painted per second over the last ``window_s`` seconds."""

@@ -1,4 +1,7 @@
-"""Fixtures of the Qt tests: offscreen platform, real photos, leaked-thread check."""
+"""Fixtures of the Qt tests: offscreen platform, dialogs recorded, a window maker.
+
+The real photos (``chelsea``...) and the leaked-thread check come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,10 @@ from camviz.qt._compat import check_pyside
 
 check_pyside()  # a broken PySide6 aborts the interpreter mid-run: say why up front
 
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,12 +33,6 @@ def load_rgb(path: Path) -> np.ndarray:
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     assert bgr is not None, f"cannot read {path}"
     return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-
-
-@pytest.fixture(scope="session")
-def chelsea() -> np.ndarray:
-    """A real photo (scikit-image's cat), RGB uint8, 451x300."""
-    return load_rgb(PHOTOS / "skimage" / "chelsea.png")
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +51,36 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
     return shown
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """Settings in a temporary INI file: the user's are never touched."""
+    return QSettings(str(tmp_path / "camviz.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(
+    qtbot: Any, tmp_path: Path, settings: QSettings, no_leaked_threads: None
+) -> Iterator[Any]:
+    """``make_window(size=..., **MainWindow kwargs)``: shown windows, closed (threads joined)."""
+    from camviz.qt.window import MainWindow
+
+    made: list[MainWindow] = []
+
+    def make(size: tuple[int, int] = (1280, 720), **kwargs: Any) -> MainWindow:
+        kwargs.setdefault("settings", settings)
+        kwargs.setdefault("cameras", [])
+        kwargs.setdefault("snapshot_dir", tmp_path / "snapshots")
+        win = MainWindow(**kwargs)
+        qtbot.addWidget(win)
+        win.resize(*size)
+        win.show()
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.close()  # closeEvent -> shutdown -> joins the pipeline and teach threads
+        assert win.session.pipeline is None
+        assert not win.session.teaching.worker.running

@@ -5,13 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from camviz.classifier import ClassifierOptions
 from camviz.loading import open_classifier
@@ -31,26 +30,6 @@ pytestmark = [
         not (ROOT / "models" / f"{LITE0}.tflite").is_file(), reason=f"models/{LITE0}.tflite"
     ),
 ]
-
-
-@pytest.fixture
-def make_window(qtbot: Any, tmp_path: Path, no_leaked_threads: None) -> Iterator[Any]:
-    made: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        settings = QSettings(str(tmp_path / "camviz.ini"), QSettings.Format.IniFormat)
-        win = MainWindow(cameras=[], settings=settings, snapshot_dir=tmp_path / "snaps")
-        qtbot.addWidget(win)
-        win.resize(1280, 720)
-        win.show()
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.close()
-        assert win.controller.pipeline is None
-        assert not win.teach_panel.worker.running
 
 
 def results_for(qtbot: Any, win: MainWindow, n: int, model: str) -> list[FrameResult]:

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings
 
+import camviz.app.snapshot as snapshot_module
 import camviz.loading.safety as safety
 from camviz.pipeline import EventKind
-from camviz.qt import bridge as bridge_module
 from camviz.qt import window as window_module
 from camviz.qt.window import MainWindow
 
@@ -54,7 +54,7 @@ def window(
     win.show()
     yield win
     win.close()
-    assert win.controller.pipeline is None
+    assert win.session.pipeline is None
 
 
 def running(qtbot: Any, win: MainWindow, source: str = "demo") -> None:
@@ -81,7 +81,7 @@ def test_snapshot_on_a_full_disk_says_so_and_leaves_nothing(
         path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))  # what fit before the disk filled
         enospc()
 
-    monkeypatch.setattr(window_module, "_save_png", half_png)
+    monkeypatch.setattr(snapshot_module, "_write_png", half_png)
     assert window.snapshot() is None
     assert "Snapshot not saved: cannot write" in status(window)
     assert "No space left on device" in status(window) and "nothing was saved" in status(window)
@@ -98,7 +98,7 @@ def test_snapshot_on_a_full_disk_says_so_and_leaves_nothing(
     monkeypatch.setattr(window_module.QMessageBox, "warning", lambda *a: dialogs.append(a[1:3]))
     saved = window.snapshot()  # the disk has room again
     assert saved is not None and all(p.is_file() for p in saved)
-    assert window.controller.running
+    assert window.session.running
 
 
 def test_snapshot_to_a_read_only_place(
@@ -119,11 +119,11 @@ def test_snapshot_to_a_read_only_place(
     def refuse(src: object, dst: object) -> None:  # root ignores chmod: refuse the rename
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dst))
 
-    monkeypatch.setattr(window_module.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     assert window.snapshot(folder) is None
     assert "Permission denied" in status(window)
     assert list(folder.iterdir()) == []  # the temporary file was removed
-    assert len(dialogs) == 2 and window.controller.running
+    assert len(dialogs) == 2 and window.session.running
 
 
 # ------------------------------------------------------------------ CSV recording
@@ -147,7 +147,7 @@ def test_disk_full_while_recording_stops_it_and_says_so(
     folder = tmp_path / "records"
     folder.mkdir()
     assert window.set_recording(folder / "rec.csv")
-    recorder = window.recorder
+    recorder = window.session.recorder
     assert recorder is not None
 
     class FillingWriter:
@@ -160,12 +160,12 @@ def test_disk_full_while_recording_stops_it_and_says_so(
 
     recorder._writer = FillingWriter()  # type: ignore[assignment]
     qtbot.waitUntil(lambda: not window.record_check.isChecked(), timeout=30000)
-    assert window.recorder is None
+    assert window.session.recorder is None
     assert "Recording not saved: cannot write" in status(window)
     assert "No space left on device" in status(window)
     assert dialogs[-1][0] == "Recording not saved"
     assert list(folder.iterdir()) == []  # no partial CSV, no temporary
-    assert window.controller.running  # inference never noticed
+    assert window.session.running  # inference never noticed
     before = window.results_shown
     qtbot.waitUntil(lambda: window.results_shown > before + 3, timeout=30000)
 
@@ -177,7 +177,7 @@ def test_disk_full_when_the_recording_is_finished(
     assert window.set_recording(tmp_path / "rec.csv")
     target = window.results_shown + 3
     qtbot.waitUntil(lambda: window.results_shown >= target, timeout=30000)
-    monkeypatch.setattr(bridge_module.os, "fsync", enospc)
+    monkeypatch.setattr(os, "fsync", enospc)
     assert not window.set_recording(None)
     assert "Recording not saved" in status(window) and "No space left" in status(window)
     assert [p.name for p in tmp_path.iterdir() if "rec" in p.name] == []
@@ -190,7 +190,7 @@ def test_recording_into_a_read_only_place(
     blocker = tmp_path / "blocker"
     blocker.write_text("not a folder")
     assert not window.set_recording(blocker / "rec.csv")
-    assert not window.record_check.isChecked() and window.recorder is None
+    assert not window.record_check.isChecked() and window.session.recorder is None
     assert status(window).startswith(f"Cannot record: cannot write {blocker / 'rec.csv'}")
     assert dialogs[-1][0] == "Cannot record"
 
@@ -228,7 +228,7 @@ def test_unreadable_settings_fall_back_to_defaults(
         qtbot.waitUntil(lambda: win.last_result is not None, timeout=30000)
     finally:
         win.close()
-    assert win.controller.pipeline is None
+    assert win.session.pipeline is None
 
 
 # ------------------------------------------------------------------ rapid switching
@@ -260,7 +260,7 @@ def test_fifty_switches_in_a_few_seconds(
     assert window.model_combo.currentData() == final_model
     assert window.source_spec == final_source
     assert window.source_combo.currentData() == final_source
-    assert window.controller.running
+    assert window.session.running
     assert not [e for e in window.events if e.kind in (EventKind.ERROR, EventKind.MODEL_FAILED)]
     assert dialogs == []
     loaded = [e for e in window.events if e.kind is EventKind.MODEL_LOADED]

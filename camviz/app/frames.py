@@ -1,0 +1,41 @@
+"""The newest captured frame, shared between the capture thread and its readers."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["LatestFrame"]
+
+Image = npt.NDArray[np.uint8]
+
+
+class LatestFrame:
+    """Thread-safe one-slot mailbox: writers replace, readers poll the newest.
+
+    ``put`` never blocks on the reader and keeps no history, so a slow reader
+    (the GUI, the teach capture) can never make a producer wait or queue up
+    stale frames.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._image: Image | None = None
+        self._serial = 0
+
+    def put(self, image: Image) -> None:
+        with self._lock:
+            self._image = image
+            self._serial += 1
+
+    def get(self) -> tuple[int, Image | None]:
+        """(serial, image); the serial grows by one with every ``put``."""
+        with self._lock:
+            return self._serial, self._image
+
+    def clear(self) -> None:
+        with self._lock:
+            self._image = None
+            self._serial += 1

@@ -1,0 +1,526 @@
+"""``LiveSession``: the live classifier without a window.
+
+It owns the running :class:`~camviz.pipeline.Pipeline` (one at a time: start,
+stop, switch source, switch model, change options), the source fallback policy,
+the last result, snapshots, the CSV recording and teach mode
+(:class:`~camviz.app.teaching.Teaching`), and announces every change on
+:attr:`LiveSession.events` (:class:`SessionEvents`).
+
+Threads: control methods (``start``, ``switch_model``, ``close``...) may be
+called from any thread and are serialised by a lock. Pipeline callbacks arrive
+on the pipeline's threads; they only update state under a short lock, write the
+CSV row and emit, so ``events.result`` and ``events.pipeline`` fire on worker
+threads. Events caused by a control call fire on the caller's thread.
+
+Fallback: when a source other than the demo fails (an ``ERROR`` event) before
+any frame was classified, the demo reel is played instead, once until a source
+is picked again (``start(..., rearm_fallback=True)``). The restart runs on a
+short-lived helper thread, since the failing pipeline's own thread cannot join
+itself; :meth:`LiveSession.close` joins it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from camviz.app.events import Emitter
+from camviz.app.frames import LatestFrame
+from camviz.app.recording import CsvRecorder
+from camviz.app.snapshot import Render, SnapshotError, describe_write_error, save_snapshot
+from camviz.app.teaching import Teaching
+from camviz.classifier import ClassifierOptions, ModelInfo
+from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
+from camviz.errors import CamvizError, format_error
+from camviz.metrics import MetricsSnapshot
+from camviz.pipeline import (
+    Backpressure,
+    EventKind,
+    FrameResult,
+    Pipeline,
+    PipelineEvent,
+    PipelineOptions,
+)
+from camviz.sources import CameraInfo, Source, make_source
+from camviz.zoo import Zoo
+
+__all__ = ["DEMO", "LiveOptions", "LiveSession", "Notice", "SessionEvents", "SourceStarted"]
+
+DEMO = "demo"
+STOP_TIMEOUT_S = 3.0
+_REPORTING = ("top_k", "score_threshold", "min_confidence", "smoothing", "budget_ms")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """What the user set: interpreter threads and how results are reported."""
+
+    threads: int = THREADS
+    top_k: int = TOP_K
+    score_threshold: float = SCORE_THRESHOLD
+    min_confidence: float = MIN_CONFIDENCE
+    smoothing: float = 0.0
+    budget_ms: float = BUDGET_MS
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message for the user: a status line, and a warning (dialog) when ``title`` is set."""
+
+    message: str
+    title: str | None = None
+    detail: str | None = None  # the warning's text, when not ``message``
+    timeout_ms: int = 0  # how long the status line shows it (0: until replaced)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStarted:
+    """A pipeline started on a source."""
+
+    spec: str  # as given: "demo", a camera index, a path
+    name: str  # the source's own name
+    note: str  # which source, and why: "Source: demo (7 failed)"
+    fallback_from: str | None = None  # the source that failed, when this is the fallback
+
+
+class SessionEvents:
+    """The events of a :class:`LiveSession` (see its module for the threads they fire on)."""
+
+    def __init__(self) -> None:
+        self.result: Emitter[FrameResult] = Emitter("result")
+        self.pipeline: Emitter[PipelineEvent] = Emitter("pipeline")
+        self.source: Emitter[SourceStarted] = Emitter("source")
+        self.notice: Emitter[Notice] = Emitter("notice")
+        self.recording: Emitter[Path | None] = Emitter("recording")  # the CSV, None: stopped
+        self.snapshot: Emitter[tuple[Path, Path]] = Emitter("snapshot")  # png, json
+
+
+class LiveSession:
+    """The live classifier's state and policy; front ends bind to :attr:`events`."""
+
+    def __init__(
+        self,
+        *,
+        zoo: Zoo | None = None,
+        options: LiveOptions | None = None,
+        snapshot_dir: Path | None = None,
+    ) -> None:
+        self.events = SessionEvents()
+        self.frames = LatestFrame()
+        self.zoo = zoo
+        self.options = options or LiveOptions()
+        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else Path.cwd() / "snapshots"
+        self.teaching = Teaching(self.frames, self.switch_model)
+        self.requested_model = ""  # the model asked for last (name or path)
+        self.source_spec: str | None = None
+        self.final_metrics: MetricsSnapshot | None = None  # set by close()
+        self.write_errors: list[str] = []  # files that could not be saved, as told
+        self.results_received = 0
+        self._control = threading.RLock()  # serialises control calls
+        self._lock = threading.Lock()  # guards what the callbacks touch
+        self._pipeline: Pipeline | None = None
+        self._generation = 0  # of the current pipeline; older callbacks are dropped
+        self._model_info: ModelInfo | None = None
+        self._last: FrameResult | None = None
+        self._history: list[PipelineEvent] = []
+        self._recorder: CsvRecorder | None = None
+        self._got_results = False
+        self._fallback_done = False
+        self._threads_loaded = 0
+        self._pace = True
+        self._closed = threading.Event()
+        self._helpers: list[threading.Thread] = []
+
+    # ================================================================ state
+    @property
+    def pipeline(self) -> Pipeline | None:
+        return self._pipeline
+
+    @property
+    def running(self) -> bool:
+        pipeline = self._pipeline
+        return pipeline is not None and pipeline.running
+
+    @property
+    def paused(self) -> bool:
+        pipeline = self._pipeline
+        return pipeline is not None and pipeline.paused
+
+    @property
+    def last_result(self) -> FrameResult | None:
+        with self._lock:
+            return self._last
+
+    @property
+    def model_info(self) -> ModelInfo | None:
+        with self._lock:
+            return self._model_info
+
+    @property
+    def model_name(self) -> str | None:
+        """The model producing results (its zoo or file name)."""
+        info = self.model_info
+        return info.name if info is not None else None
+
+    @property
+    def pipeline_events(self) -> list[PipelineEvent]:
+        """Every pipeline event so far (a copy)."""
+        with self._lock:
+            return list(self._history)
+
+    @property
+    def recorder(self) -> CsvRecorder | None:
+        with self._lock:
+            return self._recorder
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def metrics_snapshot(self) -> MetricsSnapshot | None:
+        """The running pipeline's metrics now (None when nothing runs)."""
+        pipeline = self._pipeline
+        return pipeline.metrics.snapshot() if pipeline is not None else None
+
+    def model_input(self) -> Any:
+        """The exact tensor the running model sees for the last frame (None before one)."""
+        pipeline, fr = self._pipeline, self.last_result
+        if pipeline is None or fr is None:
+            return None
+        return pipeline.model_input(fr.frame.image)
+
+    def classifier_options(self, model: str | None = None) -> ClassifierOptions:
+        o = self.options
+        return ClassifierOptions(
+            model=model or self.requested_model or (self.zoo.default if self.zoo else ""),
+            threads=o.threads,
+            top_k=o.top_k,
+            score_threshold=o.score_threshold,
+            min_confidence=o.min_confidence,
+        )
+
+    # ================================================================ control
+    def start(
+        self,
+        source: str,
+        model: str | None = None,
+        *,
+        pace: bool = True,
+        rearm_fallback: bool = False,
+    ) -> bool:
+        """(Re)start on ``source`` ("demo", a camera index, a path); False (said) if it cannot.
+
+        ``pace=False`` plays files and the demo as fast as they decode (soak tests).
+        ``rearm_fallback``: the user picked this source, so a failure may fall back again.
+        """
+        with self._control:
+            if self._closed.is_set():
+                return False
+            if rearm_fallback:
+                self._fallback_done = False
+            self._pace = pace
+            return self._start(source, model)
+
+    def start_default(
+        self, cameras: list[CameraInfo], model: str | None = None, *, pace: bool = True
+    ) -> bool:
+        """The first camera found, else the demo reel (and say that no camera was found)."""
+        if cameras:
+            return self.start(str(cameras[0].index), model, pace=pace)
+        with self._control:
+            if self._closed.is_set():
+                return False
+            self._pace = pace
+            return self._start(
+                DEMO,
+                model,
+                note="Source: demo (no camera found)",
+                notice=Notice("No camera found: showing the demo source", timeout_ms=15000),
+            )
+
+    def _start(
+        self,
+        spec: str,
+        model: str | None,
+        *,
+        note: str | None = None,
+        notice: Notice | None = None,
+        fallback_from: str | None = None,
+    ) -> bool:
+        if model:
+            self.requested_model = model
+        try:
+            src = make_source(spec, pace=self._pace, loop=True)
+            options = PipelineOptions(
+                classifier=self.classifier_options(),
+                backpressure=Backpressure.LATEST,  # a viewer: always show the newest frame
+                budget_ms=self.options.budget_ms,
+                smoothing=self.options.smoothing,
+            )
+        except CamvizError as exc:
+            self._notice(format_error(exc), title="Cannot open source")
+            return False
+        self._launch(src, spec, options, note or f"Source: {src.name}", fallback_from)
+        self.events.notice.emit(notice or Notice(f"Source: {src.name}"))
+        return True
+
+    def _launch(
+        self,
+        src: Source,
+        spec: str,
+        options: PipelineOptions,
+        note: str,
+        fallback_from: str | None,
+    ) -> None:
+        self._stop_pipeline()
+        self.frames.clear()
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self._got_results = False
+            self._last = None
+        self._threads_loaded = options.classifier.threads
+        self.source_spec = spec
+        self.events.source.emit(SourceStarted(spec, src.name, note, fallback_from))
+        pipeline = Pipeline(
+            src,
+            options,
+            on_result=partial(self._on_result, generation),
+            on_event=partial(self._on_event, generation),
+            on_frame=lambda frame: self.frames.put(frame.image),
+        )
+        self._pipeline = pipeline
+        pipeline.start()
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Stop the pipeline (joins its threads within ``timeout``)."""
+        with self._control:
+            self._stop_pipeline(timeout)
+
+    def _stop_pipeline(self, timeout: float = STOP_TIMEOUT_S) -> MetricsSnapshot | None:
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is None:
+            return None
+        try:
+            pipeline.stop(timeout)
+        except CamvizError as exc:  # threads that would not stop: say so, carry on
+            self._notice(format_error(exc))
+        return pipeline.metrics.snapshot()
+
+    def switch_model(self, model: str) -> None:
+        """Load ``model`` (zoo name, .tflite or .head.npz path) live; the old one runs meanwhile."""
+        with self._control:
+            self.requested_model = model
+            self._notice(f"Loading {Path(model).name}…")
+            pipeline = self._pipeline
+            if pipeline is not None:
+                pipeline.switch_model(self.classifier_options(model))
+
+    def set_paused(self, paused: bool) -> None:
+        with self._control:
+            pipeline = self._pipeline
+            if pipeline is not None:
+                if paused:
+                    pipeline.pause()
+                else:
+                    pipeline.resume()
+
+    def update(self, **changes: Any) -> bool:
+        """Change :class:`LiveOptions` fields; reporting ones apply to the running pipeline.
+
+        False (said on ``events.notice``) if the pipeline refused a value. A new
+        thread count takes effect with :meth:`apply_threads` or the next model load.
+        """
+        with self._control:
+            reporting = {k: v for k, v in changes.items() if k in _REPORTING}
+            pipeline = self._pipeline
+            if pipeline is not None and reporting:
+                try:
+                    pipeline.update(**reporting)
+                except CamvizError as exc:
+                    self._notice(format_error(exc))
+                    return False
+            self.options = dataclasses.replace(self.options, **changes)
+            return True
+
+    def apply_threads(self) -> None:
+        """Reload the model if the thread count differs from the one it was loaded with."""
+        with self._control:
+            threads = self.options.threads
+            if threads == self._threads_loaded:
+                return
+            self._threads_loaded = threads
+            model = self.requested_model or self.model_name
+            if model:
+                self.switch_model(model)
+
+    # ================================================================ recording
+    def set_recording(self, path: str | Path | None) -> bool:
+        """Record one CSV row per classified frame to ``path`` (None stops).
+
+        The CSV appears at ``path`` (atomically) when the recording stops. If it
+        cannot be written the user is told (``events.notice``) and no partial
+        file is left; returns False then.
+        """
+        with self._control:
+            with self._lock:
+                old, self._recorder = self._recorder, None
+            ok = True
+            if old is not None:
+                if old.close():
+                    self._notice(f"Recorded {old.rows} frames to {old.path}")
+                else:
+                    ok = False
+                    self._write_failed("Recording not saved", old.path, old.error)
+            recorder = None
+            if path is not None:
+                try:
+                    recorder = CsvRecorder(Path(path))
+                except OSError as exc:
+                    ok = False
+                    self._write_failed("Cannot record", Path(path), exc)
+                else:
+                    with self._lock:
+                        self._recorder = recorder
+                    self._notice(f"Recording to {path}")
+            self.events.recording.emit(recorder.path if recorder is not None else None)
+            return ok
+
+    def _recording_failed(self, recorder: CsvRecorder) -> None:
+        with self._lock:
+            if self._recorder is not recorder:
+                return
+            self._recorder = None
+        recorder.close()
+        self._write_failed("Recording not saved", recorder.path, recorder.error)
+        self.events.recording.emit(None)
+
+    # ================================================================ snapshot
+    def snapshot(
+        self, folder: Path | None = None, *, mirrored: bool = False, render: Render | None = None
+    ) -> tuple[Path, Path] | None:
+        """Save the last classified frame (PNG, drawn by ``render``) and its result (JSON)."""
+        fr = self.last_result
+        if fr is None:
+            self._notice("Nothing to snapshot yet")
+            return None
+        try:
+            png, js = save_snapshot(
+                fr,
+                Path(folder) if folder is not None else self.snapshot_dir,
+                source=self.source_spec,
+                mirrored=mirrored,
+                render=render,
+            )
+        except SnapshotError as exc:
+            self._write_failed("Snapshot not saved", exc.path, exc.error)
+            return None
+        self._notice(f"Snapshot saved: {png}")
+        self.events.snapshot.emit((png, js))
+        return png, js
+
+    # ================================================================ lifecycle
+    def close(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Stop the pipeline, the recording and teach mode; join every thread. Idempotent."""
+        with self._control:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            try:
+                metrics = self._stop_pipeline(timeout)
+                if metrics is not None:
+                    self.final_metrics = metrics
+            finally:
+                self.set_recording(None)
+                self.teaching.shutdown()  # joins the teach worker, removes temporary heads
+                self.requested_model = self.teaching.persistent_model(self.requested_model)
+        for helper in self._helpers:
+            helper.join(timeout)
+
+    def __enter__(self) -> LiveSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ================================================================ callbacks
+    def _notice(self, message: str, *, title: str | None = None) -> None:
+        self.events.notice.emit(Notice(message, title=title))
+
+    def _write_failed(self, what: str, path: Path, error: BaseException | None) -> None:
+        message = f"{what}: {describe_write_error(path, error)}"
+        self.write_errors.append(message)
+        self.events.notice.emit(Notice(message, title=what))
+
+    def _on_result(self, generation: int, fr: FrameResult) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._last = fr
+            self._got_results = True
+            self.results_received += 1
+            recorder = self._recorder
+        if recorder is not None and not recorder.write(fr):
+            self._recording_failed(recorder)
+        self.events.result.emit(fr)
+
+    def _on_event(self, generation: int, ev: PipelineEvent) -> None:
+        fall_back = False
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._history.append(ev)
+            running = self._model_info.name if self._model_info is not None else None
+            info = ev.data.get("info")
+            if ev.kind is EventKind.MODEL_LOADED and isinstance(info, ModelInfo):
+                self._model_info = info
+            elif ev.kind is EventKind.ERROR:
+                fall_back = (
+                    not self._got_results
+                    and self.source_spec != DEMO
+                    and not self._fallback_done
+                    and not self._closed.is_set()
+                )
+                if fall_back:
+                    self._fallback_done = True
+        if ev.kind is EventKind.MODEL_LOADED and isinstance(info, ModelInfo):
+            self.teaching.note_running(info.name if info.spec is not None else str(info.path))
+        elif ev.kind is EventKind.MODEL_FAILED:
+            self.requested_model = running or ""
+        self.events.pipeline.emit(ev)
+        if ev.kind is EventKind.MODEL_FAILED:
+            still = running or "the previous model"
+            self.events.notice.emit(
+                Notice(
+                    f"{ev.message} — still running {still}",
+                    title="Model failed to load",
+                    detail=f"{ev.message}\n\nStill running: {still}",
+                )
+            )
+        elif ev.kind is not EventKind.STOPPED:
+            self._notice(ev.message)
+        if fall_back:
+            helper = threading.Thread(
+                target=self._fall_back,
+                args=(generation, self.source_spec, ev.message),
+                name="camviz-fallback",
+                daemon=True,
+            )
+            self._helpers = [h for h in self._helpers if h.is_alive()] + [helper]
+            helper.start()
+
+    def _fall_back(self, generation: int, failed: str | None, why: str) -> None:
+        with self._control:
+            if self._closed.is_set() or generation != self._generation:
+                return  # closed, or another source was started meanwhile
+            self._start(
+                DEMO,
+                None,
+                note=f"Source: demo ({failed} failed)",
+                notice=Notice(f"{failed} failed ({why}); showing the demo source instead"),
+                fallback_from=failed,
+            )

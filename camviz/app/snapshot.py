@@ -1,0 +1,101 @@
+"""Snapshots: the classified frame as a PNG plus its result as JSON, all or nothing.
+
+Both files are written atomically (:func:`camviz.fileio.write_atomic`); if the
+JSON cannot be written the PNG is removed again, so a snapshot is either both
+files or none. Errors are raised as :class:`SnapshotError` naming the file that
+failed; :func:`describe_write_error` turns one into the sentence shown to users.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from camviz.fileio import write_atomic
+from camviz.pipeline import FrameResult
+
+__all__ = ["Render", "SnapshotError", "describe_write_error", "plain_render", "save_snapshot"]
+
+Image = npt.NDArray[np.uint8]
+#: Draws what a snapshot shows: (result, mirrored) -> HxWx3 uint8 RGB at the frame's size.
+Render = Callable[[FrameResult, bool], Image]
+
+
+class SnapshotError(OSError):
+    """A snapshot file could not be written; ``path`` is the file, ``error`` why."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.path = path
+        self.error = error
+
+
+def describe_write_error(path: Path, error: BaseException | None) -> str:
+    """``cannot write PATH: reason (Type); nothing was saved``."""
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror
+    else:
+        reason = str(error) if error is not None else "unknown error"
+    kind = f" ({type(error).__name__})" if error is not None else ""
+    return f"cannot write {path}: {reason}{kind}; nothing was saved"
+
+
+def plain_render(fr: FrameResult, mirrored: bool) -> Image:
+    """The frame itself (flipped when mirrored), for front ends that draw no overlay."""
+    image = fr.frame.image
+    return np.ascontiguousarray(image[:, ::-1]) if mirrored else image
+
+
+def _write_png(image: Image, path: Path) -> None:
+    bgr = cv2.cvtColor(np.ascontiguousarray(image[:, :, :3]), cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(".png", bgr)
+    if not ok:
+        raise OSError(f"could not encode PNG {path}")
+    path.write_bytes(data.tobytes())
+
+
+def snapshot_json(fr: FrameResult, png: Path, *, source: str | None, mirrored: bool) -> str:
+    payload = {
+        **fr.result.to_dict(),
+        "source": source,
+        "frame_id": fr.frame_id,
+        "frame_index": fr.frame.index,
+        "frame_size": [int(fr.frame.image.shape[1]), int(fr.frame.image.shape[0])],
+        "e2e_ms": round(fr.stamps.e2e_ms, 3),
+        "mirrored": mirrored,
+        "image": png.name,
+    }
+    return json.dumps(payload, indent=2)
+
+
+def save_snapshot(
+    fr: FrameResult,
+    folder: Path,
+    *,
+    source: str | None,
+    mirrored: bool = False,
+    render: Render | None = None,
+) -> tuple[Path, Path]:
+    """Write ``camviz-STAMP-FRAME.png`` and ``.json`` into ``folder``; (png, json) paths."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = Path(folder) / f"camviz-{stamp}-{fr.frame_id:06d}"
+    target = base.with_suffix(".png")
+    try:
+        image = (render or plain_render)(fr, mirrored)
+        png = write_atomic(target, lambda p: _write_png(image, p))
+        target = base.with_suffix(".json")
+        try:
+            text = snapshot_json(fr, png, source=source, mirrored=mirrored)
+            js = write_atomic(target, lambda p: p.write_text(text, "utf-8"))
+        except BaseException:
+            png.unlink(missing_ok=True)  # all or nothing: no PNG without its JSON
+            raise
+    except OSError as exc:
+        raise SnapshotError(target, exc) from exc
+    return png, js
