@@ -1,0 +1,92 @@
+"""LiveSession without Qt: real zoo model, real videos and photos."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from camviz.app import LiveSession, Notice, SourceStarted
+from camviz.pipeline import FrameResult
+from tests.conftest import MODELS, PHOTOS, VIDEOS, wait_for
+
+LITE0 = "efficientnet_lite0_int8"
+pytestmark = pytest.mark.skipif(
+    not (MODELS / f"{LITE0}.tflite").is_file(), reason=f"models/{LITE0}.tflite"
+)
+
+
+@pytest.fixture
+def session(tmp_path: Path, no_leaked_threads: None):
+    s = LiveSession(snapshot_dir=tmp_path / "snaps")
+    yield s
+    s.close()
+    assert s.pipeline is None
+
+
+def collect(emitter) -> list:
+    got: list = []
+    emitter.connect(got.append)
+    return got
+
+
+def test_missing_camera_falls_back_to_the_demo(session: LiveSession) -> None:
+    sources: list[SourceStarted] = collect(session.events.source)
+    notices: list[Notice] = collect(session.events.notice)
+    assert session.start("7", LITE0)  # no /dev/video7 here
+    assert wait_for(lambda: session.source_spec == "demo" and session.last_result is not None)
+    assert [s.spec for s in sources] == ["7", "demo"]
+    assert sources[-1].note == "Source: demo (7 failed)" and sources[-1].fallback_from == "7"
+    assert any("7 failed (" in n.message and "showing the demo" in n.message for n in notices)
+
+
+def test_last_result_snapshot_and_recording(session: LiveSession, tmp_path: Path) -> None:
+    results: list[FrameResult] = collect(session.events.result)
+    out = tmp_path / "rec.csv"
+    assert session.start(str(VIDEOS / "vtest.avi"), LITE0)
+    assert session.set_recording(out)
+    assert wait_for(lambda: len(results) >= 5)
+    assert session.set_recording(None)
+    delivered = list(results)  # recording stopped: later results have no row
+    with out.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    ids = {int(r["frame_id"]) for r in rows}
+    assert len(rows) >= 5 and ids <= {fr.frame_id for fr in delivered}
+    first = next(fr for fr in delivered if fr.frame_id == int(rows[0]["frame_id"]))
+    assert rows[0]["model"] == LITE0 and rows[0]["top_label"] == first.result.top.label
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rec")]
+
+    fr = session.last_result
+    assert fr is not None and fr.model == LITE0 and fr in results
+    saved = session.snapshot()
+    assert saved is not None
+    png, js = saved
+    image = cv2.cvtColor(cv2.imread(str(png), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    snap = json.loads(js.read_text("utf-8"))
+    matching = [r for r in results if r.frame_id == snap["frame_id"]]
+    assert matching and np.array_equal(image, matching[0].frame.image)
+    assert snap["model"] == LITE0 and snap["image"] == png.name
+
+
+def test_snapshot_before_any_result_and_a_bad_source(session: LiveSession) -> None:
+    notices: list[Notice] = collect(session.events.notice)
+    assert session.snapshot() is None and notices[-1].message == "Nothing to snapshot yet"
+    assert not session.start(str(PHOTOS / "no-such.png"))
+    assert notices[-1].title == "Cannot open source"
+
+
+def test_close_joins_every_thread(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
+    s = LiveSession(snapshot_dir=tmp_path)
+    assert s.start("demo", LITE0)
+    assert wait_for(lambda: s.last_result is not None)
+    s.teaching.prepare()
+    s.close()
+    s.close()  # idempotent
+    assert wait_for(lambda: set(threading.enumerate()) <= before, timeout=5)
+    assert not s.start("demo")  # closed
