@@ -98,14 +98,14 @@ def measure(
             probe.start(interval_ms)
             painted0, paints0 = win.view.frames_painted, win.view.paint_count
             results0 = win.results_shown
-            received0 = win.controller.bridge.results_received
+            received0 = win.bridge.results_received
             t0 = time.monotonic()
             while time.monotonic() - t0 < seconds:
                 app.processEvents()
                 time.sleep(0.001)
             elapsed = time.monotonic() - t0
             probe.stop()
-            snap = win.controller.pipeline.metrics.snapshot() if win.controller.pipeline else None
+            snap = win.session.metrics_snapshot()
             invoke = snap.stages_ms.get("invoke") if snap else None
             return {
                 "model": model,
@@ -114,9 +114,7 @@ def measure(
                 "seconds": round(elapsed, 2),
                 "repaint_fps": round((win.view.frames_painted - painted0) / elapsed, 2),
                 "paint_events_per_s": round((win.view.paint_count - paints0) / elapsed, 2),
-                "inference_fps": round(
-                    (win.controller.bridge.results_received - received0) / elapsed, 2
-                ),
+                "inference_fps": round((win.bridge.results_received - received0) / elapsed, 2),
                 "results_shown_per_s": round((win.results_shown - results0) / elapsed, 2),
                 "capture_fps": round(snap.capture_fps, 2) if snap else None,
                 "invoke_ms_p50": round(invoke.p50, 1) if invoke else None,

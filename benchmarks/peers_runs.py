@@ -90,7 +90,7 @@ def decode_frames(video: Path, count: int) -> list[np.ndarray]:
     """The first ``count`` frames as camviz decodes them (RGB uint8, C-contiguous)."""
     from camviz.sources import VideoSource
 
-    frames = []
+    frames: list[np.ndarray] = []
     with VideoSource(video, pace=False) as source:
         source.open()
         while len(frames) < count:

@@ -152,7 +152,7 @@ def run_soak(
     last = {"t": started, "inferred": 0}
 
     def sample() -> None:
-        pipeline = window.controller.pipeline
+        pipeline = window.session.pipeline
         if pipeline is None:
             return
         now = time.monotonic()
