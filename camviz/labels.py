@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 
 from camviz.errors import LabelsError
@@ -23,7 +22,6 @@ from camviz.errors import LabelsError
 __all__ = [
     "LabelLayout",
     "imagenet_index",
-    "imagenet_labels",
     "label_layout",
     "parse_labels",
     "read_labels",
@@ -76,34 +74,25 @@ def read_labels(path: Path, expected: int | None = None) -> tuple[str, ...]:
     return labels
 
 
-@cache
-def imagenet_labels() -> tuple[str, ...]:
-    """The ImageNet-1k class names shipped with the zoo (``models/imagenet_labels.txt``)."""
-    from camviz.zoo import models_dir
-
-    return read_labels(models_dir() / "imagenet_labels.txt", 1000)
-
-
 def _first_name(label: str) -> str:
     return label.split(",")[0].strip().lower()
 
 
-def _is_imagenet(labels: tuple[str, ...]) -> bool:
-    try:
-        reference = imagenet_labels()
-    except LabelsError:
-        return False
-    if len(labels) != len(reference):
+def _is_imagenet(labels: tuple[str, ...], reference: tuple[str, ...]) -> bool:
+    if not reference or len(labels) != len(reference):
         return False
     same = sum(_first_name(a) == _first_name(b) for a, b in zip(labels, reference, strict=True))
     return same >= _IMAGENET_AGREEMENT * len(reference)
 
 
-def label_layout(labels: tuple[str, ...]) -> LabelLayout:
-    """Which index space ``labels`` describe (ImageNet-1k, with or without 'background')."""
+def label_layout(labels: tuple[str, ...], imagenet: tuple[str, ...]) -> LabelLayout:
+    """Which index space ``labels`` describe, given the ImageNet-1k names ``imagenet``
+    (:func:`camviz.zoo.imagenet_labels`): ImageNet-1k, with or without 'background'."""
     if len(labels) == 1001 and _first_name(labels[0]) == "background":
-        return LabelLayout.IMAGENET_BACKGROUND if _is_imagenet(labels[1:]) else LabelLayout.OTHER
-    if len(labels) == 1000 and _is_imagenet(labels):
+        if _is_imagenet(labels[1:], imagenet):
+            return LabelLayout.IMAGENET_BACKGROUND
+        return LabelLayout.OTHER
+    if len(labels) == 1000 and _is_imagenet(labels, imagenet):
         return LabelLayout.IMAGENET
     return LabelLayout.OTHER
 

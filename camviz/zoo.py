@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from camviz.errors import ModelError, ModelNotFoundError
+from camviz.errors import LabelsError, ModelError, ModelNotFoundError
 from camviz.labels import read_labels
 from camviz.preprocess import PreprocessSpec
 
@@ -24,6 +24,7 @@ __all__ = [
     "ModelRef",
     "ModelSpec",
     "Zoo",
+    "imagenet_labels",
     "is_head_path",
     "looks_like_path",
     "load_zoo",
@@ -35,6 +36,15 @@ __all__ = [
 
 #: The file suffix of a head taught by ``camviz teach``.
 HEAD_SUFFIX = ".head.npz"
+
+
+@cache
+def imagenet_labels() -> tuple[str, ...]:
+    """The ImageNet-1k class names shipped with the zoo (``imagenet_labels.txt``); () if absent."""
+    try:
+        return read_labels(models_dir() / "imagenet_labels.txt", 1000)
+    except LabelsError:
+        return ()
 
 
 def models_dir() -> Path:

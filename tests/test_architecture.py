@@ -79,3 +79,30 @@ def test_import_linter_contract_covers_every_core_module() -> None:
     }
     listed = set(contract["source_modules"])
     assert core <= listed, f"add to the import-linter contract: {sorted(core - listed)}"
+
+
+def _layers_contract() -> dict[str, object]:
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    return next(c for c in contracts if c["type"] == "layers")
+
+
+def test_every_package_has_a_layer() -> None:
+    layers = _layers_contract()["layers"]
+    assert isinstance(layers, list)
+    placed = {m.strip() for layer in layers for m in str(layer).replace("|", ":").split(":")}
+    top_level = {
+        ".".join(name.split(".")[:2]) for name in _module_files() if name.count(".") >= 1
+    } - {"camviz.__main__"}
+    assert top_level <= placed, (
+        f"give these a layer in pyproject.toml: {sorted(top_level - placed)}"
+    )
+
+
+def test_modules_stay_small() -> None:
+    """A module per idea: none grows past about 500 lines."""
+    sizes = {
+        name: len(path.read_text(encoding="utf-8").splitlines())
+        for name, path in _module_files().items()
+    }
+    assert {n: s for n, s in sizes.items() if s > 530} == {}

@@ -13,7 +13,7 @@ import pytest
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.evaluate import evaluate_models, load_dataset
 from camviz.imageio import load_image
-from camviz.labels import imagenet_labels
+from camviz.zoo import imagenet_labels
 
 from .conftest import DATA, ROOT
 

@@ -25,7 +25,7 @@ from camviz.backends.tflite_metadata import read_metadata_file
 from camviz.classifier import ClassifierOptions
 from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
 from camviz.loading import open_classifier
-from camviz.modelbuild.export_head import fold_head
+from camviz.modelbuild.export_head import export_head, fold_head
 from camviz.teach import (
     HEAD_SUFFIX,
     Head,
@@ -33,7 +33,6 @@ from camviz.teach import (
     TeachSession,
     TrainOptions,
     assign_splits,
-    export_tflite,
     video_frames,
 )
 
@@ -88,7 +87,7 @@ def test_export_without_tensorflow_names_the_extra(
 ) -> None:
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     with pytest.raises(ExtraNotInstalledError) as info:
-        export_tflite(_toy_head(), tmp_path / "m.tflite")
+        export_head(_toy_head(), tmp_path / "m.tflite")
     assert info.value.extra == "build" and info.value.missing == "tensorflow-cpu"
     assert "pip install 'camviz[build]'" in str(info.value)
     assert not list(tmp_path.iterdir())
@@ -195,7 +194,7 @@ def test_export_refuses_a_head_of_another_backbone_file(
 ) -> None:
     head = _toy_head()  # sha256 of a backbone file that is not the shipped one
     with pytest.raises(ModelLoadError, match="teach the classes again"):
-        export_tflite(head, tmp_path / "m.tflite")
+        export_head(head, tmp_path / "m.tflite")
     with pytest.raises(OptionsError, match="must end in .tflite"):
-        export_tflite(head, tmp_path / "m.onnx")
+        export_head(head, tmp_path / "m.onnx")
     assert not list(tmp_path.iterdir())

@@ -10,11 +10,11 @@ from camviz.errors import LabelsError
 from camviz.labels import (
     LabelLayout,
     imagenet_index,
-    imagenet_labels,
     label_layout,
     parse_labels,
     read_labels,
 )
+from camviz.zoo import imagenet_labels
 
 
 def test_numbered_files_lose_their_numbers() -> None:
@@ -46,15 +46,15 @@ def test_read_labels_checks_the_count(tmp_path: Path) -> None:
 
 def test_layouts_are_told_apart_from_the_labels() -> None:
     names = imagenet_labels()
-    assert label_layout(names) is LabelLayout.IMAGENET
-    assert label_layout(("background", *names)) is LabelLayout.IMAGENET_BACKGROUND
+    assert label_layout(names, names) is LabelLayout.IMAGENET
+    assert label_layout(("background", *names), names) is LabelLayout.IMAGENET_BACKGROUND
     # first names only, as the TFLite support test models write them
     short = tuple(n.split(",")[0] for n in names)
-    assert label_layout(("background", *short)) is LabelLayout.IMAGENET_BACKGROUND
+    assert label_layout(("background", *short), names) is LabelLayout.IMAGENET_BACKGROUND
     # 1001 labels whose first is not 'background', or 1000 that are not ImageNet's
-    assert label_layout((*names, "background")) is LabelLayout.OTHER
-    assert label_layout(tuple(f"class {i}" for i in range(1000))) is LabelLayout.OTHER
-    assert label_layout(("daisy", "dandelion", "roses")) is LabelLayout.OTHER
+    assert label_layout((*names, "background"), names) is LabelLayout.OTHER
+    assert label_layout(tuple(f"class {i}" for i in range(1000)), names) is LabelLayout.OTHER
+    assert label_layout(("daisy", "dandelion", "roses"), names) is LabelLayout.OTHER
 
 
 def test_imagenet_index_per_layout() -> None:

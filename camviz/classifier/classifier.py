@@ -28,7 +28,7 @@ from camviz.imageio import check_rgb_image
 from camviz.labels import LabelLayout, label_layout
 from camviz.preprocess import Preprocessor, choose_mapping
 from camviz.results import Category, ClassificationResult, StageTimes
-from camviz.zoo import ModelKind, resolve_model
+from camviz.zoo import ModelKind, imagenet_labels, resolve_model
 
 __all__ = ["Classifier", "softmax"]
 
@@ -139,7 +139,7 @@ class Classifier:
                 spec=spec,
                 mapping_source=mapping_source.value,
                 labels_source=labels_source,
-                label_layout=label_layout(labels),
+                label_layout=label_layout(labels, imagenet_labels()),
                 input_quantization=(
                     (tensor.scale, tensor.zero_point) if tensor.quantized else None
                 ),

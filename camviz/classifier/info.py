@@ -16,8 +16,8 @@ import numpy as np
 
 from camviz.backends import LoadedModel, ModelMetadata
 from camviz.errors import LabelsError, NotAClassifierError
-from camviz.labels import LabelLayout, imagenet_labels, read_labels
-from camviz.zoo import ModelSpec
+from camviz.labels import LabelLayout, read_labels
+from camviz.zoo import ModelSpec, imagenet_labels
 
 __all__ = ["ModelInfo", "OutputKind", "classifier_shapes", "labels_for"]
 
@@ -134,10 +134,7 @@ def labels_for(
         if sidecar.is_file():
             return read_labels(sidecar, classes), f"sidecar file {sidecar.name}"
     if classes in (1000, 1001):
-        try:
-            names = imagenet_labels()
-        except LabelsError:
-            names = ()
+        names = imagenet_labels()
         if names:
             if classes == 1000:
                 return names, "default: ImageNet-1k labels (1000 classes)"

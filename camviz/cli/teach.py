@@ -22,8 +22,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
     if not is_head_path(args.out):
         raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
     if args.export_tflite:
-        from camviz.modelbuild.export_head import check_target
-        from camviz.teach import require_export
+        from camviz.modelbuild.export_head import check_target, require_export
 
         check_target(args.export_tflite)  # fail before the work, not after
         require_export(args.backbone)
@@ -45,11 +44,9 @@ def cmd_teach(args: argparse.Namespace) -> int:
         save_confusion_png(report, args.confusion_png)
     exported = None
     if args.export_tflite:
-        from camviz.teach import export_tflite
+        from camviz.modelbuild.export_head import export_head
 
-        exported = export_tflite(
-            head, args.export_tflite, log=stderr_log("export", args.no_progress)
-        )
+        exported = export_head(head, args.export_tflite, log=stderr_log("export", args.no_progress))
     if args.json:
         record: dict[str, Any] = {"out": str(saved), **report.to_dict()}
         if exported is not None:
@@ -64,13 +61,13 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
 
 def cmd_export_head(args: argparse.Namespace) -> int:
-    from camviz.modelbuild.export_head import check_target
-    from camviz.teach import export_tflite, load_head, require_export
+    from camviz.modelbuild.export_head import check_target, export_head, require_export
+    from camviz.teach import load_head
 
     check_target(args.out)
     head = load_head(args.head)
     require_export(head.backbone)
-    exported = export_tflite(head, args.out, log=stderr_log("export", args.quiet))
+    exported = export_head(head, args.out, log=stderr_log("export", args.quiet))
     if args.json:
         print_json(exported.to_dict())
     else:

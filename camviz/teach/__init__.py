@@ -35,13 +35,12 @@ What lives where (each module imports only those above it in this list):
 - :mod:`~camviz.teach.classifier`: :class:`TaughtClassifier`, :func:`load_taught_classifier`,
   :func:`backbone_for`.
 - :mod:`~camviz.teach.session`: :class:`TeachSession` and :func:`teach_folder`.
-- :mod:`~camviz.teach.export`: :func:`require_export`, :func:`export_tflite`
-  (glue over :mod:`camviz.modelbuild.export_head`, imported lazily: it needs TensorFlow).
 
 Layer: teach sits above classifier and features. It may import the foundation
 modules (errors, defaults, zoo, imageio, fileio, ...), sources, backends,
 classifier and features; never loading, pipeline, bench, evaluate, app, qt or cli.
-Anything above it (loading, cli, qt) and :mod:`camviz.modelbuild.export_head`
+Anything above it (loading, cli, qt, and :mod:`camviz.modelbuild.export_head`, which
+exports a head as a standalone .tflite with TensorFlow)
 import from ``camviz.teach`` itself, not from its modules: the names below are
 the package's interface. The ``.head.npz`` naming rule is :mod:`camviz.zoo`'s
 (:data:`HEAD_SUFFIX`, :func:`is_head_path`), re-exported here.
@@ -60,7 +59,6 @@ from camviz.teach.dataset import (
     scan_folder,
     video_frames,
 )
-from camviz.teach.export import export_tflite, require_export
 from camviz.teach.fit import FitResult, fit_softmax
 from camviz.teach.head import HEAD_FORMAT, HEAD_VERSION, Head, load_head
 from camviz.teach.options import TrainOptions
@@ -87,13 +85,11 @@ __all__ = [
     "assign_splits",
     "augment",
     "backbone_for",
-    "export_tflite",
     "fit_softmax",
     "format_confusion",
     "is_head_path",
     "load_head",
     "load_taught_classifier",
-    "require_export",
     "save_confusion_png",
     "scan_folder",
     "teach_folder",

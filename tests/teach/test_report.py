@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from camviz.errors import ExtraNotInstalledError
-from camviz.teach import TeachSession, export_tflite, save_confusion_png
+from camviz.modelbuild.export_head import export_head
+from camviz.teach import TeachSession, save_confusion_png
 
 
 def test_confusion_png_and_text(trained: TeachSession, tmp_path: Path) -> None:
@@ -30,4 +31,4 @@ def test_missing_extras_are_named(
         save_confusion_png(report, tmp_path / "c.png")
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     with pytest.raises(ExtraNotInstalledError, match="Exporting a taught model needs the 'build'"):
-        export_tflite(head, tmp_path / "m.tflite")
+        export_head(head, tmp_path / "m.tflite")
