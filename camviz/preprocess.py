@@ -51,10 +51,20 @@ class ColorOrder(StrEnum):
 
 
 class Resize(StrEnum):
+    """How a crop becomes the model's input size.
+
+    ``SAMPLE`` is the convention of MediaPipe's and the TFLite Task Library's
+    image-to-tensor step, used for models camviz did not build: the crop's
+    corners map onto the tensor's corners and each input pixel is a bilinear
+    sample of the 2x2 source pixels there, however large the reduction. The
+    others are OpenCV's resizes (half-pixel centres); ``AREA`` averages.
+    """
+
     BILINEAR = "bilinear"
     AREA = "area"
     BICUBIC = "bicubic"
     NEAREST = "nearest"
+    SAMPLE = "sample"
 
     @property
     def cv2_flag(self) -> int:
@@ -63,7 +73,26 @@ class Resize(StrEnum):
             Resize.AREA: cv2.INTER_AREA,
             Resize.BICUBIC: cv2.INTER_CUBIC,
             Resize.NEAREST: cv2.INTER_NEAREST,
+            Resize.SAMPLE: cv2.INTER_LINEAR,
         }[self]
+
+
+def _resize(
+    crop: npt.NDArray[np.uint8], size: tuple[int, int], how: Resize
+) -> npt.NDArray[np.uint8]:
+    if how is not Resize.SAMPLE:
+        return cv2.resize(crop, size, interpolation=how.cv2_flag)
+    height, width = crop.shape[:2]
+    # output (x, y) samples the crop at (x * width / W, y * height / H): no half-pixel shift
+    to_source = np.array([[width / size[0], 0.0, 0.0], [0.0, height / size[1], 0.0]])
+    resized: npt.NDArray[np.uint8] = cv2.warpAffine(
+        crop,
+        to_source,
+        size,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return resized
 
 
 class InputMapping(StrEnum):
@@ -80,6 +109,7 @@ class MappingSource(StrEnum):
     METADATA = "model metadata"
     RAW_DEFAULT = "default for integer inputs without normalisation: raw pixels"
     RAW_METADATA = "metadata gives the identity (mean 0, std 1) on an integer input: raw pixels"
+    RAW_FOLDED = "metadata with the input quantisation is raw pixels within one step"
     FLOAT_DEFAULT = "default for float inputs without metadata: [-1, 1]"
 
 
@@ -143,30 +173,56 @@ class PreprocessSpec:
         return all(m == 0.0 for m in self.mean) and all(s == 1.0 for s in self.std)
 
 
+def _folds_to_raw(spec: PreprocessSpec, scale: float, zero_point: int) -> bool:
+    """True if normalising then quantising moves no pixel value by more than one step."""
+    if scale <= 0:
+        return False
+    pixels = np.arange(256, dtype=np.float64)
+    for mean, std in zip(spec.mean, spec.std, strict=True):
+        mapped = (pixels - mean) / std / scale + zero_point
+        if np.abs(mapped - pixels).max() > 1.0:
+            return False
+    return True
+
+
 def choose_mapping(
     dtype: np.dtype[Any],
     *,
     zoo: PreprocessSpec | None = None,
     mean: tuple[float, ...] | None = None,
     std: tuple[float, ...] | None = None,
+    scale: float = 0.0,
+    zero_point: int = 0,
 ) -> tuple[PreprocessSpec, MappingSource]:
     """The one rule from what is known of a model to its preprocessing, and why.
 
-    The zoo's manifest wins (it was measured); then normalisation metadata,
-    unless it is the identity on an integer input; integer inputs without it
-    get raw pixels; float inputs without it get [-1, 1].
+    The zoo's manifest wins (it was measured on the project's photos). Models
+    users bring follow the TFLite Task Library and MediaPipe: integer inputs get
+    raw pixels when there is no normalisation metadata, when it is the identity,
+    or when with the input's quantisation it folds to raw pixels within one step
+    (mean/std 127.5 on scale 1/128, zero point 128: the classic quantised
+    MobileNets); other metadata is applied; float inputs without it get [-1, 1].
+    Their crops are resized by :attr:`Resize.SAMPLE`, as those libraries do.
     """
     if zoo is not None:
         return zoo, MappingSource.ZOO
+    raw = PreprocessSpec(resize=Resize.SAMPLE, mapping=InputMapping.RAW)
     integer = bool(np.issubdtype(dtype, np.integer))
     if mean and std:
-        spec = PreprocessSpec.from_dict({"mean": list(mean), "std": list(std)})
-        if not (integer and spec.is_identity_normalization):
+        spec = PreprocessSpec.from_dict(
+            {"mean": list(mean), "std": list(std), "resize": Resize.SAMPLE.value}
+        )
+        if not integer:
             return spec, MappingSource.METADATA
-        return PreprocessSpec(mapping=InputMapping.RAW), MappingSource.RAW_METADATA
+        if spec.is_identity_normalization:
+            return raw, MappingSource.RAW_METADATA
+        if _folds_to_raw(spec, scale, zero_point):
+            return raw, MappingSource.RAW_FOLDED
+        return spec, MappingSource.METADATA
     if integer:
-        return PreprocessSpec(mapping=InputMapping.RAW), MappingSource.RAW_DEFAULT
-    return PreprocessSpec(mean=(127.5,) * 3, std=(127.5,) * 3), MappingSource.FLOAT_DEFAULT
+        return raw, MappingSource.RAW_DEFAULT
+    float_default = PreprocessSpec(resize=Resize.SAMPLE, mean=(127.5,) * 3, std=(127.5,) * 3)
+    return float_default, MappingSource.FLOAT_DEFAULT
 
 
 def center_crop(image: npt.NDArray[np.uint8], fraction: float) -> npt.NDArray[np.uint8]:
@@ -216,7 +272,10 @@ class Preprocessor:
         )
 
     def interpolation(self, crop_shape: tuple[int, ...]) -> Resize:
-        """The resize used for a crop of this shape: area averaging for big reductions."""
+        """The resize used for a crop of this shape: area averaging for big reductions
+        (except under :attr:`Resize.SAMPLE`, which is kept as the model's convention)."""
+        if self.spec.resize is Resize.SAMPLE:
+            return Resize.SAMPLE
         height, width = crop_shape[:2]
         factor = min(width / self.size[0], height / self.size[1])
         return Resize.AREA if factor >= AREA_DOWNSCALE_FACTOR else self.spec.resize
@@ -235,8 +294,7 @@ class Preprocessor:
         silently: the classifier reports it on every result.
         """
         crop = center_crop(image, self.spec.crop_fraction)
-        interpolation = self.interpolation(crop.shape).cv2_flag
-        resized = cv2.resize(crop, self.size, interpolation=interpolation)
+        resized = _resize(crop, self.size, self.interpolation(crop.shape))
         if self.spec.color_order is ColorOrder.BGR:
             resized = cv2.cvtColor(resized, cv2.COLOR_RGB2BGR)
         if self._identity:

@@ -36,6 +36,10 @@ MAX_CLIPPED = 0.20
 META = MappingSource.METADATA.value
 RAW_DEFAULT = MappingSource.RAW_DEFAULT.value
 FLOAT_DEFAULT = MappingSource.FLOAT_DEFAULT.value
+#: uint8 models whose metadata (mean/std 127.5) and input quantisation (scale 1/128 or
+#: 1/127.5, zero point 128 or 127) put every pixel within one step of itself: the Task
+#: Library and MediaPipe feed such models raw pixels, and so does camviz
+FOLDED = MappingSource.RAW_FOLDED.value
 #: an integer model whose metadata says mean 0 / std 1 gets raw pixels; camviz may name that
 #: source on its own or as the raw default
 RAW_SOURCES = {s.value for s in MappingSource if s.value.endswith("raw pixels")}
@@ -57,7 +61,7 @@ class Expected:
 
 
 def imagenet(metadata: bool, floor: int, mapping: str | None = None) -> Expected:
-    mapping = mapping or (META if metadata else RAW_DEFAULT)
+    mapping = mapping or (FOLDED if metadata else RAW_DEFAULT)
     return Expected(
         1001,
         metadata,
@@ -65,7 +69,7 @@ def imagenet(metadata: bool, floor: int, mapping: str | None = None) -> Expected
         "toilet tissue",
         LabelLayout.IMAGENET_BACKGROUND,
         frozenset({mapping}),
-        None if mapping == RAW_DEFAULT else (127.5, 127.5),
+        None if mapping in (RAW_DEFAULT, FOLDED) else (127.5, 127.5),
         floor,
     )
 
@@ -78,7 +82,7 @@ EXPECTED = {
     "coral_tf2_mobilenet_v2_1.0_224_ptq.tflite": imagenet(True, 9),
     "tfls_metadata_tests_mobilenet_v2_1.0_224_quant.tflite": imagenet(False, 9),
     "tfls_mobilenet_v1_0.25_224_1_default_1.tflite": imagenet(False, 3, FLOAT_DEFAULT),
-    "tfls_mobilenet_v1_0.25_224_1_metadata_1.tflite": imagenet(True, 3),
+    "tfls_mobilenet_v1_0.25_224_1_metadata_1.tflite": imagenet(True, 3, META),  # float input
     "tfls_mobilenet_v1_0.25_224_quant.tflite": imagenet(True, 4),
     "tfls_mobilenet_v1_0.25_224_quant_without_subgraph_metadata.tflite": imagenet(False, 4),
     "coral_mobilenet_v2_1.0_224_inat_bird_quant.tflite": Expected(
@@ -87,8 +91,8 @@ EXPECTED = {
         "Haemorhous cassinii (Cassin's Finch)",
         "background",
         LabelLayout.OTHER,
-        frozenset({META}),
-        (127.5, 127.5),
+        frozenset({FOLDED}),
+        None,
     ),
     "tfls_automl_labeler_model.tflite": Expected(
         5,

@@ -107,6 +107,8 @@ class Classifier:
                 zoo=spec.preprocessing if spec is not None else None,
                 mean=metadata.mean if metadata else None,
                 std=metadata.std if metadata else None,
+                scale=tensor.scale,
+                zero_point=tensor.zero_point,
             )
             labels, labels_source = labels_for(options.labels, spec, metadata, path, classes)
             preprocessor = Preprocessor(
