@@ -7,6 +7,7 @@ extra model file, no TensorFlow. Preprocessing is exactly the classifier's
 and ``extractor.dense.weights @ f + extractor.dense.bias`` gives back the
 original ImageNet logits.
 
+>>> from camviz import load_image
 >>> with FeatureExtractor.create("efficientnet_lite0_int8") as fx:
 ...     f = fx.extract(load_image("assets/photos/skimage/chelsea.png"))
 ...     f.shape

@@ -1,9 +1,10 @@
 """Image classification with one loaded model: options, model info, the classifier.
 
+>>> from camviz import Classifier, ClassifierOptions, load_image
 >>> with Classifier.create(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
 ...     result = clf.classify(load_image("assets/photos/skimage/chelsea.png"))
 ...     result.top.label
-'tabby, tabby cat'
+'tiger cat'
 
 * :mod:`~camviz.classifier.options`: :class:`ClassifierOptions` (what to load, how to report);
 * :mod:`~camviz.classifier.info`: :class:`ModelInfo` and how a model file is read

@@ -1,9 +1,10 @@
 """The classifier: a loaded model, its preprocessing, and results from its outputs.
 
+>>> from camviz import Classifier, ClassifierOptions, load_image
 >>> with Classifier.create(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
 ...     result = clf.classify(load_image("assets/photos/skimage/chelsea.png"))
 ...     result.top.label
-'tabby, tabby cat'
+'tiger cat'
 
 The interpreter is created on the thread that calls :meth:`Classifier.create`
 and must only be used there.
@@ -15,7 +16,7 @@ import dataclasses
 import difflib
 import logging
 import time
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +25,7 @@ from camviz.backends import LoadedModel, backend_for
 from camviz.classifier.info import ModelInfo, OutputKind, classifier_shapes, labels_for
 from camviz.classifier.options import ClassifierOptions
 from camviz.errors import InferenceError, ModelError, ModelNotFoundError, OptionsError
-from camviz.imageio import check_rgb_image
+from camviz.imageio import check_rgb_image, to_rgb8
 from camviz.labels import LabelLayout, label_layout
 from camviz.preprocess import Preprocessor, choose_mapping
 from camviz.results import Category, ClassificationResult, StageTimes
@@ -206,11 +207,23 @@ class Classifier:
             categories, probs, uncertain, self.info.name, times or StageTimes()
         )
 
-    def classify(self, image_rgb: npt.NDArray[np.uint8]) -> ClassificationResult:
-        """Classify one HxWx3 RGB uint8 image; stage times are measured inside."""
+    def classify(
+        self, image_rgb: npt.NDArray[np.uint8], *, color: Literal["rgb", "bgr"] = "rgb"
+    ) -> ClassificationResult:
+        """Classify one HxWx3 uint8 image; stage times are measured inside.
+
+        ``color`` is the image's channel order. ``"rgb"``: what camviz's sources and
+        :func:`~camviz.imageio.load_image` give. ``"bgr"``: what OpenCV gives
+        (``cv2.imread``, ``cv2.VideoCapture.read``); it is converted here. A BGR
+        frame passed as RGB is not detected: it is classified with red and blue swapped.
+        """
         model = self._require_open()
+        if color not in ("rgb", "bgr"):
+            raise OptionsError(f"color must be 'rgb' or 'bgr', not {color!r}")
         check_rgb_image(image_rgb)
         t0 = time.perf_counter()
+        if color == "bgr":
+            image_rgb = to_rgb8(image_rgb)
         tensor, clipped = self._preprocess.run(image_rgb)
         t1 = time.perf_counter()
         try:
