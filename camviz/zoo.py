@@ -1,6 +1,7 @@
 """The model zoo: the models shipped in ``models/`` and described by ``models/manifest.json``.
 
-``CAMVIZ_MODELS_DIR`` points camviz at another folder of the same layout.
+An installed wheel carries the same files as package data; ``CAMVIZ_MODELS_DIR``
+points camviz at another folder of the same layout (see :func:`models_dir`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +50,18 @@ def imagenet_labels() -> tuple[str, ...]:
 
 
 def models_dir() -> Path:
-    """The folder holding the shipped models (a checkout's ``models/``)."""
+    """The folder holding the zoo: ``manifest.json``, the ``.tflite`` files and their labels.
+
+    In order: ``$CAMVIZ_MODELS_DIR``; the zoo an installed wheel carries as package
+    data (``camviz/_data/models``, found through :mod:`importlib.resources`); a
+    checkout's (or an editable install's) ``models/`` next to the package.
+    """
     override = os.environ.get("CAMVIZ_MODELS_DIR")
     if override:
-        return Path(override)
+        return Path(override).expanduser()
+    packaged = resources.files("camviz").joinpath("_data", "models")
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parent.parent / "models"
 
 

@@ -1,7 +1,11 @@
-"""The bundled demo reel: :class:`DemoSource` (``assets/demo/demo_reel.mp4``, looped)."""
+"""The bundled demo reel: :class:`DemoSource` (``assets/demo/demo_reel.mp4``, looped).
+
+A checkout reads it from ``assets/``; an installed wheel carries it as package data.
+"""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from camviz.errors import SourceOpenError
@@ -15,10 +19,16 @@ DEMO = "demo"
 
 
 def assets_dir() -> Path:
-    """The ``assets`` folder of the checkout, next to the ``camviz`` package."""
-    import camviz
+    """The folder holding ``demo/demo_reel.mp4``.
 
-    return Path(camviz.__file__).resolve().parent.parent / "assets"
+    An installed wheel carries it as package data (``camviz/_data/assets``, found
+    through :mod:`importlib.resources`); in a checkout (or an editable install) it
+    is the repo's ``assets/`` next to the package.
+    """
+    packaged = resources.files("camviz").joinpath("_data", "assets")
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "assets"
 
 
 def demo_reel_path() -> Path:
@@ -41,6 +51,6 @@ class DemoSource(VideoSource):
         if not self.path.is_file():
             raise SourceOpenError(
                 f"the demo reel {self.path} is missing; run  python scripts/make_demo_reel.py  "
-                "in a camviz checkout, or give a camera index or a video file"
+                "in a camviz checkout (or reinstall camviz), or give a camera index or a video file"
             )
         super()._open()
