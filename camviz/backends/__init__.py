@@ -4,6 +4,10 @@ camviz never talks to a runtime directly: it asks :func:`backend_for` which
 backend reads a model file and uses what :mod:`camviz.backends.base` defines.
 Today there is one backend, TFLite (:mod:`camviz.backends.tflite`, with
 ai-edge-litert preferred and tflite-runtime as the fallback).
+
+Only this package imports a runtime. It imports only camviz's foundation
+(errors); the classifier, features, teach, loading and everything above use it.
+Adding a runtime: one module here and one entry in :data:`BACKENDS`.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ heads (``*.head.npz``) to :mod:`camviz.teach`, everything else to
 test-loaded in a child process (:func:`check_model_file`), so a file that
 crashes the native runtime only takes that child down.
 
+Imports the classifier, teach (lazily, for heads) and the zoo; used by the
+pipeline, bench, evaluate, zoo_report and the command line.
+
 >>> with open_classifier(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
 ...     clf.info.num_classes
 1000
