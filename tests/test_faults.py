@@ -9,7 +9,6 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,43 +21,14 @@ from camviz.errors import InferenceError, OptionsError
 from camviz.pipeline import (
     Backpressure,
     EventKind,
-    FrameResult,
     Pipeline,
-    PipelineEvent,
     PipelineOptions,
 )
 from camviz.sources import CameraSource, ImageSource, SourceState, VideoSource
 
-from .conftest import MODELS, PHOTOS, VIDEOS
+from .conftest import MODELS, PHOTOS, VIDEOS, Recorder, wait_for
 
 LITE0 = "efficientnet_lite0_int8"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.results: list[FrameResult] = []
-        self.events: list[PipelineEvent] = []
-        self.done = threading.Event()
-
-    def on_result(self, item: FrameResult) -> None:
-        self.results.append(item)
-
-    def on_event(self, event: PipelineEvent) -> None:
-        self.events.append(event)
-        if event.kind is EventKind.STOPPED:
-            self.done.set()
-
-    def of(self, kind: EventKind) -> list[PipelineEvent]:
-        return [e for e in self.events if e.kind is kind]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def real_frames(count: int) -> list[np.ndarray]:

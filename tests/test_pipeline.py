@@ -25,14 +25,13 @@ from camviz.pipeline import (
     LatestFrameSlot,
     LosslessQueue,
     Pipeline,
-    PipelineEvent,
     PipelineOptions,
     make_queue,
     run_pipeline,
 )
 from camviz.sources import Frame, Source, SourceState, VideoSource, make_source
 
-from .conftest import DATA, VIDEOS
+from .conftest import DATA, VIDEOS, Recorder
 
 BUNNY = VIDEOS / "bigbuckbunny.mp4"  # 1280x720, 132 frames
 
@@ -44,26 +43,6 @@ def decoded_frame_count(path: Path) -> int:
         count += 1
     cap.release()
     return count
-
-
-class Recorder:
-    """Events of a pipeline driven by hand (lifecycle tests only)."""
-
-    def __init__(self) -> None:
-        self.results: list[FrameResult] = []
-        self.events: list[PipelineEvent] = []
-        self.done = threading.Event()
-
-    def on_result(self, item: FrameResult) -> None:
-        self.results.append(item)
-
-    def on_event(self, event: PipelineEvent) -> None:
-        self.events.append(event)
-        if event.kind is EventKind.STOPPED:
-            self.done.set()
-
-    def kinds(self) -> list[EventKind]:
-        return [e.kind for e in self.events]
 
 
 class Ready:
