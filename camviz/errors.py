@@ -18,13 +18,17 @@ message in a dialog, without ever printing a traceback for a user's mistake::
     ├── ImageError              an image cannot be read
     │   ├── ImageNotFoundError      a path does not exist
     │   └── ImageDecodeError        the file is not a decodable image
+    │       └── ImageTooLargeError      its header declares more than camviz's limits
+    │                                   (pixels, bytes, JPEG scans: camviz.limits)
     ├── SourceError             a frame source cannot be opened or read
     │   ├── CameraNotFoundError     no camera answers at that index or device
     │   └── SourceOpenError         a file or folder source cannot be opened
     ├── DatasetError            a labelled data set (eval, teach) is malformed
     │   └── TeachError              too few samples or classes to teach a new classifier
-    ├── InferenceError          the interpreter failed on a frame
-    └── PipelineError           a pipeline thread failed or did not stop
+    ├── InferenceError          the interpreter failed on a frame, or gave no finite output
+    ├── PipelineError           a pipeline thread failed or did not stop
+    └── WriteRefusedError       a path camviz must write is a device, FIFO, folder or
+                                symlink loop (also an OSError, as write errors are)
 
 Each message names the thing at fault and, where there is one, what to do.
 """
@@ -46,6 +50,7 @@ __all__ = [
     "ImageError",
     "ImageNotFoundError",
     "ImageDecodeError",
+    "ImageTooLargeError",
     "SourceError",
     "CameraNotFoundError",
     "SourceOpenError",
@@ -53,6 +58,7 @@ __all__ = [
     "InferenceError",
     "PipelineError",
     "TeachError",
+    "WriteRefusedError",
     "format_error",
 ]
 
@@ -124,6 +130,14 @@ class ImageDecodeError(ImageError):
     """A file exists but is not an image OpenCV can decode."""
 
 
+class ImageTooLargeError(ImageDecodeError):
+    """The image declares more pixels, bytes or JPEG scans than :mod:`camviz.limits` allow.
+
+    Raised from the file's header, before anything is decoded; the message names
+    the environment variable that raises the limit.
+    """
+
+
 class SourceError(CamvizError):
     """A frame source cannot be opened or read."""
 
@@ -141,7 +155,7 @@ class DatasetError(CamvizError):
 
 
 class InferenceError(CamvizError):
-    """The interpreter raised while classifying a frame."""
+    """The interpreter raised while classifying a frame, or its output is not finite."""
 
 
 class PipelineError(CamvizError):
@@ -150,6 +164,13 @@ class PipelineError(CamvizError):
 
 class TeachError(DatasetError):
     """Too few samples or classes to teach a classifier (``camviz teach``, TeachSession)."""
+
+
+class WriteRefusedError(CamvizError, OSError):
+    """A path camviz must write is not a regular file (a device, a FIFO, a folder, a loop).
+
+    Also an :class:`OSError`, so every caller that reports write errors reports it.
+    """
 
 
 def format_error(exc: BaseException) -> str:

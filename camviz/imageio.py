@@ -5,6 +5,16 @@ white), 16-bit PNG/TIFF, EXIF-rotated JPEGs (turned upright). Anything that is
 not a complete, decodable image raises :class:`~camviz.errors.ImageError` with
 the file's name, never a half-decoded picture.
 
+Hostile files are refused before they are decoded (:mod:`camviz.limits`): only
+regular files are read (a FIFO, a device, a socket or a link to one is refused,
+and never blocks), at most ``MAX_IMAGE_BYTES`` of them; the width and height the
+header declares (PNG, JPEG, WebP, BMP, TIFF, GIF, PNM: :func:`image_header`) must
+stay within ``MAX_IMAGE_PIXELS``, and a JPEG within ``MAX_JPEG_SCANS`` scans.
+Other formats OpenCV reads are bounded by its own ``OPENCV_IO_MAX_IMAGE_PIXELS``
+(which :mod:`camviz.limits` sets, if it is imported before ``cv2``). The 16-bit
+path converts to 8 bits without widening, and compositing works in row bands, so
+decoding needs little more than the decoded image itself.
+
 :func:`to_rgb8` is camviz's one conversion of OpenCV images to RGB uint8; the
 frame sources (:mod:`camviz.sources`) use it too, so a photo and a video or
 camera frame of the same pixels give the same array.
@@ -12,6 +22,9 @@ camera frame of the same pixels give the same array.
 
 from __future__ import annotations
 
+import os
+import stat
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +34,15 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from camviz.errors import ImageDecodeError, ImageNotFoundError, OptionsError
+from camviz import limits
+from camviz.errors import (
+    ImageDecodeError,
+    ImageError,
+    ImageNotFoundError,
+    ImageTooLargeError,
+    OptionsError,
+)
+from camviz.fileio import describe_kind, read_regular_file
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -30,6 +51,7 @@ __all__ = [
     "check_rgb_image",
     "to_rgb8",
     "find_images",
+    "image_header",
     "ImageSearch",
 ]
 
@@ -51,6 +73,156 @@ def _check_jpeg_complete(data: bytes, name: str) -> None:
         )
 
 
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length
+            pos += 2
+            continue
+        if marker == 0xDA:  # start of scan before any frame header
+            return None
+        (length,) = struct.unpack_from(">H", data, pos + 2)
+        if marker in _JPEG_SOF and pos + 9 <= len(data):
+            height, width = struct.unpack_from(">HH", data, pos + 5)
+            return width, height
+        pos += 2 + length
+    return None
+
+
+_JPEG_SOF = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8 " and len(data) >= 30:
+        w, h = struct.unpack_from("<HH", data, 26)
+        return w & 0x3FFF, h & 0x3FFF
+    if chunk == b"VP8L" and len(data) >= 25:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(data) >= 30:
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    return None
+
+
+def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    order = "<" if data[:2] == b"II" else ">"
+    if len(data) < 8 or struct.unpack_from(order + "H", data, 2)[0] != 42:
+        return None  # BigTIFF and others: OpenCV's own limit applies
+    (ifd,) = struct.unpack_from(order + "I", data, 4)
+    if ifd + 2 > len(data):
+        return None
+    (count,) = struct.unpack_from(order + "H", data, ifd)
+    found: dict[int, int] = {}
+    for i in range(min(count, 4096)):
+        at = ifd + 2 + 12 * i
+        if at + 12 > len(data):
+            break
+        tag, kind = struct.unpack_from(order + "HH", data, at)
+        if tag in (256, 257):
+            fmt = "H" if kind == 3 else "I"
+            found[tag] = struct.unpack_from(order + fmt, data, at + 8)[0]
+    if 256 in found and 257 in found:
+        return found[256], found[257]
+    return None
+
+
+def _pnm_size(data: bytes) -> tuple[int, int] | None:
+    tokens: list[int] = []
+    for line in data[2:4096].split(b"\n"):
+        for token in line.split(b"#", 1)[0].split():
+            if not token.isdigit():
+                return None
+            tokens.append(int(token))
+            if len(tokens) == 2:
+                return tokens[0], tokens[1]
+    return None
+
+
+def image_header(data: bytes) -> tuple[str, int, int] | None:
+    """``(format, width, height)`` the header of encoded image bytes declares.
+
+    Reads PNG, JPEG, WebP, BMP, TIFF, GIF and PNM headers without decoding
+    anything; ``None`` for other formats or a header too damaged to read.
+    """
+    size: tuple[int, int] | None = None
+    kind = ""
+    try:
+        if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+            kind, size = "PNG", struct.unpack_from(">II", data, 16)
+        elif data.startswith(_JPEG_SOI):
+            kind, size = "JPEG", _jpeg_size(data)
+        elif data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+            kind, size = "WebP", _webp_size(data)
+        elif data.startswith(b"BM") and len(data) >= 26:
+            kind = "BMP"
+            if struct.unpack_from("<I", data, 14)[0] == 12:
+                size = struct.unpack_from("<HH", data, 18)
+            else:
+                w, h = struct.unpack_from("<ii", data, 18)
+                size = (abs(w), abs(h))
+        elif data[:4] in (b"II*\x00", b"MM\x00*"):
+            kind, size = "TIFF", _tiff_size(data)
+        elif data[:6] in (b"GIF87a", b"GIF89a"):
+            kind, size = "GIF", struct.unpack_from("<HH", data, 6)
+        elif len(data) > 2 and data[0:1] == b"P" and data[1:2] in b"123456":
+            kind, size = "PNM", _pnm_size(data)
+    except struct.error:  # a header cut short
+        return None
+    if size is None:
+        return None
+    return kind, int(size[0]), int(size[1])
+
+
+def _check_limits(data: bytes, name: str) -> None:
+    """Refuse, from the header alone, an image over the pixel or JPEG scan limits."""
+    header = image_header(data)
+    if header is not None:
+        kind, width, height = header
+        if width * height > limits.MAX_IMAGE_PIXELS:
+            raise ImageTooLargeError(
+                f"{name} is a {kind} declaring {width}x{height} pixels "
+                f"({width * height / 1e6:.0f} MP), over camviz's limit of "
+                f"{limits.MAX_IMAGE_PIXELS / 1e6:g} MP; it was not decoded "
+                "(set CAMVIZ_MAX_PIXELS to allow more)"
+            )
+    if data.startswith(_JPEG_SOI):
+        scans = data.count(_JPEG_SOS)
+        if scans > limits.MAX_JPEG_SCANS:
+            raise ImageTooLargeError(
+                f"{name} is a JPEG of {scans} scans, over camviz's limit of "
+                f"{limits.MAX_JPEG_SCANS} (photos have 1 to ~12); it was not decoded "
+                "(set CAMVIZ_MAX_JPEG_SCANS to allow more)"
+            )
+
+
+#: Rows composited at a time, so RGBA on white needs no full-size float copy.
+_BAND_PIXELS = 1 << 20
+
+
+def _on_white(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """BGRA -> BGR composited on white: round(c * a / 255 + 255 - a), in integers."""
+    height, width = pixels.shape[:2]
+    out = np.empty((height, width, 3), np.uint8)
+    band = max(1, _BAND_PIXELS // max(width, 1))
+    for top in range(0, height, band):
+        rows = pixels[top : top + band]
+        alpha = rows[:, :, 3:4].astype(np.uint16)
+        # c*a + 255*(255-a) <= 65025 and +127 still fits uint16; (n + 127) // 255 rounds
+        # n / 255 to nearest (no exact halves exist), as np.rint of the float formula did.
+        mixed = rows[:, :, :3].astype(np.uint16) * alpha + (255 - alpha) * 255 + 127
+        out[top : top + band] = mixed // 255
+    return out
+
+
 def to_rgb8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint8]:
     """An image as OpenCV decodes it to an HxWx3 C-contiguous RGB uint8 array.
 
@@ -62,8 +234,9 @@ def to_rgb8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint
     naming ``name``.
     """
     if image.dtype == np.uint16:
-        # round(v * 255 / 65535) == round(v / 257), in integers
-        image = (image.astype(np.uint32) + 128) // 257
+        # round(v / 257) without widening: OpenCV scales and rounds straight into
+        # uint8 (v / 257 is never exactly a half, so this equals (v + 128) // 257).
+        image = cv2.convertScaleAbs(image, alpha=1.0 / 257.0)
     elif image.dtype in (np.float32, np.float64):
         image = np.clip(np.nan_to_num(image) * 255.0 + 0.5, 0, 255)
     elif image.dtype != np.uint8:
@@ -71,9 +244,7 @@ def to_rgb8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint
     pixels: npt.NDArray[np.uint8] = image.astype(np.uint8, copy=False)
     channels = 1 if pixels.ndim == 2 else pixels.shape[2]
     if channels == 4:
-        alpha = pixels[:, :, 3:4].astype(np.float32) / 255.0
-        on_white = pixels[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        pixels = np.rint(on_white).astype(np.uint8)
+        pixels = _on_white(pixels)
         channels = 3
     codes = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB}
     if channels not in codes:
@@ -85,6 +256,7 @@ def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
     """Decode encoded image bytes into an upright HxWx3 RGB uint8 array."""
     if not data:
         raise ImageDecodeError(f"{name} is an empty file (0 bytes); it holds no image")
+    _check_limits(data, name)
     buffer = np.frombuffer(data, np.uint8)
     is_jpeg = data.startswith(_JPEG_SOI)
     if is_jpeg:
@@ -97,11 +269,21 @@ def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
     try:
         image = cv2.imdecode(buffer, flags)
     except cv2.error as exc:
-        raise ImageDecodeError(f"{name} cannot be decoded: {exc}") from exc
+        reason = " ".join(str(exc).split())
+        if "CV_IO_MAX_IMAGE_PIXELS" in reason:
+            raise ImageTooLargeError(
+                f"{name} declares more pixels than OpenCV's limit "
+                f"(OPENCV_IO_MAX_IMAGE_PIXELS); it was not decoded"
+            ) from exc
+        raise ImageDecodeError(f"{name} cannot be decoded: {reason}") from exc
+    except MemoryError as exc:
+        raise ImageTooLargeError(f"{name} needs more memory to decode than is free") from exc
     if image is None or image.size == 0:
         raise ImageDecodeError(
             f"{name} is not a decodable image (expected JPEG, PNG, WebP or BMP data)"
         )
+    if image.dtype == np.uint16:  # to 8 bits now, so the 16-bit array can be freed
+        image = cv2.convertScaleAbs(image, alpha=1.0 / 257.0)
     return to_rgb8(image, name)
 
 
@@ -122,11 +304,16 @@ def load_image(path: str | Path) -> npt.NDArray[np.uint8]:
     """Read one photo from disk as an upright HxWx3 RGB uint8 array."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_regular_file(
+            path,
+            limits.MAX_IMAGE_BYTES,
+            ImageDecodeError,  # a folder, FIFO, device or socket
+            "photos",
+            "set CAMVIZ_MAX_IMAGE_MB to allow more",
+            too_big=ImageTooLargeError,
+        )
     except FileNotFoundError as exc:
         raise ImageNotFoundError(f"{path} does not exist") from exc
-    except IsADirectoryError as exc:
-        raise ImageDecodeError(f"{path} is a folder, not an image file") from exc
     except OSError as exc:
         raise ImageDecodeError(f"{path} cannot be read: {exc.strerror or exc}") from exc
     return decode_image(data, str(path))
@@ -134,36 +321,103 @@ def load_image(path: str | Path) -> npt.NDArray[np.uint8]:
 
 @dataclass(frozen=True, slots=True)
 class ImageSearch:
-    """The images found under some paths, and an error for each path that yielded none."""
+    """The images found under some paths, and an error for each path that yielded none
+    or was skipped (a special file, a broken link or a symlink loop inside a folder)."""
 
     images: tuple[Path, ...]
-    problems: tuple[tuple[Path, ImageNotFoundError], ...]
+    problems: tuple[tuple[Path, ImageError], ...]
+
+
+def _dangling(path: Path) -> ImageNotFoundError:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return ImageNotFoundError(f"{path} is a symlink loop (skipped)")
+    return ImageNotFoundError(f"{path} is a broken symlink to {os.readlink(path)} (skipped)")
+
+
+def _walk(root: Path, recursive: bool, problems: list[tuple[Path, ImageError]]) -> list[Path]:
+    """Image files under ``root``; links to folders are followed once, loops reported."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                problems.append(
+                    (
+                        folder,
+                        ImageNotFoundError(
+                            f"{folder} leads back to a folder already "
+                            "searched (a symlink loop; skipped)"
+                        ),
+                    )
+                )
+                continue
+            seen.add(key)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                (
+                    folder,
+                    ImageNotFoundError(f"folder {folder} cannot be listed: {exc.strerror or exc}"),
+                )
+            )
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            image_like = path.suffix.lower() in IMAGE_EXTENSIONS
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                if entry.is_symlink() and (image_like or recursive):
+                    problems.append((path, _dangling(path)))
+                continue
+            if stat.S_ISDIR(mode):
+                if recursive:
+                    stack.append(path)
+            elif stat.S_ISREG(mode):
+                if image_like:
+                    found.append(path)
+            else:
+                problems.append(
+                    (
+                        path,
+                        ImageDecodeError(
+                            f"{path} is {describe_kind(mode)}, not a regular file (skipped)"
+                        ),
+                    )
+                )
+    return sorted(found)
 
 
 def find_images(paths: Iterable[str | Path], *, recursive: bool = True) -> ImageSearch:
     """Expand files and folders (recursively, sorted) into image paths.
 
     A file named explicitly is kept whatever its extension, so a bad file is
-    reported by the decoder rather than skipped in silence.
+    reported by the decoder rather than skipped in silence. In folders, special
+    files (FIFOs, devices, sockets), broken links and symlink loops are skipped and
+    reported in ``problems``; links to folders are followed, each folder searched once.
     """
     images: list[Path] = []
-    problems: list[tuple[Path, ImageNotFoundError]] = []
+    problems: list[tuple[Path, ImageError]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            found = sorted(
-                p
-                for p in path.glob(pattern)
-                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-            )
+            found = _walk(path, recursive, problems)
             if not found:
                 extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
                 message = f"folder {path} holds no images ({extensions})"
                 problems.append((path, ImageNotFoundError(message)))
             images.extend(found)
         elif path.exists():
-            images.append(path)
+            images.append(path)  # a FIFO or a device is refused by load_image, in order
+        elif path.is_symlink():
+            problems.append((path, _dangling(path)))
         else:
             problems.append((path, ImageNotFoundError(f"{path} does not exist")))
     return ImageSearch(tuple(images), tuple(problems))
