@@ -50,13 +50,16 @@ def open_with_timeout(
     target: int | str,
     timeout: float,
     configure: Callable[[CaptureLike], None] | None = None,
+    *,
+    label: str | None = None,
 ) -> tuple[CaptureLike | None, np.ndarray | None, str]:
     """Open a capture and read a first frame in a helper thread, at most ``timeout`` s.
 
     Returns ``(capture, first_image, "")`` or ``(None, None, why)``, ``why`` one of
     ``"timeout"``, ``"closed"``, ``"noframe"`` or ``"error: ..."``. Some drivers
     hang in open/read; the helper thread is then abandoned and releases the
-    capture itself if it ever returns.
+    capture itself if it ever returns. ``label`` names the helper thread (default:
+    the target; give one when the target may hold a password, such as a URL).
     """
     result: dict[str, Any] = {}
     lock = threading.Lock()
@@ -85,7 +88,9 @@ def open_with_timeout(
             else:
                 result["cap"] = cap
 
-    thread = threading.Thread(target=work, name=f"camviz-open-{target}", daemon=True)
+    thread = threading.Thread(
+        target=work, name=f"camviz-open-{target if label is None else label}", daemon=True
+    )
     thread.start()
     thread.join(timeout)
     with lock:
@@ -158,7 +163,9 @@ class CaptureSource(Source):
 
     # -- Source
     def _try_open(self) -> tuple[CaptureLike | None, np.ndarray | None, str]:
-        return open_with_timeout(self._factory, self.target, self.open_timeout, self._configure)
+        return open_with_timeout(
+            self._factory, self.target, self.open_timeout, self._configure, label=self.name
+        )
 
     def _open(self) -> None:
         cap, image, why = self._try_open()
