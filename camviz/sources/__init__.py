@@ -1,4 +1,4 @@
-"""Frame sources: camera, video file, image(s) and the bundled demo reel.
+"""Frame sources: camera, network stream, video file, image(s) and the bundled demo reel.
 
 Every source yields :class:`Frame` objects holding an ``HxWx3`` C-contiguous
 ``uint8`` RGB image (converted by :func:`camviz.imageio.to_rgb8`, the same
@@ -6,9 +6,16 @@ conversion photos get). A source is used from one reading thread; only
 :meth:`Source.close` may be called from another thread, and it makes a blocked
 :meth:`Source.read` (pacing sleep, reconnect back-off) return ``None`` promptly.
 
-``is_live`` tells the pipeline which backpressure to use: cameras and the demo
-reel are live (latest frame wins), video files and images are not (every frame
-once, in order), whatever their pacing.
+``is_live`` tells the pipeline which backpressure to use: cameras, network
+streams and the demo reel are live (latest frame wins), video files and images
+are not (every frame once, in order), whatever their pacing.
+
+The source strings :func:`make_source` takes: ``demo``; a camera index or
+device, optionally with a requested format (``0``, ``/dev/video2``,
+``0?width=1280&height=720&fps=30&fourcc=MJPG``); a stream URL
+(``rtsp://user:pass@host/live``, ``rtsps://...``, ``http://host/video.mjpg``,
+``https://host/live.m3u8``, any URL FFmpeg opens) or a GStreamer pipeline
+ending in ``appsink``; a video file; an image; a folder of images.
 
 State changes (and non-fatal problems, such as a skipped image) are reported
 through the optional ``on_state(state, message)`` callback, called on the
@@ -21,7 +28,10 @@ One module per kind of source:
 * ``capture``: a live ``cv2.VideoCapture`` with an open time limit and
   reconnect back-off (:class:`CaptureSource`), shared by cameras and any
   other live capture.
-* ``camera``: :class:`CameraSource`, :func:`list_cameras`, :class:`CameraInfo`.
+* ``camera``: :class:`CameraSource` (requested and granted :class:`CameraFormat`),
+  :func:`list_cameras`, :class:`CameraInfo`.
+* ``stream``: :class:`StreamSource` (RTSP, HTTP/MJPEG, HLS, GStreamer), and
+  :func:`redact`, which keeps logins out of names and messages.
 * ``video``: :class:`VideoSource` (files).
 * ``images``: :class:`ImageSource` (one image, or a folder slideshow).
 * ``demo``: :class:`DemoSource` (the bundled reel).
@@ -40,15 +50,17 @@ from __future__ import annotations
 
 from camviz.imageio import IMAGE_EXTENSIONS
 from camviz.sources.base import Frame, Source, SourceState, StateCallback
-from camviz.sources.camera import CameraInfo, CameraSource, list_cameras
+from camviz.sources.camera import CameraFormat, CameraInfo, CameraSource, list_cameras
 from camviz.sources.capture import CaptureFactory, CaptureLike, CaptureSource
 from camviz.sources.demo import DemoSource, assets_dir, demo_reel_path
 from camviz.sources.factory import make_source, open_source
 from camviz.sources.images import ImageSource
+from camviz.sources.stream import StreamSource, gstreamer_available, is_stream, redact
 from camviz.sources.video import VideoSource
 
 __all__ = [
     "IMAGE_EXTENSIONS",
+    "CameraFormat",
     "CameraInfo",
     "CameraSource",
     "CaptureFactory",
@@ -60,10 +72,14 @@ __all__ = [
     "Source",
     "SourceState",
     "StateCallback",
+    "StreamSource",
     "VideoSource",
     "assets_dir",
     "demo_reel_path",
+    "gstreamer_available",
+    "is_stream",
     "list_cameras",
     "make_source",
     "open_source",
+    "redact",
 ]
