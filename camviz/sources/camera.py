@@ -1,17 +1,39 @@
 """Cameras: :class:`CameraSource` (an index or a ``/dev/video*`` device) and
 :func:`list_cameras` (which indices answer, as :class:`CameraInfo`).
+
+A camera can be asked for a frame size, a frame rate and a pixel format
+(FOURCC): most USB webcams give 720p or 1080p at 30 fps only as ``MJPG``, and
+fall back to a few fps of raw ``YUYV`` otherwise. Ask in Python with
+``CameraSource(0, size=(1280, 720), fps=30, fourcc="MJPG")``, or in a source
+string (``--source``, the window's source box) with query options after the
+index or device::
+
+    0?width=1280&height=720&fps=30&fourcc=MJPG
+    /dev/video2?fourcc=MJPG
+    1?fps=15
+
+``width`` and ``height`` go together; ``fourcc`` is four characters (``MJPG``,
+``YUYV``, ``H264``...). What is not asked for is left as the driver has it, so
+a plain ``0`` behaves as before. The driver may grant something else: after
+opening, :attr:`CameraSource.granted` is the :class:`CameraFormat` it
+delivers (frame size as seen in the frames, fps and FOURCC as the driver
+reports them), :attr:`CameraSource.name` shows it, and when it differs from
+the request a state message says so (``asked for 1280x720 MJPG @ 30 fps, the
+driver gave 640x480 YUYV @ 30 fps``).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import cv2
 import numpy as np
 
-from camviz.errors import CameraNotFoundError
+from camviz.errors import CameraNotFoundError, SourceOpenError
 from camviz.sources.base import StateCallback, valid_fps
 from camviz.sources.capture import (
     CaptureFactory,
@@ -21,7 +43,16 @@ from camviz.sources.capture import (
     open_with_timeout,
 )
 
-__all__ = ["CAMERA_HINT", "CameraInfo", "CameraSource", "camera_target", "list_cameras"]
+__all__ = [
+    "CAMERA_HINT",
+    "CameraFormat",
+    "CameraInfo",
+    "CameraSource",
+    "camera_spec",
+    "camera_target",
+    "fourcc_text",
+    "list_cameras",
+]
 
 CAMERA_HINT = "list cameras with `camviz cameras` or use --source demo / a video file"
 
@@ -35,13 +66,119 @@ class CameraInfo:
     height: int
 
 
+@dataclass(frozen=True)
+class CameraFormat:
+    """A camera format, as asked for or as granted; None: not asked / not known."""
+
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    fourcc: str | None = None
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        if self.width is None or self.height is None:
+            return None
+        return (self.width, self.height)
+
+    def describe(self) -> str:
+        """E.g. ``"1280x720 MJPG @ 30 fps"``; ``"the driver's default"`` if empty."""
+        parts = []
+        if self.size is not None:
+            parts.append(f"{self.width}x{self.height}")
+        if self.fourcc:
+            parts.append(self.fourcc)
+        if self.fps is not None:
+            parts.append(f"@ {self.fps:g} fps")
+        return " ".join(parts) or "the driver's default"
+
+
+#: The options a camera source string takes after ``?``.
+CAMERA_OPTIONS = ("width", "height", "fps", "fourcc")
+
+
 def camera_target(text: str) -> int | str | None:
-    """The camera a source string names: an index (``"0"``), a device path, or None."""
+    """The camera a source string names: an index (``"0"``), a device path, or None.
+
+    Options after ``?`` are not part of the target (see :func:`camera_spec`).
+    """
+    text = text.partition("?")[0]
     if text.isdigit():
         return int(text)
     if text.startswith("/dev/video"):
         return text
     return None
+
+
+def _number(key: str, value: str, text: str, kind: type[int] | type[float]) -> float:
+    try:
+        number = kind(value)
+    except ValueError:
+        number = 0
+    if not (math.isfinite(number) and number > 0):
+        raise SourceOpenError(
+            f"camera source {text!r}: {key}={value!r} is not a positive "
+            f"{'whole number' if kind is int else 'number'}"
+        )
+    return number
+
+
+def _check_fourcc(code: str, where: str) -> str:
+    if len(code) != 4 or not code.isascii() or not code.isprintable():
+        raise SourceOpenError(
+            f"{where}: fourcc {code!r} is not four characters (e.g. MJPG, YUYV, H264)"
+        )
+    return code
+
+
+def camera_spec(text: str) -> tuple[int | str, CameraFormat] | None:
+    """The camera and requested format a source string names, or None if not a camera.
+
+    ``"0"``, ``"/dev/video0"``, ``"0?width=1280&height=720&fps=30&fourcc=MJPG"``.
+    Raises :class:`SourceOpenError` naming a bad option and the ones there are.
+    """
+    base, _, query = text.partition("?")
+    target = camera_target(base)
+    if target is None:
+        return None
+    options: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        key = key.strip().lower()
+        if key not in CAMERA_OPTIONS:
+            raise SourceOpenError(
+                f"camera source {text!r}: unknown option {key!r}; the options are "
+                f"{', '.join(CAMERA_OPTIONS)} (e.g. 0?width=1280&height=720&fps=30&fourcc=MJPG)"
+            )
+        options[key] = value.strip()
+    if ("width" in options) != ("height" in options):
+        raise SourceOpenError(
+            f"camera source {text!r}: give width and height together (e.g. width=1280&height=720)"
+        )
+    fmt = CameraFormat(
+        width=int(_number("width", options["width"], text, int)) if "width" in options else None,
+        height=int(_number("height", options["height"], text, int))
+        if "height" in options
+        else None,
+        fps=float(_number("fps", options["fps"], text, float)) if "fps" in options else None,
+        fourcc=_check_fourcc(options["fourcc"], f"camera source {text!r}")
+        if "fourcc" in options
+        else None,
+    )
+    return target, fmt
+
+
+def fourcc_text(code: float) -> str | None:
+    """The four characters of a ``CAP_PROP_FOURCC`` value, or None if the driver gave none."""
+    try:
+        number = int(code)
+    except (ValueError, OverflowError):
+        return None
+    if number <= 0 or number >= 1 << 32:
+        return None
+    chars = number.to_bytes(4, "little").decode("latin-1")
+    if not chars.isprintable():
+        return None
+    return chars.strip() or None
 
 
 def _camera_label(target: int | str) -> str:
@@ -51,9 +188,12 @@ def _camera_label(target: int | str) -> str:
 class CameraSource(CaptureSource):
     """A camera by index (``0``) or device path (``/dev/video0``).
 
-    * ``size=(w, h)`` and ``fps`` are requested from the driver (it may pick others;
-      :attr:`name` reports the size actually delivered). The driver buffer is set
-      to one frame so frames are fresh.
+    * ``size=(w, h)``, ``fps`` and ``fourcc`` (e.g. ``"MJPG"``) are requested from
+      the driver, in the order V4L2 wants (format, then size, then rate); it may
+      pick others: :attr:`granted` and :attr:`name` report what it delivers, and a
+      state message says when that differs from :attr:`requested`. Nothing
+      requested: the driver's defaults. The driver buffer is set to one frame so
+      frames are fresh.
     * :meth:`open` fails within ``open_timeout`` seconds with
       :class:`CameraNotFoundError`, even if OpenCV hangs.
     * A failed read mid-stream (camera unplugged) moves to RECONNECTING: the
@@ -73,6 +213,7 @@ class CameraSource(CaptureSource):
         *,
         size: tuple[int, int] | None = None,
         fps: float | None = None,
+        fourcc: str | None = None,
         on_state: StateCallback | None = None,
         capture_factory: CaptureFactory | None = None,
         open_timeout: float = 3.0,
@@ -92,6 +233,16 @@ class CameraSource(CaptureSource):
         )
         self.size = size
         self.requested_fps = fps
+        self.fourcc = None if fourcc is None else _check_fourcc(fourcc, _camera_label(target))
+        self.requested = CameraFormat(
+            width=None if size is None else int(size[0]),
+            height=None if size is None else int(size[1]),
+            fps=fps,
+            fourcc=self.fourcc,
+        )
+        #: What the driver delivers, after each (re)open; None before the first.
+        self.granted: CameraFormat | None = None
+        self._grant_note: str | None = None
         self.nominal_fps = fps
 
     def _where(self) -> str:
@@ -101,6 +252,8 @@ class CameraSource(CaptureSource):
 
     def _configure(self, cap: CaptureLike) -> None:
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        if self.fourcc is not None:
+            cap.set(cv2.CAP_PROP_FOURCC, float(cv2.VideoWriter.fourcc(*self.fourcc)))
         if self.size is not None:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, float(self.size[0]))
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, float(self.size[1]))
@@ -128,11 +281,41 @@ class CameraSource(CaptureSource):
 
     def _after_open(self, cap: CaptureLike, image: np.ndarray) -> None:
         h, w = image.shape[:2]
-        self.name = f"{_camera_label(self.target)} ({w}x{h})"
         try:
-            self.nominal_fps = valid_fps(float(cap.get(cv2.CAP_PROP_FPS))) or self.requested_fps
+            fps = valid_fps(float(cap.get(cv2.CAP_PROP_FPS)))
+            fourcc = fourcc_text(float(cap.get(cv2.CAP_PROP_FOURCC)))
         except Exception:
-            self.nominal_fps = self.requested_fps
+            fps, fourcc = None, None
+        self.nominal_fps = fps or self.requested_fps
+        granted = CameraFormat(int(w), int(h), fps, fourcc)
+        first = self.granted is None
+        self.granted = granted
+        if self.requested == CameraFormat():
+            self.name = f"{_camera_label(self.target)} ({w}x{h})"
+            return
+        self.name = f"{_camera_label(self.target)} ({granted.describe()})"
+        if first and self._differs(granted):  # said once RUNNING (see open)
+            self._grant_note = (
+                f"{_camera_label(self.target)}: asked for {self.requested.describe()}, "
+                f"the driver gave {granted.describe()}"
+            )
+
+    def open(self) -> None:
+        super().open()
+        note, self._grant_note = self._grant_note, None
+        if note:
+            self._notify(note)
+
+    def _differs(self, granted: CameraFormat) -> bool:
+        """Whether ``granted`` misses any part of the request."""
+        asked = self.requested
+        if asked.size is not None and asked.size != granted.size:
+            return True
+        if asked.fourcc is not None and (granted.fourcc or "").upper() != asked.fourcc.upper():
+            return True
+        return (
+            asked.fps is not None and granted.fps is not None and abs(granted.fps - asked.fps) > 0.5
+        )
 
 
 def _may_have_camera(index: int) -> bool:

@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from camviz.errors import CameraNotFoundError
+from camviz.errors import CameraNotFoundError, SourceOpenError
 from camviz.sources import (
+    CameraFormat,
     CameraInfo,
     CameraSource,
     SourceState,
@@ -115,7 +116,7 @@ def test_camera_reconnects_with_backoff() -> None:
         backoff_max=0.05,
     )
     source.open()
-    assert source.name == "camera 0 (6x4)"
+    assert source.name == "camera 0 (6x4 @ 30 fps)"  # what was granted, as something was asked
     assert source.nominal_fps == 30.0
     assert fake.props[cv2.CAP_PROP_BUFFERSIZE] == 1
     assert fake.props[cv2.CAP_PROP_FRAME_WIDTH] == 640
@@ -188,3 +189,143 @@ def test_close_interrupts_camera_backoff() -> None:
 def test_list_cameras_with_fake() -> None:
     fake = FakeCamera([5, None, 5])
     assert list_cameras(3, capture_factory=fake) == [CameraInfo(0, 6, 4), CameraInfo(2, 6, 4)]
+
+
+# -- requested formats (fakes: there may be no webcam)
+
+
+class GrantingDriver:
+    """A fake camera driver: records every property set, in order, and grants up to
+    ``max_size`` and only the FOURCCs in ``formats`` (else its first)."""
+
+    def __init__(self, max_size: tuple[int, int] = (1920, 1080), formats: str = "MJPG YUYV"):
+        self.max_size = max_size
+        self.formats = formats.split()
+        self.sets: list[tuple[int, float]] = []
+
+    def __call__(self, target: int | str) -> GrantingDriver.Capture:
+        return GrantingDriver.Capture(self)
+
+    class Capture:
+        def __init__(self, driver: GrantingDriver) -> None:
+            self.driver = driver
+            self.size = (640, 480)
+            self.fps = 30.0
+            self.fourcc = driver.formats[-1]
+
+        def isOpened(self) -> bool:  # OpenCV's name
+            return True
+
+        def set(self, prop_id: int, value: float) -> bool:
+            self.driver.sets.append((prop_id, value))
+            if prop_id == cv2.CAP_PROP_FOURCC:
+                code = camera.fourcc_text(value) or ""
+                self.fourcc = code if code in self.driver.formats else self.driver.formats[0]
+            elif prop_id == cv2.CAP_PROP_FRAME_WIDTH:
+                self.size = (min(int(value), self.driver.max_size[0]), self.size[1])
+            elif prop_id == cv2.CAP_PROP_FRAME_HEIGHT:
+                self.size = (self.size[0], min(int(value), self.driver.max_size[1]))
+            elif prop_id == cv2.CAP_PROP_FPS:
+                self.fps = min(value, 30.0)
+            return True
+
+        def get(self, prop_id: int) -> float:
+            if prop_id == cv2.CAP_PROP_FPS:
+                return self.fps
+            if prop_id == cv2.CAP_PROP_FOURCC:
+                return float(cv2.VideoWriter.fourcc(*self.fourcc))
+            return 0.0
+
+        def read(self) -> tuple[bool, np.ndarray]:
+            return True, np.zeros((self.size[1], self.size[0], 3), np.uint8)
+
+        def release(self) -> None:
+            pass
+
+
+def test_camera_sets_the_requested_format_and_reports_what_was_granted() -> None:
+    driver = GrantingDriver()
+    log = StateLog()
+    source = CameraSource(
+        0, size=(1280, 720), fps=30, fourcc="MJPG", capture_factory=driver, on_state=log
+    )
+    with source:
+        assert source.read() is not None
+    props = [prop for prop, _ in driver.sets]
+    # V4L2's order: the pixel format first, then the size, then the rate.
+    assert props == [
+        cv2.CAP_PROP_BUFFERSIZE,
+        cv2.CAP_PROP_FOURCC,
+        cv2.CAP_PROP_FRAME_WIDTH,
+        cv2.CAP_PROP_FRAME_HEIGHT,
+        cv2.CAP_PROP_FPS,
+    ]
+    values = dict(driver.sets)
+    assert values[cv2.CAP_PROP_FOURCC] == cv2.VideoWriter.fourcc(*"MJPG")
+    assert (values[cv2.CAP_PROP_FRAME_WIDTH], values[cv2.CAP_PROP_FRAME_HEIGHT]) == (1280, 720)
+    assert values[cv2.CAP_PROP_FPS] == 30
+    assert source.requested == CameraFormat(1280, 720, 30, "MJPG")
+    assert source.granted == CameraFormat(1280, 720, 30.0, "MJPG")
+    assert source.name == "camera 0 (1280x720 MJPG @ 30 fps)"
+    assert not any("asked for" in m for _, m in log.events)
+
+
+def test_camera_says_when_the_driver_grants_less() -> None:
+    driver = GrantingDriver(max_size=(640, 480), formats="YUYV")
+    log = StateLog()
+    with CameraSource(
+        "/dev/video0", size=(1280, 720), fps=60, fourcc="MJPG", capture_factory=driver, on_state=log
+    ) as source:
+        assert source.granted == CameraFormat(640, 480, 30.0, "YUYV")
+    notes = [m for _, m in log.events if "asked for" in m]
+    assert notes == [
+        "camera /dev/video0: asked for 1280x720 MJPG @ 60 fps, "
+        "the driver gave 640x480 YUYV @ 30 fps"
+    ]
+
+
+def test_camera_without_a_request_leaves_the_driver_alone() -> None:
+    driver = GrantingDriver()
+    with CameraSource(0, capture_factory=driver) as source:
+        assert source.name == "camera 0 (640x480)"
+        assert source.granted == CameraFormat(640, 480, 30.0, "YUYV")
+    assert [prop for prop, _ in driver.sets] == [cv2.CAP_PROP_BUFFERSIZE]
+    assert source.requested == CameraFormat()
+
+
+def test_camera_source_strings_carry_the_request() -> None:
+    source = make_source("0?width=1280&height=720&fps=30&fourcc=MJPG")
+    assert isinstance(source, CameraSource) and source.target == 0
+    assert source.requested == CameraFormat(1280, 720, 30.0, "MJPG")
+    assert source.size == (1280, 720) and source.requested_fps == 30 and source.fourcc == "MJPG"
+    device = make_source("/dev/video2?fourcc=yuyv", camera_size=(320, 240))
+    assert isinstance(device, CameraSource) and device.target == "/dev/video2"
+    assert device.requested == CameraFormat(320, 240, None, "yuyv")
+    plain = make_source("1")
+    assert isinstance(plain, CameraSource) and plain.requested == CameraFormat()
+    assert camera.camera_spec("clip.mp4") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("0?widht=1280&height=720", "unknown option 'widht'; the options are width, height"),
+        ("0?width=1280", "give width and height together"),
+        ("0?width=big&height=720", "width='big' is not a positive whole number"),
+        ("0?fps=-5", "fps='-5' is not a positive number"),
+        ("0?fps=inf", "fps='inf' is not a positive number"),
+        ("0?fourcc=MJPEG", "fourcc 'MJPEG' is not four characters"),
+    ],
+)
+def test_bad_camera_options_are_refused_by_name(text: str, match: str) -> None:
+    with pytest.raises(SourceOpenError, match=match):
+        make_source(text)
+    with pytest.raises(SourceOpenError, match="not four characters"):
+        CameraSource(0, fourcc="MJ")
+
+
+def test_fourcc_text() -> None:
+    assert camera.fourcc_text(float(cv2.VideoWriter.fourcc(*"MJPG"))) == "MJPG"
+    assert camera.fourcc_text(0.0) is None
+    assert camera.fourcc_text(-1.0) is None
+    assert camera.fourcc_text(float("nan")) is None
