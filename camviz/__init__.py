@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "Pipeline": "camviz.pipeline",
     "PipelineOptions": "camviz.pipeline",
     "FrameResult": "camviz.pipeline",
+    "PipelineEvent": "camviz.pipeline",
     "load_image": "camviz.imageio",
     "CamvizError": "camviz.errors",
 }
@@ -48,6 +49,7 @@ __all__ = [
     "Frame",
     "FrameResult",
     "Pipeline",
+    "PipelineEvent",
     "PipelineOptions",
     "Source",
     "__version__",
@@ -62,7 +64,7 @@ if TYPE_CHECKING:
     from camviz.errors import CamvizError
     from camviz.imageio import load_image
     from camviz.loading import open_classifier
-    from camviz.pipeline import FrameResult, Pipeline, PipelineOptions
+    from camviz.pipeline import FrameResult, Pipeline, PipelineEvent, PipelineOptions
     from camviz.results import Category, ClassificationResult
     from camviz.sources import Frame, Source, make_source, open_source
 
