@@ -1,17 +1,29 @@
-"""``camviz classify PATH...``: the top labels of photos and folders of photos."""
+"""``camviz classify PATH...``: the top labels of photos, folders of photos, videos and streams.
+
+Photos are decoded on a thread pool (reduced when much larger than the model's
+crop) while one classifier invokes them in input order (:mod:`camviz.batch.runner`),
+or on Ray actors with ``--ray [ADDRESS]`` (:mod:`camviz.batch.ray_runner`), with
+the same output in the same order. A video file or stream URL gives one record per
+kept frame (``--every N``, ``--fps N``) with its frame index and time stamp.
+``--out FILE`` appends JSON lines (or CSV rows) to FILE; ``--resume`` skips the
+photos FILE already has a result for.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from camviz.cli.output import EXIT_FAILED, EXIT_OK
-from camviz.errors import CamvizError, format_error
+from camviz.errors import OptionsError, format_error
 
-__all__ = ["cmd_classify", "error_record"]
+__all__ = ["cmd_classify", "error_record", "add_classify_options"]
 
 
 def error_record(path: Path | str, exc: BaseException) -> dict[str, Any]:
@@ -20,7 +32,63 @@ def error_record(path: Path | str, exc: BaseException) -> dict[str, Any]:
     return {"path": str(path), "error": {"type": kind, "message": text}}
 
 
-def _write_human(out: TextIO, path: Path, result: Any, clip_warn: float) -> None:
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def add_classify_options(p: argparse.ArgumentParser) -> None:
+    """The batch, video and Ray options of ``camviz classify`` (called by the parser)."""
+    p.add_argument("--csv", action="store_true", help="one CSV row a photo or frame (top-1)")
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="append the records to FILE"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="with --out: skip photos FILE has a result for"
+    )
+    p.add_argument(
+        "--workers", type=_count, default=None, help="decode threads (default: one per core)"
+    )
+    p.add_argument(
+        "--full-decode",
+        action="store_true",
+        help="decode every JPEG at full size (default: reduced when much larger than the model)",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="classify on Ray actors: a local 2-CPU instance, or ray.init(ADDRESS) "
+        "('auto', 'ray://head:10001'); needs the 'ray' extra",
+    )
+    sampling = p.add_mutually_exclusive_group()
+    sampling.add_argument("--every", type=_count, default=None, metavar="N", help="every Nth frame")
+    sampling.add_argument(
+        "--fps", type=_rate, default=None, metavar="N", help="N frames a second of video"
+    )
+    p.add_argument(
+        "--max-frames", type=_count, default=None, metavar="N", help="stop a video after N frames"
+    )
+
+
+def _write_human(out: TextIO | IO[str], path: str, result: Any, clip_warn: float) -> None:
     note = "  (not sure: no label is likely)" if result.uncertain else ""
     if result.input_clipped > clip_warn:
         note += (
@@ -35,31 +103,79 @@ def _write_human(out: TextIO, path: Path, result: Any, clip_warn: float) -> None
         out.write(f"  {rank}. {cat.score * 100:5.1f}%  {cat.label}  ({where})\n")
 
 
+class _Sink:
+    """Where records go: JSON lines, CSV rows or the human listing; errors also to stderr."""
+
+    def __init__(self, args: argparse.Namespace, stream: TextIO | IO[str], new_file: bool) -> None:
+        from camviz.batch.records import CsvWriter
+
+        self.stream = stream
+        self.mode = "csv" if args.csv else "json" if (args.json or args.out) else "human"
+        self.csv = CsvWriter(stream, header=new_file) if self.mode == "csv" else None
+        self.failed = 0
+        self.written = 0
+
+    def error(self, path: str, exc: BaseException) -> None:
+        self.record(error_record(path, exc))
+
+    def record(self, record: dict[str, Any], result: Any = None) -> None:
+        if "error" in record:
+            self.failed += 1
+            message = f"{record['error']['type']}: {record['error']['message']}"
+            print(
+                message if record["path"] in message else f"{record['path']}: {message}",
+                file=sys.stderr,
+            )
+            if self.mode == "human":
+                return
+        self.written += 1
+        if self.csv is not None:
+            self.csv.write(record)
+        elif self.mode == "json":
+            self.stream.write(json.dumps(record) + "\n")
+        elif result is not None:
+            from camviz.classifier import CLIP_WARN_FRACTION
+
+            label = (
+                record["path"]
+                if "frame" not in record
+                else (f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s")
+            )
+            _write_human(self.stream, label, result, CLIP_WARN_FRACTION)
+        else:  # a video frame: only its record
+            top = (record.get("top") or [{}])[0]
+            self.stream.write(
+                f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s  "
+                f"{top.get('score', 0) * 100:5.1f}%  {top.get('label', '')}\n"
+            )
+        self.stream.flush()
+
+
+def _split_inputs(paths: list[str]) -> tuple[list[str], list[str]]:
+    from camviz.batch.frames import is_video_input
+
+    videos = [p for p in paths if is_video_input(p)]
+    return [p for p in paths if p not in videos], videos
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from camviz.backends import Delegate
-    from camviz.classifier import CLIP_WARN_FRACTION, ClassifierOptions
-    from camviz.imageio import find_images, load_image
-    from camviz.loading import check_model_file, needs_check, open_classifier
+    from camviz.batch.frames import Sampling
+    from camviz.batch.records import done_paths, is_done, open_append
+    from camviz.classifier import ClassifierOptions
+    from camviz.imageio import find_images
+    from camviz.loading import check_model_file, needs_check
 
-    out = sys.stdout
-    failed = False
+    if args.resume and args.out is None:
+        raise OptionsError("--resume needs --out FILE (the file whose photos to skip)")
+    if args.ray is not None:
+        from camviz.batch.ray_runner import require_ray
 
-    def report_error(path: Path | str, exc: BaseException) -> None:
-        nonlocal failed
-        failed = True
-        if args.json:
-            out.write(json.dumps(error_record(path, exc)) + "\n")
-        message = format_error(exc)
-        print(message if str(path) in message else f"{path}: {message}", file=sys.stderr)
-
-    search = find_images(args.paths)
-    for path, problem in search.problems:
-        report_error(path, problem)
-    if not search.images:
-        if not search.problems:
-            print("ImageNotFoundError: no images given", file=sys.stderr)
-        return EXIT_FAILED
-
+        require_ray()  # before any work
+    sampling = Sampling(args.every, args.fps, args.max_frames)
+    photo_args, videos = _split_inputs([str(p) for p in args.paths])
+    search = find_images(photo_args) if photo_args else None
+    photos = [str(p) for p in search.images] if search else []
     options = ClassifierOptions(
         model=args.model,
         threads=args.threads,
@@ -71,18 +187,65 @@ def cmd_classify(args: argparse.Namespace) -> int:
         category_denylist=tuple(args.deny),
         delegate=Delegate.parse(args.delegate),
     )
-    if needs_check(options.model):  # a user's file: test-load it in a child first
-        check_model_file(options.model)
+    done = done_paths(args.out) if args.resume else set()
+    skipped = sum(is_done(p, done) for p in photos)
+    todo = [p for p in photos if not is_done(p, done)]
+    with contextlib.ExitStack() as stack:
+        if args.out is not None:
+            new_file = not args.out.exists() or args.out.stat().st_size == 0
+            stream: TextIO | IO[str] = stack.enter_context(open_append(args.out))
+        else:
+            new_file, stream = True, sys.stdout
+        sink = _Sink(args, stream, new_file)
+        for path, problem in search.problems if search else ():
+            sink.error(str(path), problem)
+        if not photos and not videos:
+            if not (search and search.problems):
+                print("ImageNotFoundError: no images given", file=sys.stderr)
+            return EXIT_FAILED
+        if needs_check(options.model):  # a user's file: test-load it in a child first
+            check_model_file(options.model)
+        start = time.monotonic()
+        for outcome in _photo_outcomes(args, options, todo):
+            sink.record(outcome.record(), outcome.result)
+        if videos:
+            _run_videos(options, videos, sampling, sink, done)
+        if args.out is not None:
+            print(
+                f"camviz classify: {sink.written} records to {args.out}"
+                + (f" ({skipped} photos skipped: already there)" if args.resume else "")
+                + f", {sink.failed} failed, in {time.monotonic() - start:.1f} s",
+                file=sys.stderr,
+            )
+    return EXIT_FAILED if sink.failed else EXIT_OK
+
+
+def _photo_outcomes(args: argparse.Namespace, options: Any, photos: list[str]) -> Iterator[Any]:
+    if not photos:
+        return
+    reduce = not args.full_decode
+    if args.ray is not None:
+        from camviz.batch.ray_runner import RayBatch
+
+        with RayBatch(options, args.ray or None, reduce=reduce) as batch:
+            yield from batch.classify_paths(photos)
+        return
+    from camviz.batch.runner import classify_paths
+    from camviz.loading import open_classifier
+
     with open_classifier(options) as clf:
-        for path in search.images:
-            try:
-                result = clf.classify(load_image(path))
-            except CamvizError as exc:
-                report_error(path, exc)
-                continue
-            if args.json:
-                out.write(json.dumps({"path": str(path), **result.to_dict()}) + "\n")
-            else:
-                _write_human(out, path, result, CLIP_WARN_FRACTION)
-            out.flush()
-    return EXIT_FAILED if failed else EXIT_OK
+        yield from classify_paths(clf, photos, workers=args.workers, reduce=reduce)
+
+
+def _run_videos(
+    options: Any, videos: list[str], sampling: Any, sink: _Sink, done: set[str]
+) -> None:
+    from camviz.batch.frames import classify_frames
+    from camviz.loading import open_classifier
+
+    with open_classifier(options) as clf:
+        for spec in videos:
+            for record in classify_frames(clf, spec, sampling):
+                if done and f"{record['path']}#{record.get('frame')}" in done:
+                    continue
+                sink.record(record)

@@ -13,7 +13,7 @@ from typing import Final
 from camviz import __version__
 from camviz.cli.bench import cmd_bench
 from camviz.cli.cameras import cmd_cameras
-from camviz.cli.classify import cmd_classify
+from camviz.cli.classify import add_classify_options, cmd_classify
 from camviz.cli.evaluate import cmd_eval
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
@@ -132,6 +132,7 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _add_delegate(p)
     p.add_argument("--json", action="store_true", help="one JSON object a line")
+    add_classify_options(p)  # --out, --resume, --csv, --ray, --every, --fps ...
     p.set_defaults(func=cmd_classify)
 
 
