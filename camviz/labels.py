@@ -17,7 +17,9 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
+from camviz import limits
 from camviz.errors import LabelsError
+from camviz.fileio import read_regular_file
 
 __all__ = [
     "LabelLayout",
@@ -56,13 +58,26 @@ def parse_labels(text: str) -> tuple[str, ...]:
 
 
 def read_labels(path: Path, expected: int | None = None) -> tuple[str, ...]:
-    """One label a line (plain or numbered); checks the count if ``expected``."""
+    """One label a line (plain or numbered); checks the count if ``expected``.
+
+    Only a regular file is read (a FIFO or a device is refused, never blocks), at
+    most :data:`camviz.limits.MAX_TEXT_BYTES` of it.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_regular_file(
+            path, limits.MAX_TEXT_BYTES, LabelsError, "labels", "set CAMVIZ_MAX_TEXT_MB"
+        )
     except FileNotFoundError as exc:
         raise LabelsError(f"labels file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelsError(f"labels file {path} cannot be read as UTF-8 text: {exc}") from exc
+    except OSError as exc:
+        raise LabelsError(f"labels file {path} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LabelsError(
+            f"labels file {path}, line {line}: not UTF-8 text ({exc.reason}); save it as UTF-8"
+        ) from exc
     labels = parse_labels(text)
     if not labels or labels == ("",):
         raise LabelsError(f"labels file {path} is empty; it needs one label a line")

@@ -10,18 +10,26 @@ nothing but its TFLite runtime installed.
 :func:`read_metadata` returns ``None`` for a model without metadata and raises
 :class:`camviz.errors.ModelLoadError` when the bytes are not a TFLite model or the metadata is
 corrupt.
+
+Packed files are inflated only if the zip declares at most
+:data:`camviz.limits.MAX_PACKED_FILE_BYTES` for them (and reading stops there
+whatever it declares), so a zip bomb in a model costs nothing; the normalisation
+``mean`` and ``std`` must be finite numbers.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zipfile
 import zlib
 from pathlib import Path
 
+from camviz import limits
 from camviz.backends.base import ModelMetadata
 from camviz.errors import ModelLoadError
+from camviz.fileio import read_regular_file
 
 __all__ = ["ModelMetadata", "read_metadata", "read_metadata_file"]
 
@@ -149,9 +157,20 @@ def _metadata_buffer(model: bytes) -> bytes | None:
 
 
 def _read_zip_member(model: bytes, name: str) -> bytes:
+    limit = limits.MAX_PACKED_FILE_BYTES
     try:
         with zipfile.ZipFile(io.BytesIO(model)) as zf:
-            return zf.read(name)
+            info = zf.getinfo(name)
+            if info.file_size > limit:
+                raise _Corrupt(
+                    f"associated file {name!r} inflates to {info.file_size:,} bytes, over "
+                    f"camviz's limit of {limit:,} for a packed file; it was not unpacked"
+                )
+            with zf.open(info) as member:
+                data = member.read(limit + 1)
+            if len(data) > limit:
+                raise _Corrupt(f"associated file {name!r} inflates past {limit:,} bytes")
+            return data
     except KeyError as exc:
         raise _Corrupt(f"associated file {name!r} is not packed in the model") from exc
     except (
@@ -164,6 +183,12 @@ def _read_zip_member(model: bytes, name: str) -> bytes:
         zlib.error,
     ) as exc:
         raise _Corrupt(f"associated file {name!r}: the packed zip is unreadable ({exc})") from exc
+
+
+def _check_normalization(mean: tuple[float, ...] | None, std: tuple[float, ...] | None) -> None:
+    for name, values in (("mean", mean), ("std", std)):
+        if values is not None and not all(math.isfinite(v) for v in values):
+            raise _Corrupt(f"the input normalisation {name} {list(values)} is not finite")
 
 
 def _parse(model: bytes, meta: bytes) -> ModelMetadata:
@@ -192,6 +217,7 @@ def _parse(model: bytes, meta: bytes) -> ModelMetadata:
                     if options is not None:
                         mean = fb.floats(options, 0)
                         std = fb.floats(options, 1)
+                        _check_normalization(mean, std)
                     break
         outputs = fb.tables(sg, 3)  # SubGraphMetadata.output_tensor_metadata
         candidates = fb.tables(outputs[0], 6) if outputs else []
@@ -246,9 +272,11 @@ def read_metadata(model_bytes: bytes) -> ModelMetadata | None:
 
 
 def read_metadata_file(path: str | Path) -> ModelMetadata | None:
-    """:func:`read_metadata` of a file."""
+    """:func:`read_metadata` of a file (a regular file of at most ``MAX_MODEL_BYTES``)."""
     try:
-        data = Path(path).read_bytes()
+        data = read_regular_file(
+            path, limits.MAX_MODEL_BYTES, ModelLoadError, "models", "set CAMVIZ_MAX_MODEL_MB"
+        )
     except OSError as exc:
         raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:

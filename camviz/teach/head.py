@@ -5,7 +5,10 @@ names the zoo backbone (by name and sha256) whose features it was fitted on.
 :meth:`Head.save` writes a ``*.head.npz`` atomically: the arrays ``weights``,
 ``bias``, ``mean`` and ``std`` plus ``header``, a uint8 array holding a JSON
 object (format ``camviz-head``, version, backbone, labels, training details).
-:func:`load_head` reads one back and checks it; pickles are never loaded.
+:func:`load_head` reads one back and checks it; pickles are never loaded, only a
+regular file is read, and every array's declared shape (its ``.npy`` header) and
+inflated size are checked against :data:`camviz.limits.MAX_HEAD_ARRAY_BYTES`
+before it is loaded.
 The ``.head.npz`` naming rule itself is :data:`camviz.zoo.HEAD_SUFFIX` /
 :func:`camviz.zoo.is_head_path`.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +26,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from camviz import __version__
+from camviz import __version__, limits
 from camviz.classifier import softmax
 from camviz.errors import ModelLoadError, ModelNotFoundError, OptionsError
-from camviz.fileio import write_bytes_atomic
+from camviz.fileio import check_regular_file, write_bytes_atomic
 from camviz.zoo import HEAD_SUFFIX, is_head_path
 
 __all__ = ["HEAD_FORMAT", "HEAD_VERSION", "Head", "load_head"]
@@ -127,23 +131,68 @@ def _bad_head(path: Path, why: str) -> ModelLoadError:
     )
 
 
+_ARRAYS = ("header", "weights", "bias", "mean", "std")
+
+
+def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse, from the zip directory and the ``.npy`` headers, arrays over the limit."""
+    limit = limits.MAX_HEAD_ARRAY_BYTES
+    over = f"over camviz's limit of {limit:,} bytes an array (set CAMVIZ_MAX_HEAD_MB)"
+    infos = archive.infolist()
+    if len(infos) > 64:
+        raise _bad_head(path, f"it holds {len(infos)} files; a head has {len(_ARRAYS)}")
+    for info in infos:
+        if info.file_size > limit + 4096:
+            raise _bad_head(path, f"{info.filename} inflates to {info.file_size:,} bytes, {over}")
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+        if dtype.hasobject:
+            raise _bad_head(
+                path, f"not a readable .npz file: {info.filename} holds pickled Python objects"
+            )
+        declared = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+        if declared > limit:
+            raise _bad_head(
+                path, f"{info.filename} declares shape {shape}, {declared:,} bytes, {over}"
+            )
+
+
 def load_head(path: str | Path) -> Head:
-    """Read and check a ``*.head.npz`` (no pickles are ever loaded)."""
+    """Read and check a ``*.head.npz`` (no pickles are ever loaded; sizes checked first)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ModelNotFoundError(f"taught model {path} does not exist")
     try:
+        check_regular_file(path, ModelLoadError, "taught models")
+        with zipfile.ZipFile(path) as archive:
+            _check_members(path, archive)
         with np.load(path, allow_pickle=False) as data:
-            arrays = {key: np.asarray(data[key]) for key in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+            arrays = {key: np.asarray(data[key]) for key in data.files if key in _ARRAYS}
+    except ModelLoadError:
+        raise
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+        MemoryError,
+    ) as exc:
         raise _bad_head(path, f"not a readable .npz file: {exc}") from exc
-    needed = {"header", "weights", "bias", "mean", "std"}
+    needed = set(_ARRAYS)
     if not needed <= set(arrays):
         raise _bad_head(path, f"it lacks {', '.join(sorted(needed - set(arrays)))}")
     try:
         header = json.loads(arrays["header"].astype(np.uint8).tobytes().decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _bad_head(path, f"its header is not JSON: {exc}") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise _bad_head(path, f"its header is not JSON: {str(exc)[:200]}") from exc
     if not isinstance(header, dict) or header.get("format") != HEAD_FORMAT:
         raise _bad_head(path, "its header does not say format camviz-head")
     version = header.get("version")
@@ -185,5 +234,5 @@ def load_head(path: str | Path) -> Head:
         name,
         digest,
         tensor,
-        dict(header.get("training") or {}),
+        training if isinstance(training := header.get("training"), dict) else {},
     )
