@@ -111,9 +111,13 @@ class Percentiles:
 
 
 class LatencyStats:
-    """The last ``maxlen`` latencies in milliseconds and their percentiles."""
+    """The last ``maxlen`` latencies in milliseconds and their percentiles.
 
-    def __init__(self, maxlen: int = LATENCY_HISTORY) -> None:
+    ``maxlen=None`` keeps every value: exact percentiles over a whole run (``camviz eval``
+    over any number of images; 8 bytes a value).
+    """
+
+    def __init__(self, maxlen: int | None = LATENCY_HISTORY) -> None:
         self._values: deque[float] = deque(maxlen=maxlen)
 
     def add(self, ms: float) -> None:
