@@ -14,7 +14,7 @@ from camviz import __version__
 from camviz.cli.bench import cmd_bench
 from camviz.cli.cameras import cmd_cameras
 from camviz.cli.classify import add_classify_options, cmd_classify
-from camviz.cli.evaluate import cmd_eval
+from camviz.cli.evaluate import add_eval_options, cmd_eval
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
 from camviz.cli.teach import cmd_export_head, cmd_teach
@@ -159,6 +159,7 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_delegate(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-progress", action="store_true")
+    add_eval_options(p)  # --predictions, --confusion, --plot, --ray ...
     p.set_defaults(func=cmd_eval)
 
 
