@@ -1,39 +1,142 @@
 """``camviz eval DATA``: top-1/top-5 accuracy and latency of models on a labelled set.
 
-The scoring is :func:`camviz.evaluate.evaluate_model`; this only prints it.
+The scoring is :func:`camviz.batch.scoring.score_model` (the decode pool, or Ray
+actors with ``--ray``; latency percentiles over every image); this prints it,
+then writes the optional files: ``--predictions`` (JSON lines, one per image and
+model), ``--confusion`` (confusion matrix and per-class recall, one PNG per model)
+and ``--plot`` (accuracy vs latency of the models). The 'plot' extra is checked
+before any work starts; results are printed before the plots are drawn.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import re
 import sys
+from pathlib import Path
+from typing import Any
 
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress, mb, print_json, table
 
-__all__ = ["cmd_eval"]
+__all__ = ["cmd_eval", "add_eval_options", "confusion_path"]
+
+
+def add_eval_options(p: argparse.ArgumentParser) -> None:
+    """The batch, plot and Ray options of ``camviz eval`` (called by the parser)."""
+    p.add_argument(
+        "--predictions", type=Path, default=None, metavar="FILE", help="per-image JSON lines"
+    )
+    p.add_argument(
+        "--confusion",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="confusion matrix and per-class recall (one PNG per model; 'plot' extra)",
+    )
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="accuracy vs latency of the models compared ('plot' extra)",
+    )
+    p.add_argument("--workers", type=int, default=None, help="decode threads (default: cores)")
+    p.add_argument("--full-decode", action="store_true", help="decode every JPEG at full size")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="score on Ray actors: a local 2-CPU instance, or ray.init(ADDRESS); 'ray' extra",
+    )
+
+
+def confusion_path(base: Path, model: str, models: int) -> Path:
+    """``--confusion`` for one model: the path itself, or ``stem-MODEL.png`` for several."""
+    if models <= 1:
+        return base
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(model).stem or "model")
+    return base.with_name(f"{base.stem}-{safe}{base.suffix or '.png'}")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from camviz.backends import Delegate
-    from camviz.evaluate import evaluate_models
+    from camviz.batch.scoring import score_model
+    from camviz.classifier import ClassifierOptions
+    from camviz.errors import OptionsError
+    from camviz.evaluate import Evaluation
 
-    def progress(model: str) -> Progress:
-        return Progress(f"eval {model or 'default model'}", enabled=not args.no_progress)
+    if args.workers is not None and args.workers < 1:
+        raise OptionsError(f"--workers must be at least 1, got {args.workers}")
+    if args.confusion or args.plot:
+        from camviz.batch.plots import require_plot
 
-    evaluation = evaluate_models(
-        args.model or [""], args.data, args.threads, progress, Delegate.parse(args.delegate)
-    )
+        require_plot()  # before the work, not after it
+    if args.ray is not None:
+        from camviz.batch.ray_runner import require_ray
+
+        require_ray()
+    models = args.model or [""]
+    delegate = Delegate.parse(args.delegate)
+    scores = []
+    with contextlib.ExitStack() as stack:
+        sink = None
+        if args.predictions is not None:
+            args.predictions.parent.mkdir(parents=True, exist_ok=True)
+            handle = stack.enter_context(args.predictions.open("w", encoding="utf-8"))
+
+            def sink(record: dict[str, Any]) -> None:
+                handle.write(json.dumps(record) + "\n")
+
+        for model in models:
+            options = ClassifierOptions(model=model, threads=args.threads, delegate=delegate)
+            progress = Progress(f"eval {model or 'default model'}", enabled=not args.no_progress)
+            scores.append(
+                score_model(
+                    options,
+                    Path(args.data),
+                    ray=args.ray,
+                    workers=args.workers,
+                    reduce=not args.full_decode,
+                    progress=progress,
+                    predictions=sink,
+                )
+            )
+    evaluation = Evaluation(args.data, args.threads, tuple(s.score for s in scores))
     for failure in evaluation.failures:
         print(failure, file=sys.stderr)
     code = EXIT_FAILED if evaluation.failures else EXIT_OK
     if args.json:
-        print_json(evaluation.to_dict())
-        return code
+        payload = evaluation.to_dict()
+        payload["results"] = [s.to_dict() for s in scores]
+        print_json(payload)
+    else:
+        _print_table(scores, args.threads)
+    sys.stdout.flush()
+    _write_plots(args, scores)
+    return code
+
+
+def _print_table(scores: list[Any], threads: int) -> None:
     rows = [
-        ["model", "images", "top-1", "top-5", "scored in", "latency p50", "latency p95", "size"]
+        [
+            "model",
+            "images",
+            "top-1",
+            "top-5",
+            "scored in",
+            "latency p50",
+            "latency p95",
+            "images/s",
+            "size",
+        ]
     ]
-    for s in evaluation.scores:
-        latency = s.to_dict()["latency_ms"]
+    for batch in scores:
+        s = batch.score
+        latency = s.latency.percentiles()
         rows.append(
             [
                 s.model,
@@ -41,15 +144,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f"{s.top1_acc * 100:.1f}%",
                 f"{s.top5_acc * 100:.1f}%",
                 s.index_space,
-                f"{latency['p50']:.2f} ms",
-                f"{latency['p95']:.2f} ms",
+                f"{latency.p50:.2f} ms",
+                f"{latency.p95:.2f} ms",
+                f"{s.images / batch.wall_s:.1f}" if batch.wall_s else "-",
                 mb(s.file_bytes),
             ]
         )
     table(rows)
-    print(f"latency: preprocess + invoke + postprocess per image, {args.threads} threads")
+    print(
+        f"latency: preprocess + invoke + postprocess per image, {threads} threads, "
+        "percentiles over every image"
+    )
     print(
         "scored in: imagenet-1k (a 1001-class model's output i is ImageNet class i-1), "
         "or model (its own output indices)"
     )
-    return code
+
+
+def _write_plots(args: argparse.Namespace, scores: list[Any]) -> None:
+    if not (args.confusion or args.plot):
+        return
+    from camviz.batch.plots import accuracy_latency_png, confusion_png
+
+    if args.confusion:
+        for batch in scores:
+            path = confusion_path(args.confusion, batch.score.model, len(scores))
+            confusion_png(batch, path)
+            print(f"wrote {path}", file=sys.stderr)
+    if args.plot:
+        accuracy_latency_png(scores, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
