@@ -15,6 +15,10 @@ duration of ``paintEvent`` while ``self._frame`` keeps the numpy buffer alive,
 so no copy is needed. Producers must hand over a new array per frame and not
 write into it afterwards (camviz sources do so). :meth:`FrameView.render_image`
 returns an owning ``QImage`` (its own pixels) for snapshots.
+
+Over the video (:mod:`camviz.qt.overlay`): the label, a PAUSED badge, the
+classifier's crop box and the model-input inset. Clicking the view gives it the
+keyboard focus (so no spin box keeps it).
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from collections import deque
 import cv2
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from camviz.app.frames import LatestFrame
+from camviz.qt import overlay
 
 __all__ = ["FrameView", "LatestFrame", "letterbox_rect", "numpy_to_qimage", "qimage_to_numpy"]
 
@@ -93,6 +98,10 @@ class FrameView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 120)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click on the video takes focus
+        self._paused = False
+        self._crop_fraction: float | None = None
+        self._inset: Image | None = None
         self._frame: Image | None = None
         self._slot: LatestFrame | None = None
         self._slot_serial = -1
@@ -112,6 +121,8 @@ class FrameView(QWidget):
         self._font = QFont(self.font())
         self._font.setPointSizeF(max(self._font.pointSizeF(), 9.0) * 1.4)
         self._font.setBold(True)
+        self._small_font = QFont(self.font())
+        self._small_font.setBold(True)
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
@@ -158,6 +169,52 @@ class FrameView(QWidget):
         if self._score is None:
             return self._label
         return f"{self._label}  {self._score * 100:.0f}%"
+
+    def set_paused(self, paused: bool) -> None:
+        """Draw the PAUSED badge (top right of the video)."""
+        if paused != self._paused:
+            self._paused = paused
+            self._dirty = True
+
+    def badges(self) -> list[str]:
+        """The badges drawn on the video now."""
+        return ["PAUSED"] if self._paused else []
+
+    def set_crop_fraction(self, fraction: float | None) -> None:
+        """Draw the box of the classifier's centre crop (``None``: no box)."""
+        if fraction != self._crop_fraction:
+            self._crop_fraction = fraction
+            self._dirty = True
+
+    def set_inset(self, image: Image | None) -> None:
+        """The model-input picture drawn in the video's bottom-right corner (``None``: none)."""
+        self._inset = image
+        self._dirty = True
+
+    def video_rect(self, area: QRect | None = None) -> QRect:
+        """Where the current frame is drawn in ``area`` (default: the whole view)."""
+        area = self.rect() if area is None else area
+        frame = self._frame
+        if frame is None:
+            return QRect(area.x(), area.y(), 0, 0)
+        return letterbox_rect(frame.shape[1], frame.shape[0], area)
+
+    def crop_rect(self, area: QRect | None = None) -> QRectF | None:
+        """Where the crop box is drawn (view coordinates), ``None`` without frame or fraction."""
+        frame, fraction = self._frame, self._crop_fraction
+        if frame is None or fraction is None:
+            return None
+        return overlay.crop_rect_on_view(
+            frame.shape[1], frame.shape[0], fraction, self.video_rect(area),
+            mirrored=self._mirrored,
+        )
+
+    def inset_rect(self, area: QRect | None = None) -> QRect:
+        """Where the model-input inset is drawn (empty without one)."""
+        inset = self._inset
+        if inset is None or self._frame is None:
+            return QRect()
+        return overlay.inset_rect(self.video_rect(area), inset.shape[1], inset.shape[0])
 
     # ---------------------------------------------------------------- options
     def set_mirrored(self, mirrored: bool) -> None:
@@ -232,7 +289,7 @@ class FrameView(QWidget):
         pixels = self._fit(frame, target.width(), target.height())
         qimg = numpy_to_qimage(pixels)  # borrowed: `pixels` outlives this call
         painter.drawImage(target.topLeft(), qimg)
-        self._draw_overlay(painter, target)
+        self._draw_overlay(painter, target, frame)
 
     def _fit(self, frame: Image, width: int, height: int) -> Image:
         """``frame`` scaled to ``width`` x ``height`` (and mirrored), drawn 1:1 afterwards.
@@ -278,22 +335,20 @@ class FrameView(QWidget):
             if bar.width() > 0 and bar.height() > 0:
                 painter.fillRect(bar, black)
 
-    def _draw_overlay(self, painter: QPainter, target: QRect) -> None:
+    def _draw_overlay(self, painter: QPainter, target: QRect, frame: Image) -> None:
+        fraction = self._crop_fraction
+        if fraction is not None:
+            h, w = frame.shape[:2]
+            rect = overlay.crop_rect_on_view(w, h, fraction, target, mirrored=self._mirrored)
+            overlay.draw_crop(painter, rect)
+        inset = self._inset
+        if inset is not None:
+            overlay.draw_inset(painter, target, inset, self._small_font)
         text = self.overlay_text()
-        if text is None:
-            return
-        painter.setFont(self._font)
-        metrics = painter.fontMetrics()
-        pad = 8
-        box = metrics.boundingRect(text).adjusted(-pad, -pad // 2, pad, pad // 2)
-        box.moveTopLeft(target.topLeft() + QPoint(10, 10))
-        if self._uncertain:
-            background, foreground = QColor(120, 90, 0, 200), QColor(255, 230, 160)
-        else:
-            background, foreground = QColor(0, 0, 0, 170), QColor(255, 255, 255)
-        painter.fillRect(box, background)
-        painter.setPen(QPen(foreground))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        if text is not None:
+            overlay.draw_label(painter, target, text, self._font, uncertain=self._uncertain)
+        for badge in self.badges():
+            overlay.draw_badge(painter, target, badge, self._font)
 
     def render_image(self, size: QSize | None = None) -> QImage:
         """An owning ``QImage`` of the view as painted (frame + overlay), for snapshots.

@@ -1,33 +1,43 @@
-"""Performance meter: frame rates, latency percentiles, drops, budget light, live graph.
+"""Performance meter: a budget light in plain words, rates, latency, skipped frames, a graph.
 
 The meter never updates per frame. A ``QTimer`` (default 4 Hz) asks a
 *provider* for a metrics snapshot (``camviz.metrics.MetricsSnapshot`` or any
 object with the fields of :class:`SnapshotLike`) and repaints once.
 
-The budget light is :func:`camviz.metrics.budget_light` (the rule is documented
-there and shared with ``camviz bench``): green ``p95 <= budget``, amber
-``p50 <= budget < p95``, red ``p50 > budget``, idle (grey) before the first frame.
+The light, the numbers and the graph share one time window
+(:class:`camviz.app.meter_window.MeterWindow`: the last ``span_s`` seconds since
+the last model, source or thread switch, :meth:`PerformanceMeter.reset`). The
+light is :func:`camviz.metrics.budget_light` over exactly the samples the graph
+draws: green ``p95 <= budget``, amber ``p50 <= budget < p95``, red
+``p50 > budget``; grey while warming up or idle.
+
+Text is drawn in the palette's own text colours or in colours chosen for a
+contrast of at least 4.5:1 on the graph's background (:func:`contrast_ratio`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from camviz.app.meter_window import SPAN_S, MeterReading, MeterWindow
 from camviz.defaults import BUDGET_MS
 from camviz.metrics import BudgetLight, budget_light
 
 __all__ = [
     "BudgetStatus",
+    "GRAPH_BACKGROUND",
+    "GRAPH_TEXT",
     "LatencyGraph",
     "PerformanceMeter",
     "SnapshotLike",
     "budget_status",
+    "contrast_ratio",
     "light_color",
 ]
 
@@ -48,6 +58,8 @@ class SnapshotLike(Protocol):
     def capture_fps(self) -> float: ...
     @property
     def inference_fps(self) -> float: ...
+    @property
+    def captured(self) -> int: ...
     @property
     def dropped(self) -> int: ...
     @property
@@ -72,6 +84,11 @@ _STATUS_COLORS = {
     BudgetStatus.AMBER: "#d29922",
     BudgetStatus.RED: "#da3633",
 }
+GRAPH_BACKGROUND = QColor(20, 22, 26)
+GRAPH_TEXT = QColor(200, 200, 200)  # 11:1 on the background
+_BUDGET_LINE = QColor(_STATUS_COLORS[BudgetStatus.AMBER])  # 7.4:1: also used for its label
+_TRACE = QColor(90, 170, 255)
+_STRIP = 16  # px at the top of the graph for its labels: the trace never goes there
 
 
 def light_color(light: BudgetLight) -> QColor:
@@ -79,74 +96,98 @@ def light_color(light: BudgetLight) -> QColor:
     return QColor(_STATUS_COLORS[light])
 
 
-class LatencyGraph(QWidget):
-    """Line graph of (monotonic stamp, ms) samples over the last ``span_s`` seconds,
-    with a dashed budget line. Painted from the samples given to :meth:`set_samples`."""
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two opaque colours (1..21)."""
 
-    def __init__(self, parent: QWidget | None = None, *, span_s: float = 10.0) -> None:
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return (
+            0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+        )
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+class LatencyGraph(QWidget):
+    """Line graph of one meter reading's (stamp, ms) samples over its window, with a dashed
+    budget line. The labels sit in a strip above the plot, clear of the trace."""
+
+    def __init__(self, parent: QWidget | None = None, *, span_s: float = SPAN_S) -> None:
         super().__init__(parent)
         self.span_s = span_s
         self._samples: list[tuple[float, float]] = []
         self._budget_ms = BUDGET_MS
+        self._y_max = BUDGET_MS * 1.5
         self._now: float | None = None
-        self.setMinimumSize(160, 70)
+        self.setMinimumSize(160, 80)
+        self.setToolTip(
+            "End-to-end latency of each classified frame (capture to result) over the meter's"
+            " window; the dashed line is the budget"
+        )
 
     def sizeHint(self) -> QSize:
-        return QSize(320, 90)
+        return QSize(320, 96)
 
-    def set_samples(
-        self, samples: Sequence[tuple[float, float]], budget_ms: float, now: float | None = None
-    ) -> None:
-        self._now = time.monotonic() if now is None else now
-        start = self._now - self.span_s
-        self._samples = [(t, ms) for t, ms in samples if t >= start]
-        self._budget_ms = budget_ms
+    def set_reading(self, reading: MeterReading) -> None:
+        self._now = reading.now
+        self.span_s = reading.span_s
+        self._samples = list(reading.samples)
+        self._budget_ms = reading.budget_ms
+        self._y_max = reading.y_max
         self.update()
 
     def samples(self) -> list[tuple[float, float]]:
         return list(self._samples)
 
     def y_max(self) -> float:
-        """Top of the scale: room for the budget line and the slowest visible sample."""
-        peak = max((ms for _, ms in self._samples), default=0.0)
-        return max(self._budget_ms * 1.5, peak * 1.1, 1.0)
+        """Top of the scale (robust: a start-up spike is clipped, not scaled to)."""
+        return self._y_max
+
+    def plot_rect(self) -> QRectF:
+        """Where the trace is drawn (below the label strip)."""
+        return QRectF(self.rect()).adjusted(1, 1 + _STRIP, -1, -1)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
-            painter.fillRect(rect, QColor(20, 22, 26))
+            painter.fillRect(self.rect(), GRAPH_BACKGROUND)
+            rect = self.plot_rect()
             y_max = self.y_max()
             now = self._now if self._now is not None else time.monotonic()
+            strip = QRectF(rect.left() + 4, 1, rect.width() - 8, _STRIP)
+            painter.setPen(GRAPH_TEXT)
+            painter.drawText(
+                strip,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                f"0–{y_max:.0f} ms, last {self.span_s:.0f} s",
+            )
+            painter.setPen(_BUDGET_LINE)
+            painter.drawText(
+                strip,
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                f"- - budget {self._budget_ms:.0f} ms",
+            )
+            budget_y = rect.bottom() - min(self._budget_ms / y_max, 1.0) * rect.height()
+            budget_y = round(budget_y) + 0.5  # centre of a pixel row: a crisp line
+            pen = QPen(_BUDGET_LINE)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(QPointF(rect.left(), budget_y), QPointF(rect.right(), budget_y))
 
             def to_point(t: float, ms: float) -> QPointF:
                 x = rect.left() + (1.0 - (now - t) / self.span_s) * rect.width()
                 y = rect.bottom() - min(ms / y_max, 1.0) * rect.height()
                 return QPointF(x, y)
 
-            budget_y = rect.bottom() - (self._budget_ms / y_max) * rect.height()
-            budget_y = round(budget_y) + 0.5  # centre of a pixel row: a crisp line
-            pen = QPen(QColor(_STATUS_COLORS[BudgetStatus.AMBER]))
-            pen.setStyle(Qt.PenStyle.DashLine)
-            painter.setPen(pen)
-            painter.drawLine(QPointF(rect.left(), budget_y), QPointF(rect.right(), budget_y))
-            painter.setPen(QColor(160, 160, 160))
-            painter.drawText(
-                rect.adjusted(4, 2, -4, -2),
-                int(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft),
-                f"{y_max:.0f} ms",
-            )
-            painter.drawText(
-                QRectF(rect.left() + 4, budget_y - 16, rect.width() - 8, 14),
-                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                f"budget {self._budget_ms:.0f} ms",
-            )
             if len(self._samples) >= 2:
                 path = QPainterPath(to_point(*self._samples[0]))
                 for t, ms in self._samples[1:]:
                     path.lineTo(to_point(t, ms))
-                line = QPen(QColor(90, 170, 255))
+                line = QPen(_TRACE)
                 line.setWidthF(1.5)
                 painter.setPen(line)
                 painter.drawPath(path)
@@ -155,8 +196,8 @@ class LatencyGraph(QWidget):
 
 
 class PerformanceMeter(QFrame):
-    """Camera / inference / display fps, inference and end-to-end p50/p95, drops,
-    a budget light and a latency graph, refreshed by a timer from a provider.
+    """The budget light and what it means, camera / model / display fps, end-to-end
+    p50/p95, the share of camera frames skipped, runtime and threads, and a latency graph.
 
     ``provider()`` returns the current snapshot (or ``None`` when nothing runs);
     ``display_fps()`` the rate at which the view paints new frames.
@@ -172,54 +213,67 @@ class PerformanceMeter(QFrame):
         display_fps: Callable[[], float] | None = None,
         refresh_hz: float = 4.0,
         budget_ms: float = BUDGET_MS,
+        span_s: float = SPAN_S,
     ) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._provider = provider
         self._display_fps = display_fps
         self._budget_ms = budget_ms
+        self.window = MeterWindow(span_s)
         self._status = BudgetStatus.IDLE
+        self._state = "idle"
+        self.reading = MeterReading("idle", BudgetLight.IDLE, span_s=span_s)
         self.refresh_count = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(2)
         self._light = QLabel(self)
         self._light.setFixedSize(14, 14)
         self._status_label = QLabel(self)
         self._status_label.setWordWrap(True)
+        bold = QFont(self._status_label.font())
+        bold.setBold(True)
+        self._status_label.setFont(bold)
+        self._status_label.setToolTip(
+            "Green: 95% of frames within the budget; amber: the typical frame is, the slow"
+            " tail is not; red: the typical frame is over it"
+        )
         self._values: dict[str, QLabel] = {}
         fields = [
-            ("camera", "camera fps"),
-            ("inference", "inference fps"),
-            ("display", "display fps"),
-            ("infer_ms", "inference ms p50/p95"),
-            ("e2e_ms", "end-to-end ms p50/p95"),
-            ("dropped", "dropped"),
+            ("camera", "camera fps", "Frames per second the source delivers"),
+            ("inference", "model fps", "Frames per second the model classifies"),
+            ("display", "display fps", "New frames per second the live view paints"),
+            ("e2e_ms", "latency ms p50/p95", "Capture to result, over the meter's window"),
+            ("dropped", "frames skipped", "Camera frames the model never saw (it keeps the newest)"),
+            ("runtime", "runs on", "TFLite runtime, delegate and interpreter threads"),
         ]
-        for i, (key, title) in enumerate(fields):
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(0)
+        for i, (key, title, tip) in enumerate(fields):
             row, col = divmod(i, 2)
             name = QLabel(title, self)
-            name.setStyleSheet("color: palette(mid);")
             value = QLabel("–", self)
             value.setObjectName(f"meter_{key}")
+            value.setFont(bold)
+            for label in (name, value):
+                label.setToolTip(tip)
             grid.addWidget(name, row * 2, col)
             grid.addWidget(value, row * 2 + 1, col)
             self._values[key] = value
         head = QGridLayout()
-        head.addWidget(self._light, 0, 0)
+        head.addWidget(self._light, 0, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self._status_label, 0, 1)
         head.setColumnStretch(1, 1)
         layout.addLayout(head)
         layout.addLayout(grid)
-        self.graph = LatencyGraph(self)
+        self.graph = LatencyGraph(self, span_s=span_s)
         layout.addWidget(self.graph, 1)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self.set_refresh_hz(refresh_hz)
-        self._show_status(BudgetStatus.IDLE, "no frames yet")
+        self._show(self.reading)
 
     # ------------------------------------------------------------------ API
     def set_provider(
@@ -240,11 +294,28 @@ class PerformanceMeter(QFrame):
         else:
             self._timer.start(max(1, round(1000.0 / hz)))
 
+    def reset(self, now: float | None = None) -> None:
+        """A model, source or thread switch: measure afresh (warming up again)."""
+        self.window.reset(now)
+
+    def set_runtime(self, runtime: str, delegate: str, threads: int) -> None:
+        """What the model runs on: "ai-edge-litert · xnnpack · 2 threads"."""
+        self._values["runtime"].setText(
+            f"{runtime} · {delegate} · {threads} thread{'s' if threads != 1 else ''}"
+        )
+
     def status(self) -> BudgetStatus:
         return self._status
 
+    def state(self) -> str:
+        """"idle", "warming up", "green", "amber" or "red"."""
+        return self._state
+
+    def status_text(self) -> str:
+        return self._status_label.text()
+
     def value_text(self, key: str) -> str:
-        """Text of one value: camera, inference, display, infer_ms, e2e_ms, dropped."""
+        """Text of one value: camera, inference, display, e2e_ms, dropped, runtime."""
         return self._values[key].text()
 
     def refresh(self) -> None:
@@ -253,44 +324,38 @@ class PerformanceMeter(QFrame):
         display = self._display_fps() if self._display_fps is not None else None
         self.show_snapshot(snap, display_fps=display)
 
-    def show_snapshot(self, snap: SnapshotLike | None, *, display_fps: float | None = None) -> None:
+    def show_snapshot(
+        self, snap: Any, *, display_fps: float | None = None, now: float | None = None
+    ) -> None:
         self.refresh_count += 1
         v = self._values
         v["display"].setText("–" if display_fps is None else f"{display_fps:.1f}")
+        reading = self.window.read(snap, now)
+        self.reading = reading
         if snap is None:
-            for key in ("camera", "inference", "infer_ms", "e2e_ms", "dropped"):
+            for key in ("camera", "inference", "e2e_ms", "dropped"):
                 v[key].setText("–")
-            self.graph.set_samples([], self._budget_ms)
-            self._show_status(BudgetStatus.IDLE, "not running")
-            return
-        budget = float(snap.budget_ms) if snap.budget_ms > 0 else self._budget_ms
-        self._budget_ms = budget
-        v["camera"].setText(f"{snap.capture_fps:.1f}")
-        v["inference"].setText(f"{snap.inference_fps:.1f}")
-        invoke = snap.stages_ms.get("invoke")
-        if invoke is not None and invoke.count > 0:
-            v["infer_ms"].setText(f"{invoke.p50:.1f} / {invoke.p95:.1f}")
         else:
-            v["infer_ms"].setText("–")
-        e2e = snap.e2e_ms
-        v["e2e_ms"].setText(f"{e2e.p50:.1f} / {e2e.p95:.1f}" if e2e.count > 0 else "–")
-        failed = f" ({snap.failed} failed)" if snap.failed else ""
-        v["dropped"].setText(f"{snap.dropped}{failed}")
-        status = budget_light(e2e.p50, e2e.p95, budget, e2e.count)
-        detail = {
-            BudgetStatus.IDLE: "no frames yet",
-            BudgetStatus.GREEN: f"p95 ≤ {budget:.0f} ms budget",
-            BudgetStatus.AMBER: f"p50 ≤ {budget:.0f} ms budget < p95",
-            BudgetStatus.RED: f"p50 > {budget:.0f} ms budget",
-        }[status]
-        self._show_status(status, detail)
-        self.graph.set_samples(snap.recent_e2e_ms, budget)
+            v["camera"].setText(f"{snap.capture_fps:.1f}")
+            v["inference"].setText(f"{snap.inference_fps:.1f}")
+            v["e2e_ms"].setText(
+                f"{reading.p50:.1f} / {reading.p95:.1f}" if reading.count else "–"
+            )
+            share = reading.drop_share
+            failed = f", {snap.failed} failed" if snap.failed else ""
+            v["dropped"].setText(("–" if share is None else f"{share * 100:.0f}%") + failed)
+        self._show(reading)
 
-    def _show_status(self, status: BudgetStatus, detail: str) -> None:
+    def _show(self, reading: MeterReading) -> None:
+        self.graph.set_reading(reading)
         self._light.setStyleSheet(
-            f"background: {_STATUS_COLORS[status]}; border-radius: 7px; border: 1px solid #222;"
+            f"background: {_STATUS_COLORS[reading.light]}; border-radius: 7px;"
+            " border: 1px solid #222;"
         )
-        self._status_label.setText(f"{status.value.upper()} — {detail}")
-        if status is not self._status:
-            self._status = status
-            self.statusChanged.emit(status.value)
+        word = reading.state.upper() if reading.light is not BudgetLight.IDLE else ""
+        window = f" (last {reading.span_s:.0f} s)" if reading.light is not BudgetLight.IDLE else ""
+        self._status_label.setText(f"{word + ' — ' if word else ''}{reading.words}{window}")
+        self._state = reading.state
+        if reading.light is not self._status:
+            self._status = reading.light
+            self.statusChanged.emit(reading.light.value)

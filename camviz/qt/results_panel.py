@@ -4,25 +4,34 @@ Rows are created once (up to ``max_rows``) and only their text and values are
 updated for each result; rows beyond the current top-k are hidden, not
 deleted. When ``result.uncertain`` (no label is likely) a distinct banner says
 so and the rows are dimmed rather than presented as an answer.
+
+Nothing here changes size from one result to the next, so the video above never
+jumps: the large top label and the "Not sure" banner share one slot (a stack
+whose height is the taller of the two), and rows up to the top-k keep their
+space while hidden. Labels are shown by their short display name (the first
+synonym, :func:`camviz.app.display.display_name`), elided to fit, with the full
+label on hover.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QLabel,
     QProgressBar,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from camviz.app.display import display_name, full_label_tip
 from camviz.results import ClassificationResult
 
-__all__ = ["ResultsPanel", "UNCERTAIN_TEXT"]
+__all__ = ["ElidedLabel", "ResultsPanel", "UNCERTAIN_TEXT"]
 
 UNCERTAIN_TEXT = "Not sure — no label is likely"
 _BAR_SCALE = 1000  # QProgressBar is integer: per-mille resolution
@@ -36,11 +45,28 @@ _BAR_COLOR = "#3d7bd9"
 _BAR_COLOR_DIM = "#8a8a8a"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when its text does not fit (``text()`` stays whole)."""
+
+    def elided_text(self) -> str:
+        width = self.contentsRect().width()
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, width)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            painter.setPen(self.palette().color(self.foregroundRole()))
+            painter.drawText(self.contentsRect(), int(self.alignment()), self.elided_text())
+        finally:
+            painter.end()
+
+
 class _Row:
     """Widgets of one category row: label, bar, percentage."""
 
     def __init__(self, grid: QGridLayout, row: int, parent: QWidget) -> None:
-        self.label = QLabel(parent)
+        self.label = ElidedLabel(parent)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.label.setMinimumWidth(80)
@@ -56,10 +82,12 @@ class _Row:
         grid.addWidget(self.bar, row, 1)
         grid.addWidget(self.percent, row, 2)
         self._style = ""
+        self.full_label = ""
 
     def set(self, label: str, score: float, color: str) -> None:
-        if self.label.text() != label:
-            self.label.setText(label)
+        if self.full_label != label:
+            self.full_label = label
+            self.label.setText(display_name(label))
             self.label.setToolTip(label)
         self.bar.setValue(round(max(0.0, min(1.0, score)) * _BAR_SCALE))
         self.percent.setText(f"{score * 100:.1f}%")
@@ -70,6 +98,13 @@ class _Row:
     def set_visible(self, visible: bool) -> None:
         for widget in (self.label, self.bar, self.percent):
             widget.setVisible(visible)
+
+    def retain_space(self, retain: bool) -> None:
+        """Keep this row's space while hidden (rows within the top-k), so nothing moves."""
+        for widget in (self.label, self.bar, self.percent):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(retain)
+            widget.setSizePolicy(policy)
 
 
 class ResultsPanel(QFrame):
@@ -88,18 +123,33 @@ class ResultsPanel(QFrame):
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(4)
         self._header = QLabel("Waiting for the first result…", self)
-        header_font = QFont(self._header.font())
-        header_font.setBold(True)
-        self._header.setFont(header_font)
+        self._header.setToolTip("The model that produced these results and its time per frame")
+        # the large top label and the "Not sure" banner share one slot of fixed height
+        self._headline = ElidedLabel("", self)
+        self._headline.setObjectName("topLabel")
+        headline_font = QFont(self._headline.font())
+        headline_font.setPointSizeF(max(headline_font.pointSizeF(), 9.0) * 1.8)
+        headline_font.setBold(True)
+        self._headline.setFont(headline_font)
+        self._headline.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._banner = QLabel(UNCERTAIN_TEXT, self)
         self._banner.setObjectName("uncertainBanner")
         self._banner.setStyleSheet(
             "#uncertainBanner { background: #6b5200; color: #ffe9a8; padding: 4px 8px;"
             " border-radius: 4px; font-weight: bold; }"
         )
-        self._banner.hide()
+        self._banner.setToolTip(
+            "No label reaches the minimum confidence: the rows below are guesses, not an answer"
+        )
+        self._slot = QStackedWidget(self)
+        self._slot.addWidget(self._headline)
+        self._slot.addWidget(self._banner)
+        self._slot.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._slot.setFixedHeight(
+            max(self._headline.sizeHint().height(), self._banner.sizeHint().height())
+        )
+        layout.addWidget(self._slot)
         layout.addWidget(self._header)
-        layout.addWidget(self._banner)
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(3)
@@ -111,6 +161,8 @@ class ResultsPanel(QFrame):
         self._rows = [_Row(grid, i, self) for i in range(max_rows)]
         self._uncertain = False
         self._shown = 0
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.set_top_k(self._top_k)
         self.clear()
 
     # ------------------------------------------------------------------ API
@@ -118,9 +170,11 @@ class ResultsPanel(QFrame):
         """How many rows may show (1..max_rows); extra rows are hidden."""
         self._top_k = max(1, min(int(top_k), self._max_rows))
         for i, row in enumerate(self._rows):
+            row.retain_space(i < self._top_k)
             if i >= self._top_k:
                 row.set_visible(False)
         self._shown = min(self._shown, self._top_k)
+        self.updateGeometry()
 
     def top_k(self) -> int:
         return self._top_k
@@ -135,8 +189,9 @@ class ResultsPanel(QFrame):
         latency = result.times.total_ms if latency_ms is None else latency_ms
         self._header.setText(f"{result.model} · {latency:.1f} ms")
         self._uncertain = bool(result.uncertain)
-        self._banner.setVisible(self._uncertain)
         categories = result.categories[: self._top_k]
+        top = categories[0] if categories else None
+        self._show_headline(top.label if top else "", float(top.score) if top else 0.0)
         for i, row in enumerate(self._rows):
             if i < len(categories):
                 cat = categories[i]
@@ -150,10 +205,25 @@ class ResultsPanel(QFrame):
                 row.set_visible(False)
         self._shown = len(categories)
 
+    def _show_headline(self, label: str, score: float) -> None:
+        if self._uncertain:
+            self._slot.setCurrentWidget(self._banner)
+            return
+        self._slot.setCurrentWidget(self._headline)
+        if not label:
+            self._headline.setText("")
+            self._headline.setToolTip("")
+            return
+        text = f"{display_name(label)}  {score * 100:.0f}%"
+        if self._headline.text() != text:
+            self._headline.setText(text)
+            self._headline.setToolTip(full_label_tip(label) or label)
+
     def clear(self, message: str = "Waiting for the first result…") -> None:
         self._header.setText(message)
-        self._banner.hide()
         self._uncertain = False
+        self._slot.setCurrentWidget(self._headline)
+        self._headline.setText("")
         for row in self._rows:
             row.set_visible(False)
         self._shown = 0
@@ -165,8 +235,16 @@ class ResultsPanel(QFrame):
     def header_text(self) -> str:
         return self._header.text()
 
+    def headline_text(self) -> str:
+        """The large top label ("tabby  62.1%"), '' when not sure or before a result."""
+        return "" if self._uncertain else self._headline.text()
+
+    def full_labels(self) -> list[str]:
+        """The full labels of the visible rows (what their tooltips say), best first."""
+        return [row.full_label for row in self._rows[: self._shown]]
+
     def rows(self) -> list[tuple[str, float, str]]:
-        """(label, bar value 0..1, percentage text) of the visible rows, best first."""
+        """(display name, bar value 0..1, percentage text) of the visible rows, best first."""
         return [
             (row.label.text(), row.bar.value() / _BAR_SCALE, row.percent.text())
             for row in self._rows[: self._shown]

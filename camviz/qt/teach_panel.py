@@ -198,6 +198,17 @@ class TeachPanel(QWidget):
         self.save_button.clicked.connect(self._save_clicked)
         self.load_button = QPushButton("Load…")
         self.load_button.clicked.connect(self._load_clicked)
+        for widget, tip in (
+            (self.name_edit, "Name of a new class to teach"),
+            (self.add_button, "Add the class named on the left"),
+            (self.train_button, "Train a classifier head on the captured samples"),
+            (self.live_check, "Switch the live view to the taught model when training ends"),
+            (self.use_button, "Classify live with the taught model"),
+            (self.back_button, "Go back to the model that ran before teaching"),
+            (self.save_button, "Save the taught model (.head.npz) to a file"),
+            (self.load_button, "Load a taught model (.head.npz) from a file"),
+        ):
+            widget.setToolTip(tip)
         model_row = QHBoxLayout()
         model_row.addWidget(self.use_button)
         model_row.addWidget(self.back_button)

@@ -9,7 +9,9 @@ repaints at capture rate whatever the model's speed; the GUI thread never
 waits on inference (except for bounded joins when the pipeline is stopped:
 switching source, closing).
 
-Keys: Space pause/resume, S snapshot, M mirror, F full screen, T teach, Q quit.
+Keys (:mod:`camviz.qt.shortcuts`, working whatever has focus): Space pause/resume,
+S snapshot, N next model, M mirror, F full screen (the video only), T teach,
+? the key sheet, Q quit.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -44,6 +46,7 @@ from camviz.qt.controls import MAX_TOP_K, Controls, InputBox, ModelBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy
 from camviz.qt.meter import PerformanceMeter
 from camviz.qt.model_info import describe_tensor, model_info_html, tensor_to_display
+from camviz.qt import shortcuts
 from camviz.qt.results_panel import ResultsPanel
 from camviz.qt.teach_panel import TeachPanel
 from camviz.sources import CameraInfo
@@ -140,8 +143,7 @@ class MainWindow(QMainWindow):
         self.teach_dock.hide()
         self.teach_action = self.teach_dock.toggleViewAction()
         self.teach_action.setText("Teach")
-        self.teach_action.setShortcut(QKeySequence(Qt.Key.Key_T))
-        self.addAction(self.teach_action)
+        self.teach_action.setToolTip("Teach the model new classes from the camera (T)")
         c.teach_button.setDefaultAction(self.teach_action)
 
         side = QWidget()
@@ -191,16 +193,21 @@ class MainWindow(QMainWindow):
         b.notice.connect(self._on_notice)
         b.recordingChanged.connect(self._on_recording)
         b.snapshotSaved.connect(lambda paths: self.snapshotSaved.emit(*map(str, paths)))
-        for key, slot in (
-            (Qt.Key.Key_Space, self.toggle_pause),
-            (Qt.Key.Key_S, self.snapshot),
-            (Qt.Key.Key_M, self.toggle_mirror),
-            (Qt.Key.Key_F, self.toggle_fullscreen),
-            (Qt.Key.Key_Q, self.close),
-        ):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(slot)
+        self.shortcuts = shortcuts.install(
+            self,
+            {
+                "toggle_pause": self.toggle_pause,
+                "snapshot": self.snapshot,
+                "next_model": self.next_model,
+                "toggle_mirror": self.toggle_mirror,
+                "toggle_fullscreen": self.toggle_fullscreen,
+                "leave_fullscreen": self.leave_fullscreen,
+                "toggle_teach": self.teach_action.trigger,
+                "show_shortcuts": self.show_shortcuts,
+                "close": self.close,
+            },
+        )
+        self.shortcut_sheet: shortcuts.ShortcutSheet | None = None
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -278,6 +285,7 @@ class MainWindow(QMainWindow):
         if self.pause_button.isChecked() != paused:
             self.pause_button.setChecked(paused)
         self.pause_button.setText("Resume" if paused else "Pause")
+        self.view.set_paused(paused)
         self._status("Paused (Space resumes)" if paused else "Running")
 
     def is_paused(self) -> bool:
@@ -290,10 +298,45 @@ class MainWindow(QMainWindow):
         self.mirror_check.setChecked(not self.mirror_check.isChecked())
 
     def toggle_fullscreen(self) -> None:
+        """Full screen with the video only (and its overlay); again, or Esc, to leave."""
         if self.isFullScreen():
-            self.showNormal()
-        else:
-            self.showFullScreen()
+            self.leave_fullscreen()
+            return
+        chrome = (self.side_panel, self.results, self.statusBar(), self.teach_dock)
+        self._chrome_shown = [w for w in chrome if w.isVisible()]
+        for widget in self._chrome_shown:
+            widget.hide()
+        self.showFullScreen()
+
+    def leave_fullscreen(self) -> None:
+        if not self.isFullScreen():
+            return
+        self.showNormal()
+        for widget in getattr(self, "_chrome_shown", ()):
+            widget.show()
+        self._chrome_shown = []
+
+    def next_model(self) -> None:
+        """Switch to the next model of the zoo (after the running one)."""
+        names = [
+            self.model_combo.itemData(i)
+            for i in range(self.model_combo.count())
+            if self.model_combo.itemData(i) is not None
+        ]
+        if not names:
+            return
+        current = self.session.requested_model or self.model_name
+        i = names.index(current) if current in names else -1
+        name = str(names[(i + 1) % len(names)])
+        self._select_model_item(name)
+        self.switch_model(name)
+
+    def show_shortcuts(self) -> None:
+        """The key sheet (non-modal: it never blocks the window)."""
+        if self.shortcut_sheet is None:
+            self.shortcut_sheet = shortcuts.ShortcutSheet(self)
+        self.shortcut_sheet.show()
+        self.shortcut_sheet.raise_()
 
     def current_metrics(self) -> MetricsSnapshot | None:
         """The running pipeline's metrics now (what the meter shows)."""
@@ -320,6 +363,7 @@ class MainWindow(QMainWindow):
             if isinstance(info, ModelInfo):
                 self._select_model_item(str(info.path) if info.spec is None else info.name)
                 self._show_model_info(info)
+                self._model_shown(info)
         elif ev.kind is EventKind.MODEL_FAILED and self.model_name:
             self._select_model_item(self.model_name)
 
@@ -331,6 +375,9 @@ class MainWindow(QMainWindow):
         self.view.set_overlay(None)
         self.view.clear(f"Opening {started.name}…")
         self.pause_button.setChecked(False)
+        self.view.set_paused(False)
+        self.view.set_inset(None)
+        self.meter.reset()
         self.set_source_note(started.note)
 
     def _on_notice(self, notice: Notice) -> None:
@@ -359,8 +406,18 @@ class MainWindow(QMainWindow):
         if tensor is None:
             return
         t = np.asarray(tensor)
-        self.input_view.set_frame(tensor_to_display(t))
+        picture = tensor_to_display(t)
+        self.input_view.set_frame(picture)
+        self.view.set_inset(picture)  # picture-in-picture: visible without scrolling
         self.input_label.setText(describe_tensor(t))
+
+    def _model_shown(self, info: ModelInfo) -> None:
+        """A model (re)loaded: its crop box on the video, the meter measures afresh."""
+        fraction = getattr(info.preprocessing, "crop_fraction", None)
+        self.view.set_crop_fraction(float(fraction) if fraction is not None else None)
+        self.view.set_inset(None)
+        self.meter.reset()
+        self.meter.set_runtime(info.runtime, info.delegate, self.session.options.threads)
 
     def _show_model_info(self, info: ModelInfo) -> None:
         self.info_label.setText(model_info_html(info, self.current_metrics()))

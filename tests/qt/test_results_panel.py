@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtWidgets import QLabel
 
 from camviz.qt.results_panel import UNCERTAIN_TEXT, ResultsPanel
 from camviz.results import Category, ClassificationResult, StageTimes
@@ -27,7 +28,10 @@ def test_shows_labels_bars_and_percentages(qtbot) -> None:
         make_result([("tabby, tabby cat", 0.6213), ("tiger cat", 0.25), ("Egyptian cat", 0.05)])
     )
     rows = panel.rows()
-    assert [r[0] for r in rows] == ["tabby, tabby cat", "tiger cat", "Egyptian cat"]
+    assert [r[0] for r in rows] == ["tabby", "tiger cat", "Egyptian cat"]
+    assert panel.full_labels() == ["tabby, tabby cat", "tiger cat", "Egyptian cat"]
+    assert panel.row_widgets()[0][0].toolTip() == "tabby, tabby cat"
+    assert panel.headline_text() == "tabby  62%"
     assert [r[2] for r in rows] == ["62.1%", "25.0%", "5.0%"]
     assert abs(rows[0][1] - 0.621) < 1e-3
     assert "efficientnet_lite0_int8" in panel.header_text()
@@ -43,7 +47,7 @@ def test_uncertain_state_is_distinct(qtbot) -> None:
     panel.show()
     panel.set_result(make_result([("a", 0.2), ("b", 0.15)], uncertain=True))
     assert panel.is_uncertain()
-    banner = panel.findChild(type(panel.row_widgets()[0][0]), "uncertainBanner")
+    banner = panel.findChild(QLabel, "uncertainBanner")
     assert banner is not None and banner.isVisible() and banner.text() == UNCERTAIN_TEXT
     panel.set_result(make_result([("a", 0.9)]))
     assert not panel.is_uncertain() and not banner.isVisible()
@@ -74,3 +78,28 @@ def test_top_k_limits_rows(qtbot) -> None:
     assert panel.top_k() == 10
     panel.set_result(None)
     assert panel.rows() == []
+
+
+def test_long_labels_are_elided_with_the_full_label_on_hover(qtbot) -> None:
+    panel = ResultsPanel(top_k=2)
+    qtbot.addWidget(panel)
+    panel.resize(260, 200)
+    panel.show()
+    long = "a really very extraordinarily long category name that cannot fit, synonym"
+    panel.set_result(make_result([(long, 0.7), ("b", 0.2)]))
+    label = panel.row_widgets()[0][0]
+    assert label.text() == long.split(",")[0]
+    assert label.elided_text().endswith("…") and len(label.elided_text()) < len(label.text())
+    assert label.toolTip() == long
+
+
+def test_the_not_sure_banner_takes_no_extra_space(qtbot) -> None:
+    panel = ResultsPanel(top_k=5)
+    qtbot.addWidget(panel)
+    panel.show()
+    empty = panel.sizeHint()
+    panel.set_result(make_result([("a", 0.9), ("b", 0.05)]))
+    sure = panel.sizeHint()
+    panel.set_result(make_result([("a", 0.2), ("b", 0.15)], uncertain=True))
+    assert panel.sizeHint() == sure == empty
+    assert panel.headline_text() == ""

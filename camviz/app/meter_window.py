@@ -1,0 +1,148 @@
+"""What the performance meter says, over one time window, in plain words.
+
+The light, the numbers and the graph of the window's meter all come from one
+:class:`MeterReading`: the end-to-end latencies of the frames delivered in the
+last ``span_s`` seconds *and* since the last :meth:`MeterWindow.reset` (a model,
+source or thread switch), so a slow start or the previous model never colours
+the light of the current one. The light is :func:`camviz.metrics.budget_light`
+applied to exactly the samples the graph draws. Until ``warmup_frames`` frames
+and ``warmup_s`` seconds have been measured the meter says it is warming up
+instead of showing red for a model's first, slow frames.
+
+Camera frames the model never saw (the queue keeps only the newest frame) are
+counted as a share of the frames captured in the same window.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from camviz.defaults import BUDGET_MS
+from camviz.metrics import BudgetLight, budget_light
+
+__all__ = ["MeterReading", "MeterWindow", "SPAN_S", "WARMUP_FRAMES", "WARMUP_S"]
+
+SPAN_S = 10.0
+WARMUP_FRAMES = 10
+WARMUP_S = 1.0
+
+
+class _Snap(Protocol):
+    @property
+    def captured(self) -> int: ...
+    @property
+    def dropped(self) -> int: ...
+    @property
+    def budget_ms(self) -> float: ...
+    @property
+    def recent_e2e_ms(self) -> Sequence[tuple[float, float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """One reading of the meter: state, the window's samples and statistics, the words."""
+
+    state: str  # "idle", "warming up", or a light: "green", "amber", "red"
+    light: BudgetLight
+    samples: tuple[tuple[float, float], ...] = ()  # (monotonic stamp, e2e ms) in the window
+    budget_ms: float = BUDGET_MS
+    span_s: float = SPAN_S
+    now: float = 0.0
+    p50: float = 0.0
+    p95: float = 0.0
+    within: float = 0.0  # share of the window's frames within the budget
+    drop_share: float | None = None  # share of the window's camera frames never classified
+    words: str = "not running"
+    warmup: tuple[int, int] = (0, WARMUP_FRAMES)  # frames measured, frames needed
+    y_max: float = field(default=BUDGET_MS * 1.5)
+
+    @property
+    def count(self) -> int:
+        return len(self.samples)
+
+
+class MeterWindow:
+    """The meter's time window (``span_s`` seconds, cut at the last :meth:`reset`)."""
+
+    def __init__(
+        self,
+        span_s: float = SPAN_S,
+        *,
+        warmup_frames: int = WARMUP_FRAMES,
+        warmup_s: float = WARMUP_S,
+    ) -> None:
+        if not (math.isfinite(span_s) and span_s > 0):
+            raise ValueError(f"span_s must be a positive number of seconds, got {span_s}")
+        self.span_s = span_s
+        self.warmup_frames = warmup_frames
+        self.warmup_s = warmup_s
+        self._since = -math.inf
+        self._counts: deque[tuple[float, int, int]] = deque()  # (t, captured, dropped)
+
+    @property
+    def since(self) -> float:
+        """When the window was last reset (monotonic seconds; -inf: never)."""
+        return self._since
+
+    def reset(self, now: float | None = None) -> None:
+        """Start afresh (a model, source or thread switch): older frames no longer count."""
+        self._since = time.monotonic() if now is None else now
+        self._counts.clear()
+
+    def read(self, snap: _Snap | None, now: float | None = None) -> MeterReading:
+        now = time.monotonic() if now is None else now
+        if snap is None:
+            return MeterReading("idle", BudgetLight.IDLE, span_s=self.span_s, now=now)
+        budget = float(snap.budget_ms) if snap.budget_ms > 0 else BUDGET_MS
+        start = max(now - self.span_s, self._since)
+        samples = tuple((t, ms) for t, ms in snap.recent_e2e_ms if t >= start and t <= now)
+        drop_share = self._drop_share(snap, now, start)
+        base = dict(
+            samples=samples, budget_ms=budget, span_s=self.span_s, now=now, drop_share=drop_share
+        )
+        n = len(samples)
+        if n == 0:
+            return MeterReading("idle", BudgetLight.IDLE, words="no frames yet", **base)
+        values = np.fromiter((ms for _, ms in samples), np.float64, n)
+        p50, p95 = (float(v) for v in np.percentile(values, [50, 95]))
+        within = float(np.count_nonzero(values <= budget)) / n
+        y_max = max(budget * 1.5, float(np.percentile(values, 90)) * 1.3, 1.0)
+        stats = dict(p50=p50, p95=p95, within=within, y_max=y_max, **base)
+        measured_s = now - max(self._since, samples[0][0])
+        warming = n < self.warmup_frames or (
+            math.isfinite(self._since) and measured_s < self.warmup_s
+        )
+        if warming:
+            return MeterReading(
+                "warming up",
+                BudgetLight.IDLE,
+                words=f"warming up: {n} of {self.warmup_frames} frames measured",
+                warmup=(n, self.warmup_frames),
+                **stats,
+            )
+        light = budget_light(p50, p95, budget, n)
+        share = f"{within * 100:.0f}% of frames under {budget:.0f} ms"
+        words = {
+            BudgetLight.GREEN: f"within budget: {share}",
+            BudgetLight.AMBER: f"slow tail: {share} (p95 {p95:.0f} ms)",
+            BudgetLight.RED: f"over budget: {share} (typical {p50:.0f} ms)",
+        }[light]
+        return MeterReading(light.value, light, words=words, warmup=(n, n), **stats)
+
+    def _drop_share(self, snap: _Snap, now: float, start: float) -> float | None:
+        counts = self._counts
+        counts.append((now, int(snap.captured), int(snap.dropped)))
+        while len(counts) > 1 and counts[1][0] <= start:
+            counts.popleft()  # keep one record at or before the window's start
+        t0, captured0, dropped0 = counts[0]
+        captured = int(snap.captured) - captured0
+        if captured <= 0 or captured < int(snap.dropped) - dropped0:
+            return None  # nothing captured in the window yet, or counters restarted
+        return (int(snap.dropped) - dropped0) / captured
