@@ -34,6 +34,7 @@ __all__ = [
     "read_labels",
     "resolve_model",
     "sha256_file",
+    "zoo_spec_of",
 ]
 
 #: The file suffix of a head taught by ``camviz teach``.
@@ -170,6 +171,18 @@ def _load_zoo(folder: Path) -> Zoo:
 def load_zoo(folder: Path | None = None) -> Zoo:
     """The zoo in ``folder`` (default :func:`models_dir`), read once per process."""
     return _load_zoo((folder or models_dir()).resolve())
+
+
+def zoo_spec_of(content: bytes) -> ModelSpec | None:
+    """The zoo entry whose file has exactly these bytes (None if none, or no zoo here)."""
+    try:
+        zoo = load_zoo()
+    except ModelError:
+        return None
+    sizes = {m.file_bytes for m in zoo.models}
+    if len(content) not in sizes:  # cheap test first: hash only a file of a zoo model's size
+        return None
+    return zoo.by_sha256(hashlib.sha256(content).hexdigest())
 
 
 # ------------------------------------------------------------------ model specs -> files

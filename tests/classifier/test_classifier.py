@@ -139,14 +139,26 @@ def test_every_zoo_model_loads_and_matches_its_manifest() -> None:
             assert top is not None and top.index in CATS, spec.name
 
 
-def test_model_by_path_reads_embedded_labels(tmp_path: Path, chelsea: np.ndarray) -> None:
+def test_a_copy_of_a_zoo_model_is_fed_as_the_zoo_feeds_it(
+    tmp_path: Path, chelsea: np.ndarray, default_classifier: Classifier
+) -> None:
     copy = tmp_path / "mymodel.tflite"
     shutil.copy(MODELS / "efficientnet_lite0_int8.tflite", copy)
     with Classifier.create(model=copy) as clf:
-        assert clf.info.name == "mymodel"
+        assert clf.info.name == "mymodel" and clf.info.mapping_source == "zoo manifest"
         assert clf.info.labels[967] == "espresso"
-        top = clf.classify(chelsea).top
-        assert top is not None and top.index in CATS
+        mine = clf.classify(chelsea)
+    assert np.array_equal(mine.probabilities, default_classifier.classify(chelsea).probabilities)
+
+
+def test_a_changed_zoo_file_is_read_from_its_own_metadata(tmp_path: Path) -> None:
+    data = bytearray((MODELS / "efficientnet_lite0_int8.tflite").read_bytes())
+    data += b"\0" * 16  # not the zoo's bytes any more: an unknown model with metadata
+    copy = tmp_path / "changed.tflite"
+    copy.write_bytes(bytes(data))
+    with Classifier.create(model=copy) as clf:
+        assert clf.info.labels_source == "model metadata" and clf.info.spec is None
+        assert clf.info.labels[967] == "espresso"
 
 
 def test_model_not_found() -> None:
