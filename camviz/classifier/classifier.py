@@ -29,7 +29,7 @@ from camviz.imageio import check_rgb_image, to_rgb8
 from camviz.labels import LabelLayout, label_layout
 from camviz.preprocess import Preprocessor, choose_mapping
 from camviz.results import Category, ClassificationResult, StageTimes
-from camviz.zoo import ModelKind, imagenet_labels, resolve_model
+from camviz.zoo import ModelKind, imagenet_labels, resolve_model, zoo_spec_of
 
 __all__ = ["Classifier", "softmax"]
 
@@ -94,6 +94,8 @@ class Classifier:
             ) from exc
         except OSError as exc:
             raise ModelNotFoundError(f"model file {path} cannot be read: {exc}") from exc
+        if spec is None:  # a zoo model's file given by path (a copy, say) is fed as the zoo does
+            spec = zoo_spec_of(content)
         backend = backend_for(path)
         model = backend.load(
             content, threads=options.threads, source=str(path), delegate=options.delegate
