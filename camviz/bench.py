@@ -17,6 +17,7 @@ over the budget, so the command can gate CI on a device.
 from __future__ import annotations
 
 import itertools
+import math
 import resource
 import sys
 import time
@@ -31,7 +32,7 @@ from camviz.classifier import Classifier, ClassifierOptions
 from camviz.defaults import BENCH_FRAMES, BUDGET_MS, THREADS
 from camviz.errors import ExtraNotInstalledError, OptionsError
 from camviz.fileio import write_atomic
-from camviz.loading import open_classifier
+from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.metrics import BudgetLight, LatencyStats, Percentiles, budget_light
 from camviz.pipeline import Backpressure, PipelineOptions, RunRecord, run_pipeline
 from camviz.sources import Source, make_source
@@ -69,8 +70,10 @@ class BenchOptions:
     def __post_init__(self) -> None:
         if self.frames < 10:
             raise OptionsError(f"--frames must be at least 10, got {self.frames}")
-        if self.budget_ms <= 0:
-            raise OptionsError(f"--budget-ms must be positive, got {self.budget_ms}")
+        if not (math.isfinite(self.budget_ms) and self.budget_ms > 0):
+            raise OptionsError(
+                f"--budget-ms must be a finite positive number, got {self.budget_ms}"
+            )
         for t in self.threads:
             ClassifierOptions(threads=t)  # validates
 
@@ -201,7 +204,10 @@ def _run_pipeline(
     policy = Backpressure.LATEST if realtime else Backpressure.LOSSLESS
     return run_pipeline(
         _open(spec, pace=realtime),
-        PipelineOptions(classifier=options, backpressure=policy, budget_ms=budget_ms),
+        # the model was test-loaded once already, by run_bench
+        PipelineOptions(
+            classifier=options, backpressure=policy, budget_ms=budget_ms, check_models=False
+        ),
         frames=frames,
         timeout=frames / 5.0 + 60.0,
     )
@@ -266,6 +272,10 @@ def run_bench(
     opts: BenchOptions, progress: Callable[[str], None] | None = None
 ) -> list[BenchResult]:
     say = progress or (lambda _msg: None)
+    for model in dict.fromkeys(opts.models):
+        if needs_check(model):  # a user's file: test-load it in a child first, as classify does
+            say(f"{model}: test load in a child process")
+            check_model_file(model)
     return [
         bench_one(opts, model, threads, say) for model in opts.models for threads in opts.threads
     ]
@@ -374,5 +384,7 @@ def machine_description() -> dict[str, Any]:
 
 
 def results_json(results: list[BenchResult]) -> Any:
+    """The results as JSON-ready data (print it with ``allow_nan=False``: see
+    :func:`camviz.cli.output.print_json`, which writes non-finite numbers as null)."""
     records = [r.to_dict() for r in results]
     return records[0] if len(records) == 1 else records

@@ -9,11 +9,20 @@ Scores are counted in one index space per model, and the report says which:
 for ImageNet models, ImageNet-1k (a 1001-class model with 'background' first
 has its output ``i`` scored as ImageNet class ``i - 1``, and its data set
 indices read as ImageNet-1k); for any other model, its own output indices.
+
+Hostile data sets: the CSV must be a regular file of at most
+:data:`camviz.limits.MAX_TEXT_BYTES`; any encoding, field size or NUL byte gives a
+``file:row: message`` for that row only (it is skipped and reported, the good rows
+still count); folders are walked by :func:`camviz.imageio.find_images` (special
+files and symlink loops are skipped and reported). A user's model file is first
+test-loaded in a child process (:func:`camviz.loading.check_model_file`), as
+``camviz classify`` does, so a model that hangs or crashes the runtime is refused.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +31,15 @@ from typing import Any
 
 import numpy as np
 
+from camviz import limits
 from camviz.backends import Delegate
 from camviz.classifier import ClassifierOptions
 from camviz.defaults import THREADS
 from camviz.errors import CamvizError, DatasetError, format_error
-from camviz.imageio import IMAGE_EXTENSIONS, load_image
+from camviz.fileio import read_regular_file
+from camviz.imageio import find_images, load_image
 from camviz.labels import LabelLayout, imagenet_index
-from camviz.loading import open_classifier
+from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.metrics import LatencyStats, Percentiles
 
 __all__ = [
@@ -71,29 +82,94 @@ def _parse_indices(text: str, where: str, num_classes: int) -> frozenset[int]:
     return values
 
 
-def load_dataset(data: Path, labels: Sequence[str]) -> list[Sample]:
-    """Read a folder-per-class tree or a CSV into samples; errors name the bad row or folder."""
+def _read_csv_rows(data: Path) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """The rows of a CSV with their line numbers, and a ``file:row: message`` per bad row."""
+    try:
+        raw = read_regular_file(
+            data, limits.MAX_TEXT_BYTES, DatasetError, "data sets", "set CAMVIZ_MAX_TEXT_MB"
+        )
+    except OSError as exc:
+        raise DatasetError(f"data set {data} cannot be read: {exc.strerror or exc}") from exc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark (Excel)
+    text = raw.decode("utf-8", "surrogateescape")
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[str] = []
+    previous = csv.field_size_limit(limits.MAX_CSV_FIELD_BYTES)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                problems.append(f"DatasetError: {data}:{reader.line_num}: unreadable row ({exc})")
+                continue
+            if any("\x00" in cell for cell in row):
+                problems.append(f"DatasetError: {data}:{reader.line_num}: the row holds NUL bytes")
+            elif any(_NOT_UTF8.search(cell) for cell in row):
+                problems.append(
+                    f"DatasetError: {data}:{reader.line_num}: the row is not UTF-8 text; "
+                    "save the CSV as UTF-8"
+                )
+            else:
+                rows.append((reader.line_num, row))
+    finally:
+        csv.field_size_limit(previous)
+    return rows, problems
+
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def load_dataset(
+    data: Path, labels: Sequence[str], problems: list[str] | None = None
+) -> list[Sample]:
+    """Read a folder-per-class tree or a CSV into samples; errors name the bad row or folder.
+
+    With ``problems``, a bad CSV row (or a special file in a folder) is appended to
+    it as ``Type: file:row: message`` and skipped, so the good rows still count;
+    without it, the first bad row raises :class:`DatasetError`.
+    """
     num_classes = len(labels)
+
+    def bad(message: str) -> None:
+        if problems is None:
+            raise DatasetError(message.removeprefix("DatasetError: "))
+        problems.append(message)
+
     if not data.exists():
         raise DatasetError(f"data set {data} does not exist")
     samples: list[Sample] = []
-    if data.is_file():
+    if not data.is_dir():
         if data.suffix.lower() != ".csv":
             raise DatasetError(f"{data} is neither a folder of class folders nor a .csv file")
-        with data.open(newline="", encoding="utf-8") as handle:
-            seen_row = False
-            for number, row in enumerate(csv.reader(handle), start=1):
-                if not row or row[0].strip().startswith("#"):
-                    continue
-                if not seen_row and row[0].strip().lower() == "path":
-                    seen_row = True
-                    continue  # a header
+        rows, unreadable = _read_csv_rows(data)
+        for message in unreadable:
+            bad(message)
+        seen_row = False
+        for number, row in rows:
+            if not row or row[0].strip().startswith("#"):
+                continue
+            if not seen_row and row[0].strip().lower() == "path":
                 seen_row = True
-                where = f"{data}:{number}"
-                if len(row) < 2:
-                    raise DatasetError(f"{where}: expected 'path,class indices', got {row!r}")
+                continue  # a header
+            seen_row = True
+            where = f"{data}:{number}"
+            if len(row) < 2:
+                bad(f"DatasetError: {where}: expected 'path,class indices', got {row!r:.200}")
+                continue
+            try:
+                classes = _parse_indices(" ".join(row[1:]), where, num_classes)
                 path = (data.parent / row[0].strip()).resolve()
-                samples.append(Sample(path, _parse_indices(" ".join(row[1:]), where, num_classes)))
+            except DatasetError as exc:
+                bad(format_error(exc))
+                continue
+            except (OSError, ValueError, RuntimeError) as exc:  # a NUL, a loop, too long
+                bad(f"DatasetError: {where}: bad path {row[0]!r:.200} ({exc})")
+                continue
+            samples.append(Sample(path, classes))
     else:
         names = _label_index(labels)
         for folder in sorted(p for p in data.iterdir() if p.is_dir()):
@@ -107,9 +183,11 @@ def load_dataset(data: Path, labels: Sequence[str]) -> list[Sample]:
                     f"folder {folder.name!r} in {data} is neither a class index nor a label "
                     "of the model; rename it to the class index (e.g. 281)"
                 )
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
-                    samples.append(Sample(path, classes))
+            search = find_images([folder])
+            for where, problem in search.problems:
+                if where != folder:  # an empty class folder is no error here
+                    bad(format_error(problem))
+            samples.extend(Sample(path, classes) for path in search.images)
     if not samples:
         raise DatasetError(f"data set {data} holds no labelled images")
     return samples
@@ -158,15 +236,24 @@ def evaluate_model(
     data: Path,
     progress: Callable[[int, int], None] | None = None,
 ) -> ModelScore:
-    """Top-1/top-5 accuracy and per-image latency of one model on a data set."""
+    """Top-1/top-5 accuracy and per-image latency of one model on a data set.
+
+    A user's model file is test-loaded in a child process first; bad CSV rows and
+    unreadable photos are listed in :attr:`ModelScore.failures`.
+    """
+    if needs_check(options.model):  # a user's file: test-load it in a child first
+        check_model_file(options.model)
     with open_classifier(options.replace(top_k=max(5, options.top_k))) as clf:
         layout = clf.info.label_layout
         background = layout is LabelLayout.IMAGENET_BACKGROUND
-        samples = load_dataset(data, clf.info.labels[1:] if background else clf.info.labels)
+        problems: list[str] = []
+        labels = clf.info.labels[1:] if background else clf.info.labels
+        samples = load_dataset(data, labels, problems)
         space = "model" if layout is LabelLayout.OTHER else "imagenet-1k"
         score = ModelScore(
             clf.info.name, clf.info.file_bytes, load_ms=clf.info.load_ms, index_space=space
         )
+        score.failures.extend(problems)
         for done, sample in enumerate(samples, start=1):
             try:
                 image = load_image(sample.path)

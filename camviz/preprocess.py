@@ -18,6 +18,7 @@ mapping clipped (a wrong mapping can then never be silent).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -125,10 +126,14 @@ class PreprocessSpec:
     mapping: InputMapping = InputMapping.NORMALIZE
 
     def __post_init__(self) -> None:
-        if not 0.05 <= self.crop_fraction <= 1.0:
+        if not 0.05 <= self.crop_fraction <= 1.0:  # also False for NaN
             raise OptionsError(f"crop_fraction must be in 0.05..1, got {self.crop_fraction}")
         if len(self.mean) != 3 or len(self.std) != 3:
             raise OptionsError("mean and std need three values, one per channel")
+        if not all(math.isfinite(v) for v in (*self.mean, *self.std)):
+            raise OptionsError(
+                f"mean {list(self.mean)} and std {list(self.std)} must be finite numbers"
+            )
         if any(s == 0 for s in self.std):
             raise OptionsError("std values must not be zero")
 

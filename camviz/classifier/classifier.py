@@ -163,17 +163,35 @@ class Classifier:
         return self._preprocess(image_rgb)
 
     def probabilities(self, raw: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
-        """Raw output tensor -> probability for every label (dequantised, softmaxed)."""
+        """Raw output tensor -> probability for every label (dequantised, softmaxed).
+
+        Raises :class:`InferenceError` if the output holds NaN or infinity (a broken
+        model, or an input it overflows on): there is no valid result then, and an
+        empty or arbitrary top-k must not pass for one.
+        """
         values = raw.reshape(-1)
         if self._out_scale:
             values = values.astype(np.float32)
             values -= self._out_zero
             values *= self._out_scale
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            bad = int(values.size - np.isfinite(values).sum())
+            raise InferenceError(
+                f"{self.info.name} gave no valid output: {bad} of its {values.size} outputs "
+                "are NaN or infinite; the model is broken for this input"
+            )
         if self.info.output == "probabilities":
             probs = np.clip(values.astype(np.float32), 0.0, None)
             total = float(probs.sum())
-            return probs / total if total > 0 else probs
-        return softmax(values)
+            if not (total > 0 and np.isfinite(total)):
+                raise InferenceError(
+                    f"{self.info.name} gave no valid output: its probabilities sum to {total:g}"
+                )
+            return probs / total
+        probs = softmax(values)
+        if not np.isfinite(probs).all():
+            raise InferenceError(f"{self.info.name} gave no valid output: its softmax overflowed")
+        return probs
 
     def result_from(
         self,

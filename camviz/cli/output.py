@@ -6,6 +6,7 @@ Imports nothing of camviz: the commands of :mod:`camviz.cli` import it.
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,8 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "Progress",
+    "finite_json",
+    "json_line",
     "mb",
     "pct",
     "print_json",
@@ -67,9 +70,29 @@ def stderr_log(prefix: str, quiet: bool) -> Callable[[str], None]:
     return log
 
 
+def finite_json(payload: Any) -> Any:
+    """``payload`` with every NaN or infinite float replaced by ``None`` (JSON null).
+
+    JSON has no NaN or Infinity; Python's ``json`` writes them anyway, and strict
+    readers (``jq``, browsers, other languages) then refuse the whole document.
+    """
+    if isinstance(payload, float):
+        return payload if math.isfinite(payload) else None
+    if isinstance(payload, dict):
+        return {key: finite_json(value) for key, value in payload.items()}
+    if isinstance(payload, list | tuple):
+        return [finite_json(value) for value in payload]
+    return payload
+
+
+def json_line(payload: Any) -> str:
+    """Strict one-line JSON (non-finite numbers as null), for JSON-lines output."""
+    return json.dumps(finite_json(payload), allow_nan=False)
+
+
 def print_json(payload: Any) -> None:
-    """One indented JSON document on stdout."""
-    print(json.dumps(payload, indent=2))
+    """One indented, strict JSON document on stdout (non-finite numbers as null)."""
+    print(json.dumps(finite_json(payload), indent=2, allow_nan=False))
 
 
 def table(rows: Sequence[Sequence[str]], out: TextIO | None = None) -> None:

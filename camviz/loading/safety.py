@@ -5,8 +5,11 @@ read out of bounds and crash (SIGSEGV, SIGABRT), and a crash takes the whole
 process down. So a model the user chose (a path, not a zoo name: zoo files are
 ours and sha256-checked) is first loaded, shape-checked and invoked once in a
 throwaway child (``python -m camviz.loading.probe PATH``) with a time limit,
-no core dumps and a bounded address space. Only if the child succeeds does the
-app load the file itself:
+no core dumps and a bounded address space (:data:`camviz.limits.CHILD_MEMORY_MB`,
+2 GB unless ``CAMVIZ_CHILD_MEMORY_MB`` says more; time: ``MODEL_CHECK_TIMEOUT_S``,
+``CAMVIZ_MODEL_CHECK_S``). Every command that takes a user's model checks it so:
+``classify``, ``eval``, ``bench``, ``models``, the window and the pipeline. Only if
+the child succeeds does the app load the file itself:
 
 >>> check_model_file("models/efficientnet_lite0_int8.tflite").num_classes
 1000
@@ -29,15 +32,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from camviz import errors
+from camviz import errors, limits
 from camviz.errors import ModelError, ModelLoadError, ModelNotFoundError
+from camviz.fileio import check_regular_file
 from camviz.zoo import is_head_path, looks_like_path, resolve_model
 
 __all__ = ["ModelCheck", "check_model_file", "needs_check", "DEFAULT_TIMEOUT_S"]
 
-DEFAULT_TIMEOUT_S = 30.0
-#: Address-space limit of the child, MB: the biggest zoo model needs well under 1 GB.
-CHILD_MEMORY_MB = 4096
+#: Seconds a test load may take (``CAMVIZ_MODEL_CHECK_S``).
+DEFAULT_TIMEOUT_S = limits.MODEL_CHECK_TIMEOUT_S
+#: Address-space limit of the child, MB (``CAMVIZ_CHILD_MEMORY_MB``): the biggest zoo
+#: model needs well under 1 GB, and 2 GB leaves the machine usable.
+CHILD_MEMORY_MB = limits.CHILD_MEMORY_MB
 _REFUSED = 3
 
 
@@ -101,9 +107,10 @@ def check_model_file(
     file does not exist.
     """
     path = Path(path).expanduser()
-    if not path.is_file():
-        resolve_model(path)  # raises the one "does not exist" / "is a folder" message
+    if not path.exists():
+        resolve_model(path)  # raises the one "does not exist" message
         raise ModelNotFoundError(f"{path} is not a file; give a .tflite file or a zoo model name")
+    check_regular_file(path, ModelNotFoundError, "models")  # a FIFO, /dev/zero, a folder
     started = time.monotonic()
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])

@@ -13,16 +13,20 @@ frames never sit on both sides; single photos are split by a seeded shuffle.
 from __future__ import annotations
 
 import math
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from camviz.errors import TeachError
+from camviz.fileio import describe_kind
 from camviz.imageio import IMAGE_EXTENSIONS
+from camviz.limits import TEACH_FRAME_MAX_SIDE
 from camviz.sources import VideoSource
 
 __all__ = [
@@ -32,6 +36,7 @@ __all__ = [
     "Split",
     "assign_splits",
     "scan_folder",
+    "shrink",
     "video_frames",
 ]
 
@@ -132,7 +137,17 @@ def scan_folder(data: Path) -> tuple[list[str], list[FolderItem], list[str]]:
     skipped: list[str] = []
     for folder in classes:
         for path in sorted(folder.rglob("*")):
-            if not path.is_file() or any(part.startswith(".") for part in path.parts[-2:]):
+            if any(part.startswith(".") for part in path.parts[-2:]):
+                continue
+            try:
+                mode = path.stat().st_mode
+            except OSError:  # a broken link or a symlink loop
+                skipped.append(f"{path}: a broken link or a symlink loop (skipped)")
+                continue
+            if stat.S_ISDIR(mode):
+                continue
+            if not stat.S_ISREG(mode):
+                skipped.append(f"{path}: {describe_kind(mode)}, not a regular file (skipped)")
                 continue
             suffix = path.suffix.lower()
             if suffix in IMAGE_EXTENSIONS:
@@ -156,7 +171,8 @@ def video_frames(path: Path, wanted: int) -> list[tuple[int, npt.NDArray[np.uint
     """``wanted`` frames evenly spread over the video, with their frame numbers.
 
     Containers often declare a wrong length; when decoding ends early the frames
-    are picked again over the part that decodes.
+    are picked again over the part that decodes. Each frame is shrunk as it is
+    picked (:func:`shrink`), so a 4K video holds no more than a 1K one.
     """
     with VideoSource(path, pace=False) as source:
         source.open()
@@ -170,6 +186,22 @@ def video_frames(path: Path, wanted: int) -> list[tuple[int, npt.NDArray[np.uint
             count = decoded
     with VideoSource(path, pace=False) as source:
         return _pick(source, count, wanted)[0]
+
+
+def shrink(
+    image: npt.NDArray[np.uint8], max_side: int = TEACH_FRAME_MAX_SIDE
+) -> npt.NDArray[np.uint8]:
+    """``image`` with its longer side at most ``max_side`` (area-averaged), else as it is.
+
+    Models see 224-512 px, so a teaching frame loses nothing it would use.
+    """
+    height, width = image.shape[:2]
+    if max(height, width) <= max_side:
+        return image
+    scale = max_side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    shrunk: npt.NDArray[np.uint8] = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return shrunk
 
 
 def _pick(
@@ -186,7 +218,7 @@ def _pick(
     for frame in source:
         decoded = frame.index + 1
         if frame.index in indices:
-            frames.append((frame.index, frame.image))
+            frames.append((frame.index, shrink(frame.image)))
         if frame.index >= last:
             break
     return frames, decoded
