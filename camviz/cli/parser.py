@@ -7,6 +7,7 @@ The command modules import their work lazily, so building the parser stays cheap
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Final
 
@@ -27,7 +28,7 @@ from camviz.defaults import (
     TOP_K,
 )
 
-__all__ = ["build_parser", "positive_float", "positive_int"]
+__all__ = ["build_parser", "finite_float", "positive_float", "positive_int", "unit_float"]
 
 # Defaults of options that camviz.defaults does not hold (yet).
 MODELS_RUNS: Final = 20  # camviz.zoo_report.INVOKE_RUNS (not imported: it loads numpy)
@@ -48,13 +49,36 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
+def finite_float(text: str) -> float:
+    """A finite number: ``nan``, ``inf`` and ``1e999`` are refused (they enter no option)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def unit_float(text: str) -> float:
+    """A probability or fraction, 0..1."""
+    value = finite_float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {value}")
     return value
 
 
@@ -103,14 +127,14 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--labels", type=Path, default=None, help="labels file, one a line")
     p.add_argument(
         "--score-threshold",
-        type=float,
+        type=unit_float,
         default=SCORE_THRESHOLD,
         metavar="P",
         help="report only labels with at least this probability (0..1)",
     )
     p.add_argument(
         "--min-confidence",
-        type=float,
+        type=unit_float,
         default=MIN_CONFIDENCE,
         metavar="P",
         help="below this top probability, say that no label is likely (0..1)",
@@ -187,9 +211,13 @@ def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("data", help="folder with one subfolder per class (photos and/or videos)")
     p.add_argument("--out", required=True, help="where to save the taught model (*.head.npz)")
     p.add_argument("--backbone", default="", help="zoo model whose features to use")
-    p.add_argument("--val", type=float, default=TEACH_VAL, help="fraction held out for validation")
+    p.add_argument(
+        "--val", type=unit_float, default=TEACH_VAL, help="fraction held out for validation"
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--l2", type=float, default=TEACH_L2, help="L2 penalty of the softmax head")
+    p.add_argument(
+        "--l2", type=non_negative_float, default=TEACH_L2, help="L2 penalty of the softmax head"
+    )
     p.add_argument("--frames-per-video", type=positive_int, default=TEACH_FRAMES_PER_VIDEO)
     p.add_argument("--augment", action="store_true", help="add flipped/cropped/brightened copies")
     p.add_argument("--threads", type=positive_int, default=THREADS)
