@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Final
 
 from camviz import __version__
-from camviz.cli.bench import cmd_bench
+from camviz.cli.bench import add_bench_options, cmd_bench, thread_spec
 from camviz.cli.cameras import cmd_cameras
 from camviz.cli.classify import add_classify_options, cmd_classify
 from camviz.cli.evaluate import add_eval_options, cmd_eval
@@ -191,7 +191,10 @@ def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("bench", help="does a model meet the frame budget on this device?")
     p.add_argument("--model", action="append", help="model to bench (repeatable)")
     p.add_argument(
-        "--threads", action="append", type=positive_int, help="thread count (repeatable: a sweep)"
+        "--threads",
+        action="append",
+        type=thread_spec,
+        help="thread count (repeatable: a sweep), or auto: the best real-time p95 of 1..cores",
     )
     p.add_argument("--source", default="demo", help="demo (default), a video, a folder, a camera")
     p.add_argument(
@@ -203,6 +206,7 @@ def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--machine", action="store_true", help="with --json: describe this machine")
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_bench_options(p)  # --warmup, --ceiling-frames
     p.set_defaults(func=cmd_bench)
 
 
