@@ -1,21 +1,73 @@
-"""``camviz bench``: does a model meet the frame budget on this device?
+"""``camviz bench``: does a model meet the frame budget on this device, and how near its ceiling?
 
-The benchmark is :func:`camviz.bench.run_bench`; this prints it and exits 1 when a
-configuration is over budget.
+The benchmark is :func:`camviz.bench.run_bench`; the device's ceiling (the highest
+fps any pipeline could reach with this model here, from single-thread decode and
+inference core time) is :func:`camviz.batch.ceiling.measure_ceiling`. This prints
+both, and exits 1 when a configuration is over budget. ``--threads auto`` benches
+1..cores interpreter threads and picks the one with the best real-time p95.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import Any
 
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, print_json
 from camviz.defaults import THREADS
 
-__all__ = ["cmd_bench"]
+__all__ = ["cmd_bench", "add_bench_options", "thread_spec", "AUTO_MAX_THREADS"]
+
+#: ``--threads auto`` tries 1 .. min(cores, this).
+AUTO_MAX_THREADS = 8
+
+
+def thread_spec(text: str) -> int | str:
+    """``--threads``: a count of at least 1, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number or 'auto', got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def add_bench_options(p: argparse.ArgumentParser) -> None:
+    """``--warmup`` and ``--ceiling-frames`` of ``camviz bench`` (called by the parser)."""
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=10,
+        metavar="N",
+        help="untimed invokes before the timed ones (benchmark_model's --warmup_runs)",
+    )
+    p.add_argument(
+        "--ceiling-frames",
+        type=int,
+        default=100,
+        metavar="N",
+        help="frames timed for the device's ceiling (0: skip it)",
+    )
+
+
+def _threads(given: list[int | str] | None) -> tuple[tuple[int, ...], bool]:
+    if not given:
+        return (THREADS,), False
+    auto = "auto" in given
+    counts = [t for t in given if isinstance(t, int)]
+    if auto:
+        counts += range(1, min(os.cpu_count() or 1, AUTO_MAX_THREADS) + 1)
+    return tuple(dict.fromkeys(counts)), auto
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from camviz.batch.ceiling import measure_ceiling
     from camviz.bench import (
         BenchOptions,
         format_table,
@@ -24,25 +76,49 @@ def cmd_bench(args: argparse.Namespace) -> int:
         results_json,
         run_bench,
     )
+    from camviz.classifier import ClassifierOptions
+    from camviz.errors import OptionsError
 
+    if args.warmup < 0 or args.ceiling_frames < 0:
+        raise OptionsError("--warmup and --ceiling-frames must be 0 or more")
+    threads, auto = _threads(args.threads)
     opts = BenchOptions(
         models=tuple(args.model or [""]),
-        threads=tuple(args.threads or [THREADS]),
+        threads=threads,
         source=args.source,
         frames=args.frames,
         budget_ms=args.budget_ms,
         invokes=args.invokes,
+        warmup=args.warmup,
     )
 
     def progress(message: str) -> None:
         if not args.quiet:
             print(f"bench: {message}", file=sys.stderr, flush=True)
 
-    results = run_bench(opts, progress)
     if args.plot:
-        plot(results, args.plot)
+        from camviz.batch.plots import require_plot
+
+        require_plot("Plotting benchmark results")
+    results = run_bench(opts, progress)
+    ceilings: list[Any] = []
+    if args.ceiling_frames:
+        for r in results:
+            progress(f"{r.model}, {r.threads} threads: the device's ceiling")
+            options = ClassifierOptions(model=r.model, threads=r.threads)
+            ceilings.append(measure_ceiling(opts.source, options, args.ceiling_frames))
+    picked = _pick(results) if auto else None
     if args.json:
-        payload = results_json(results)
+        records = [r.to_dict() for r in results]
+        for record, ceiling, r in zip(records, ceilings, results, strict=False):
+            record["ceiling"] = ceiling.to_dict(r.lossless.fps)
+        payload: Any = (
+            results_json(results)
+            if not ceilings
+            else (records[0] if len(records) == 1 else records)
+        )
+        if picked is not None:
+            payload = {"threads_auto": picked, "results": records}
         print_json(
             {"machine": machine_description(), "results": payload} if args.machine else payload
         )
@@ -52,7 +128,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"budget {opts.budget_ms:g} ms; e2e = capture to result in the real-time run "
             f"(source paced, latest frame wins); x = lossless pipeline fps / sequential fps"
         )
-    over = [r for r in results if r.over_budget]
+        for r, c in zip(results, ceilings, strict=False):
+            print(
+                f"ceiling {r.model} {r.threads} thr: {c.fps:.1f} fps ({c.limit}-bound: decode "
+                f"{c.decode_ms:.2f} ms/frame on one thread, inference {c.infer_ms:.2f} ms wall, "
+                f"{c.infer_core_ms:.2f} core-ms, {c.cores} cores); the lossless pipeline "
+                f"reaches {c.share(r.lossless.fps) * 100:.0f}% of it"
+            )
+        if picked is not None:
+            best = min(results, key=lambda r: r.realtime.snapshot.e2e_ms.p95)
+            print(
+                f"threads auto: {picked} (best real-time p95 end-to-end "
+                f"{best.realtime.snapshot.e2e_ms.p95:.1f} ms of {', '.join(map(str, threads))})"
+            )
+    if args.plot:
+        plot(results, args.plot)
+    over = [r for r in results if r.over_budget and (picked is None or r.threads == picked)]
     for r in over:
         print(
             f"over budget: {r.model} with {r.threads} threads has p95 end-to-end "
@@ -60,3 +151,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_FAILED if over else EXIT_OK
+
+
+def _pick(results: list[Any]) -> int:
+    """The thread count with the best real-time p95 end-to-end latency (first model's)."""
+    first = results[0].model
+    best = min(
+        (r for r in results if r.model == first), key=lambda r: r.realtime.snapshot.e2e_ms.p95
+    )
+    return int(best.threads)
