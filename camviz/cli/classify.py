@@ -76,7 +76,7 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="ADDRESS",
         help="classify on Ray actors: a local 2-CPU instance, or ray.init(ADDRESS) "
-        "('auto', 'ray://head:10001'); needs the 'ray' extra",
+        "('auto', 'ray://head:10001'; write --ray=ADDRESS); needs the 'ray' extra",
     )
     sampling = p.add_mutually_exclusive_group()
     sampling.add_argument("--every", type=_count, default=None, metavar="N", help="every Nth frame")
@@ -166,6 +166,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from camviz.imageio import find_images
     from camviz.loading import check_model_file, needs_check
 
+    if args.ray and Path(args.ray).exists():  # `--ray photo.jpg`: a path, not an address
+        args.paths, args.ray = [args.ray, *args.paths], ""
     if args.resume and args.out is None:
         raise OptionsError("--resume needs --out FILE (the file whose photos to skip)")
     if args.ray is not None:
