@@ -140,3 +140,19 @@ def test_bench_threads_auto_and_warmup_parse() -> None:
     classify = build_parser().parse_args(["classify", "--ray", "auto", "x.jpg"])
     assert classify.ray == "auto"
     assert build_parser().parse_args(["classify", "x.jpg"]).ray is None
+
+
+@pytest.mark.slow
+def test_bench_reports_the_ceiling_and_picks_threads(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["bench", "--source", str(VIDEOS / "tree.avi"), "--frames", "10", "--invokes", "5"]
+    args += ["--warmup", "2", "--ceiling-frames", "10", "--threads", "auto", "--json", "--quiet"]
+    assert main([*args, "--budget-ms", "10000"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["threads_auto"] in (1, 2)
+    for record in report["results"]:
+        ceiling = record["ceiling"]
+        assert ceiling["fps"] > 0 and ceiling["limit"] in ("decode", "inference", "cpu")
+        assert ceiling["decode_ms"] > 0 and ceiling["infer_core_ms"] > 0
+        assert ceiling["lossless_share"] == pytest.approx(
+            record["lossless"]["fps"] / ceiling["fps"], abs=0.01
+        )
