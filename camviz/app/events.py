@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-__all__ = ["Emitter"]
+__all__ = ["Emitter", "Notice"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -69,3 +70,13 @@ class Emitter(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Emitter({self.name!r}, {self.callbacks} callbacks)"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message for the user: a status line, and a warning (dialog) when ``title`` is set."""
+
+    message: str
+    title: str | None = None
+    detail: str | None = None  # the warning's text, when not ``message``
+    timeout_ms: int = 0  # how long the status line shows it (0: until replaced)

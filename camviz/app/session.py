@@ -28,14 +28,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from camviz.app.events import Emitter
+from camviz.app.events import Emitter, Notice
 from camviz.app.frames import LatestFrame
+from camviz.app.outputs import OutputsMixin
 from camviz.app.recording import CsvRecorder
-from camviz.app.snapshot import Render, SnapshotError, describe_write_error, save_snapshot
+from camviz.app.snapshot import default_snapshot_dir
+from camviz.app.startup import remembered_model
 from camviz.app.teaching import Teaching
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
-from camviz.errors import CamvizError, format_error
+from camviz.errors import CamvizError, ModelError, format_error
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import (
     Backpressure,
@@ -68,16 +70,6 @@ class LiveOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class Notice:
-    """A message for the user: a status line, and a warning (dialog) when ``title`` is set."""
-
-    message: str
-    title: str | None = None
-    detail: str | None = None  # the warning's text, when not ``message``
-    timeout_ms: int = 0  # how long the status line shows it (0: until replaced)
-
-
-@dataclass(frozen=True, slots=True)
 class SourceStarted:
     """A pipeline started on a source."""
 
@@ -99,7 +91,7 @@ class SessionEvents:
         self.snapshot: Emitter[tuple[Path, Path]] = Emitter("snapshot")  # png, json
 
 
-class LiveSession:
+class LiveSession(OutputsMixin):
     """The live classifier's state and policy; front ends bind to :attr:`events`."""
 
     def __init__(
@@ -108,12 +100,17 @@ class LiveSession:
         zoo: Zoo | None = None,
         options: LiveOptions | None = None,
         snapshot_dir: Path | None = None,
+        fallback_to_demo: bool = True,
     ) -> None:
         self.events = SessionEvents()
         self.frames = LatestFrame()
         self.zoo = zoo
         self.options = options or LiveOptions()
-        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else Path.cwd() / "snapshots"
+        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else default_snapshot_dir()
+        #: a failing source is replaced by the demo (a window); scripted runs say False
+        self.fallback_to_demo = fallback_to_demo
+        #: why the start-up source or model failed before any frame was classified
+        self.startup_error: str | None = None
         self.teaching = Teaching(self.frames, self.switch_model)
         self.requested_model = ""  # the model asked for last (name or path)
         self.source_spec: str | None = None
@@ -130,6 +127,8 @@ class LiveSession:
         self._recorder: CsvRecorder | None = None
         self._got_results = False
         self._fallback_done = False
+        self._fallback_model: str | None = None  # used once if the start-up model fails
+        self._loaded = False  # a model loaded in the current pipeline
         self._threads_loaded = 0
         self._pace = True
         self._closed = threading.Event()
@@ -211,11 +210,13 @@ class LiveSession:
         *,
         pace: bool = True,
         rearm_fallback: bool = False,
+        fallback_model: str | None = None,
     ) -> bool:
         """(Re)start on ``source`` ("demo", a camera index, a path); False (said) if it cannot.
 
         ``pace=False`` plays files and the demo as fast as they decode (soak tests).
         ``rearm_fallback``: the user picked this source, so a failure may fall back again.
+        ``fallback_model``: if ``model`` does not load, run this one instead (said).
         """
         with self._control:
             if self._closed.is_set():
@@ -223,7 +224,40 @@ class LiveSession:
             if rearm_fallback:
                 self._fallback_done = False
             self._pace = pace
+            self._fallback_model = fallback_model if fallback_model != model else None
             return self._start(source, model)
+
+    def start_up(
+        self,
+        source: str | None,
+        model: str | None = None,
+        *,
+        remembered: str | None = None,
+        cameras: list[CameraInfo] | None = None,
+        pace: bool = True,
+    ) -> bool:
+        """The first start: ``source`` and ``model`` as given (the command line) always win.
+
+        Without a model the ``remembered`` one is used if it is still there, with
+        the zoo's default as the fallback should it no longer load; one that is
+        gone is skipped (said on ``events.notice``). Without a source: the first
+        camera, else the demo.
+        """
+        default = self.zoo.default if self.zoo is not None else None
+        fallback = None
+        if model is None and remembered:
+            names = self.zoo.names if self.zoo is not None else ()
+            model, why = remembered_model(remembered, tuple(names))
+            if why is not None:
+                self.events.notice.emit(
+                    Notice(f"{why[0].upper()}{why[1:]}: using the default model", timeout_ms=15000)
+                )
+            fallback = default if model is not None else None
+        if source is None:
+            if fallback is not None:
+                self._fallback_model = fallback
+            return self.start_default(cameras or [], model, pace=pace)
+        return self.start(source, model, pace=pace, fallback_model=fallback)
 
     def start_default(
         self, cameras: list[CameraInfo], model: str | None = None, *, pace: bool = True
@@ -262,6 +296,7 @@ class LiveSession:
                 smoothing=self.options.smoothing,
             )
         except CamvizError as exc:
+            self.startup_error = format_error(exc)
             self._notice(format_error(exc), title="Cannot open source")
             return False
         self._launch(src, spec, options, note or f"Source: {src.name}", fallback_from)
@@ -282,9 +317,11 @@ class LiveSession:
             self._generation += 1
             generation = self._generation
             self._got_results = False
+            self._loaded = False
             self._last = None
         self._threads_loaded = options.classifier.threads
         self.source_spec = spec
+        self.startup_error = None
         self.events.source.emit(SourceStarted(spec, src.name, note, fallback_from))
         pipeline = Pipeline(
             src,
@@ -358,71 +395,6 @@ class LiveSession:
             if model:
                 self.switch_model(model)
 
-    # ================================================================ recording
-    def set_recording(self, path: str | Path | None) -> bool:
-        """Record one CSV row per classified frame to ``path`` (None stops).
-
-        The CSV appears at ``path`` (atomically) when the recording stops. If it
-        cannot be written the user is told (``events.notice``) and no partial
-        file is left; returns False then.
-        """
-        with self._control:
-            with self._lock:
-                old, self._recorder = self._recorder, None
-            ok = True
-            if old is not None:
-                if old.close():
-                    self._notice(f"Recorded {old.rows} frames to {old.path}")
-                else:
-                    ok = False
-                    self._write_failed("Recording not saved", old.path, old.error)
-            recorder = None
-            if path is not None:
-                try:
-                    recorder = CsvRecorder(Path(path))
-                except OSError as exc:
-                    ok = False
-                    self._write_failed("Cannot record", Path(path), exc)
-                else:
-                    with self._lock:
-                        self._recorder = recorder
-                    self._notice(f"Recording to {path}")
-            self.events.recording.emit(recorder.path if recorder is not None else None)
-            return ok
-
-    def _recording_failed(self, recorder: CsvRecorder) -> None:
-        with self._lock:
-            if self._recorder is not recorder:
-                return
-            self._recorder = None
-        recorder.close()
-        self._write_failed("Recording not saved", recorder.path, recorder.error)
-        self.events.recording.emit(None)
-
-    # ================================================================ snapshot
-    def snapshot(
-        self, folder: Path | None = None, *, mirrored: bool = False, render: Render | None = None
-    ) -> tuple[Path, Path] | None:
-        """Save the last classified frame (PNG, drawn by ``render``) and its result (JSON)."""
-        fr = self.last_result
-        if fr is None:
-            self._notice("Nothing to snapshot yet")
-            return None
-        try:
-            png, js = save_snapshot(
-                fr,
-                Path(folder) if folder is not None else self.snapshot_dir,
-                source=self.source_spec,
-                mirrored=mirrored,
-                render=render,
-            )
-        except SnapshotError as exc:
-            self._write_failed("Snapshot not saved", exc.path, exc.error)
-            return None
-        self._notice(f"Snapshot saved: {png}")
-        self.events.snapshot.emit((png, js))
-        return png, js
-
     # ================================================================ lifecycle
     def close(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """Stop the pipeline, the recording and teach mode; join every thread. Idempotent."""
@@ -451,11 +423,6 @@ class LiveSession:
     def _notice(self, message: str, *, title: str | None = None) -> None:
         self.events.notice.emit(Notice(message, title=title))
 
-    def _write_failed(self, what: str, path: Path, error: BaseException | None) -> None:
-        message = f"{what}: {describe_write_error(path, error)}"
-        self.write_errors.append(message)
-        self.events.notice.emit(Notice(message, title=what))
-
     def _on_result(self, generation: int, fr: FrameResult) -> None:
         with self._lock:
             if generation != self._generation:
@@ -476,17 +443,27 @@ class LiveSession:
             self._history.append(ev)
             running = self._model_info.name if self._model_info is not None else None
             info = ev.data.get("info")
+            use_model: str | None = None
             if ev.kind is EventKind.MODEL_LOADED and isinstance(info, ModelInfo):
                 self._model_info = info
+                self._loaded = True
+                self._fallback_model = None
             elif ev.kind is EventKind.ERROR:
+                model_failed = isinstance(ev.error, ModelError) and not self._loaded
+                if model_failed and self._fallback_model and not self._closed.is_set():
+                    use_model, self._fallback_model = self._fallback_model, None
                 fall_back = (
-                    not self._got_results
+                    not model_failed  # the demo would not load that model either
+                    and self.fallback_to_demo
+                    and not self._got_results
                     and self.source_spec != DEMO
                     and not self._fallback_done
                     and not self._closed.is_set()
                 )
                 if fall_back:
                     self._fallback_done = True
+                if not self._got_results and use_model is None and not fall_back:
+                    self.startup_error = ev.message
         if ev.kind is EventKind.MODEL_LOADED and isinstance(info, ModelInfo):
             self.teaching.note_running(info.name if info.spec is not None else str(info.path))
         elif ev.kind is EventKind.MODEL_FAILED:
@@ -504,14 +481,29 @@ class LiveSession:
         elif ev.kind is not EventKind.STOPPED:
             self._notice(ev.message)
         if fall_back:
-            helper = threading.Thread(
-                target=self._fall_back,
-                args=(generation, self.source_spec, ev.message),
-                name="camviz-fallback",
-                daemon=True,
+            self._helper(self._fall_back, generation, self.source_spec, ev.message)
+        elif use_model is not None:
+            self._helper(self._use_model, generation, self.requested_model, use_model, ev.message)
+
+    def _helper(self, target: Any, *args: Any) -> None:
+        """Restart from a short-lived thread (a pipeline thread cannot join itself)."""
+        helper = threading.Thread(target=target, args=args, name="camviz-fallback", daemon=True)
+        self._helpers = [h for h in self._helpers if h.is_alive()] + [helper]
+        helper.start()
+
+    def _use_model(self, generation: int, failed: str, model: str, why: str) -> None:
+        with self._control:
+            if self._closed.is_set() or generation != self._generation or not self.source_spec:
+                return
+            self._start(
+                self.source_spec,
+                model,
+                notice=Notice(
+                    f"{Path(failed).name or failed} does not load ({why}): "
+                    f"using the default model {model}",
+                    timeout_ms=15000,
+                ),
             )
-            self._helpers = [h for h in self._helpers if h.is_alive()] + [helper]
-            helper.start()
 
     def _fall_back(self, generation: int, failed: str | None, why: str) -> None:
         with self._control:

@@ -4,11 +4,15 @@ Both files are written atomically (:func:`camviz.fileio.write_atomic`); if the
 JSON cannot be written the PNG is removed again, so a snapshot is either both
 files or none. Errors are raised as :class:`SnapshotError` naming the file that
 failed; :func:`describe_write_error` turns one into the sentence shown to users.
+
+Where snapshots go by default: :func:`default_snapshot_dir`, a ``camviz`` folder
+in the user's Pictures folder (never the current directory).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,11 +24,35 @@ import numpy.typing as npt
 from camviz.fileio import write_atomic
 from camviz.pipeline import FrameResult
 
-__all__ = ["Render", "SnapshotError", "describe_write_error", "plain_render", "save_snapshot"]
+__all__ = [
+    "Render",
+    "SnapshotError",
+    "default_snapshot_dir",
+    "describe_write_error",
+    "plain_render",
+    "save_snapshot",
+]
 
 Image = npt.NDArray[np.uint8]
 #: Draws what a snapshot shows: (result, mirrored) -> HxWx3 uint8 RGB at the frame's size.
 Render = Callable[[FrameResult, bool], Image]
+
+
+def default_snapshot_dir(
+    pictures: str | Path | None = None, *, environ: dict[str, str] | None = None
+) -> Path:
+    """``<Pictures>/camviz``: the Pictures folder a front end knows (Qt's
+    ``QStandardPaths.PicturesLocation``), else ``$XDG_PICTURES_DIR``, else ``~/Pictures``.
+
+    Only absolute folders are taken; the result is always absolute.
+    """
+    env = os.environ if environ is None else environ
+    for candidate in (pictures, env.get("XDG_PICTURES_DIR")):
+        if candidate:
+            folder = Path(candidate).expanduser()
+            if folder.is_absolute():
+                return folder / "camviz"
+    return Path.home() / "Pictures" / "camviz"
 
 
 class SnapshotError(OSError):

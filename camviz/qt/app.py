@@ -13,13 +13,18 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from camviz.app.startup import check_quit_after
 from camviz.errors import CamvizError, DisplayUnavailableError, format_error
 from camviz.fileio import write_atomic
 from camviz.qt._compat import check_pyside
 from camviz.qt.window import MainWindow
 from camviz.sources import CameraInfo, list_cameras
 
-__all__ = ["run_gui", "final_stats"]
+__all__ = ["EXIT_STARTUP_FAILED", "run_gui", "final_stats"]
+
+#: a scripted run (--quit-after) whose start-up source or model failed
+EXIT_STARTUP_FAILED = 3
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
 
 
 def _cameras() -> list[CameraInfo]:
@@ -48,6 +53,8 @@ def final_stats(window: MainWindow) -> dict[str, Any]:
             "e2e_ms": round(fr.stamps.e2e_ms, 3),
         },
         "errors": [e.message for e in window.events if e.kind.name in ("ERROR", "MODEL_FAILED")],
+        "problems": list(window.problems),
+        "startup_error": window.session.startup_error,
     }
 
 
@@ -83,6 +90,8 @@ def run_gui(
     ``quit_after``: close after that many seconds. ``stats_json``: on exit,
     write final metrics and the last result there (atomically).
     """
+    quit_after = check_quit_after(quit_after)  # nan, inf or < 0: refused before any window
+    scripted = quit_after is not None
     check_pyside()
     app = QApplication.instance()
     if app is None:
@@ -92,39 +101,28 @@ def run_gui(
         app.setApplicationName("camviz")
         app.setOrganizationName("camviz")
     cameras = _cameras() if source is None else []
-    window = MainWindow(settings=settings, cameras=cameras)
+    # a scripted run never opens a dialog and never swaps a failing source for the demo
+    window = MainWindow(settings=settings, cameras=cameras, interactive=not scripted)
     if threads is not None:
         window.threads_spin.setValue(threads)
     window.resize(*size)
     window.show()
-    model = model or window.saved_model() or None
-    started = (
-        window.start_default(cameras, model) if source is None else window.start(source, model)
-    )
-    if not started:
-        window.shutdown()
-        window.deleteLater()
-        return 2
-    if quit_after is not None:
-        QTimer.singleShot(max(0, round(quit_after * 1000)), window.close)
-    # Ctrl+C in the terminal closes the window cleanly (Python handles signals
-    # only between bytecodes, so wake the interpreter a few times a second).
-    previous = signal.signal(signal.SIGINT, lambda *_: window.close())
-    wake = QTimer()
-    wake.timeout.connect(lambda: None)
-    wake.start(250)
     began = time.monotonic()
-    try:
-        code = app.exec()
-        if window.isVisible():  # event loop left some other way: stop threads first
-            window.close()
-    finally:
-        wake.stop()
-        signal.signal(signal.SIGINT, previous)
-        window.shutdown()
+    started = window.start_up(source, model, cameras)
+    failed = not started
+    if started:
+        failed = _run_loop(app, window, quit_after, scripted)
+    code = 2 if not started else (EXIT_STARTUP_FAILED if failed else 0)
+    window.shutdown()
+    if scripted:
+        for problem in window.problems:
+            print(f"camviz: {problem}", file=sys.stderr)
+        if window.session.startup_error and not window.problems:
+            print(f"camviz: {window.session.startup_error}", file=sys.stderr)
     if stats_json is not None:
         stats = final_stats(window)
         stats["wall_s"] = round(time.monotonic() - began, 3)
+        stats["exit_code"] = code
         text = json.dumps(stats, indent=2)
         try:
             write_atomic(Path(stats_json), lambda p: p.write_text(text, "utf-8"))
@@ -133,3 +131,42 @@ def run_gui(
             code = code or 1
     window.deleteLater()
     return int(code)
+
+
+def _run_loop(
+    app: QApplication, window: MainWindow, quit_after: float | None, scripted: bool
+) -> bool:
+    """Run the event loop until the window closes; True if start-up failed (scripted runs
+    close as soon as the start-up source or model fails)."""
+    if quit_after is not None:
+        QTimer.singleShot(max(0, round(quit_after * 1000)), window.close)
+    failed = {"startup": False, "signalled": False}
+
+    def on_signal(*_: object) -> None:
+        # Runs between two bytecodes of whatever the main thread was doing, maybe
+        # inside a lock: only note it; the heartbeat closes from a clean point
+        failed["signalled"] = True
+
+    def heartbeat() -> None:
+        # Python runs signal handlers only between bytecodes: this wakes the
+        # interpreter ten times a second so Ctrl+C / SIGTERM close the window
+        session = window.session
+        if scripted and session.startup_error and session.last_result is None:
+            failed["startup"] = True
+            window.close()
+        elif failed["signalled"]:
+            window.close()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in _SIGNALS}
+    wake = QTimer()
+    wake.timeout.connect(heartbeat)
+    wake.start(100)
+    try:
+        app.exec()
+        if window.isVisible():  # event loop left some other way: stop threads first
+            window.close()
+    finally:
+        wake.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return failed["startup"]

@@ -1,26 +1,48 @@
-"""The window's saved settings (``QSettings``): read with defaults for anything unreadable."""
+"""The window's saved settings (``QSettings``): read with defaults for anything unusable.
+
+What the settings store holds is only a suggestion (:mod:`camviz.app.startup`
+decides): a value that is not a finite number within its range is ignored with
+a note; paths are saved absolute; snapshots go to ``<Pictures>/camviz`` unless a
+folder was chosen.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 
 from camviz.app.session import LiveOptions
-from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
+from camviz.app.snapshot import default_snapshot_dir
+from camviz.app.startup import LIMITS, absolute_spec, sane_options
 
-__all__ = ["read_options", "read_text", "write_options"]
+__all__ = [
+    "pictures_dir",
+    "read_options",
+    "read_text",
+    "snapshot_dir",
+    "write_options",
+    "write_spec",
+]
 
 
-def read_options(s: QSettings, budget_ms: float | None = None) -> tuple[LiveOptions, bool]:
-    """The saved options and whether the view is mirrored; defaults for bad values."""
+def read_options(
+    s: QSettings, budget_ms: float | None = None, notes: list[str] | None = None
+) -> tuple[LiveOptions, bool]:
+    """The saved options and whether the view is mirrored; defaults for unusable values
+    (each one said in ``notes``, when given)."""
+    values, said = sane_options({name: s.value(name) for name in LIMITS})
+    if budget_ms is not None:
+        values["budget_ms"] = budget_ms
+    if notes is not None:
+        notes.extend(said)
     options = LiveOptions(
-        threads=_int(s.value("threads"), THREADS),
-        top_k=_int(s.value("top_k"), TOP_K),
-        score_threshold=_float(s.value("score_threshold"), SCORE_THRESHOLD),
-        min_confidence=_float(s.value("min_confidence"), MIN_CONFIDENCE),
-        smoothing=_float(s.value("smoothing"), 0.0),
-        budget_ms=budget_ms if budget_ms is not None else _float(s.value("budget_ms"), BUDGET_MS),
+        threads=int(values["threads"]),
+        top_k=int(values["top_k"]),
+        score_threshold=float(values["score_threshold"]),
+        min_confidence=float(values["min_confidence"]),
+        smoothing=float(values["smoothing"]),
+        budget_ms=float(values["budget_ms"]),
     )
     return options, str(s.value("mirror", "false")).lower() == "true"
 
@@ -35,24 +57,31 @@ def write_options(s: QSettings, options: LiveOptions, mirrored: bool) -> None:
     s.setValue("mirror", "true" if mirrored else "false")
 
 
+def write_spec(s: QSettings, key: str, spec: str, names: tuple[str, ...] = ()) -> None:
+    """Save a source or model: a path absolute, a zoo name / "demo" / camera index as is."""
+    s.setValue(key, absolute_spec(spec, names))
+
+
 def read_text(s: QSettings, key: str) -> str | None:
     value = s.value(key)
-    return None if value is None else str(value)
+    return None if value is None or str(value) == "" else str(value)
+
+
+def pictures_dir() -> str | None:
+    """The user's Pictures folder as Qt knows it (None when it has none)."""
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return location or None
 
 
 def snapshot_dir(s: QSettings) -> Path:
-    return Path(str(s.value("snapshot_dir", str(Path.cwd() / "snapshots"))))
+    """A chosen snapshot folder (absolute, saved under ``snapshot_dir``), else the default.
 
-
-def _int(value: object, default: int) -> int:
-    try:
-        return int(str(value)) if value is not None else default
-    except ValueError:
-        return default
-
-
-def _float(value: object, default: float) -> float:
-    try:
-        return float(str(value)) if value is not None else default
-    except ValueError:
-        return default
+    Earlier versions saved ``<cwd>/snapshots`` for everyone without asking; a
+    value ending in ``snapshots`` is that old default, not a choice, and is ignored.
+    """
+    saved = read_text(s, "snapshot_dir")
+    if saved is not None:
+        folder = Path(saved).expanduser()
+        if folder.is_absolute() and folder.name != "snapshots":
+            return folder
+    return default_snapshot_dir(pictures_dir())

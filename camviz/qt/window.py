@@ -41,12 +41,12 @@ from camviz.errors import CamvizError, format_error
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
 from camviz.qt import settings as saved
+from camviz.qt import shortcuts
 from camviz.qt.bridge import SessionBridge
 from camviz.qt.controls import MAX_TOP_K, Controls, InputBox, ModelBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy
 from camviz.qt.meter import PerformanceMeter
 from camviz.qt.model_info import describe_tensor, model_info_html, tensor_to_display
-from camviz.qt import shortcuts
 from camviz.qt.results_panel import ResultsPanel
 from camviz.qt.teach_panel import TeachPanel
 from camviz.sources import CameraInfo
@@ -70,13 +70,19 @@ class MainWindow(QMainWindow):
         cameras: list[CameraInfo] | None = None,
         snapshot_dir: Path | None = None,
         budget_ms: float | None = None,
+        interactive: bool = True,
     ) -> None:
         super().__init__()
         self.setWindowTitle("camviz")
         self.settings = settings if settings is not None else QSettings("camviz", "camviz")
+        #: False for scripted runs (--quit-after): no dialog ever, no fallback to the demo
+        self.interactive = interactive
+        self.problems: list[str] = []  # what a dialog would have said (titled notices)
+        self._chosen_snapshot_dir = snapshot_dir
         self.session = LiveSession(
             zoo=zoo if zoo is not None else _load_zoo_or_none(),
             snapshot_dir=snapshot_dir or saved.snapshot_dir(self.settings),
+            fallback_to_demo=interactive,
         )
         self.bridge = SessionBridge(self.session, self)
         self.results_shown = 0
@@ -218,7 +224,10 @@ class MainWindow(QMainWindow):
 
     # ========================================================== settings
     def _restore_settings(self, budget_ms: float | None) -> None:
-        options, mirrored = saved.read_options(self.settings, budget_ms)
+        notes: list[str] = []
+        options, mirrored = saved.read_options(self.settings, budget_ms, notes)
+        if notes:
+            self._status("Settings ignored: " + "; ".join(notes), 20000)
         self.threads_spin.setValue(options.threads)
         self.topk_spin.setValue(options.top_k)
         self.threshold_spin.setValue(options.score_threshold)
@@ -243,11 +252,13 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         s, session = self.settings, self.session
         saved.write_options(s, session.options, self.view.is_mirrored())
+        names = tuple(session.zoo.names) if session.zoo is not None else ()
         if session.source_spec is not None:
-            s.setValue("source", session.source_spec)
+            saved.write_spec(s, "source", session.source_spec)
         if session.requested_model:
-            s.setValue("model", session.requested_model)
-        s.setValue("snapshot_dir", str(session.snapshot_dir))
+            saved.write_spec(s, "model", session.requested_model, names)
+        if self._chosen_snapshot_dir is not None:
+            s.setValue("snapshot_dir", str(Path(self._chosen_snapshot_dir).absolute()))
         s.setValue("geometry", self.saveGeometry())
         s.sync()
 
@@ -272,6 +283,17 @@ class MainWindow(QMainWindow):
         if model:
             self._select_model_item(model)
         return self.session.start_default(cameras, model)
+
+    def start_up(
+        self, source: str | None, model: str | None, cameras: list[CameraInfo] | None = None
+    ) -> bool:
+        """The first start (:meth:`LiveSession.start_up`): ``source``/``model`` as given win,
+        else the remembered model (the default if it is gone or fails) on the first camera."""
+        if model:
+            self._select_model_item(model)
+        return self.session.start_up(
+            source, model, remembered=self.saved_model(), cameras=cameras or []
+        )
 
     def stop(self) -> None:
         self.session.stop()
@@ -382,7 +404,10 @@ class MainWindow(QMainWindow):
 
     def _on_notice(self, notice: Notice) -> None:
         self._status(notice.message, notice.timeout_ms)
-        if notice.title is not None and not self._shutting_down:
+        if notice.title is None:
+            return
+        self.problems.append(f"{notice.title}: {notice.message}")
+        if self.interactive and not self._shutting_down:  # a scripted run never waits
             QMessageBox.warning(self, notice.title, notice.detail or notice.message)
 
     def _on_recording(self, path: Path | None) -> None:

@@ -1,0 +1,132 @@
+"""Start-up policy: remembered settings that cannot brick the window, scripted runs.
+
+* Remembered values are only suggestions. :func:`sane_options` keeps each saved
+  option that is a finite number within its range and replaces the others with
+  the default, saying which (``notes``).
+* Paths are remembered absolute (:func:`absolute_spec`), so a later start from
+  another folder finds the same file.
+* A remembered model that is gone (:func:`remembered_model`) or no longer
+  loads is replaced by the zoo's default model, said in the status line
+  (:meth:`camviz.app.session.LiveSession.start_up`); a model or source given on
+  the command line is always the one used.
+* :func:`check_quit_after`: a scripted run's ``--quit-after`` must be a finite
+  number of seconds, at least 0.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
+from camviz.errors import OptionsError
+
+__all__ = [
+    "LIMITS",
+    "absolute_spec",
+    "check_quit_after",
+    "is_path_spec",
+    "remembered_model",
+    "sane_options",
+]
+
+DEMO = "demo"
+MAX_TOP_K = 10
+MAX_THREADS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    default: float
+    low: float
+    high: float
+    integer: bool = False
+
+
+#: The range of each remembered option (values outside are ignored, with a note).
+LIMITS: dict[str, Limit] = {
+    "threads": Limit(THREADS, 1, MAX_THREADS, integer=True),
+    "top_k": Limit(TOP_K, 1, MAX_TOP_K, integer=True),
+    "score_threshold": Limit(SCORE_THRESHOLD, 0.0, 1.0),
+    "min_confidence": Limit(MIN_CONFIDENCE, 0.0, 1.0),
+    "smoothing": Limit(0.0, 0.0, 0.95),
+    "budget_ms": Limit(BUDGET_MS, 1.0, 1000.0),
+}
+
+
+def sane_options(saved: Mapping[str, object]) -> tuple[dict[str, float | int], list[str]]:
+    """Every option of :data:`LIMITS`: the saved value when it is usable, else the default.
+
+    ``saved`` maps names to what the settings store held (strings, numbers or
+    None for "not saved"). Returns the values and one note per value ignored.
+    """
+    values: dict[str, float | int] = {}
+    notes: list[str] = []
+    for name, limit in LIMITS.items():
+        raw = saved.get(name)
+        default = int(limit.default) if limit.integer else float(limit.default)
+        values[name] = default
+        if raw is None or raw == "":
+            continue
+        try:
+            number = float(str(raw).strip())
+        except ValueError:
+            notes.append(f"saved {name} {raw!r} is not a number: using {default}")
+            continue
+        if not math.isfinite(number) or not limit.low <= number <= limit.high:
+            notes.append(
+                f"saved {name} {raw!r} is outside {limit.low:g}..{limit.high:g}: using {default}"
+            )
+            continue
+        if limit.integer and number != int(number):
+            notes.append(f"saved {name} {raw!r} is not a whole number: using {default}")
+            continue
+        values[name] = int(number) if limit.integer else number
+    return values, notes
+
+
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def is_path_spec(spec: str, names: tuple[str, ...] = ()) -> bool:
+    """Whether ``spec`` names a file or folder (not "demo", a camera index, a URL, a zoo name)."""
+    text = spec.strip()
+    special = text == DEMO or text.isdigit() or _URL.match(text) is not None or text in names
+    return bool(text) and not special
+
+
+def absolute_spec(spec: str, names: tuple[str, ...] = ()) -> str:
+    """``spec`` with a path made absolute (``~`` expanded); anything else as it is."""
+    if not is_path_spec(spec, names):
+        return spec
+    return str(Path(spec.strip()).expanduser().absolute())
+
+
+def remembered_model(saved: str | None, names: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The remembered model if it can still be found, else ``(None, why)``.
+
+    A zoo name must still be in the zoo (``names``); a path must still be a file.
+    """
+    if not saved:
+        return None, None
+    if saved in names:
+        return saved, None
+    if is_path_spec(saved, names) and Path(saved).expanduser().is_file():
+        return saved, None
+    return None, f"the remembered model {saved} is gone"
+
+
+def check_quit_after(value: float | None) -> float | None:
+    """``value`` if it is a finite number of seconds >= 0 (or None); else OptionsError."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise OptionsError(f"--quit-after must be a number of seconds, got {value!r}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise OptionsError(f"--quit-after must be a finite number of seconds >= 0, got {value!r}")
+    return seconds
