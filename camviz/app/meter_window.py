@@ -19,7 +19,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -102,46 +102,55 @@ class MeterWindow:
             return MeterReading("idle", BudgetLight.IDLE, span_s=self.span_s, now=now)
         budget = float(snap.budget_ms) if snap.budget_ms > 0 else BUDGET_MS
         start = max(now - self.span_s, self._since)
-        samples = tuple((t, ms) for t, ms in snap.recent_e2e_ms if t >= start and t <= now)
-        drop_share = self._drop_share(snap, now, start)
-        base = dict(
-            samples=samples, budget_ms=budget, span_s=self.span_s, now=now, drop_share=drop_share
+        samples = tuple((t, ms) for t, ms in snap.recent_e2e_ms if start <= t <= now)
+        base = MeterReading(
+            "idle",
+            BudgetLight.IDLE,
+            samples=samples,
+            budget_ms=budget,
+            span_s=self.span_s,
+            now=now,
+            drop_share=self._drop_share(snap, now, start),
+            words="no frames yet",
         )
         n = len(samples)
         if n == 0:
-            return MeterReading("idle", BudgetLight.IDLE, words="no frames yet", **base)
+            return base
         values = np.fromiter((ms for _, ms in samples), np.float64, n)
         p50, p95 = (float(v) for v in np.percentile(values, [50, 95]))
-        within = float(np.count_nonzero(values <= budget)) / n
-        y_max = max(budget * 1.5, float(np.percentile(values, 90)) * 1.3, 1.0)
-        stats = dict(p50=p50, p95=p95, within=within, y_max=y_max, **base)
+        stats = replace(
+            base,
+            p50=p50,
+            p95=p95,
+            within=float(np.count_nonzero(values <= budget)) / n,
+            y_max=max(budget * 1.5, float(np.percentile(values, 90)) * 1.3, 1.0),
+        )
         measured_s = now - max(self._since, samples[0][0])
         warming = n < self.warmup_frames or (
             math.isfinite(self._since) and measured_s < self.warmup_s
         )
         if warming:
-            return MeterReading(
-                "warming up",
-                BudgetLight.IDLE,
+            return replace(
+                stats,
+                state="warming up",
                 words=f"warming up: {n} of {self.warmup_frames} frames measured",
                 warmup=(n, self.warmup_frames),
-                **stats,
             )
         light = budget_light(p50, p95, budget, n)
-        share = f"{within * 100:.0f}% of frames under {budget:.0f} ms"
+        share = f"{stats.within * 100:.0f}% of frames under {budget:.0f} ms"
         words = {
             BudgetLight.GREEN: f"within budget: {share}",
             BudgetLight.AMBER: f"slow tail: {share} (p95 {p95:.0f} ms)",
             BudgetLight.RED: f"over budget: {share} (typical {p50:.0f} ms)",
         }[light]
-        return MeterReading(light.value, light, words=words, warmup=(n, n), **stats)
+        return replace(stats, state=light.value, light=light, words=words, warmup=(n, n))
 
     def _drop_share(self, snap: _Snap, now: float, start: float) -> float | None:
         counts = self._counts
         counts.append((now, int(snap.captured), int(snap.dropped)))
         while len(counts) > 1 and counts[1][0] <= start:
             counts.popleft()  # keep one record at or before the window's start
-        t0, captured0, dropped0 = counts[0]
+        _, captured0, dropped0 = counts[0]
         captured = int(snap.captured) - captured0
         if captured <= 0 or captured < int(snap.dropped) - dropped0:
             return None  # nothing captured in the window yet, or counters restarted

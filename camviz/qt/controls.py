@@ -110,22 +110,23 @@ class Controls(QGroupBox):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addLayout(checks)
-        for widget, tip in (
+        tips: tuple[tuple[QWidget, str], ...] = (
             (self.source_combo, "What to classify: the demo reel, a camera, or a file opened"),
             (self.open_button, "Open a video file, an image or a folder of images"),
             (self.model_combo, "The classifier (N: next model); Open .tflite… loads your own"),
             (self.threads_spin, "Interpreter threads (applies when you leave the box)"),
             (self.topk_spin, "How many labels to list"),
             (self.threshold_spin, "Hide labels scoring below this"),
-            (self.confidence_spin, "Below this top score the answer is \"Not sure\""),
+            (self.confidence_spin, 'Below this top score the answer is "Not sure"'),
             (self.smoothing_spin, "Average scores over frames: 0 is off, higher is steadier"),
             (self.budget_spin, "Frame budget: the meter is green when 95% of frames are faster"),
             (self.pause_button, "Pause or resume the video and the model (Space)"),
             (self.snapshot_button, "Save the frame with its labels as PNG + JSON (S)"),
             (self.mirror_check, "Mirror the view, like a selfie camera (M)"),
             (self.record_check, "Record one CSV row of metrics per classified frame"),
-        ):
-            widget.setToolTip(tip)
+        )
+        for control, tip in tips:
+            control.setToolTip(tip)
 
 
 class ModelBox(QGroupBox):

@@ -205,7 +205,10 @@ class FrameView(QWidget):
         if frame is None or fraction is None:
             return None
         return overlay.crop_rect_on_view(
-            frame.shape[1], frame.shape[0], fraction, self.video_rect(area),
+            frame.shape[1],
+            frame.shape[0],
+            fraction,
+            self.video_rect(area),
             mirrored=self._mirrored,
         )
 

@@ -220,7 +220,7 @@ class PerformanceMeter(QFrame):
         self._provider = provider
         self._display_fps = display_fps
         self._budget_ms = budget_ms
-        self.window = MeterWindow(span_s)
+        self.time_window = MeterWindow(span_s)
         self._status = BudgetStatus.IDLE
         self._state = "idle"
         self.reading = MeterReading("idle", BudgetLight.IDLE, span_s=span_s)
@@ -245,7 +245,11 @@ class PerformanceMeter(QFrame):
             ("inference", "model fps", "Frames per second the model classifies"),
             ("display", "display fps", "New frames per second the live view paints"),
             ("e2e_ms", "latency ms p50/p95", "Capture to result, over the meter's window"),
-            ("dropped", "frames skipped", "Camera frames the model never saw (it keeps the newest)"),
+            (
+                "dropped",
+                "frames skipped",
+                "Camera frames the model never saw (it keeps the newest)",
+            ),
             ("runtime", "runs on", "TFLite runtime, delegate and interpreter threads"),
         ]
         grid = QGridLayout()
@@ -296,7 +300,7 @@ class PerformanceMeter(QFrame):
 
     def reset(self, now: float | None = None) -> None:
         """A model, source or thread switch: measure afresh (warming up again)."""
-        self.window.reset(now)
+        self.time_window.reset(now)
 
     def set_runtime(self, runtime: str, delegate: str, threads: int) -> None:
         """What the model runs on: "ai-edge-litert · xnnpack · 2 threads"."""
@@ -308,7 +312,7 @@ class PerformanceMeter(QFrame):
         return self._status
 
     def state(self) -> str:
-        """"idle", "warming up", "green", "amber" or "red"."""
+        """ "idle", "warming up", "green", "amber" or "red"."""
         return self._state
 
     def status_text(self) -> str:
@@ -330,7 +334,7 @@ class PerformanceMeter(QFrame):
         self.refresh_count += 1
         v = self._values
         v["display"].setText("–" if display_fps is None else f"{display_fps:.1f}")
-        reading = self.window.read(snap, now)
+        reading = self.time_window.read(snap, now)
         self.reading = reading
         if snap is None:
             for key in ("camera", "inference", "e2e_ms", "dropped"):
@@ -338,9 +342,7 @@ class PerformanceMeter(QFrame):
         else:
             v["camera"].setText(f"{snap.capture_fps:.1f}")
             v["inference"].setText(f"{snap.inference_fps:.1f}")
-            v["e2e_ms"].setText(
-                f"{reading.p50:.1f} / {reading.p95:.1f}" if reading.count else "–"
-            )
+            v["e2e_ms"].setText(f"{reading.p50:.1f} / {reading.p95:.1f}" if reading.count else "–")
             share = reading.drop_share
             failed = f", {snap.failed} failed" if snap.failed else ""
             v["dropped"].setText(("–" if share is None else f"{share * 100:.0f}%") + failed)

@@ -198,7 +198,7 @@ class TeachPanel(QWidget):
         self.save_button.clicked.connect(self._save_clicked)
         self.load_button = QPushButton("Load…")
         self.load_button.clicked.connect(self._load_clicked)
-        for widget, tip in (
+        tips: tuple[tuple[QWidget, str], ...] = (
             (self.name_edit, "Name of a new class to teach"),
             (self.add_button, "Add the class named on the left"),
             (self.train_button, "Train a classifier head on the captured samples"),
@@ -207,7 +207,8 @@ class TeachPanel(QWidget):
             (self.back_button, "Go back to the model that ran before teaching"),
             (self.save_button, "Save the taught model (.head.npz) to a file"),
             (self.load_button, "Load a taught model (.head.npz) from a file"),
-        ):
+        )
+        for widget, tip in tips:
             widget.setToolTip(tip)
         model_row = QHBoxLayout()
         model_row.addWidget(self.use_button)

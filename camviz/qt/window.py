@@ -16,6 +16,7 @@ S snapshot, N next model, M mirror, F full screen (the video only), T teach,
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,6 @@ from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -42,6 +42,7 @@ from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
 from camviz.qt import settings as saved
 from camviz.qt import shortcuts
+from camviz.qt import window_input as act
 from camviz.qt.bridge import SessionBridge
 from camviz.qt.controls import MAX_TOP_K, Controls, InputBox, ModelBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy
@@ -177,21 +178,21 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.controls
-        c.source_combo.activated.connect(self._source_chosen)
-        c.open_menu.addAction("Video file…", self._open_video)
-        c.open_menu.addAction("Image…", self._open_image)
-        c.open_menu.addAction("Folder of images…", self._open_folder)
-        c.model_combo.activated.connect(self._model_chosen)
+        c.source_combo.activated.connect(partial(act.source_chosen, self))
+        c.open_menu.addAction("Video file…", partial(act.open_video, self))
+        c.open_menu.addAction("Image…", partial(act.open_image, self))
+        c.open_menu.addAction("Folder of images…", partial(act.open_folder, self))
+        c.model_combo.activated.connect(partial(act.model_chosen, self))
         c.threads_spin.valueChanged.connect(lambda v: self.session.update(threads=v))
         c.threads_spin.editingFinished.connect(self.session.apply_threads)
-        c.topk_spin.valueChanged.connect(self._topk_changed)
+        c.topk_spin.valueChanged.connect(partial(act.topk_changed, self))
         for spin in (c.threshold_spin, c.confidence_spin, c.smoothing_spin):
-            spin.valueChanged.connect(self._reporting_changed)
-        c.budget_spin.valueChanged.connect(self._budget_changed)
+            spin.valueChanged.connect(partial(act.reporting_changed, self))
+        c.budget_spin.valueChanged.connect(partial(act.budget_changed, self))
         c.pause_button.toggled.connect(self.set_paused)
         c.snapshot_button.clicked.connect(lambda: self.snapshot())
         c.mirror_check.toggled.connect(self.view.set_mirrored)
-        c.record_check.toggled.connect(self._record_toggled)
+        c.record_check.toggled.connect(partial(act.record_toggled, self))
         b = self.bridge
         b.result.connect(self._on_result)
         b.pipelineEvent.connect(self._on_event)
@@ -214,6 +215,7 @@ class MainWindow(QMainWindow):
             },
         )
         self.shortcut_sheet: shortcuts.ShortcutSheet | None = None
+        self.chrome_shown: list[QWidget] = []  # hidden by full screen, shown again after
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -321,44 +323,22 @@ class MainWindow(QMainWindow):
 
     def toggle_fullscreen(self) -> None:
         """Full screen with the video only (and its overlay); again, or Esc, to leave."""
-        if self.isFullScreen():
-            self.leave_fullscreen()
-            return
-        chrome = (self.side_panel, self.results, self.statusBar(), self.teach_dock)
-        self._chrome_shown = [w for w in chrome if w.isVisible()]
-        for widget in self._chrome_shown:
-            widget.hide()
-        self.showFullScreen()
+        act.toggle_fullscreen(self)
 
     def leave_fullscreen(self) -> None:
-        if not self.isFullScreen():
-            return
-        self.showNormal()
-        for widget in getattr(self, "_chrome_shown", ()):
-            widget.show()
-        self._chrome_shown = []
+        act.leave_fullscreen(self)
 
     def next_model(self) -> None:
         """Switch to the next model of the zoo (after the running one)."""
-        names = [
-            self.model_combo.itemData(i)
-            for i in range(self.model_combo.count())
-            if self.model_combo.itemData(i) is not None
-        ]
-        if not names:
-            return
-        current = self.session.requested_model or self.model_name
-        i = names.index(current) if current in names else -1
-        name = str(names[(i + 1) % len(names)])
-        self._select_model_item(name)
-        self.switch_model(name)
+        act.next_model(self)
 
     def show_shortcuts(self) -> None:
         """The key sheet (non-modal: it never blocks the window)."""
-        if self.shortcut_sheet is None:
-            self.shortcut_sheet = shortcuts.ShortcutSheet(self)
-        self.shortcut_sheet.show()
-        self.shortcut_sheet.raise_()
+        act.show_shortcuts(self)
+
+    def set_recording(self, path: Path | None) -> bool:
+        """Record one CSV row per classified frame to ``path`` (None stops); see the session."""
+        return self.session.set_recording(path)
 
     def current_metrics(self) -> MetricsSnapshot | None:
         """The running pipeline's metrics now (what the meter shows)."""
@@ -446,77 +426,6 @@ class MainWindow(QMainWindow):
 
     def _show_model_info(self, info: ModelInfo) -> None:
         self.info_label.setText(model_info_html(info, self.current_metrics()))
-
-    # ========================================================== user input
-    def _source_chosen(self, index: int) -> None:
-        spec = self.source_combo.itemData(index)
-        if spec and spec != self.source_spec:
-            self.session.start(str(spec), rearm_fallback=True)
-
-    def _open_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open video", "", "Videos (*.mp4 *.avi *.mkv *.mov *.webm);;All files (*)"
-        )
-        if path:
-            self.start(path)
-
-    def _open_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open image", "", "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
-        )
-        if path:
-            self.start(path)
-
-    def _open_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open folder of images")
-        if path:
-            self.start(path)
-
-    def _model_chosen(self, index: int) -> None:
-        name = self.model_combo.itemData(index)
-        if name is None:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open TFLite model", "", "TFLite models (*.tflite)"
-            )
-            if not path:
-                self._select_model_item(self.model_name or "")
-                return
-            name = path
-        self.switch_model(str(name))
-
-    def _topk_changed(self, value: int) -> None:
-        self.results.set_top_k(value)
-        self.session.update(top_k=value)
-
-    def _reporting_changed(self) -> None:
-        try:
-            self.session.update(
-                score_threshold=self.threshold_spin.value(),
-                min_confidence=self.confidence_spin.value(),
-                smoothing=self.smoothing_spin.value(),
-            )
-        except CamvizError as exc:
-            self._status(format_error(exc))
-
-    def _budget_changed(self, value: float) -> None:
-        self.meter.set_budget_ms(value)
-        self.session.update(budget_ms=value)
-
-    def _record_toggled(self, on: bool) -> None:
-        if on and self.session.recorder is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Record per-frame metrics", "camviz-metrics.csv", "CSV (*.csv)"
-            )
-            if not path:
-                self.record_check.setChecked(False)
-                return
-            self.set_recording(Path(path))
-        elif not on:
-            self.set_recording(None)
-
-    def set_recording(self, path: Path | None) -> bool:
-        """Record one CSV row per classified frame to ``path`` (None stops); see the session."""
-        return self.session.set_recording(path)
 
     # ========================================================== snapshot
     def snapshot(self, folder: Path | None = None) -> tuple[Path, Path] | None:

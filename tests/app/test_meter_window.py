@@ -10,7 +10,9 @@ from camviz.app.meter_window import MeterWindow
 from camviz.metrics import BudgetLight, MetricsSnapshot, budget_light
 
 
-def snap(samples: list[tuple[float, float]], captured: int = 0, dropped: int = 0) -> MetricsSnapshot:
+def snap(
+    samples: list[tuple[float, float]], captured: int = 0, dropped: int = 0
+) -> MetricsSnapshot:
     return MetricsSnapshot(
         captured=captured, dropped=dropped, budget_ms=33.0, recent_e2e_ms=tuple(samples)
     )

@@ -3,10 +3,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from camviz.metrics import BudgetLight, MetricsSnapshot, Percentiles, PipelineMetrics, budget_light
 from PySide6.QtWidgets import QLabel
 
+from camviz.metrics import BudgetLight, MetricsSnapshot, Percentiles, PipelineMetrics, budget_light
 from camviz.qt.meter import (
     GRAPH_BACKGROUND,
     GRAPH_TEXT,

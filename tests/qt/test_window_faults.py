@@ -20,6 +20,7 @@ import camviz.app.snapshot as snapshot_module
 import camviz.loading.safety as safety
 from camviz.pipeline import EventKind
 from camviz.qt import window as window_module
+from camviz.qt import window_input
 from camviz.qt.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,8 +132,10 @@ def test_recording_is_atomic(qtbot: Any, window: MainWindow, tmp_path: Path) -> 
     running(qtbot, window)
     out = tmp_path / "rec.csv"
     assert window.set_recording(out)
-    target = window.results_shown + 5
-    qtbot.waitUntil(lambda: window.results_shown >= target, timeout=30000)
+    recorder = window.session.recorder
+    assert recorder is not None
+    # count rows written, not results shown: some shown ones were queued before recording
+    qtbot.waitUntil(lambda: recorder.rows >= 5, timeout=30000)
     assert not out.exists()  # rows go to a temporary file until the recording stops
     assert window.set_recording(None)
     rows = out.read_text().splitlines()
@@ -282,11 +285,11 @@ def test_open_tflite_that_crashes_the_runtime_is_refused_and_the_gui_stays_free(
     crash = "import os, signal, time; time.sleep(0.5); os.kill(os.getpid(), signal.SIGSEGV)"
     monkeypatch.setattr(safety, "_child_command", lambda path: [sys.executable, "-c", crash])
     monkeypatch.setattr(
-        window_module.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), "")
+        window_input.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), "")
     )
     running(qtbot, window)
     start = time.monotonic()
-    window._model_chosen(window.model_combo.findData(None))  # "Open .tflite…"
+    window_input.model_chosen(window, window.model_combo.findData(None))  # "Open .tflite…"
     assert time.monotonic() - start < 0.3  # the check runs off the GUI thread
     qtbot.waitUntil(lambda: bool(dialogs), timeout=30000)
     title, text = dialogs[-1]

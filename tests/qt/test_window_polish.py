@@ -129,8 +129,10 @@ def test_every_control_has_a_tooltip(make_window: Any) -> None:
     win.teach_action.trigger()
     kinds = (QAbstractButton, QAbstractSpinBox, QComboBox, QCheckBox, QLineEdit)
     missing = []
-    for widget in win.findChildren(QAbstractButton) + win.findChildren(QAbstractSpinBox) + (
-        win.findChildren(QComboBox) + win.findChildren(QLineEdit)
+    for widget in (
+        win.findChildren(QAbstractButton)
+        + win.findChildren(QAbstractSpinBox)
+        + (win.findChildren(QComboBox) + win.findChildren(QLineEdit))
     ):
         assert isinstance(widget, kinds)
         if isinstance(widget, QLineEdit) and isinstance(
@@ -141,7 +143,8 @@ def test_every_control_has_a_tooltip(make_window: Any) -> None:
             continue  # hidden rows, the dock's own float/close buttons
         if widget.objectName().startswith("qt_"):
             continue
-        if not (widget.toolTip() or (widget.defaultAction() if hasattr(widget, "defaultAction") else None)):
+        action = getattr(widget, "defaultAction", lambda: None)()
+        if not (widget.toolTip() or (action is not None and action.toolTip())):
             missing.append(f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}")
     assert not missing, missing
 
