@@ -360,3 +360,50 @@ def test_classify_reporting_options_and_delegate() -> None:
     )
     assert bad.returncode == 1
     assert "DelegateError: delegate library /nowhere/libedgetpu.so.1 does not exist" in bad.stderr
+
+
+# ------------------------------------------------------------------ command-line manners
+def test_options_before_the_command_are_honoured_or_refused() -> None:
+    photo = PHOTOS / "skimage/chelsea.png"
+    run = camviz("--model", "squeezenet1_1_int8", "--threads", "1", "classify", "--json", photo)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["model"] == "squeezenet1_1_int8"
+    same = camviz(
+        "--model", "squeezenet1_1_int8", "classify", "--model", "squeezenet1_1_int8", photo
+    )
+    assert same.returncode == 0, same.stderr
+    twice = camviz(
+        "--model", "squeezenet1_1_int8", "classify", "--model", "efficientnet_lite0_int8", photo
+    )
+    assert twice.returncode == 2 and "--model given twice with different values" in twice.stderr
+    foreign = camviz("--quit-after", "3", "classify", photo)
+    assert foreign.returncode == 2 and "`camviz classify` has no --quit-after" in foreign.stderr
+
+
+def test_global_model_reaches_eval_as_its_one_model() -> None:
+    from camviz.cli import build_parser
+    from camviz.cli.globals import apply_global_options
+
+    parser = build_parser()
+    args = parser.parse_args(["--model", "m1", "eval", "data.csv"])
+    apply_global_options(parser, args)
+    assert args.model == ["m1"]
+    args = parser.parse_args(["--source", "demo"])
+    apply_global_options(parser, args)
+    assert (args.source, args.model, args.threads) == ("demo", "", 2)
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    folder = PHOTOS / "opencv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "camviz", "classify", "--json", folder],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()  # one line, then hang up like `| head -1`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipeError" not in err

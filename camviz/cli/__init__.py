@@ -24,10 +24,12 @@ and the ``camviz`` console script.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
-from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED
+from camviz.cli.globals import apply_global_options
+from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from camviz.cli.parser import build_parser
 from camviz.errors import CamvizError, format_error
 
@@ -36,7 +38,9 @@ __all__ = ["main", "build_parser"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``camviz`` command; returns its exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    apply_global_options(parser, args)
     try:
         return int(args.func(args))
     except CamvizError as exc:
@@ -45,3 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `camviz classify --json ... | head`: the reader has gone
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -93,16 +93,35 @@ def _add_delegate(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_gui_options(parser: argparse.ArgumentParser) -> None:
+    """The window's options. Their dests are g_*: camviz.cli.globals maps them to the window,
+    or to the command given after them (honoured there, or refused)."""
     parser.add_argument(
         "--source",
+        dest="g_source",
+        metavar="SOURCE",
         default=None,
-        help="camera index or device, video, image, folder, or 'demo' "
+        help="camera index or device (0, /dev/video0, 0?width=1280&height=720&fps=30&fourcc=MJPG), "
+        "video, image, folder, rtsp:// or http(s):// stream, or 'demo' "
         "(default: camera 0, else the demo)",
     )
-    parser.add_argument("--model", default="", help="zoo model name or .tflite path")
-    parser.add_argument("--threads", type=positive_int, default=THREADS)
+    parser.add_argument(
+        "--model",
+        dest="g_model",
+        metavar="MODEL",
+        default=None,
+        help="zoo model name or .tflite path",
+    )
+    parser.add_argument(
+        "--threads",
+        dest="g_threads",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help=f"default {THREADS}",
+    )
     parser.add_argument(
         "--quit-after",
+        dest="g_quit_after",
         type=positive_float,
         default=None,
         metavar="SECONDS",
@@ -110,6 +129,7 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--stats-json",
+        dest="g_stats_json",
         type=Path,
         default=None,
         metavar="PATH",

@@ -1,0 +1,76 @@
+"""Options given before the command: honoured where the command has them, refused where not.
+
+``camviz --model squeezenet1_1_int8 classify x.png`` classifies with SqueezeNet:
+the window's options (``--model``, ``--threads``, ``--source``, ``--quit-after``,
+``--stats-json``) also fill a command's option of the same name when that was not
+given after the command. Given both ways with different values, or given to a
+command that has no such option, they are a usage error: never silently ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from camviz.defaults import THREADS
+
+__all__ = ["GLOBAL_OPTIONS", "apply_global_options"]
+
+#: window option -> (its dest before the command, the window's default)
+GLOBAL_OPTIONS: dict[str, tuple[str, Any]] = {
+    "source": ("g_source", None),
+    "model": ("g_model", ""),
+    "threads": ("g_threads", THREADS),
+    "quit_after": ("g_quit_after", None),
+    "stats_json": ("g_stats_json", None),
+}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:  # argparse keeps its subparsers here
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(command)
+            if isinstance(found, argparse.ArgumentParser):
+                return found
+    raise KeyError(command)
+
+
+def _appends(parser: argparse.ArgumentParser, dest: str) -> bool:
+    """True if the command's option collects a list (``--model`` repeatable, as eval's)."""
+    return any(isinstance(a, argparse._AppendAction) and a.dest == dest for a in parser._actions)
+
+
+def apply_global_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Fill ``args`` for the command from the options given before it (see the module)."""
+    command = getattr(args, "command", None)
+    given = {
+        name: getattr(args, dest)
+        for name, (dest, _) in GLOBAL_OPTIONS.items()
+        if getattr(args, dest, None) is not None
+    }
+    for _, (dest, _) in GLOBAL_OPTIONS.items():
+        if hasattr(args, dest):
+            delattr(args, dest)
+    if command is None:  # the window
+        for name, (_, default) in GLOBAL_OPTIONS.items():
+            setattr(args, name, given.get(name, default))
+        return
+    sub = _command_parser(parser, command)
+    for name, value in given.items():
+        if not hasattr(args, name):
+            parser.error(
+                f"{_flag(name)} is an option of the window; `camviz {command}` has no "
+                f"{_flag(name)} (drop it, or give it after the command if it takes one)"
+            )
+        current, default = getattr(args, name), sub.get_default(name)
+        wanted = [value] if _appends(sub, name) else value
+        if current not in (default, None) and current != wanted:
+            parser.error(
+                f"{_flag(name)} given twice with different values ({value!r} before "
+                f"`{command}`, {current!r} after it); give it once"
+            )
+        setattr(args, name, wanted)
