@@ -407,3 +407,25 @@ def test_a_closed_pipe_ends_quietly() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_progress_shows_rate_and_time_left_on_a_terminal_only() -> None:
+    import io
+
+    from camviz.cli.output import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, log = Terminal(), io.StringIO()
+    for stream in (tty, log):
+        bar = Progress("classify", stream=stream, unit="photo")
+        for done in range(1, 11):
+            bar(done, 10)
+    assert log.getvalue() == ""  # a pipe or a log file gets no bar
+    text = tty.getvalue()
+    assert "classify: 100%" in text and "10/10" in text and "photo/s" in text
+    quiet = Terminal()
+    Progress("x", stream=quiet, enabled=False)(1, 2)
+    assert quiet.getvalue() == ""

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from camviz.cli.output import EXIT_FAILED, EXIT_OK
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress
 from camviz.errors import OptionsError, format_error
 
 __all__ = ["cmd_classify", "error_record", "add_classify_options"]
@@ -208,8 +208,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
         if needs_check(options.model):  # a user's file: test-load it in a child first
             check_model_file(options.model)
         start = time.monotonic()
-        for outcome in _photo_outcomes(args, options, todo):
+        progress = Progress("classify", enabled=not args.quiet and len(todo) > 1, unit="photo")
+        for done_count, outcome in enumerate(_photo_outcomes(args, options, todo), start=1):
             sink.record(outcome.record(), outcome.result)
+            progress(done_count, len(todo))
+        progress.close()
         if videos:
             _run_videos(options, videos, sampling, sink, done)
         if args.out is not None:

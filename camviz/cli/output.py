@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TextIO
 
@@ -34,30 +33,48 @@ EXIT_INTERRUPTED: Final = 130
 
 
 class Progress:
-    """A one-line progress bar on stderr (only redrawn when stderr is a terminal)."""
+    """Progress with rate and time left (tqdm) on stderr, as ``progress(done, total)``.
 
-    def __init__(self, label: str, stream: TextIO | None = None, enabled: bool = True) -> None:
+    Silent when stderr is not a terminal (a log, a pipe, CI) or when not ``enabled``
+    (``--quiet`` / ``--no-progress``): the results on stdout are the same either way.
+    """
+
+    def __init__(
+        self, label: str, stream: TextIO | None = None, enabled: bool = True, unit: str = "it"
+    ) -> None:
         self.label = label
         self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.tty = self.stream.isatty()
-        self._last = 0.0
+        self.enabled = enabled and _isatty(self.stream)
+        self.unit = unit
+        self._bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        if self.tty and (now - self._last > 0.1 or done == total):
-            self._last = now
-            width = 30
-            filled = int(width * done / max(total, 1))
-            bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
-            if done == total:
-                self.stream.write("\n")
-            self.stream.flush()
-        elif not self.tty and done == total:
-            self.stream.write(f"{self.label}: {done}/{total} done\n")
+        if self._bar is None:
+            from tqdm import tqdm  # a dependency; only the command line draws bars
+
+            self._bar = tqdm(
+                total=total, desc=self.label, unit=self.unit, file=self.stream, leave=True
+            )
+        bar = self._bar
+        if total != bar.total:
+            bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def stderr_log(prefix: str, quiet: bool) -> Callable[[str], None]:

@@ -176,6 +176,9 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _add_delegate(p)
     p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bar on stderr (none without a terminal)"
+    )
     add_classify_options(p)  # --out, --resume, --csv, --ray, --every, --fps ...
     p.set_defaults(func=cmd_classify)
 
