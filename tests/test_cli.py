@@ -429,3 +429,31 @@ def test_progress_shows_rate_and_time_left_on_a_terminal_only() -> None:
     quiet = Terminal()
     Progress("x", stream=quiet, enabled=False)(1, 2)
     assert quiet.getvalue() == ""
+
+
+def test_a_missing_extra_is_named_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from camviz.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else real(name, *a),
+    )
+    out = tmp_path / "m.head.npz"
+    code = main(
+        [
+            "teach",
+            str(tmp_path / "no-such-data"),
+            "--out",
+            str(out),
+            "--confusion-png",
+            str(tmp_path / "c.png"),
+        ]
+    )
+    assert code == 1 and not out.exists()
+    assert "Confusion plot needs the 'plot' extra" in capsys.readouterr().err

@@ -21,6 +21,10 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
     if not is_head_path(args.out):
         raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
+    if args.confusion_png:
+        from camviz.batch.plots import require_plot
+
+        require_plot("Confusion plot")  # before the work, not after it
     if args.export_tflite:
         from camviz.modelbuild.export_head import check_target, require_export
 
@@ -40,23 +44,23 @@ def cmd_teach(args: argparse.Namespace) -> int:
     for problem in report.skipped:
         print(problem, file=sys.stderr)
     saved = head.save(args.out)
-    if args.confusion_png:
-        save_confusion_png(report, args.confusion_png)
+    if not args.json:  # the results first: an export or a plot that fails cannot hide them
+        print(report.format())
+        print(f"saved {saved}; use it with  camviz classify --model {saved} PHOTO")
     exported = None
     if args.export_tflite:
         from camviz.modelbuild.export_head import export_head
 
         exported = export_head(head, args.export_tflite, log=stderr_log("export", args.no_progress))
+        if not args.json:
+            print(exported.format())
     if args.json:
         record: dict[str, Any] = {"out": str(saved), **report.to_dict()}
         if exported is not None:
             record["export"] = exported.to_dict()
         print_json(record)
-    else:
-        print(report.format())
-        print(f"saved {saved}; use it with  camviz classify --model {saved} PHOTO")
-        if exported is not None:
-            print(exported.format())
+    if args.confusion_png:
+        save_confusion_png(report, args.confusion_png)
     return EXIT_OK
 
 
