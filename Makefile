@@ -11,7 +11,7 @@ TFLITE_VENV := .venv-tflite
 ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint pytest pytest-build models bench screenshot clean install wheel wheel-smoke
+.PHONY: run test lint pytest pytest-build models bench screenshot clean install wheel wheel-smoke system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,19 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-pytest: $(VENV)/.installed $(TFLITE_VENV)/.installed
+# Ray (the `ray` extra, ~240 MB) only for the tests of `--ray`: not in `make run`'s venv setup.
+$(VENV)/.ray-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -c constraints/dev.txt -e '.[ray]'
+	touch $@
+
+# ffmpeg serves the RTSP stream the stream tests read; Xvfb and xdotool run the window for
+# screenshots. From Debian's registry when missing (the tests that need them skip otherwise).
+system-deps:
+	@command -v ffmpeg >/dev/null || (apt-get install -y -q ffmpeg >/dev/null 2>&1 \
+	  || sudo -n apt-get install -y -q ffmpeg >/dev/null 2>&1 \
+	  || echo "note: ffmpeg could not be installed: the RTSP stream test will be skipped")
+
+pytest: $(VENV)/.installed $(VENV)/.ray-installed $(TFLITE_VENV)/.installed system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Exporting taught models needs tensorflow (the `build` extra): its tests run in .venv-build.
