@@ -50,8 +50,10 @@ __all__ = [
     "decode_image",
     "check_rgb_image",
     "to_rgb8",
+    "check_image_limits",
     "find_images",
     "image_header",
+    "read_image_file",
     "ImageSearch",
 ]
 
@@ -182,7 +184,7 @@ def image_header(data: bytes) -> tuple[str, int, int] | None:
     return kind, int(size[0]), int(size[1])
 
 
-def _check_limits(data: bytes, name: str) -> None:
+def check_image_limits(data: bytes, name: str) -> None:
     """Refuse, from the header alone, an image over the pixel or JPEG scan limits."""
     header = image_header(data)
     if header is not None:
@@ -256,7 +258,7 @@ def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
     """Decode encoded image bytes into an upright HxWx3 RGB uint8 array."""
     if not data:
         raise ImageDecodeError(f"{name} is an empty file (0 bytes); it holds no image")
-    _check_limits(data, name)
+    check_image_limits(data, name)
     buffer = np.frombuffer(data, np.uint8)
     is_jpeg = data.startswith(_JPEG_SOI)
     if is_jpeg:
@@ -300,11 +302,15 @@ def check_rgb_image(image: Any) -> None:
         raise OptionsError(f"expected an HxWx3 uint8 RGB image, got shape {shape} of {dtype}")
 
 
-def load_image(path: str | Path) -> npt.NDArray[np.uint8]:
-    """Read one photo from disk as an upright HxWx3 RGB uint8 array."""
+def read_image_file(path: str | Path) -> bytes:
+    """A photo's bytes: a regular file only (never blocks), at most ``MAX_IMAGE_BYTES``.
+
+    Every reader of photo files uses this (and :func:`check_image_limits` before
+    decoding), so FIFOs, devices and huge files get the same one-line errors.
+    """
     path = Path(path)
     try:
-        data = read_regular_file(
+        return read_regular_file(
             path,
             limits.MAX_IMAGE_BYTES,
             ImageDecodeError,  # a folder, FIFO, device or socket
@@ -316,7 +322,11 @@ def load_image(path: str | Path) -> npt.NDArray[np.uint8]:
         raise ImageNotFoundError(f"{path} does not exist") from exc
     except OSError as exc:
         raise ImageDecodeError(f"{path} cannot be read: {exc.strerror or exc}") from exc
-    return decode_image(data, str(path))
+
+
+def load_image(path: str | Path) -> npt.NDArray[np.uint8]:
+    """Read one photo from disk as an upright HxWx3 RGB uint8 array."""
+    return decode_image(read_image_file(path), str(path))
 
 
 @dataclass(frozen=True, slots=True)

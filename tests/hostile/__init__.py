@@ -1,0 +1,1 @@
+"""Makers of hostile inputs for tests/test_hostile.py."""
