@@ -6,7 +6,9 @@ overlay, painted offscreen by ``FrameView.paint_into`` into a QImage of the
 backing store's format (what ``paintEvent`` does), and, for comparison,
 through ``QWidget.grab()`` (which adds a pixmap allocation and a full widget
 render). Frames are real: a photo (chelsea.png) resized to the frame size and
-shifted a little every frame so no cache can help.
+shifted a little every frame so no cache can help. Everything the window draws
+over the video is drawn too: the label, the classifier's crop box and the
+224x224 model-input inset (``--bare``: the label only).
 
     QT_QPA_PLATFORM=offscreen python benchmarks/display_bench.py [--frames 300] [--json]
 
@@ -56,13 +58,21 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def bench(
-    frame_size: tuple[int, int], view_size: tuple[int, int], frames: int, mode: str, mirror: bool
+    frame_size: tuple[int, int],
+    view_size: tuple[int, int],
+    frames: int,
+    mode: str,
+    mirror: bool,
+    overlays: bool = True,
 ) -> dict[str, object]:
     view = FrameView(refresh_hz=0)
     view.resize(*view_size)
     view.set_mirrored(mirror)
     view.set_overlay("tabby, tabby cat", 0.83)
     pool = _frames(*frame_size)
+    if overlays:  # as the window: crop box and model-input inset
+        view.set_crop_fraction(0.875)
+        view.set_inset(np.ascontiguousarray(pool[0][:224, :224]))
     canvas = QImage(QSize(*view_size), QImage.Format.Format_ARGB32_Premultiplied)
     area = QRect(0, 0, *view_size)
     times: list[float] = []
@@ -85,6 +95,7 @@ def bench(
         "frame": f"{frame_size[0]}x{frame_size[1]}",
         "view": f"{view_size[0]}x{view_size[1]}",
         "mirror": mirror,
+        "overlays": overlays,
         "frames": frames,
         "p50_ms": round(p50, 3),
         "p95_ms": round(p95, 3),
@@ -99,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--quick", action="store_true", help="only the 1280x720 paint row")
+    ap.add_argument("--bare", action="store_true", help="no crop box or inset (label only)")
     args = ap.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     cases: list[tuple[tuple[int, int], tuple[int, int], str, bool]] = [
@@ -112,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             ((640, 480), (1280, 720), "paint", False),
             ((1280, 720), (1280, 720), "grab", False),
         ]
-    rows = [bench(f, v, args.frames, m, mir) for f, v, m, mir in cases]
+    rows = [bench(f, v, args.frames, m, mir, not args.bare) for f, v, m, mir in cases]
     del app
     if args.json:
         print(json.dumps({"target_ms": TARGET_MS, "results": rows}, indent=2))

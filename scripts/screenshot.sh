@@ -1,12 +1,147 @@
 #!/usr/bin/env bash
-# Screenshot of the live window on the demo source under Xvfb -> assets/screenshot.png
-# usage: scripts/screenshot.sh [extra args for scripts/screenshot.py]
+# Screenshots of the live window on the demo source, as a user sees it, under Xvfb:
+#   assets/screenshots/{live,not-sure,paused,teach,fullscreen,keys}.png
+#   assets/screenshot.png (the README's: the live window) unless --no-readme
+# Each scene runs the real window and pipeline; the picture is taken of the X
+# screen (ImageMagick's `import`) where there is one, else with QWidget.grab().
+# usage: scripts/screenshot.sh [--out DIR] [--model NAME] [--results N] [--no-readme]
+# needs (Debian): xvfb xauth imagemagick
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
 [ -x "$PY" ] || PY=python3
+SCENES=$(mktemp --suffix=.py)
+trap 'rm -f "$SCENES"' EXIT
+cat >"$SCENES" <<'PYTHON'
+"""The scenes of scripts/screenshot.sh (see there)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path.cwd()
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from camviz.qt._compat import check_pyside  # noqa: E402
+from camviz.qt.window import MainWindow  # noqa: E402
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def until(app: QApplication, condition, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        settle(app, 0.05)
+    return False
+
+
+def capture(app: QApplication, window: MainWindow, path: Path, whole_screen: bool) -> None:
+    window.meter.refresh()
+    settle(app, 0.4)  # one more paint of everything
+    path.parent.mkdir(parents=True, exist_ok=True)
+    on_x = os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb"
+    if on_x and shutil.which("import"):
+        target = "root" if whole_screen else str(int(window.winId()))
+        subprocess.run(["import", "-window", target, str(path)], check=True)
+    else:
+        if not window.grab().save(str(path)):
+            raise SystemExit(f"cannot write {path}")
+    print(f"wrote {path}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=ROOT / "assets" / "screenshots")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--results", type=int, default=60, help="results before the first shot")
+    ap.add_argument("--no-readme", action="store_true", help="leave assets/screenshot.png")
+    ap.add_argument("--timeout", type=float, default=90.0)
+    args = ap.parse_args()
+    check_pyside()
+    app = QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "camviz.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings, cameras=[], snapshot_dir=Path(tmp) / "snaps")
+        window.resize(1280, 720)
+        window.move(0, 0)
+        window.show()
+        try:
+            if not window.start("demo", args.model):
+                return 1
+            shown = lambda: window.results_shown >= args.results and window.results.rows()  # noqa: E731
+            if not until(app, shown, args.timeout):
+                print("timed out waiting for results", file=sys.stderr)
+                return 1
+            until(app, lambda: not window.view.inset_rect().isEmpty(), 5.0)
+            settle(app, 2.0)  # the meter past its warm-up
+            capture(app, window, args.out / "live.png", False)
+            if not args.no_readme:
+                shutil.copyfile(args.out / "live.png", ROOT / "assets" / "screenshot.png")
+                print(f"wrote {ROOT / 'assets' / 'screenshot.png'}")
+
+            window.confidence_spin.setValue(0.99)  # nothing is that likely: "Not sure"
+            until(app, window.results.is_uncertain, 10.0)
+            settle(app, 0.5)
+            capture(app, window, args.out / "not-sure.png", False)
+            window.confidence_spin.setValue(0.3)
+            until(app, lambda: not window.results.is_uncertain(), 10.0)
+
+            window.set_paused(True)
+            settle(app, 1.0)
+            capture(app, window, args.out / "paused.png", False)
+            window.set_paused(False)
+
+            window.teach_action.trigger()
+            window.teach_panel.name_edit.setText("mug")
+            window.teach_panel.add_button.click()
+            window.teach_panel.name_edit.setText("background")
+            window.teach_panel.add_button.click()
+            settle(app, 1.0)
+            capture(app, window, args.out / "teach.png", False)
+            window.teach_action.trigger()
+
+            window.show_shortcuts()
+            settle(app, 0.5)
+            sheet = window.shortcut_sheet
+            assert sheet is not None
+            sheet.move(window.width() // 2 - sheet.width() // 2, 120)
+            settle(app, 0.5)
+            capture(app, window, args.out / "keys.png", True)
+            sheet.close()
+
+            window.toggle_fullscreen()
+            settle(app, 1.5)
+            capture(app, window, args.out / "fullscreen.png", True)
+            window.leave_fullscreen()
+            settle(app, 0.3)
+        finally:
+            window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+PYTHON
 if command -v xvfb-run >/dev/null 2>&1; then
-    exec xvfb-run -a -s "-screen 0 1280x800x24" "$PY" scripts/screenshot.py "$@"
+    xvfb-run -a -s "-screen 0 1280x720x24" "$PY" "$SCENES" "$@"
+else
+    echo "xvfb-run not found (apt-get install xvfb xauth imagemagick): using offscreen" >&2
+    QT_QPA_PLATFORM=offscreen "$PY" "$SCENES" "$@"
 fi
-echo "xvfb-run not found: using the offscreen platform" >&2
-QT_QPA_PLATFORM=offscreen exec "$PY" scripts/screenshot.py "$@"

@@ -42,6 +42,7 @@ def toggle_fullscreen(win: MainWindow) -> None:
     win.chrome_shown = [w for w in chrome if w.isVisible()]
     for widget in win.chrome_shown:
         widget.hide()
+    _margins(win, 0)  # the video edge to edge
     win.showFullScreen()
 
 
@@ -52,6 +53,14 @@ def leave_fullscreen(win: MainWindow) -> None:
     for widget in win.chrome_shown:
         widget.show()
     win.chrome_shown = []
+    _margins(win, 4)
+
+
+def _margins(win: MainWindow, px: int) -> None:
+    central = win.centralWidget()
+    layout = central.layout() if central is not None else None
+    if layout is not None:
+        layout.setContentsMargins(px, px, px, px)
 
 
 def next_model(win: MainWindow) -> None:
