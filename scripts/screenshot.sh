@@ -103,6 +103,12 @@ def main() -> int:
             window.confidence_spin.setValue(0.3)
             until(app, lambda: not window.results.is_uncertain(), 10.0)
 
+            def confident() -> bool:  # pause on a clear frame, not a cross-fade
+                fr = window.last_result
+                top = fr.result.top if fr is not None else None
+                return top is not None and top.score > 0.6 and not fr.result.uncertain
+
+            until(app, confident, 20.0)
             window.set_paused(True)
             settle(app, 1.0)
             capture(app, window, args.out / "paused.png", False)
