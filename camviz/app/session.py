@@ -33,7 +33,7 @@ from camviz.app.frames import LatestFrame
 from camviz.app.outputs import OutputsMixin
 from camviz.app.recording import CsvRecorder
 from camviz.app.snapshot import default_snapshot_dir
-from camviz.app.startup import remembered_model
+from camviz.app.startup import start_up
 from camviz.app.teaching import Teaching
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
@@ -236,39 +236,29 @@ class LiveSession(OutputsMixin):
         cameras: list[CameraInfo] | None = None,
         pace: bool = True,
     ) -> bool:
-        """The first start: ``source`` and ``model`` as given (the command line) always win.
-
-        Without a model the ``remembered`` one is used if it is still there, with
-        the zoo's default as the fallback should it no longer load; one that is
-        gone is skipped (said on ``events.notice``). Without a source: the first
-        camera, else the demo.
-        """
-        default = self.zoo.default if self.zoo is not None else None
-        fallback = None
-        if model is None and remembered:
-            names = self.zoo.names if self.zoo is not None else ()
-            model, why = remembered_model(remembered, tuple(names))
-            if why is not None:
-                self.events.notice.emit(
-                    Notice(f"{why[0].upper()}{why[1:]}: using the default model", timeout_ms=15000)
-                )
-            fallback = default if model is not None else None
-        if source is None:
-            if fallback is not None:
-                self._fallback_model = fallback
-            return self.start_default(cameras or [], model, pace=pace)
-        return self.start(source, model, pace=pace, fallback_model=fallback)
+        """The first start: ``source`` and ``model`` as given (the command line) always win;
+        else the ``remembered`` model, the zoo default if it is gone or fails to load
+        (:func:`camviz.app.startup.start_up`)."""
+        return start_up(self, source, model, remembered=remembered, cameras=cameras, pace=pace)
 
     def start_default(
-        self, cameras: list[CameraInfo], model: str | None = None, *, pace: bool = True
+        self,
+        cameras: list[CameraInfo],
+        model: str | None = None,
+        *,
+        pace: bool = True,
+        fallback_model: str | None = None,
     ) -> bool:
         """The first camera found, else the demo reel (and say that no camera was found)."""
         if cameras:
-            return self.start(str(cameras[0].index), model, pace=pace)
+            return self.start(
+                str(cameras[0].index), model, pace=pace, fallback_model=fallback_model
+            )
         with self._control:
             if self._closed.is_set():
                 return False
             self._pace = pace
+            self._fallback_model = fallback_model if fallback_model != model else None
             return self._start(
                 DEMO,
                 model,

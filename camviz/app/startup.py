@@ -20,9 +20,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from camviz.app.events import Notice
 from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
 from camviz.errors import OptionsError
+
+if TYPE_CHECKING:
+    from camviz.app.session import LiveSession
+    from camviz.sources import CameraInfo
 
 __all__ = [
     "LIMITS",
@@ -31,6 +37,7 @@ __all__ = [
     "is_path_spec",
     "remembered_model",
     "sane_options",
+    "start_up",
 ]
 
 DEMO = "demo"
@@ -130,3 +137,33 @@ def check_quit_after(value: float | None) -> float | None:
     if not math.isfinite(seconds) or seconds < 0:
         raise OptionsError(f"--quit-after must be a finite number of seconds >= 0, got {value!r}")
     return seconds
+
+
+def start_up(
+    session: LiveSession,
+    source: str | None,
+    model: str | None = None,
+    *,
+    remembered: str | None = None,
+    cameras: list[CameraInfo] | None = None,
+    pace: bool = True,
+) -> bool:
+    """The first start of ``session``: ``source`` and ``model`` as given always win.
+
+    Without a model the ``remembered`` one is used if it is still there, with
+    the zoo's default as the fallback should it no longer load; one that is
+    gone is skipped (said on ``events.notice``). Without a source: the first
+    camera, else the demo.
+    """
+    zoo = session.zoo
+    fallback = None
+    if model is None and remembered:
+        model, why = remembered_model(remembered, tuple(zoo.names) if zoo is not None else ())
+        if why is not None:
+            session.events.notice.emit(
+                Notice(f"{why[0].upper()}{why[1:]}: using the default model", timeout_ms=15000)
+            )
+        fallback = zoo.default if zoo is not None and model is not None else None
+    if source is None:
+        return session.start_default(cameras or [], model, pace=pace, fallback_model=fallback)
+    return session.start(source, model, pace=pace, fallback_model=fallback)

@@ -87,13 +87,26 @@ def test_a_model_that_fails_at_start_exits_non_zero(tmp_path: Path) -> None:
     assert "bad.tflite" in stats(tmp_path)["startup_error"]
 
 
+READY = """
+from camviz.qt import window as window_module
+_shown = window_module.MainWindow._on_result
+def _on_result(self, fr):
+    _shown(self, fr)
+    if self.results_shown == 3:
+        (tmp / "ready").touch()
+window_module.MainWindow._on_result = _on_result
+"""
+
+
 @needs_lite0
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signals_close_the_window_cleanly(tmp_path: Path, sig: int) -> None:
-    proc = child(tmp_path, "demo", LITE0, quit_after="60")
+    proc = child(tmp_path, "demo", LITE0, quit_after="60", patch=READY)
     ini = tmp_path / "camviz.ini"
-    time.sleep(5.0)  # the window is up and classifying
-    assert proc.poll() is None
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "ready").exists():  # the event loop runs and results are shown
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+        time.sleep(0.1)
     proc.send_signal(sig)
     code, err, took = finish(proc, 15)
     assert code == 0, err
