@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# Before any camviz module imports OpenCV: camviz.limits gives OpenCV its own pixel limit
+# (OPENCV_IO_MAX_IMAGE_PIXELS), which OpenCV reads only once, when it is first imported.
+from camviz import limits as _limits  # noqa: F401  (stdlib only: import stays cheap)
+
 #: public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
     "Category": "camviz.results",

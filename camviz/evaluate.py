@@ -184,8 +184,8 @@ def load_dataset(
                     "of the model; rename it to the class index (e.g. 281)"
                 )
             search = find_images([folder])
-            for where, problem in search.problems:
-                if where != folder:  # an empty class folder is no error here
+            for place, problem in search.problems:
+                if place != folder:  # an empty class folder is no error here
                     bad(format_error(problem))
             samples.extend(Sample(path, classes) for path in search.images)
     if not samples:

@@ -51,6 +51,8 @@ __all__ = [
     "check_rgb_image",
     "to_rgb8",
     "check_image_limits",
+    "check_jpeg_complete",
+    "jpeg_size",
     "find_images",
     "image_header",
     "read_image_file",
@@ -64,7 +66,8 @@ _JPEG_SOS = b"\xff\xda"
 _JPEG_EOI = b"\xff\xd9"
 
 
-def _check_jpeg_complete(data: bytes, name: str) -> None:
+def check_jpeg_complete(data: bytes, name: str) -> None:
+    """Raise ImageDecodeError if a JPEG's data ends before its end-of-image marker."""
     # In entropy-coded data every 0xFF is followed by 0x00 (byte stuffing), so an
     # end-of-image marker after the last start-of-scan means the file is whole.
     last_scan = data.rfind(_JPEG_SOS)
@@ -75,7 +78,8 @@ def _check_jpeg_complete(data: bytes, name: str) -> None:
         )
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+def jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's frame header (before EXIF rotation), or None."""
     pos = 2
     while pos + 4 <= len(data):
         if data[pos] != 0xFF:
@@ -161,7 +165,7 @@ def image_header(data: bytes) -> tuple[str, int, int] | None:
         if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
             kind, size = "PNG", struct.unpack_from(">II", data, 16)
         elif data.startswith(_JPEG_SOI):
-            kind, size = "JPEG", _jpeg_size(data)
+            kind, size = "JPEG", jpeg_size(data)
         elif data.startswith(b"RIFF") and data[8:12] == b"WEBP":
             kind, size = "WebP", _webp_size(data)
         elif data.startswith(b"BM") and len(data) >= 26:
@@ -262,7 +266,7 @@ def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
     buffer = np.frombuffer(data, np.uint8)
     is_jpeg = data.startswith(_JPEG_SOI)
     if is_jpeg:
-        _check_jpeg_complete(data, name)
+        check_jpeg_complete(data, name)
         # IMREAD_COLOR applies the EXIF orientation; a JPEG has no alpha to lose.
         flags = cv2.IMREAD_COLOR
     else:

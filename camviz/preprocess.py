@@ -82,18 +82,18 @@ def _resize(
     crop: npt.NDArray[np.uint8], size: tuple[int, int], how: Resize
 ) -> npt.NDArray[np.uint8]:
     if how is not Resize.SAMPLE:
-        return cv2.resize(crop, size, interpolation=how.cv2_flag)
+        return np.asarray(cv2.resize(crop, size, interpolation=how.cv2_flag), np.uint8)
     height, width = crop.shape[:2]
     # output (x, y) samples the crop at (x * width / W, y * height / H): no half-pixel shift
     to_source = np.array([[width / size[0], 0.0, 0.0], [0.0, height / size[1], 0.0]])
-    resized: npt.NDArray[np.uint8] = cv2.warpAffine(
+    resized = cv2.warpAffine(
         crop,
         to_source,
         size,
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    return resized
+    return np.asarray(resized, np.uint8)
 
 
 class InputMapping(StrEnum):
@@ -301,7 +301,7 @@ class Preprocessor:
         crop = center_crop(image, self.spec.crop_fraction)
         resized = _resize(crop, self.size, self.interpolation(crop.shape))
         if self.spec.color_order is ColorOrder.BGR:
-            resized = cv2.cvtColor(resized, cv2.COLOR_RGB2BGR)
+            resized = np.asarray(cv2.cvtColor(resized, cv2.COLOR_RGB2BGR), np.uint8)
         if self._identity:
             return np.ascontiguousarray(resized), 0.0
         values = resized.astype(np.float32) * self._gain + self._offset

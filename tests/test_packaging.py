@@ -78,6 +78,7 @@ def test_the_wheel_metadata_declares_the_runtime_dependencies(wheel: zipfile.Zip
         "numpy",
         "opencv-python-headless",
         "pyside6-essentials",
+        "tqdm",
     }
     entry_points = wheel.read("camviz-0.1.0.dist-info/entry_points.txt").decode()
     assert "camviz = camviz.cli:main" in entry_points
@@ -117,6 +118,7 @@ _DISTRIBUTION = {
     "tensorflow": "tensorflow-cpu",
     "psutil": "psutil",
     "ray": "ray",
+    "tqdm": "tqdm",
 }
 
 

@@ -11,7 +11,6 @@ in the user's Pictures folder (never the current directory).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from camviz import jsonio
 from camviz.fileio import write_atomic
 from camviz.pipeline import FrameResult
 
@@ -99,7 +99,7 @@ def snapshot_json(fr: FrameResult, png: Path, *, source: str | None, mirrored: b
         "mirrored": mirrored,
         "image": png.name,
     }
-    return json.dumps(payload, indent=2)
+    return jsonio.dumps(payload, indent=2)
 
 
 def save_snapshot(

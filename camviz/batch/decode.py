@@ -18,7 +18,6 @@ the EXIF orientation is applied (OpenCV's reduced colour modes apply it like
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz import imageio
-from camviz.errors import ImageDecodeError, ImageNotFoundError
+from camviz.errors import ImageDecodeError
+from camviz.imageio import jpeg_size
 
 __all__ = [
     "MIN_OVERSAMPLE",
     "DecodeTarget",
     "Decoded",
-    "jpeg_size",
     "reduction_for",
     "decode_for_model",
     "read_image_bytes",
@@ -49,9 +48,6 @@ _REDUCED_FLAGS = {
     4: cv2.IMREAD_REDUCED_COLOR_4,
     8: cv2.IMREAD_REDUCED_COLOR_8,
 }
-# Start-of-frame markers (baseline, extended, progressive, lossless, arithmetic ...);
-# 0xC4 (DHT), 0xC8 (JPG) and 0xCC (DAC) share the range but are not frames.
-_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,36 +77,6 @@ class Decoded:
     factor: int
 
 
-def jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's frame header, or None if the data has none.
-
-    The stored size, before any EXIF rotation (which does not change the short side).
-    """
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    pos, end = 2, len(data)
-    while pos + 4 <= end:
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # no length field
-            pos += 2
-            continue
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if marker in _SOF_MARKERS:
-            if pos + 9 > end:
-                return None
-            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            return (width, height) if width and height else None
-        if marker == 0xDA or length < 2:  # start of scan before any frame header
-            return None
-        pos += 2 + length
-    return None
-
-
 def reduction_for(size: tuple[int, int] | None, target: DecodeTarget) -> int:
     """The largest of 8, 4, 2 whose reduced crop still covers ``MIN_OVERSAMPLE`` x the
     model's input side; 1 (full size) when none does or the size is unknown."""
@@ -129,7 +95,8 @@ def decode_for_model(data: bytes, name: str, target: DecodeTarget) -> Decoded:
     factor = reduction_for(jpeg_size(data), target) if data.startswith(b"\xff\xd8\xff") else 1
     if factor == 1:
         return Decoded(imageio.decode_image(data, name), 1)
-    imageio._check_jpeg_complete(data, name)  # the one truncation rule of load_image
+    imageio.check_image_limits(data, name)  # the pixel and scan limits of load_image
+    imageio.check_jpeg_complete(data, name)  # and its one truncation rule
     try:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), _REDUCED_FLAGS[factor])
     except cv2.error as exc:
@@ -140,16 +107,9 @@ def decode_for_model(data: bytes, name: str, target: DecodeTarget) -> Decoded:
 
 
 def read_image_bytes(path: str | Path) -> bytes:
-    """A photo's bytes, with :func:`camviz.imageio.load_image`'s errors for unreadable paths."""
-    path = Path(path)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ImageNotFoundError(f"{path} does not exist") from exc
-    except IsADirectoryError as exc:
-        raise ImageDecodeError(f"{path} is a folder, not an image file") from exc
-    except OSError as exc:
-        raise ImageDecodeError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+    """A photo's bytes, read as :func:`camviz.imageio.load_image` reads them (regular files
+    only, size-limited), with its errors."""
+    return imageio.read_image_file(path)
 
 
 def load_for_model(path: str | Path, target: DecodeTarget) -> Decoded:

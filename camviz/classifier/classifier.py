@@ -21,10 +21,12 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from camviz import limits
 from camviz.backends import LoadedModel, backend_for
 from camviz.classifier.info import ModelInfo, OutputKind, classifier_shapes, labels_for
 from camviz.classifier.options import ClassifierOptions
 from camviz.errors import InferenceError, ModelError, ModelNotFoundError, OptionsError
+from camviz.fileio import read_regular_file
 from camviz.imageio import check_rgb_image, to_rgb8
 from camviz.labels import LabelLayout, label_layout
 from camviz.preprocess import Preprocessor, choose_mapping
@@ -86,14 +88,14 @@ class Classifier:
                 "camviz.open_classifier (or camviz.loading.open_classifier)"
             )
         name, path, spec = ref.name, ref.path, ref.spec
-        try:
-            content = path.read_bytes()
-        except FileNotFoundError as exc:
+        if not path.exists():
             raise ModelNotFoundError(
                 f"model file {path} does not exist; rebuild the zoo with  make models"
-            ) from exc
-        except OSError as exc:
-            raise ModelNotFoundError(f"model file {path} cannot be read: {exc}") from exc
+            )
+        # a regular file only (a FIFO or /dev/zero named .tflite is refused, never read)
+        content = read_regular_file(
+            path, limits.MAX_MODEL_BYTES, ModelNotFoundError, "models", "set CAMVIZ_MAX_MODEL_MB"
+        )
         if spec is None:  # a zoo model's file given by path (a copy, say) is fed as the zoo does
             spec = zoo_spec_of(content)
         backend = backend_for(path)
@@ -174,12 +176,7 @@ class Classifier:
             values = values.astype(np.float32)
             values -= self._out_zero
             values *= self._out_scale
-        if values.dtype.kind == "f" and not np.isfinite(values).all():
-            bad = int(values.size - np.isfinite(values).sum())
-            raise InferenceError(
-                f"{self.info.name} gave no valid output: {bad} of its {values.size} outputs "
-                "are NaN or infinite; the model is broken for this input"
-            )
+        self.check_finite(values)
         if self.info.output == "probabilities":
             probs = np.clip(values.astype(np.float32), 0.0, None)
             total = float(probs.sum())
@@ -192,6 +189,15 @@ class Classifier:
         if not np.isfinite(probs).all():
             raise InferenceError(f"{self.info.name} gave no valid output: its softmax overflowed")
         return probs
+
+    def check_finite(self, values: npt.NDArray[Any]) -> None:
+        """Raise InferenceError if ``values`` (outputs or probabilities) hold NaN or infinity."""
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            bad = int(values.size - np.isfinite(values).sum())
+            raise InferenceError(
+                f"{self.info.name} gave no valid output: {bad} of its {values.size} outputs "
+                "are NaN or infinite; the model is broken for this input"
+            )
 
     def result_from(
         self,

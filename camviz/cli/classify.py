@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress, json_line
 from camviz.errors import OptionsError, format_error
 
 __all__ = ["cmd_classify", "error_record", "add_classify_options"]
@@ -132,7 +131,7 @@ class _Sink:
         if self.csv is not None:
             self.csv.write(record)
         elif self.mode == "json":
-            self.stream.write(json.dumps(record) + "\n")
+            self.stream.write(json_line(record) + "\n")
         elif result is not None:
             from camviz.classifier import CLIP_WARN_FRACTION
 

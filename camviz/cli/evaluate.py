@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress, mb, print_json, table
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress, json_line, mb, print_json, table
 
 __all__ = ["cmd_eval", "add_eval_options", "confusion_path"]
 
@@ -89,7 +88,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             handle = stack.enter_context(args.predictions.open("w", encoding="utf-8"))
 
             def sink(record: dict[str, Any]) -> None:
-                handle.write(json.dumps(record) + "\n")
+                handle.write(json_line(record) + "\n")
 
         for model in models:
             options = ClassifierOptions(model=model, threads=args.threads, delegate=delegate)

@@ -1,15 +1,15 @@
 """What every command prints with: exit codes, the progress bar, tables, number formats.
 
-Imports nothing of camviz: the commands of :mod:`camviz.cli` import it.
+Imports only :mod:`camviz.jsonio` of camviz: the commands of :mod:`camviz.cli` import it.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TextIO
+
+from camviz import jsonio
 
 __all__ = [
     "EXIT_FAILED",
@@ -88,28 +88,18 @@ def stderr_log(prefix: str, quiet: bool) -> Callable[[str], None]:
 
 
 def finite_json(payload: Any) -> Any:
-    """``payload`` with every NaN or infinite float replaced by ``None`` (JSON null).
-
-    JSON has no NaN or Infinity; Python's ``json`` writes them anyway, and strict
-    readers (``jq``, browsers, other languages) then refuse the whole document.
-    """
-    if isinstance(payload, float):
-        return payload if math.isfinite(payload) else None
-    if isinstance(payload, dict):
-        return {key: finite_json(value) for key, value in payload.items()}
-    if isinstance(payload, list | tuple):
-        return [finite_json(value) for value in payload]
-    return payload
+    """``payload`` with every non-finite float as None (see :mod:`camviz.jsonio`)."""
+    return jsonio.finite(payload)
 
 
 def json_line(payload: Any) -> str:
     """Strict one-line JSON (non-finite numbers as null), for JSON-lines output."""
-    return json.dumps(finite_json(payload), allow_nan=False)
+    return jsonio.dumps(payload)
 
 
 def print_json(payload: Any) -> None:
     """One indented, strict JSON document on stdout (non-finite numbers as null)."""
-    print(json.dumps(finite_json(payload), indent=2, allow_nan=False))
+    print(jsonio.dumps(payload, indent=2))
 
 
 def table(rows: Sequence[Sequence[str]], out: TextIO | None = None) -> None:

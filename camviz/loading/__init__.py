@@ -33,11 +33,19 @@ __all__ = [
 ]
 
 
-def open_classifier(options: ClassifierOptions | None = None, **overrides: Any) -> Classifier:
-    """Load the model ``options.model`` names, on the calling thread (its interpreter's thread)."""
+def open_classifier(
+    options: ClassifierOptions | None = None, *, check: bool = True, **overrides: Any
+) -> Classifier:
+    """Load the model ``options.model`` names, on the calling thread (its interpreter's thread).
+
+    A user's model file is test-loaded in a child process first (``check``; once
+    per unchanged file and process), so no caller can forget it.
+    """
     options = options or ClassifierOptions()
     if overrides:
         options = options.replace(**overrides)
+    if check and needs_check(options.model):
+        check_model_file(options.model)
     if resolve_model(options.model).kind is ModelKind.HEAD:
         from camviz.teach import load_taught_classifier  # numpy + a zoo backbone
 

@@ -37,7 +37,7 @@ from camviz.errors import ModelError, ModelLoadError, ModelNotFoundError
 from camviz.fileio import check_regular_file
 from camviz.zoo import is_head_path, looks_like_path, resolve_model
 
-__all__ = ["ModelCheck", "check_model_file", "needs_check", "DEFAULT_TIMEOUT_S"]
+__all__ = ["ModelCheck", "check_model_file", "forget_checks", "needs_check", "DEFAULT_TIMEOUT_S"]
 
 #: Seconds a test load may take (``CAMVIZ_MODEL_CHECK_S``).
 DEFAULT_TIMEOUT_S = limits.MODEL_CHECK_TIMEOUT_S
@@ -94,6 +94,23 @@ def _child_command(path: Path) -> list[str]:
     return [sys.executable, "-m", "camviz.loading.probe", str(path), str(CHILD_MEMORY_MB)]
 
 
+#: Files that passed a test load in this process, by identity (device, inode, size, mtime):
+#: a file replaced or rewritten since is checked again.
+_PASSED: dict[tuple[int, int, int, int], ModelCheck] = {}
+_PASSED_LOCK = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def forget_checks() -> None:
+    """Forget which files passed (for tests that swap the child process)."""
+    with _PASSED_LOCK:
+        _PASSED.clear()
+
+
 def check_model_file(
     path: str | Path,
     *,
@@ -104,13 +121,18 @@ def check_model_file(
 
     ``cancel`` (e.g. a pipeline's stop event) kills the child and raises
     :class:`ModelLoadError` promptly. Raises :class:`ModelNotFoundError` if the
-    file does not exist.
+    file does not exist. A file that passed before, unchanged, is not run again.
     """
     path = Path(path).expanduser()
     if not path.exists():
         resolve_model(path)  # raises the one "does not exist" message
         raise ModelNotFoundError(f"{path} is not a file; give a .tflite file or a zoo model name")
     check_regular_file(path, ModelNotFoundError, "models")  # a FIFO, /dev/zero, a folder
+    key = _identity(path)
+    with _PASSED_LOCK:
+        passed = _PASSED.get(key)
+    if passed is not None:  # this very file passed already: a second child would learn nothing
+        return passed
     started = time.monotonic()
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])
@@ -161,9 +183,12 @@ def check_model_file(
         size = report.get("input_size")
         classes = report.get("num_classes")
         if isinstance(size, list) and len(size) == 2 and isinstance(classes, int):
-            return ModelCheck(
+            check = ModelCheck(
                 path, (int(size[0]), int(size[1])), classes, str(report.get("dtype")), seconds
             )
+            with _PASSED_LOCK:
+                _PASSED[key] = check
+            return check
     if code == _REFUSED and report.get("ok") is False:
         raise _refusal(path, str(report.get("type")), str(report.get("message")))
     tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]

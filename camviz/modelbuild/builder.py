@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from camviz import jsonio
 from camviz.errors import ExtraNotInstalledError
 from camviz.modelbuild import photos as ph
 from camviz.modelbuild.metadata_writer import ImageClassifierMetadata, add_metadata
@@ -417,7 +418,7 @@ def build(opts: BuildOptions) -> list[dict[str, Any]]:
         arch = _load_arch(specs[0])
         entries += _build_arch(arch, specs, opts, labels)
         manifest = _merge_manifest(opts.out_dir / "manifest.json", entries)
-        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        text = jsonio.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         _write_if_changed(opts.out_dir / "manifest.json", text.encode("utf-8"))
         write_readme(opts.out_dir, manifest)
     return entries

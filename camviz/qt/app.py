@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -13,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from camviz import jsonio
 from camviz.app.startup import check_quit_after
 from camviz.errors import CamvizError, DisplayUnavailableError, format_error
 from camviz.fileio import write_atomic
@@ -123,7 +123,7 @@ def run_gui(
         stats = final_stats(window)
         stats["wall_s"] = round(time.monotonic() - began, 3)
         stats["exit_code"] = code
-        text = json.dumps(stats, indent=2)
+        text = jsonio.dumps(stats, indent=2)
         try:
             write_atomic(Path(stats_json), lambda p: p.write_text(text, "utf-8"))
         except OSError as exc:

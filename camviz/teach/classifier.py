@@ -114,8 +114,13 @@ class TaughtClassifier(Classifier):
         return cls(extractor, head, info, options)
 
     def probabilities(self, raw: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
-        """Raw feature tensor -> probability for every taught label."""
-        return self.head.probabilities(self.extractor.dequantize(raw))
+        """Raw feature tensor -> probability for every taught label (InferenceError if the
+        features or the head's output hold NaN or infinity)."""
+        features = self.extractor.dequantize(raw)
+        self.check_finite(features)
+        probs = self.head.probabilities(features)
+        self.check_finite(probs)
+        return probs
 
     def close(self) -> None:
         super().close()

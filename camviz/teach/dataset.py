@@ -200,8 +200,7 @@ def shrink(
         return image
     scale = max_side / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    shrunk: npt.NDArray[np.uint8] = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    return shrunk
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
 
 
 def _pick(

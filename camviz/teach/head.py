@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from camviz import __version__, limits
+from camviz import __version__, jsonio, limits
 from camviz.classifier import softmax
 from camviz.errors import ModelLoadError, ModelNotFoundError, OptionsError
 from camviz.fileio import check_regular_file, write_bytes_atomic
@@ -108,7 +108,7 @@ class Head:
                 f"{target} does not end in {HEAD_SUFFIX}; taught models must, so that "
                 f"--model recognises them (e.g. {target.name.split('.')[0]}{HEAD_SUFFIX})"
             )
-        header = json.dumps(self.header(), indent=1, sort_keys=True).encode("utf-8")
+        header = jsonio.dumps(self.header(), indent=1, sort_keys=True).encode("utf-8")
         buffer = io.BytesIO()
         np.savez(
             buffer,

@@ -11,12 +11,11 @@ import pytest
 from camviz.batch.decode import (
     DecodeTarget,
     decode_for_model,
-    jpeg_size,
     load_for_model,
     reduction_for,
 )
 from camviz.errors import ImageDecodeError
-from camviz.imageio import decode_image, load_image
+from camviz.imageio import decode_image, jpeg_size, load_image
 
 from ..conftest import PHOTOS
 from .conftest import exif_orientation_jpeg

@@ -284,6 +284,7 @@ def test_open_tflite_that_crashes_the_runtime_is_refused_and_the_gui_stays_free(
     # stands in for a file that segfaults the native runtime: the test-load child dies so
     crash = "import os, signal, time; time.sleep(0.5); os.kill(os.getpid(), signal.SIGSEGV)"
     monkeypatch.setattr(safety, "_child_command", lambda path: [sys.executable, "-c", crash])
+    safety.forget_checks()  # a file that passed with the real child must be tried again
     monkeypatch.setattr(
         window_input.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), "")
     )

@@ -119,7 +119,7 @@ def test_cli_teach_then_classify(tmp_path: Path) -> None:
     record = json.loads(taught.stdout)
     assert record["labels"] == ["carphone", "photos"] and record["out"] == str(out)
     assert record["train_counts"] == [4, 3] and record["val_counts"] == [2, 1]
-    assert "features: 10/10 done" in taught.stderr
+    assert "features" not in taught.stderr  # no progress bar without a terminal
     assert (tmp_path / "c.png").stat().st_size > 1000
     classified = subprocess.run(
         [python, "-m", "camviz", "classify", "--model", str(out), "--json",
