@@ -59,6 +59,7 @@ class MeterReading:
     p95: float = 0.0
     within: float = 0.0  # share of the window's frames within the budget
     drop_share: float | None = None  # share of the window's camera frames never classified
+    camera_fps: float | None = None  # frames captured per second over the window
     words: str = "not running"
     warmup: tuple[int, int] = (0, WARMUP_FRAMES)  # frames measured, frames needed
     y_max: float = field(default=BUDGET_MS * 1.5)
@@ -66,6 +67,14 @@ class MeterReading:
     @property
     def count(self) -> int:
         return len(self.samples)
+
+    @property
+    def model_fps(self) -> float | None:
+        """Frames classified per second over the window (None before two)."""
+        if len(self.samples) < 2:
+            return None
+        span = self.samples[-1][0] - self.samples[0][0]
+        return (len(self.samples) - 1) / span if span > 0 else None
 
 
 class MeterWindow:
@@ -103,6 +112,7 @@ class MeterWindow:
         budget = float(snap.budget_ms) if snap.budget_ms > 0 else BUDGET_MS
         start = max(now - self.span_s, self._since)
         samples = tuple((t, ms) for t, ms in snap.recent_e2e_ms if start <= t <= now)
+        drop_share, camera_fps = self._camera_rates(snap, now, start)
         base = MeterReading(
             "idle",
             BudgetLight.IDLE,
@@ -110,7 +120,8 @@ class MeterWindow:
             budget_ms=budget,
             span_s=self.span_s,
             now=now,
-            drop_share=self._drop_share(snap, now, start),
+            drop_share=drop_share,
+            camera_fps=camera_fps,
             words="no frames yet",
         )
         n = len(samples)
@@ -145,13 +156,17 @@ class MeterWindow:
         }[light]
         return replace(stats, state=light.value, light=light, words=words, warmup=(n, n))
 
-    def _drop_share(self, snap: _Snap, now: float, start: float) -> float | None:
+    def _camera_rates(
+        self, snap: _Snap, now: float, start: float
+    ) -> tuple[float | None, float | None]:
+        """(share of camera frames never classified, camera fps) over the window."""
         counts = self._counts
         counts.append((now, int(snap.captured), int(snap.dropped)))
         while len(counts) > 1 and counts[1][0] <= start:
             counts.popleft()  # keep one record at or before the window's start
-        _, captured0, dropped0 = counts[0]
+        t0, captured0, dropped0 = counts[0]
         captured = int(snap.captured) - captured0
-        if captured <= 0 or captured < int(snap.dropped) - dropped0:
-            return None  # nothing captured in the window yet, or counters restarted
-        return (int(snap.dropped) - dropped0) / captured
+        dropped = int(snap.dropped) - dropped0
+        if captured <= 0 or dropped < 0 or captured < dropped:
+            return None, None  # nothing captured in the window yet, or counters restarted
+        return dropped / captured, (captured / (now - t0) if now > t0 else None)

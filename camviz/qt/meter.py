@@ -340,8 +340,11 @@ class PerformanceMeter(QFrame):
             for key in ("camera", "inference", "e2e_ms", "dropped"):
                 v[key].setText("–")
         else:
-            v["camera"].setText(f"{snap.capture_fps:.1f}")
-            v["inference"].setText(f"{snap.inference_fps:.1f}")
+            # rates over the meter's window once it has one, else the pipeline's own
+            camera = reading.camera_fps if reading.camera_fps is not None else snap.capture_fps
+            model = reading.model_fps if reading.model_fps is not None else snap.inference_fps
+            v["camera"].setText(f"{camera:.1f}")
+            v["inference"].setText(f"{model:.1f}")
             v["e2e_ms"].setText(f"{reading.p50:.1f} / {reading.p95:.1f}" if reading.count else "–")
             share = reading.drop_share
             failed = f", {snap.failed} failed" if snap.failed else ""

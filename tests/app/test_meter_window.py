@@ -75,3 +75,13 @@ def test_drops_as_a_share_of_the_window() -> None:
 def test_span_must_be_finite() -> None:
     with pytest.raises(ValueError):
         MeterWindow(span_s=math.nan)
+
+
+def test_rates_are_over_the_same_window() -> None:
+    w = MeterWindow(span_s=10.0, warmup_frames=1, warmup_s=0.0)
+    w.reset(now=0.0)
+    w.read(snap([], captured=0), now=0.0)
+    samples = [(1.0 + i * 0.1, 20.0) for i in range(21)]  # 10 classified per second
+    r = w.read(snap(samples, captured=60, dropped=30), now=3.0)
+    assert r.model_fps == pytest.approx(10.0)
+    assert r.camera_fps == pytest.approx(20.0) and r.drop_share == pytest.approx(0.5)
