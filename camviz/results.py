@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Category", "StageTimes", "ClassificationResult"]
+#: The one clock of camviz's stamps (frames, queues, stages): monotonic, in seconds.
+CLOCK = time.monotonic
+
+__all__ = ["CLOCK", "Category", "StageTimes", "ClassificationResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +45,37 @@ class Category:
 
 @dataclass(frozen=True, slots=True)
 class StageTimes:
-    """Wall-clock milliseconds spent in each stage of one classification."""
+    """Milliseconds spent in each stage of one classification, and when each ended.
+
+    ``started``, ``preprocessed``, ``invoked`` and ``finished`` are :data:`CLOCK`
+    stamps taken inside :meth:`~camviz.classifier.Classifier.classify` (0.0 when
+    not measured), the clock every camviz stamp is taken on: a frame's capture,
+    its queueing and each stage, so stage durations come from differences of
+    stamps on one clock, never from durations placed end to end.
+    """
 
     preprocess_ms: float = 0.0
     invoke_ms: float = 0.0
     postprocess_ms: float = 0.0
+    started: float = 0.0
+    preprocessed: float = 0.0
+    invoked: float = 0.0
+    finished: float = 0.0
+
+    @classmethod
+    def from_stamps(
+        cls, started: float, preprocessed: float, invoked: float, finished: float
+    ) -> StageTimes:
+        """The durations between four :data:`CLOCK` stamps, and the stamps."""
+        return cls(
+            (preprocessed - started) * 1e3,
+            (invoked - preprocessed) * 1e3,
+            (finished - invoked) * 1e3,
+            started,
+            preprocessed,
+            invoked,
+            finished,
+        )
 
     @property
     def total_ms(self) -> float:

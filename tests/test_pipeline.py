@@ -77,6 +77,9 @@ def test_lossless_classifies_every_frame_once_in_order() -> None:
         stages = s.stages_ms()
         assert sum(stages.values()) == pytest.approx(s.e2e_ms)
         assert min(stages.values()) >= 0.0
+        # the classifier's own stamps, on the pipeline's clock: not rebuilt from durations
+        assert (s.preprocessed, s.inferred) == (r.result.times.preprocessed, r.result.times.invoked)
+        assert (s.inferred - s.preprocessed) * 1e3 == pytest.approx(r.result.times.invoke_ms)
         assert r.model == "efficientnet_lite0_int8"
         assert r.result.probabilities.shape == (1000,)
 

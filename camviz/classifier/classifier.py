@@ -30,7 +30,7 @@ from camviz.fileio import read_regular_file
 from camviz.imageio import check_rgb_image, to_rgb8
 from camviz.labels import LabelLayout, label_layout
 from camviz.preprocess import Preprocessor, choose_mapping
-from camviz.results import Category, ClassificationResult, StageTimes
+from camviz.results import CLOCK, Category, ClassificationResult, StageTimes
 from camviz.zoo import ModelKind, imagenet_labels, resolve_model, zoo_spec_of
 
 __all__ = ["Classifier", "softmax"]
@@ -247,20 +247,20 @@ class Classifier:
         if color not in ("rgb", "bgr"):
             raise OptionsError(f"color must be 'rgb' or 'bgr', not {color!r}")
         check_rgb_image(image_rgb)
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         if color == "bgr":
             image_rgb = to_rgb8(image_rgb)
         tensor, clipped = self._preprocess.run(image_rgb)
-        t1 = time.perf_counter()
+        t1 = CLOCK()
         try:
             raw = model.run(tensor[None])
         except Exception as exc:
             raise InferenceError(f"{self.info.name} failed on a frame: {exc}") from exc
-        t2 = time.perf_counter()
+        t2 = CLOCK()
         probs = self.probabilities(raw)
         result = self.result_from(probs)
-        t3 = time.perf_counter()
-        times = StageTimes((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+        t3 = CLOCK()
+        times = StageTimes.from_stamps(t0, t1, t2, t3)
         if clipped > CLIP_WARN_FRACTION and not self._clip_warned:
             self._clip_warned = True
             _log.warning(

@@ -411,12 +411,10 @@ class Pipeline:
             smoothed, first = self._smoother.update(result.probabilities)
             result = clf.result_from(smoothed, result.times, first=first)
         postprocessed = CLOCK()
-        # classify() reports its inner stages as durations: place them after the dequeue
-        inferred = min(
-            dequeued + (result.times.preprocess_ms + result.times.invoke_ms) / 1000.0,
-            postprocessed,
-        )
-        preprocessed = min(dequeued + result.times.preprocess_ms / 1000.0, inferred)
+        # classify() stamps its inner stages on the same clock
+        preprocessed, inferred = result.times.preprocessed, result.times.invoked
+        if not dequeued <= preprocessed <= inferred <= postprocessed:  # a classify that
+            preprocessed = inferred = dequeued  # took no stamps (a test's stand-in, say)
         stamps = FrameStamps(
             captured=frame.captured,
             queued=item.queued,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -12,6 +11,7 @@ from camviz.classifier import ClassifierOptions
 from camviz.defaults import BUDGET_MS, QUEUE_SIZE
 from camviz.errors import OptionsError
 from camviz.metrics import STAGES
+from camviz.results import CLOCK as results_clock
 from camviz.results import ClassificationResult
 from camviz.smoothing import ProbabilitySmoother
 from camviz.sources import Frame, Source
@@ -28,7 +28,7 @@ __all__ = [
 
 #: The one clock of every pipeline stamp: the sources stamp ``Frame.captured`` with it,
 #: and the metrics and the meter's graph compare stamps against it.
-CLOCK = time.monotonic
+CLOCK = results_clock  # camviz.results.CLOCK, the one clock of every stamp
 
 
 class Backpressure(Enum):
@@ -65,9 +65,8 @@ class FrameStamps:
 
     ``captured`` is the source's stamp; ``queued`` (handed to the queue), ``dequeued``,
     ``postprocessed`` (result ready, smoothing included) and ``delivered`` (handed to
-    the consumer) are taken by the pipeline. ``preprocessed`` and ``inferred`` lie
-    inside ``Classifier.classify``, which reports durations only: they are placed
-    after ``dequeued`` by the durations it measured.
+    the consumer) are taken by the pipeline; ``preprocessed`` and ``inferred`` by
+    ``Classifier.classify`` (:class:`~camviz.results.StageTimes`). All on one clock.
     """
 
     captured: float

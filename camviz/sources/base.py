@@ -20,6 +20,7 @@ from typing import Self
 import numpy as np
 
 from camviz.errors import SourceError, SourceOpenError
+from camviz.results import CLOCK
 
 __all__ = ["Frame", "Pacer", "Source", "SourceState", "StateCallback", "valid_fps"]
 
@@ -32,7 +33,7 @@ class Frame:
 
     image: np.ndarray  # HxWx3 uint8 RGB, C-contiguous
     index: int  # frame number within the source (0-based; keeps counting across loops)
-    captured: float  # time.monotonic() when the frame was grabbed (after pacing)
+    captured: float  # camviz.results.CLOCK when the frame was grabbed (after pacing)
     position_ms: float | None = None  # position in a video file, None for cameras and images
 
 
@@ -182,6 +183,6 @@ class Source(ABC):
                 log.exception("state listener of %s raised", self.name)
 
     def _make_frame(self, image: np.ndarray, position_ms: float | None = None) -> Frame:
-        frame = Frame(image, self._index, time.monotonic(), position_ms)
+        frame = Frame(image, self._index, CLOCK(), position_ms)
         self._index += 1
         return frame
