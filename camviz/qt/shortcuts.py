@@ -46,7 +46,7 @@ KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_M, "M", "toggle_mirror", "mirror the view"),
     Key(Qt.Key.Key_F, "F", "toggle_fullscreen", "full screen: the video only (Esc leaves)"),
     Key(Qt.Key.Key_T, "T", "toggle_teach", "teach panel"),
-    Key(Qt.Key.Key_Question, "?", "show_shortcuts", "this sheet"),
+    Key(Qt.Key.Key_Question, "?", "show_shortcuts", "this sheet (again, or Esc, hides it)"),
     Key(Qt.Key.Key_Q, "Q", "close", "quit"),
 )
 _GUARDED = {int(k.key) for k in KEYS}
@@ -89,7 +89,8 @@ class ShortcutSheet(QDialog):
             f"<tr><td><b>{k.name}</b>&nbsp;&nbsp;</td><td>{k.what}</td></tr>" for k in KEYS
         )
         text = QLabel(
-            f"<table>{rows}<tr><td><b>Esc</b></td><td>leave full screen</td></tr></table>"
+            f"<table>{rows}<tr><td><b>Esc</b></td><td>leave full screen, hide this sheet</td>"
+            "</tr></table>"
             "<p>Keys work wherever the focus is, except while typing in a text field."
             " Click the video to take the focus back.</p>"
         )
@@ -119,7 +120,7 @@ def install(window: QWidget, slots: dict[str, Callable[[], object]]) -> list[QSh
         shortcut.activated.connect(slot)
         made.append(shortcut)
     escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
-    escape.setContext(Qt.ShortcutContext.WindowShortcut)
+    escape.setContext(Qt.ShortcutContext.ApplicationShortcut)  # also from the key sheet
     escape.activated.connect(slots.get("leave_fullscreen", lambda: None))
     made.append(escape)
     app = QApplication.instance()

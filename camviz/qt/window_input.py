@@ -38,6 +38,7 @@ def toggle_fullscreen(win: MainWindow) -> None:
     if win.isFullScreen():
         win.leave_fullscreen()
         return
+    _hide_sheet(win)  # the video only
     chrome = (win.side_panel, win.results, win.statusBar(), win.teach_dock)
     win.chrome_shown = [w for w in chrome if w.isVisible()]
     for widget in win.chrome_shown:
@@ -47,6 +48,8 @@ def toggle_fullscreen(win: MainWindow) -> None:
 
 
 def leave_fullscreen(win: MainWindow) -> None:
+    """Esc: leave full screen (and close the key sheet)."""
+    _hide_sheet(win)
     if not win.isFullScreen():
         return
     win.showNormal()
@@ -82,10 +85,18 @@ def next_model(win: MainWindow) -> None:
 def show_shortcuts(win: MainWindow) -> None:
     """The key sheet (non-modal: it never blocks the window)."""
     sheet = win.shortcut_sheet
+    if sheet is not None and sheet.isVisible():  # ? again hides it
+        sheet.hide()
+        return
     if sheet is None:
         sheet = win.shortcut_sheet = shortcuts.ShortcutSheet(win)
     sheet.show()
     sheet.raise_()
+
+
+def _hide_sheet(win: MainWindow) -> None:
+    if win.shortcut_sheet is not None:
+        win.shortcut_sheet.hide()
 
 
 def source_chosen(win: MainWindow, index: int) -> None:

@@ -111,7 +111,11 @@ def test_shortcut_sheet_on_question_mark(qtbot: Any, make_window: Any) -> None:
     for key in ("Space", "S", "N", "M", "F", "T", "Q", "Esc"):
         assert f"<b>{key}</b>" in text
     assert not win.shortcut_sheet.isModal()
-    win.shortcut_sheet.close()
+    qtbot.keyClick(win.view, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
+    assert not win.shortcut_sheet.isVisible()  # ? again hides it
+    win.show_shortcuts()
+    qtbot.keyClick(win.view, Qt.Key.Key_Escape)
+    assert not win.shortcut_sheet.isVisible()  # so does Esc
 
 
 def test_a_free_text_field_keeps_its_letters(qtbot: Any, make_window: Any) -> None:
