@@ -22,12 +22,13 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
+from camviz.backends import Delegate
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.defaults import BENCH_FRAMES, BUDGET_MS, THREADS
 from camviz.errors import ExtraNotInstalledError, OptionsError
@@ -66,6 +67,7 @@ class BenchOptions:
     budget_ms: float = BUDGET_MS
     invokes: int = 200
     warmup: int = 10
+    delegate: Delegate = field(default_factory=Delegate)
 
     def __post_init__(self) -> None:
         if self.frames < 10:
@@ -104,6 +106,8 @@ class BenchResult:
     sequential_fps: float
     peak_rss_mb: float
     budget_ms: float
+    delegate: str = "xnnpack"
+    runtime: str = ""
 
     @property
     def light(self) -> BudgetLight:
@@ -121,6 +125,8 @@ class BenchResult:
         return {
             "model": self.model,
             "threads": self.threads,
+            "runtime": self.runtime,
+            "delegate": self.delegate,
             "source": self.source,
             "budget_ms": self.budget_ms,
             "load_ms": round(self.load_ms, 3),
@@ -235,7 +241,7 @@ def _sequential_fps(spec: str, options: ClassifierOptions, frames: int) -> float
 def bench_one(
     opts: BenchOptions, model: str, threads: int, progress: Callable[[str], None]
 ) -> BenchResult:
-    options = ClassifierOptions(model=model, threads=threads)
+    options = ClassifierOptions(model=model, threads=threads, delegate=opts.delegate)
     probe_source = _open(opts.source, pace=False)
     try:
         first = probe_source.read()
@@ -247,6 +253,7 @@ def bench_one(
         progress(f"{name}, {threads} threads: interpreter")
         invoke = _interpreter_stats(clf, first.image, opts.invokes, opts.warmup)
         load_ms, first_ms = clf.info.load_ms, clf.info.first_invoke_ms
+        runtime = clf.info.runtime
     progress(f"{name}, {threads} threads: sequential loop")
     sequential = _sequential_fps(opts.source, options, opts.frames)
     progress(f"{name}, {threads} threads: lossless pipeline")
@@ -256,6 +263,8 @@ def bench_one(
     return BenchResult(
         model=name,
         threads=threads,
+        delegate=str(opts.delegate),
+        runtime=runtime,
         source=opts.source,
         load_ms=load_ms,
         first_invoke_ms=first_ms,

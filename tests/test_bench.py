@@ -116,3 +116,39 @@ def test_overhead_and_series_come_from_the_stamps() -> None:
 def test_time_calls_times_each_call_and_keeps_what_it_returned() -> None:
     times, returned = time_calls(lambda x: x * 2, [1, 2, 3])
     assert returned == [2, 4, 6] and len(times) == 3 and min(times) >= 0.0
+
+
+def test_bench_runs_on_the_delegate_it_is_given_and_says_so() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "camviz",
+            "bench",
+            "--frames",
+            "10",
+            "--invokes",
+            "10",
+            "--delegate",
+            "cpu",
+            "--json",
+            "--quiet",
+            "--budget-ms",
+            "1000",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    payload = json.loads(run.stdout)
+    record = payload[0] if isinstance(payload, list) else payload  # one run: one object
+    assert (record["delegate"], record["runtime"]) == ("cpu", "litert")
+    assert record["invoke_ms"]["p50"] > 0

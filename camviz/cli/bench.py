@@ -67,6 +67,7 @@ def _threads(given: list[int | str] | None) -> tuple[tuple[int, ...], bool]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from camviz.backends import Delegate
     from camviz.batch.ceiling import measure_ceiling
     from camviz.bench import (
         BenchOptions,
@@ -90,6 +91,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         budget_ms=args.budget_ms,
         invokes=args.invokes,
         warmup=args.warmup,
+        delegate=Delegate.parse(args.delegate),
     )
 
     def progress(message: str) -> None:

@@ -224,6 +224,7 @@ def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--frames", type=positive_int, default=BENCH_FRAMES, help="frames per pipeline run"
     )
     p.add_argument("--budget-ms", type=positive_float, default=BUDGET_MS)
+    _add_delegate(p)
     p.add_argument("--invokes", type=positive_int, default=BENCH_INVOKES, help="timed raw invokes")
     p.add_argument("--json", action="store_true")
     p.add_argument("--machine", action="store_true", help="with --json: describe this machine")
