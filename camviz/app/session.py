@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from camviz.app.recording import CsvRecorder
 from camviz.app.snapshot import default_snapshot_dir
 from camviz.app.startup import start_up
 from camviz.app.teaching import Teaching
+from camviz.backends import Delegate
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
 from camviz.errors import CamvizError, ModelError, format_error
@@ -67,6 +68,7 @@ class LiveOptions:
     min_confidence: float = MIN_CONFIDENCE
     smoothing: float = 0.0
     budget_ms: float = BUDGET_MS
+    delegate: Delegate = field(default_factory=Delegate)  # xnnpack, cpu, or a library
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,7 @@ class LiveSession(OutputsMixin):
             top_k=o.top_k,
             score_threshold=o.score_threshold,
             min_confidence=o.min_confidence,
+            delegate=o.delegate,
         )
 
     # ================================================================ control

@@ -1,8 +1,8 @@
 """Options given before the command: honoured where the command has them, refused where not.
 
 ``camviz --model squeezenet1_1_int8 classify x.png`` classifies with SqueezeNet:
-the window's options (``--model``, ``--threads``, ``--source``, ``--quit-after``,
-``--stats-json``) also fill a command's option of the same name when that was not
+the window's options (``--model``, ``--threads``, ``--delegate``, ``--source``,
+``--quit-after``, ``--stats-json``) also fill a command's option of the same name when that was not
 given after the command. Given both ways with different values, or given to a
 command that has no such option, they are a usage error: never silently ignored.
 """
@@ -23,6 +23,7 @@ GLOBAL_OPTIONS: dict[str, tuple[str, Any]] = {
     "threads": ("g_threads", THREADS),
     "quit_after": ("g_quit_after", None),
     "stats_json": ("g_stats_json", None),
+    "delegate": ("g_delegate", None),
 }
 
 

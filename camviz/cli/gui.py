@@ -22,6 +22,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
             model=args.model,
             threads=args.threads,
             quit_after=args.quit_after,
+            delegate=args.delegate,
             stats_json=args.stats_json,
         )
     )

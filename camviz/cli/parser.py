@@ -111,6 +111,7 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="zoo model name or .tflite path",
     )
+    parser.add_argument("--delegate", dest="g_delegate", metavar="DELEGATE", help=DELEGATE_HELP)
     parser.add_argument(
         "--threads",
         dest="g_threads",

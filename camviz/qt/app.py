@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from camviz import jsonio
 from camviz.app.startup import check_quit_after
+from camviz.backends import Delegate
 from camviz.errors import CamvizError, DisplayUnavailableError, format_error
 from camviz.fileio import write_atomic
 from camviz.qt._compat import check_pyside
@@ -38,9 +39,12 @@ def final_stats(window: MainWindow) -> dict[str, Any]:
     """Final metrics and the last result, as ``--stats-json`` writes them."""
     fr = window.last_result
     snap = window.final_metrics
+    info = window.session.model_info
     return {
         "source": window.source_spec,
         "model": window.model_name,
+        "runtime": info.runtime if info is not None else None,
+        "delegate": info.delegate if info is not None else None,
         "results_shown": window.results_shown,
         "display_fps": round(window.view.display_fps(), 2),
         "frames_painted": window.view.frames_painted,
@@ -78,6 +82,7 @@ def run_gui(
     quit_after: float | None = None,
     stats_json: str | Path | None = None,
     *,
+    delegate: str | None = None,
     settings: QSettings | None = None,
     size: tuple[int, int] = (1280, 720),
 ) -> int:
@@ -88,9 +93,11 @@ def run_gui(
     ``model``: zoo name or .tflite path (``None``: last used, else the zoo's
     default). ``threads``: interpreter threads (``None``: last used, else 2).
     ``quit_after``: close after that many seconds. ``stats_json``: on exit,
-    write final metrics and the last result there (atomically).
+    write final metrics and the last result there (atomically). ``delegate``:
+    where the model runs (``xnnpack``, ``cpu`` or ``LIBRARY[:key=value,...]``).
     """
     quit_after = check_quit_after(quit_after)  # nan, inf or < 0: refused before any window
+    chosen = Delegate.parse(delegate) if delegate else None  # a bad value: refused now
     scripted = quit_after is not None
     check_pyside()
     app = QApplication.instance()
@@ -105,6 +112,8 @@ def run_gui(
     window = MainWindow(settings=settings, cameras=cameras, interactive=not scripted)
     if threads is not None:
         window.threads_spin.setValue(threads)
+    if chosen is not None:
+        window.session.update(delegate=chosen)
     window.resize(*size)
     window.show()
     began = time.monotonic()

@@ -90,3 +90,19 @@ def test_close_joins_every_thread(tmp_path: Path) -> None:
     s.close()  # idempotent
     assert wait_for(lambda: set(threading.enumerate()) <= before, timeout=5)
     assert not s.start("demo")  # closed
+
+
+def test_the_delegate_chosen_is_the_one_the_model_runs_on(no_leaked_threads: None) -> None:
+    from camviz.app import LiveSession
+    from camviz.backends import Delegate
+
+    from ..conftest import wait_for
+
+    session = LiveSession()
+    try:
+        session.update(delegate=Delegate.parse("cpu"))
+        assert session.start("demo")
+        assert wait_for(lambda: session.last_result is not None, 60)
+        assert session.model_info is not None and session.model_info.delegate == "cpu"
+    finally:
+        session.close()

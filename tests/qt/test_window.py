@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,33 @@ def test_source_picker_lists_cameras_with_index_and_resolution(make_window: Any)
     items = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
     assert ("Camera 0 (1280x720)", "0") in items
     assert ("Camera 2 (640x480)", "2") in items
+
+
+def test_the_window_runs_on_the_delegate_asked_for(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    stats = tmp_path / "stats.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "camviz",
+            "--delegate",
+            "cpu",
+            "--source",
+            "demo",
+            "--quit-after",
+            "3",
+            "--stats-json",
+            str(stats),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert run.returncode == 0, run.stderr
+    record = json.loads(stats.read_text())
+    assert (record["delegate"], record["runtime"]) == ("cpu", "litert")
+    assert record["last_result"] is not None
