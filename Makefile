@@ -11,7 +11,7 @@ TFLITE_VENV := .venv-tflite
 ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint pytest pytest-build models bench screenshot clean install wheel wheel-smoke system-deps
+.PHONY: run test lint pytest pytest-build models bench screenshot screenshots clean install wheel wheel-smoke system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,7 +81,9 @@ models: $(BUILD_VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/camviz bench $(ARGS)
 
-screenshot: $(VENV)/.installed
+# Screenshots of the window under Xvfb into assets/screenshots/ (and assets/screenshot.png).
+# Needs Debian's xvfb xauth imagemagick libxcb-cursor0.
+screenshot screenshots: $(VENV)/.installed
 	bash scripts/screenshot.sh
 
 clean:

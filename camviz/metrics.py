@@ -236,7 +236,8 @@ class PipelineMetrics:
             self._delivered = FpsMeter(self._window_s)
             self._stages = {name: LatencyStats(self._history) for name in STAGES}
             self._e2e = LatencyStats(self._history)
-            self._recent: deque[tuple[float, float]] = deque(maxlen=600)
+            # the meter's window (10 s) at up to ~200 fps
+            self._recent: deque[tuple[float, float]] = deque(maxlen=2048)
             self._budget = BudgetCounter(self._budget_ms)
             self._dropped = 0
             self._failed = 0
