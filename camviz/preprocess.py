@@ -1,6 +1,7 @@
 """Turn an RGB frame into the exact input tensor a model expects, with OpenCV.
 
-Steps, in order: centre crop (a fraction of the short side), resize to the
+Steps, in order: what the model sees (:class:`Fit`: a centre crop of a fraction
+of the short side, the default, or the whole frame letterboxed), resize to the
 model's input size (area averaging when the crop is much larger than the input,
 so big frames do not alias), colour order, then the input mapping:
 
@@ -31,7 +32,9 @@ from camviz.errors import OptionsError
 
 __all__ = [
     "AREA_DOWNSCALE_FACTOR",
+    "LETTERBOX_PAD",
     "ColorOrder",
+    "Fit",
     "InputMapping",
     "MappingSource",
     "PreprocessSpec",
@@ -39,11 +42,33 @@ __all__ = [
     "Resize",
     "center_crop",
     "choose_mapping",
+    "input_region",
+    "letterbox_placement",
 ]
 
 #: Crops at least this many times the model input (per side) are shrunk by area
 #: averaging, whatever the spec's resize: bilinear samples only 2x2 pixels and aliases.
 AREA_DOWNSCALE_FACTOR = 2.0
+
+#: The letterbox's padding, in pixel values (RGB): mid grey. After the usual
+#: normalisations (mean 127.5, or raw pixels on models trained on grey-padded
+#: inputs) it is the neutral value, so the bands carry no signal; black would
+#: read as a dark border, a feature of the picture.
+LETTERBOX_PAD = 128
+
+
+class Fit(StrEnum):
+    """What of the frame the model sees.
+
+    ``CENTER_CROP`` (the default, what camviz's models were trained and measured
+    with): a square of ``crop_fraction`` of the short side, from the centre.
+    ``LETTERBOX``: the whole frame, scaled to fit the model input with its aspect
+    ratio kept, the rest padded with :data:`LETTERBOX_PAD` (``crop_fraction`` is
+    not used).
+    """
+
+    CENTER_CROP = "center_crop"
+    LETTERBOX = "letterbox"
 
 
 class ColorOrder(StrEnum):
@@ -124,6 +149,7 @@ class PreprocessSpec:
     mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
     std: tuple[float, float, float] = (1.0, 1.0, 1.0)
     mapping: InputMapping = InputMapping.NORMALIZE
+    fit: Fit = Fit.CENTER_CROP
 
     def __post_init__(self) -> None:
         if not 0.05 <= self.crop_fraction <= 1.0:  # also False for NaN
@@ -159,12 +185,14 @@ class PreprocessSpec:
                 mean=triple(data.get("mean"), 0.0),
                 std=triple(data.get("std"), 1.0),
                 mapping=InputMapping(str(data.get("mapping", "normalize")).lower()),
+                fit=Fit(str(data.get("fit", Fit.CENTER_CROP.value)).lower()),
             )
         except ValueError as exc:
             raise OptionsError(f"bad preprocessing settings {data!r}: {exc}") from exc
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """As :meth:`from_dict` reads it; ``fit`` only when it is not the default."""
+        data: dict[str, Any] = {
             "crop_fraction": self.crop_fraction,
             "color_order": self.color_order.value,
             "resize": self.resize.value,
@@ -172,6 +200,9 @@ class PreprocessSpec:
             "std": list(self.std),
             "mapping": self.mapping.value,
         }
+        if self.fit is not Fit.CENTER_CROP:
+            data["fit"] = self.fit.value
+        return data
 
     @property
     def is_identity_normalization(self) -> bool:
@@ -239,6 +270,26 @@ def center_crop(image: npt.NDArray[np.uint8], fraction: float) -> npt.NDArray[np
     return image[top : top + side, left : left + side]
 
 
+def letterbox_placement(
+    width: int, height: int, size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """``(left, top, w, h)`` in the model input of a ``width`` x ``height`` frame letterboxed
+    into ``size`` (width, height): scaled by the smaller ratio, centred, the rest is padding."""
+    scale = min(size[0] / width, size[1] / height)
+    w = min(size[0], max(1, round(width * scale)))
+    h = min(size[1], max(1, round(height * scale)))
+    return (size[0] - w) // 2, (size[1] - h) // 2, w, h
+
+
+def input_region(width: int, height: int, spec: PreprocessSpec) -> tuple[int, int, int, int]:
+    """``(left, top, w, h)`` in frame pixels of what the model is fed: the centre crop
+    (the same arithmetic as :func:`center_crop`) or, letterboxed, the whole frame."""
+    if spec.fit is Fit.LETTERBOX:
+        return 0, 0, width, height
+    side = max(1, round(min(height, width) * spec.crop_fraction))
+    return (width - side) // 2, (height - side) // 2, side, side
+
+
 @dataclass(slots=True)
 class Preprocessor:
     """Precomputed preprocessing for one model input tensor."""
@@ -285,6 +336,18 @@ class Preprocessor:
         factor = min(width / self.size[0], height / self.size[1])
         return Resize.AREA if factor >= AREA_DOWNSCALE_FACTOR else self.spec.resize
 
+    def _letterbox(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """The whole frame scaled into the input size, aspect kept, padded with grey."""
+        height, width = image.shape[:2]
+        left, top, w, h = letterbox_placement(width, height, self.size)
+        canvas = np.full((self.size[1], self.size[0], 3), LETTERBOX_PAD, np.uint8)
+        factor = min(width / w, height / h)
+        how = self.spec.resize
+        if how is not Resize.SAMPLE and factor >= AREA_DOWNSCALE_FACTOR:
+            how = Resize.AREA
+        canvas[top : top + h, left : left + w] = _resize(image, (w, h), how)
+        return canvas
+
     def __call__(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
         """HxWx3 RGB uint8 -> input tensor of shape (H, W, 3), no batch dimension."""
         return self.run(image)[0]
@@ -298,8 +361,11 @@ class Preprocessor:
         scaled 128 times, say) clips most of the tensor. That must never pass
         silently: the classifier reports it on every result.
         """
-        crop = center_crop(image, self.spec.crop_fraction)
-        resized = _resize(crop, self.size, self.interpolation(crop.shape))
+        if self.spec.fit is Fit.LETTERBOX:
+            resized = self._letterbox(image)
+        else:
+            crop = center_crop(image, self.spec.crop_fraction)
+            resized = _resize(crop, self.size, self.interpolation(crop.shape))
         if self.spec.color_order is ColorOrder.BGR:
             resized = np.asarray(cv2.cvtColor(resized, cv2.COLOR_RGB2BGR), np.uint8)
         if self._identity:

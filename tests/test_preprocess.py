@@ -131,3 +131,106 @@ def test_big_reductions_are_area_averaged() -> None:
     out = prep(stripes).astype(np.float64)
     assert abs(out.mean() - 127.5) < 1.0 and out.std() < 1.0
     assert prep.interpolation((300, 300, 3)) is Resize.BILINEAR  # small reductions keep the spec's
+
+
+# ------------------------------------------------------------------ what the model sees (Fit)
+from camviz.classifier import ClassifierOptions  # noqa: E402
+from camviz.preprocess import (  # noqa: E402
+    LETTERBOX_PAD,
+    Fit,
+    input_region,
+    letterbox_placement,
+)
+
+FRAMES = {"4:3": (480, 640), "16:9": (360, 640), "portrait": (640, 360)}
+
+
+def _marked(height: int, width: int) -> np.ndarray:
+    """A frame whose every pixel says where it is (for locating what the model got)."""
+    rng = np.random.default_rng(height * 7 + width)
+    return rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def test_default_fit_is_the_centre_crop_as_before() -> None:
+    spec = PreprocessSpec()
+    assert spec.fit is Fit.CENTER_CROP
+    assert "fit" not in spec.to_dict()  # manifests and heads read as before
+    assert PreprocessSpec.from_dict(spec.to_dict()) == spec
+    letterbox = PreprocessSpec(fit=Fit.LETTERBOX)
+    assert PreprocessSpec.from_dict(letterbox.to_dict()).fit is Fit.LETTERBOX
+    with pytest.raises(OptionsError):
+        PreprocessSpec.from_dict({"fit": "stretch"})
+
+
+@pytest.mark.parametrize("shape", FRAMES.values(), ids=FRAMES.keys())
+def test_centre_crop_box_is_exactly_what_is_fed(shape: tuple[int, int]) -> None:
+    image = _marked(*shape)
+    spec = PreprocessSpec(crop_fraction=0.875, resize=Resize.NEAREST)
+    left, top, w, h = input_region(shape[1], shape[0], spec)
+    assert w == h == round(min(shape) * 0.875)
+    prep = Preprocessor(spec, (w, h), np.dtype(np.uint8))  # same size: no resampling
+    np.testing.assert_array_equal(prep(image), image[top : top + h, left : left + w])
+
+
+@pytest.mark.parametrize("shape", FRAMES.values(), ids=FRAMES.keys())
+def test_letterbox_box_is_the_whole_frame_undistorted_with_bands(shape: tuple[int, int]) -> None:
+    height, width = shape
+    spec = PreprocessSpec(fit=Fit.LETTERBOX, resize=Resize.BILINEAR)
+    assert input_region(width, height, spec) == (0, 0, width, height)
+    size = (224, 224)
+    left, top, w, h = letterbox_placement(width, height, size)
+    assert abs(w / h - width / height) < 0.02  # aspect kept
+    assert max(w, h) == 224 and (left == 0 or top == 0)
+    # a frame of four quadrant colours: each lands in its own quarter of the content
+    image = np.zeros((height, width, 3), np.uint8)
+    image[: height // 2, : width // 2] = (255, 0, 0)
+    image[: height // 2, width // 2 :] = (0, 255, 0)
+    image[height // 2 :, : width // 2] = (0, 0, 255)
+    image[height // 2 :, width // 2 :] = (255, 255, 255)
+    out = Preprocessor(spec, size, np.dtype(np.uint8))(image)
+    assert out.shape == (224, 224, 3)
+    content = out[top : top + h, left : left + w]
+    q = 4  # sample away from the quadrant edges (bilinear blends 1-2 pixels)
+    assert tuple(content[q, q]) == (255, 0, 0)
+    assert tuple(content[q, w - 1 - q]) == (0, 255, 0)
+    assert tuple(content[h - 1 - q, q]) == (0, 0, 255)
+    assert tuple(content[h - 1 - q, w - 1 - q]) == (255, 255, 255)
+    # the bands are padding, on the two sides of the short dimension only
+    bands = np.ones((224, 224), bool)
+    bands[top : top + h, left : left + w] = False
+    assert bands.any()
+    assert (out[bands] == LETTERBOX_PAD).all()
+    if w < 224:
+        assert left > 0 and 224 - (left + w) > 0 and top == 0
+    else:
+        assert top > 0 and 224 - (top + h) > 0 and left == 0
+
+
+def test_letterbox_content_matches_a_plain_resize_of_the_frame() -> None:
+    image = _marked(360, 640)
+    spec = PreprocessSpec(fit=Fit.LETTERBOX, resize=Resize.AREA)
+    left, top, w, h = letterbox_placement(640, 360, (128, 128))
+    out = Preprocessor(spec, (128, 128), np.dtype(np.uint8))(image)
+    import cv2
+
+    expected = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(out[top : top + h, left : left + w], expected)
+
+
+def test_letterbox_goes_through_the_mapping_and_the_colour_order() -> None:
+    spec = PreprocessSpec(
+        fit=Fit.LETTERBOX, color_order=ColorOrder.BGR, mean=(127.5,) * 3, std=(127.5,) * 3
+    )
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[..., 0] = 255  # red, becomes the last channel in BGR
+    out = Preprocessor(spec, (32, 32), np.dtype(np.float32))(image)
+    assert out.dtype == np.float32
+    assert out[16, 16, 2] == pytest.approx(1.0) and out[16, 16, 0] == pytest.approx(-1.0)
+    assert out[0, 0, 0] == pytest.approx((LETTERBOX_PAD - 127.5) / 127.5, abs=1e-5)  # grey: ~0
+
+
+def test_classifier_options_take_a_fit() -> None:
+    assert ClassifierOptions().fit is None
+    assert ClassifierOptions(fit="letterbox").fit is Fit.LETTERBOX  # type: ignore[arg-type]
+    with pytest.raises(OptionsError):
+        ClassifierOptions(fit="stretch")  # type: ignore[arg-type]

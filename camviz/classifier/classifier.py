@@ -115,6 +115,8 @@ class Classifier:
                 scale=tensor.scale,
                 zero_point=tensor.zero_point,
             )
+            if options.fit is not None and options.fit is not preprocessing.fit:
+                preprocessing = dataclasses.replace(preprocessing, fit=options.fit)
             labels, labels_source = labels_for(options.labels, spec, metadata, path, classes)
             preprocessor = Preprocessor(
                 preprocessing, input_size, tensor.dtype, tensor.scale, tensor.zero_point

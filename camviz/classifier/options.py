@@ -16,6 +16,7 @@ from typing import Any
 from camviz import defaults
 from camviz.backends import Delegate
 from camviz.errors import OptionsError
+from camviz.preprocess import Fit
 
 __all__ = ["ClassifierOptions"]
 
@@ -45,8 +46,17 @@ class ClassifierOptions:
     delegate: Delegate = field(default_factory=Delegate)
     category_allowlist: tuple[str, ...] = ()
     category_denylist: tuple[str, ...] = ()
+    #: what of the frame the model sees; None: the model's own (a centre crop)
+    fit: Fit | None = None
 
     def __post_init__(self) -> None:
+        if self.fit is not None and not isinstance(self.fit, Fit):
+            try:
+                object.__setattr__(self, "fit", Fit(str(self.fit)))
+            except ValueError:
+                raise OptionsError(
+                    f"fit must be one of {', '.join(f.value for f in Fit)}, got {self.fit!r}"
+                ) from None
         if not isinstance(self.threads, int) or not 1 <= self.threads <= defaults.MAX_THREADS:
             raise OptionsError(
                 f"threads must be a whole number from 1 to {defaults.MAX_THREADS}, "
