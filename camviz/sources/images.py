@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,10 @@ class ImageSource(Source):
     :attr:`skipped` as ``(path, reason)`` and reported through ``on_state``; only
     if none can be read does :meth:`open` raise :class:`SourceOpenError`.
     The repeated frames of one image share one read-only array.
+
+    :meth:`step` goes to the previous or next image (any thread; done at the next
+    read); :attr:`position` is ``(number, total)`` of the image shown, 1-based, and
+    :attr:`current_file` its path.
     """
 
     def __init__(
@@ -56,6 +61,9 @@ class ImageSource(Source):
         self.files: list[Path] = paths
         self.skipped: list[tuple[Path, str]] = []
         self._cursor = 0  # next file to decode
+        self._shown = -1  # index in ``files`` of the image being delivered
+        self._step = 0  # images to move by, asked for by step()
+        self._step_lock = threading.Lock()
         self._current: np.ndarray | None = None
         self._repeats_left = 0
         self._pacer = Pacer(fps, self._closed) if pace else None
@@ -97,6 +105,7 @@ class ImageSource(Source):
                     self._notify(f"skipped {path}: {reason}")
                 continue
             image.flags.writeable = False
+            self._shown = self._cursor - 1
             self._current = image
             self._repeats_left = self._repeat
             return True
@@ -105,11 +114,37 @@ class ImageSource(Source):
     def _release(self) -> None:
         self._current = None
 
+    @property
+    def position(self) -> tuple[int, int] | None:
+        """``(number, total)`` of the image shown (1-based); None before one is shown."""
+        shown, total = self._shown, len(self.files)
+        return (shown + 1, total) if 0 <= shown < total else None
+
+    @property
+    def current_file(self) -> Path | None:
+        shown = self._shown
+        return self.files[shown] if 0 <= shown < len(self.files) else None
+
+    def step(self, delta: int) -> None:
+        """Show the image ``delta`` places on (negative: back), wrapping, at the next read."""
+        with self._step_lock:
+            self._step += int(delta)
+
+    def _take_step(self) -> None:
+        with self._step_lock:
+            delta, self._step = self._step, 0
+        if delta and self.files and self._shown >= 0:
+            self._cursor = (self._shown + delta) % len(self.files)
+            if not self._advance():  # unreadable from there on: wrap to the first readable
+                self._cursor = 0
+                self._advance()
+
     def read(self) -> Frame | None:
         if not self._opened:
             self.open()
         if self._closed.is_set() or self.state is SourceState.ENDED:
             return None
+        self._take_step()
         if self._repeats_left <= 0 and not self._advance():
             restarted = False
             if self.loop and self._index > 0:

@@ -38,6 +38,9 @@ class VideoSource(Source):
     ``loop=True`` starts again at the end (``Frame.index`` keeps counting,
     ``position_ms`` restarts); otherwise the end gives ``None`` and state ENDED.
 
+    :meth:`seek` moves to a position (any thread; done before the next read);
+    :attr:`position_ms` and :attr:`duration_ms` say where playback is.
+
     A frame that fails to decode in the middle of the file (corrupt data) does not
     end the stream: while the container declares more frames, up to
     ``max_skip`` consecutive undecodable frames are skipped, counted in
@@ -68,7 +71,34 @@ class VideoSource(Source):
         self._pass_frames = 0  # frames delivered in the current pass over the file
         self._pass_reads = 0  # reads attempted in the current pass (decoded or not)
         self.skipped_frames = 0  # undecodable frames skipped, all passes
+        self.position_ms: float | None = None  # of the last frame delivered
+        self._seek_to: float | None = None  # a fraction 0..1 asked for, not yet done
         self._lock = threading.Lock()
+
+    @property
+    def duration_ms(self) -> float | None:
+        """The file's length as its container declares it (None before open or if unknown)."""
+        if self.frame_count is None or not self.nominal_fps:
+            return None
+        return self.frame_count * 1000.0 / self.nominal_fps
+
+    def seek(self, fraction: float) -> None:
+        """Go to ``fraction`` (0..1, clamped) of the file before the next frame is read."""
+        if not math.isfinite(fraction):
+            return
+        with self._lock:
+            self._seek_to = min(1.0, max(0.0, fraction))
+
+    def _do_seek(self) -> None:
+        """The seek asked for (lock held): by frame number, which OpenCV supports widely."""
+        fraction, self._seek_to = self._seek_to, None
+        if fraction is None or self._cap is None or not self.frame_count:
+            return
+        target = min(self.frame_count - 1, int(fraction * self.frame_count))
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, target)
+        self._pending = None
+        self._pass_reads = target
+        self._pass_frames = max(self._pass_frames, 1)  # a loop may rewind after a seek
 
     def _capture(self) -> Any:
         cap = cv2.VideoCapture(str(self.path))
@@ -122,6 +152,8 @@ class VideoSource(Source):
 
     def _next_image(self) -> tuple[np.ndarray, float | None] | None:
         with self._lock:
+            if self._seek_to is not None:
+                self._do_seek()
             if self._pending is not None:
                 item, self._pending = self._pending, None
                 return item
@@ -185,6 +217,7 @@ class VideoSource(Source):
             return None
         image, position = item
         self._pass_frames += 1
+        self.position_ms = position
         return self._make_frame(to_rgb8(image, self.name), position)
 
     def _end(self) -> None:

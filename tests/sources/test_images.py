@@ -114,3 +114,33 @@ def test_close_unblocks_paced_slideshow_read() -> None:
     source = ImageSource(CHELSEA, pace=True, fps=0.5, interval=10.0)
     source.open()
     assert closes_promptly(source) < 0.5
+
+
+def test_slideshow_steps_back_and_forth_and_says_where(tmp_path: Path) -> None:
+    for i, photo in enumerate((CHELSEA, COFFEE, ORANGE)):
+        shutil.copy(photo, tmp_path / f"{i}{photo.suffix}")
+    with ImageSource(tmp_path, pace=False, loop=True) as source:
+        frame = source.read()
+        assert frame is not None and source.position == (1, 3)
+        assert source.current_file is not None and source.current_file.name.startswith("0")
+        source.step(-1)  # wraps to the last
+        frame = source.read()
+        assert frame is not None and frame.image.shape == (512, 512, 3)
+        assert source.position == (3, 3)
+        source.step(1)
+        source.step(1)  # steps add up
+        frame = source.read()
+        assert frame is not None and frame.image.shape == (400, 600, 3)
+        assert source.position == (2, 3)
+
+
+def test_slideshow_step_skips_an_unreadable_file(tmp_path: Path) -> None:
+    shutil.copy(CHELSEA, tmp_path / "0.png")
+    (tmp_path / "1.png").write_bytes(b"not a png")
+    shutil.copy(ORANGE, tmp_path / "2.jpg")
+    with ImageSource(tmp_path, pace=False, loop=True) as source:
+        assert source.read() is not None
+        source.step(1)
+        frame = source.read()
+        assert frame is not None and frame.image.shape == (512, 512, 3)
+        assert source.position == (3, 3)

@@ -127,3 +127,59 @@ def test_close_unblocks_paced_video_read(tmp_path: Path) -> None:
     assert source.nominal_fps == pytest.approx(0.5)
     assert closes_promptly(source) < 0.5
     assert source.closed and source.read() is None
+
+
+def _frames_at(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
+    """Frames ``wanted`` (by decode order) of ``path``, as RGB, decoding from the start."""
+    cap = cv2.VideoCapture(str(path))
+    got: dict[int, np.ndarray] = {}
+    i = 0
+    while len(got) < len(wanted):
+        ok, image = cap.read()
+        if not ok:
+            break
+        if i in wanted:
+            got[i] = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        i += 1
+    cap.release()
+    return got
+
+
+def test_video_seek_goes_there_and_says_where_it_is() -> None:
+    source = VideoSource(VTEST, pace=False)
+    source.open()
+    count = source.frame_count
+    assert count is not None and source.duration_ms is not None
+    assert source.duration_ms == pytest.approx(count * 1000 / source.nominal_fps)
+    expected = _frames_at(VTEST, {0, count // 2, count - 1})
+    first = source.read()
+    assert first is not None and source.position_ms == pytest.approx(0.0)
+    source.seek(0.5)
+    frame = source.read()
+    assert frame is not None
+    np.testing.assert_array_equal(frame.image, expected[count // 2])
+    assert source.position_ms is not None
+    assert source.position_ms / source.duration_ms == pytest.approx(0.5, abs=0.01)
+    source.seek(0.0)  # back to the start
+    frame = source.read()
+    assert frame is not None
+    np.testing.assert_array_equal(frame.image, expected[0])
+    source.seek(5.0)  # clamped: the last frame, then the end
+    frame = source.read()
+    assert frame is not None
+    np.testing.assert_array_equal(frame.image, expected[count - 1])
+    assert source.read() is None and source.state is SourceState.ENDED
+    source.close()
+
+
+def test_video_seek_past_what_decodes_loops_or_ends() -> None:
+    # tree.avi declares 444 frames, 68 decode: a seek past them is the end of the file
+    with VideoSource(TREE, pace=False, loop=True) as source:
+        assert source.read() is not None
+        source.seek(0.9)
+        frame = source.read()
+        assert frame is not None and source.position_ms == pytest.approx(0.0)  # rewound
+    with VideoSource(TREE, pace=False) as source:
+        assert source.read() is not None
+        source.seek(0.9)
+        assert source.read() is None and source.state is SourceState.ENDED
