@@ -35,6 +35,7 @@ from camviz.app.recording import CsvRecorder
 from camviz.app.snapshot import default_snapshot_dir
 from camviz.app.startup import start_up
 from camviz.app.teaching import Teaching
+from camviz.app.viewing import ViewingMixin
 from camviz.backends import Delegate
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
@@ -93,7 +94,7 @@ class SessionEvents:
         self.snapshot: Emitter[tuple[Path, Path]] = Emitter("snapshot")  # png, json
 
 
-class LiveSession(OutputsMixin):
+class LiveSession(OutputsMixin, ViewingMixin):
     """The live classifier's state and policy; front ends bind to :attr:`events`."""
 
     def __init__(
@@ -135,6 +136,7 @@ class LiveSession(OutputsMixin):
         self._pace = True
         self._closed = threading.Event()
         self._helpers: list[threading.Thread] = []
+        self._viewing_init()
 
     # ================================================================ state
     @property
@@ -196,8 +198,10 @@ class LiveSession(OutputsMixin):
 
     def classifier_options(self, model: str | None = None) -> ClassifierOptions:
         o = self.options
+        model = model or self.requested_model or (self.zoo.default if self.zoo else "")
         return ClassifierOptions(
-            model=model or self.requested_model or (self.zoo.default if self.zoo else ""),
+            model=model,
+            fit=self.fit_for(model),
             threads=o.threads,
             top_k=o.top_k,
             score_threshold=o.score_threshold,

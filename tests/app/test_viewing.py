@@ -1,0 +1,96 @@
+"""What the model sees (per model) and where a file source is, through a real LiveSession."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from camviz.app import LiveSession
+from camviz.app.viewing import SourcePosition, model_key
+from camviz.pipeline import EventKind
+from camviz.preprocess import LETTERBOX_PAD, Fit
+from tests.conftest import MODELS, PHOTOS, VIDEOS, wait_for
+
+LITE0 = "efficientnet_lite0_int8"
+needs_model = pytest.mark.skipif(
+    not (MODELS / f"{LITE0}.tflite").is_file(), reason=f"models/{LITE0}.tflite"
+)
+
+
+@pytest.fixture
+def session(tmp_path: Path, no_leaked_threads: None):
+    s = LiveSession(snapshot_dir=tmp_path / "snaps", fallback_to_demo=False)
+    yield s
+    s.close()
+
+
+def test_model_key_and_positions_read_clearly() -> None:
+    assert model_key(LITE0) == LITE0
+    assert model_key("/home/me/models/my.tflite") == "my.tflite"
+    slide = SourcePosition("slideshow", "cat.png", number=3, total=27)
+    assert slide.text() == "cat.png  3/27"
+    video = SourcePosition("video", "v.avi", position_ms=65_000, duration_ms=125_500)
+    assert video.text() == "1:05 / 2:05" and video.fraction == pytest.approx(65 / 125.5)
+
+
+def test_fit_is_kept_per_model_and_taught_heads_keep_theirs(session: LiveSession) -> None:
+    assert session.fit_for(LITE0) is None
+    assert session.set_fit(Fit.LETTERBOX, LITE0)
+    assert session.fit_for(LITE0) is Fit.LETTERBOX
+    assert session.fit_for("mobilenet_v3_small") is None
+    assert session.classifier_options(LITE0).fit is Fit.LETTERBOX
+    assert not session.set_fit(Fit.LETTERBOX, "/tmp/mine.head.npz")
+    assert session.fit_for("/tmp/mine.head.npz") is None
+
+
+@needs_model
+def test_letterbox_reloads_the_model_and_the_input_is_the_whole_frame(
+    session: LiveSession,
+) -> None:
+    assert session.start(str(VIDEOS / "vtest.avi"), LITE0)
+    assert wait_for(lambda: session.model_input() is not None)
+    loads = lambda: [  # noqa: E731
+        e for e in session.pipeline_events if e.kind is EventKind.MODEL_LOADED
+    ]
+    assert session.model_info is not None
+    assert session.model_info.preprocessing.fit is Fit.CENTER_CROP
+    before = len(loads())
+    assert session.set_fit(Fit.LETTERBOX)
+    assert wait_for(lambda: len(loads()) > before)
+    info = session.model_info
+    assert info is not None and info.preprocessing.fit is Fit.LETTERBOX
+    assert wait_for(lambda: session.last_result is not None)
+    tensor = np.asarray(session.model_input())
+    # vtest.avi is 4:3: grey bands above and below the picture (uint8, raw pixels)
+    assert (tensor[0] == LETTERBOX_PAD).all() and (tensor[-1] == LETTERBOX_PAD).all()
+    assert not (tensor[tensor.shape[0] // 2] == LETTERBOX_PAD).all()
+
+
+@needs_model
+def test_slideshow_position_and_steps(session: LiveSession, tmp_path: Path) -> None:
+    photos = sorted((PHOTOS / "opencv").glob("*.jpg"))[:3]
+    assert len(photos) == 3
+    for i, photo in enumerate(photos):
+        shutil.copy(photo, tmp_path / f"{i}-{photo.name}")
+    assert session.start(str(tmp_path), LITE0)
+    assert wait_for(lambda: session.source_position() is not None)
+    where = session.source_position()
+    assert where is not None and where.kind == "slideshow" and where.total == len(photos)
+    assert where.number == 1 and where.name.startswith("0-")
+    assert session.step_source(-1)
+    assert wait_for(lambda: (p := session.source_position()) is not None and p.number == 3)
+    assert not session.seek_source(0.5)  # not a video
+
+
+@needs_model
+def test_video_position_and_seek(session: LiveSession) -> None:
+    assert session.start(str(VIDEOS / "vtest.avi"), LITE0)
+    assert wait_for(lambda: session.source_position() is not None)
+    where = session.source_position()
+    assert where is not None and where.kind == "video" and where.duration_ms > 60_000
+    assert session.seek_source(0.75)
+    assert wait_for(lambda: (p := session.source_position()) is not None and p.fraction > 0.7)
+    assert not session.step_source(1)  # not a slideshow
