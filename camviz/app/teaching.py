@@ -10,10 +10,11 @@ so no lock is needed and the pipeline's interpreter is never shared.
 
 * Capture only **copies** frames: :meth:`Teaching.capture_tick` (a front end's
   timer calls it) reads the newest frame of the live frame slot, skips frames
-  already taken, and queues a copy. Each capture is one ``recording`` id, so
-  the session's split by time holds out the end of every recording for
-  validation. When the worker falls behind by :data:`MAX_BACKLOG` frames, new
-  frames are skipped (counted), so memory stays bounded.
+  already taken, and queues a copy. Each capture is one burst (a
+  ``recording`` id; a capture of the same class within :data:`BURST_GAP_S` of
+  the last frame continues it): a burst goes whole to training or validation,
+  so near-identical neighbours never sit on both sides. When the worker falls
+  behind by :data:`MAX_BACKLOG` frames, new frames are skipped (counted), so memory stays bounded.
 * Results are events (:class:`TeachEvents`) emitted on the worker thread;
   errors too (:class:`TeachFailure`): the worker never dies silently.
 * Training runs on the worker after every frame queued before it, so the model
@@ -31,25 +32,22 @@ model to go back to instead of a deleted file.
 
 from __future__ import annotations
 
-import queue
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
-from camviz.app.events import Emitter
 from camviz.app.frames import LatestFrame
-from camviz.errors import CamvizError, format_error
-from camviz.teach import HEAD_SUFFIX, Head, TeachSession, TrainOptions, TrainReport, is_head_path
+from camviz.app.teach_worker import Progress, TeachEvents, TeachFailure, TeachWorker, Trained
+from camviz.teach import HEAD_SUFFIX, Head, TrainOptions, is_head_path
 from camviz.teach import load_head as _load_head
 
 __all__ = [
+    "BURST_GAP_S",
     "MAX_BACKLOG",
     "Progress",
     "TeachEvents",
@@ -60,210 +58,9 @@ __all__ = [
 ]
 
 MAX_BACKLOG = 24  # frames waiting for feature extraction before capture skips frames
-
-
-@dataclass(frozen=True, slots=True)
-class Trained:
-    """What one training produced."""
-
-    report: TrainReport
-    head: Head
-    path: Path  # the temporary *.head.npz the pipeline loads
-    wall_seconds: float  # request to result, features of the backlog included
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    phase: str  # "features" | "fitting"
-    done: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class TeachFailure:
-    """What failed ("start" | "sample" | "class" | "train" | "load" | "save"), a title, why."""
-
-    what: str
-    title: str
-    message: str
-    ends_training: bool = False  # the training in progress is over (failed)
-
-
-class TeachEvents:
-    """Events of teach mode (emitted on the worker thread, or the caller's)."""
-
-    def __init__(self) -> None:
-        self.ready: Emitter[str] = Emitter("ready")  # backbone name, once loaded
-        self.counts: Emitter[dict[str, int]] = Emitter("counts")  # samples per class
-        self.progress: Emitter[Progress] = Emitter("progress")
-        self.trained: Emitter[Trained] = Emitter("trained")
-        self.failed: Emitter[TeachFailure] = Emitter("failed")
-        self.models: Emitter[str] = Emitter("models")  # the model the pipeline now runs
-
-
-@dataclass(frozen=True, slots=True)
-class _Sample:
-    label: str
-    image: npt.NDArray[np.uint8]
-    recording: str
-    order: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Command:
-    name: str  # "add_class", "remove_class", "train"
-    label: str = ""
-    path: Path | None = None
-    started: float = 0.0
-
-
-class TeachWorker:
-    """Owns the :class:`TeachSession` on its own thread; see the module docstring.
-
-    Methods may be called from any thread and only enqueue; :attr:`events` are
-    emitted on the worker thread.
-    """
-
-    def __init__(
-        self, backbone: str = "", *, threads: int = 1, options: TrainOptions | None = None
-    ) -> None:
-        self.backbone = backbone
-        self.threads = threads
-        self.options = options or TrainOptions()
-        self.events = TeachEvents()
-        self._queue: queue.Queue[_Sample | _Command | None] = queue.Queue()
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._pending = 0  # samples queued, not yet extracted
-        self._backlog_total = 0  # samples queued before the current training
-        self._thread: threading.Thread | None = None
-        self.extracted = 0
-        self.extract_seconds = 0.0
-        self.error: str | None = None  # set when the session could not be created
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return self._pending
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is not None or self._stop.is_set():
-                return
-            self._thread = threading.Thread(target=self._run, name="camviz-teach", daemon=True)
-        self._thread.start()
-
-    def add_class(self, label: str) -> None:
-        self._queue.put(_Command("add_class", label))
-
-    def remove_class(self, label: str) -> None:
-        self._queue.put(_Command("remove_class", label))
-
-    def add_sample(
-        self, label: str, image: npt.NDArray[np.uint8], recording: str, order: int
-    ) -> None:
-        """Queue a frame (the caller hands over a copy it never writes again)."""
-        with self._lock:
-            self._pending += 1
-        self._queue.put(_Sample(label, image, recording, order))
-
-    def train(self, head_path: Path) -> None:
-        """Train after every queued sample; the head is written to ``head_path``."""
-        with self._lock:
-            self._backlog_total = self._pending
-        self._queue.put(_Command("train", path=head_path, started=time.monotonic()))
-
-    def stop(self, timeout: float = 2.0) -> bool:
-        """Ask the worker to finish and join it; True if it has stopped."""
-        self._stop.set()
-        self._queue.put(None)  # wake it up
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.join(timeout)
-        return not thread.is_alive()
-
-    # ------------------------------------------------------------ worker thread
-    def _fail(self, failure: TeachFailure) -> None:
-        if not self._stop.is_set():
-            self.events.failed.emit(failure)
-
-    def _run(self) -> None:
-        try:
-            session = TeachSession(self.backbone, options=self.options, threads=self.threads)
-        except Exception as exc:
-            self.error = format_error(exc)
-            self._fail(TeachFailure("start", "Teach mode is not available", self.error))
-            return
-        try:
-            if not self._stop.is_set():
-                self.events.ready.emit(session.extractor.name)
-            while not self._stop.is_set():
-                try:
-                    item = self._queue.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                if item is None or self._stop.is_set():
-                    break
-                self._handle(session, item)
-        finally:
-            session.close()
-
-    def _handle(self, session: TeachSession, item: _Sample | _Command) -> None:
-        what = "sample" if isinstance(item, _Sample) else item.name
-        what = "class" if what in ("add_class", "remove_class") else what
-        try:
-            if isinstance(item, _Sample):
-                self._add(session, item)
-            elif item.name == "add_class":
-                session.add_class(item.label)
-                self.events.counts.emit(session.counts())
-            elif item.name == "remove_class":
-                session.remove_class(item.label)
-                self.events.counts.emit(session.counts())
-            elif item.name == "train":
-                self._train(session, item)
-        except CamvizError as exc:
-            title = {"train": "Cannot train", "sample": "Cannot add the frame"}.get(
-                what, "Teach mode"
-            )
-            self._fail(TeachFailure(what, title, format_error(exc)))
-        except Exception as exc:  # never let the worker die silently
-            self._fail(TeachFailure(what, "Teach mode failed", format_error(exc)))
-
-    def _add(self, session: TeachSession, sample: _Sample) -> None:
-        try:
-            if sample.label not in session.labels:
-                return  # the class was removed while this frame waited
-            start = time.perf_counter()
-            session.add_sample(
-                sample.label, sample.image, recording=sample.recording, order=sample.order
-            )
-            self.extract_seconds += time.perf_counter() - start
-            self.extracted += 1
-        finally:
-            with self._lock:
-                self._pending -= 1
-                left, total = self._pending, self._backlog_total
-        self.events.counts.emit(session.counts())
-        if total:
-            self.events.progress.emit(Progress("features", max(0, total - left), total))
-
-    def _train(self, session: TeachSession, command: _Command) -> None:
-        with self._lock:
-            self._backlog_total = 0
-        self.events.progress.emit(Progress("fitting", 0, 0))
-        report = session.train()
-        head = session.head
-        assert head is not None and command.path is not None
-        path = head.save(command.path)
-        wall = time.monotonic() - command.started
-        if not self._stop.is_set():
-            self.events.trained.emit(Trained(report, head, path, wall))
+#: a capture of the same class starting within this many seconds of the last frame
+#: taken continues its burst: near-duplicate frames stay on one side of the split
+BURST_GAP_S = 3.0
 
 
 class Teaching:
@@ -297,6 +94,8 @@ class Teaching:
         self.recordings = 0
         self.recorded = 0  # frames of the current (or last) recording
         self._recording = ""
+        self._burst_order = 0  # frames of the current burst (it may span captures)
+        self._last_taken: tuple[str, float] | None = None  # label, monotonic time
         self._last_serial = -1
         self.last: Trained | None = None  # the latest training
         self.head: Head | None = None  # the latest trained or loaded head
@@ -373,9 +172,12 @@ class Teaching:
             return False
         if self.capturing is not None:
             self.stop_capture()
-        self.recordings += 1
+        last = self._last_taken
+        if last is None or last[0] != label or time.monotonic() - last[1] > BURST_GAP_S:
+            self.recordings += 1
+            self._recording = f"{label}#{self.recordings}"
+            self._burst_order = 0
         self.capturing = label
-        self._recording = f"{label}#{self.recordings}"
         self.recorded = 0
         return True
 
@@ -396,7 +198,11 @@ class Teaching:
         if self.worker.pending >= MAX_BACKLOG:
             self.skipped += 1
             return False
-        self.worker.add_sample(label, np.array(image, copy=True), self._recording, self.recorded)
+        self.worker.add_sample(
+            label, np.array(image, copy=True), self._recording, self._burst_order
+        )
+        self._burst_order += 1
+        self._last_taken = (label, time.monotonic())
         self.recorded += 1
         self.captured += 1
         return True

@@ -8,6 +8,10 @@ of photos and/or videos) and :func:`video_frames` picks frames spread over a vid
 Validation split: samples of a video (or of one camera recording) are split by
 time, the first part for training and the last for validation, so neighbouring
 frames never sit on both sides; single photos are split by a seeded shuffle.
+Camera captures are *bursts* (``SampleKey.burst``): frames taken within a short
+interval of each other are near-duplicates, so a burst goes whole to one side
+(the latest bursts of a class validate); a class captured in one burst only
+has no validation samples rather than an optimistic score.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class SampleKey:
     group: str
     order: int = 0
     sequence: bool = False
+    burst: bool = False  # a camera burst: the whole group trains or validates
 
 
 def _stable_seed(seed: int, text: str) -> int:
@@ -75,15 +80,21 @@ def assign_splits(keys: Sequence[SampleKey], val: float, seed: int = 0) -> list[
 
     Sequence groups: the first ``1 - val`` of each group's frames (by order) train,
     the rest validate. Photos of a class: a seeded shuffle, ``round(val * n)`` validate.
+    Bursts of a class (in the order they first appear): the latest whole bursts
+    validate, about ``val`` of the class's burst frames, never all of them.
     Every class keeps at least one training sample.
     """
     splits: list[Split] = ["train"] * len(keys)
     if val <= 0:
         return splits
+
     groups: dict[tuple[str, str], list[int]] = {}
     photos: dict[str, list[int]] = {}
+    bursts: dict[str, dict[str, list[int]]] = {}
     for i, key in enumerate(keys):
-        if key.sequence:
+        if key.burst:
+            bursts.setdefault(key.label, {}).setdefault(key.group, []).append(i)
+        elif key.sequence:
             groups.setdefault((key.label, key.group), []).append(i)
         else:
             photos.setdefault(key.label, []).append(i)
@@ -100,6 +111,8 @@ def assign_splits(keys: Sequence[SampleKey], val: float, seed: int = 0) -> list[
         n_val = min(len(members) - 1, math.floor(len(members) * val + 0.5))
         for j in order[:n_val]:
             splits[members[int(j)]] = "val"
+    for of_label in bursts.values():
+        _split_bursts(list(of_label.values()), val, splits)
     by_label: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         by_label.setdefault(key.label, []).append(i)
@@ -107,6 +120,19 @@ def assign_splits(keys: Sequence[SampleKey], val: float, seed: int = 0) -> list[
         if all(splits[i] == "val" for i in members):
             splits[members[0]] = "train"
     return splits
+
+
+def _split_bursts(members: list[list[int]], val: float, splits: list[Split]) -> None:
+    """The latest whole bursts validate until about ``val`` of the frames do; the first
+    burst always trains (so a class of one burst has no validation samples)."""
+    wanted = sum(len(m) for m in members) * val
+    held = 0
+    for burst in reversed(members[1:]):
+        if held >= wanted:
+            break
+        for i in burst:
+            splits[i] = "val"
+        held += len(burst)
 
 
 # ------------------------------------------------------------------------------ folders

@@ -18,7 +18,19 @@ import numpy.typing as npt
 
 from camviz.errors import ExtraNotInstalledError, OptionsError
 
-__all__ = ["TrainReport", "format_confusion", "save_confusion_png"]
+__all__ = [
+    "NEAR_DUPLICATE",
+    "TrainReport",
+    "format_confusion",
+    "nearest_similarity",
+    "save_confusion_png",
+    "split_warnings",
+]
+
+#: Validation samples whose features are this close (cosine) to a training sample of
+#: their class are near-duplicates of it: a burst of camera frames of one still
+#: scene scores about 0.97-0.99, frames of a moving scene or other views below.
+NEAR_DUPLICATE = 0.97
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,9 @@ class TrainReport:
     skipped: tuple[str, ...] = ()  # files that could not be read, with the reason
     backbone: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    #: median cosine similarity of validation samples to their nearest training sample
+    val_similarity: float | None = None
+    warnings: tuple[str, ...] = ()  # why the validation score may be optimistic
 
     @property
     def extract_ms_per_frame(self) -> float | None:
@@ -62,11 +77,14 @@ class TrainReport:
             "extracted": self.extracted,
             "skipped": list(self.skipped),
             "options": self.options,
+            "val_similarity": self.val_similarity,
+            "warnings": list(self.warnings),
         }
 
     def format(self) -> str:
         """Per-class counts and accuracy, then the confusion matrix, as text."""
-        lines = []
+        lines = [f"features from {self.backbone}"] if self.backbone else []
+        lines.extend(f"warning: {w}" for w in self.warnings)
         width = max(len(label) for label in self.labels)
         width = max(width, len("class"))
         lines.append(f"{'class'.ljust(width)}  train    val  val accuracy")
@@ -91,6 +109,55 @@ class TrainReport:
             lines.append("confusion matrix (validation; rows: true class, columns: predicted)")
             lines.append(format_confusion(self.labels, self.confusion))
         return "\n".join(lines)
+
+
+def nearest_similarity(
+    val: npt.NDArray[np.float32],
+    val_labels: npt.NDArray[np.int64],
+    train: npt.NDArray[np.float32],
+    train_labels: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """For each validation sample, the cosine similarity of its nearest training sample
+    of the same class (-1 when its class has none)."""
+    out = np.full(len(val), -1.0)
+    if not len(val) or not len(train):
+        return out
+
+    def unit(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        x = np.asarray(x, np.float64).reshape(len(x), -1)
+        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+    sims = unit(val) @ unit(train).T
+    same = np.asarray(val_labels)[:, None] == np.asarray(train_labels)[None, :]
+    sims = np.where(same, sims, -1.0)
+    return np.asarray(sims.max(axis=1), np.float64)
+
+
+def split_warnings(
+    labels: Sequence[str],
+    val_labels: npt.NDArray[np.int64],
+    similarity: npt.NDArray[np.float64],
+    threshold: float = NEAR_DUPLICATE,
+) -> tuple[str, ...]:
+    """What makes a validation score untrustworthy: near-duplicate validation samples,
+    classes with nothing to validate on."""
+    warnings: list[str] = []
+    if similarity.size:
+        near = float(np.mean(similarity >= threshold))
+        if near >= 0.5:
+            warnings.append(
+                f"{near * 100:.0f}% of the validation frames are near-duplicates of training "
+                f"frames (feature similarity >= {threshold:.2f}): the validation accuracy is "
+                "optimistic; capture each class again from other views, places and lighting"
+            )
+    missing = [label for i, label in enumerate(labels) if not np.any(val_labels == i)]
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        warnings.append(
+            f"no validation frames for {names}: frames captured in one burst stay together; "
+            "capture each class in two or more separate takes to validate it"
+        )
+    return tuple(warnings)
 
 
 def format_confusion(labels: Sequence[str], matrix: npt.NDArray[np.int64]) -> str:

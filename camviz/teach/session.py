@@ -27,7 +27,7 @@ from camviz.teach.dataset import SampleKey, assign_splits, scan_folder, video_fr
 from camviz.teach.fit import fit_softmax
 from camviz.teach.head import Head
 from camviz.teach.options import TrainOptions
-from camviz.teach.report import TrainReport
+from camviz.teach.report import TrainReport, nearest_similarity, split_warnings
 
 __all__ = ["MIN_SAMPLES", "FolderProgress", "TeachSession", "teach_folder"]
 
@@ -108,13 +108,15 @@ class TeachSession:
         recording: str = "camera",
         order: int | None = None,
         sequence: bool = True,
+        burst: bool = False,
         augment_copies: int | None = None,
     ) -> npt.NDArray[np.float32]:
         """Add one HxWx3 RGB uint8 frame of class ``label``; returns its features.
 
         ``recording`` groups frames that were captured in a row (a video file, one
         camera capture); with ``sequence=True`` they are split by ``order`` (time,
-        default: the order of adding). Augmented copies (``options.augment``) are
+        default: the order of adding); ``burst=True`` (camera captures) keeps the
+        whole recording on one side of the split. Augmented copies (``options.augment``) are
         made now and used only if the frame ends up in the training split.
         """
         self.add_class(label)
@@ -126,7 +128,7 @@ class TeachSession:
         self.extracted += 1
         index = len(self._keys)
         self._features.append(features)
-        self._keys.append(SampleKey(label, recording, order, sequence))
+        self._keys.append(SampleKey(label, recording, order, sequence, burst))
         self._parent.append(-1)
         copies = (
             augment_copies
@@ -136,7 +138,7 @@ class TeachSession:
         if copies:
             for variant in augment(frame, self._rng, copies):
                 self._features.append(self.extractor.extract(variant))
-                self._keys.append(SampleKey(label, recording, order, sequence))
+                self._keys.append(SampleKey(label, recording, order, sequence, burst))
                 self._parent.append(index)
                 self.extracted += 1
         self.extract_seconds += time.perf_counter() - start
@@ -248,6 +250,11 @@ class TeachSession:
         )
         val_acc = float(np.trace(confusion) / confusion.sum()) if val_idx else None
         training["val_accuracy"] = val_acc
+        originals_train = [i for i in originals if split[i] == "train"]
+        similarity = nearest_similarity(
+            features[val_idx], targets[val_idx], features[originals_train], targets[originals_train]
+        )
+        warnings = split_warnings(labels, targets[val_idx], similarity)
         report = TrainReport(
             labels=labels,
             train_counts=tuple(int(np.sum(targets[train_idx] == i)) for i in range(len(labels))),
@@ -264,6 +271,8 @@ class TeachSession:
             skipped=tuple(self.skipped),
             backbone=backbone.name,
             options=opts.to_dict(),
+            val_similarity=float(np.median(similarity)) if similarity.size else None,
+            warnings=warnings,
         )
         self.head, self.report = head, report
         return report

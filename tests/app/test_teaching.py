@@ -68,3 +68,40 @@ def test_a_backbone_that_cannot_load_is_a_failure_event(no_leaked_threads: None)
         assert teaching.add_class("x") == teaching.worker.error
     finally:
         teaching.shutdown()
+
+
+def test_captures_close_in_time_are_one_burst(monkeypatch) -> None:
+    """Two presses a moment apart continue one burst (one split side); later, a new one."""
+    import camviz.app.teaching as teaching_module
+
+    frames = LatestFrame()
+    teaching = Teaching(frames, lambda _: None)
+    queued: list[tuple[str, str, int]] = []
+    monkeypatch.setattr(
+        teaching.worker,
+        "add_sample",
+        lambda label, image, rec, order: queued.append((label, rec, order)),
+    )
+    clock = [100.0]
+    monkeypatch.setattr(teaching_module.time, "monotonic", lambda: clock[0])
+    with teaching._lock:
+        teaching._counts.update({"mug": 0, "bg": 0})
+    image = load_image(PHOTOS / "skimage" / "chelsea.png")
+
+    def press(label: str, n: int) -> None:
+        assert teaching.start_capture(label)
+        for _ in range(n):
+            frames.put(image)
+            assert teaching.capture_tick()
+            clock[0] += 0.1
+        teaching.stop_capture()
+
+    press("mug", 3)
+    clock[0] += 1.0
+    press("mug", 2)  # within BURST_GAP_S: the same burst, numbering on
+    clock[0] += teaching_module.BURST_GAP_S + 1
+    press("mug", 1)  # later: a new burst
+    press("bg", 1)  # another class: always a new burst
+    assert [rec for _, rec, _ in queued] == ["mug#1"] * 5 + ["mug#2", "bg#3"]
+    assert [order for _, _, order in queued[:5]] == [0, 1, 2, 3, 4]
+    teaching.shutdown()
