@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from camviz.cli.numbers import positive_float, positive_int
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress, json_line
 from camviz.errors import OptionsError, format_error
 
@@ -31,26 +32,6 @@ def error_record(path: Path | str, exc: BaseException) -> dict[str, Any]:
     return {"path": str(path), "error": {"type": kind, "message": text}}
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
-
-
 def add_classify_options(p: argparse.ArgumentParser) -> None:
     """The batch, video and Ray options of ``camviz classify`` (called by the parser)."""
     p.add_argument("--csv", action="store_true", help="one CSV row a photo or frame (top-1)")
@@ -61,7 +42,7 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         "--resume", action="store_true", help="with --out: skip photos FILE has a result for"
     )
     p.add_argument(
-        "--workers", type=_count, default=None, help="decode threads (default: one per core)"
+        "--workers", type=positive_int, default=None, help="decode threads (default: one per core)"
     )
     p.add_argument(
         "--full-decode",
@@ -78,12 +59,18 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         "('auto', 'ray://head:10001'; write --ray=ADDRESS); needs the 'ray' extra",
     )
     sampling = p.add_mutually_exclusive_group()
-    sampling.add_argument("--every", type=_count, default=None, metavar="N", help="every Nth frame")
     sampling.add_argument(
-        "--fps", type=_rate, default=None, metavar="N", help="N frames a second of video"
+        "--every", type=positive_int, default=None, metavar="N", help="every Nth frame"
+    )
+    sampling.add_argument(
+        "--fps", type=positive_float, default=None, metavar="N", help="N frames a second of video"
     )
     p.add_argument(
-        "--max-frames", type=_count, default=None, metavar="N", help="stop a video after N frames"
+        "--max-frames",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="stop a video after N frames",
     )
 
 

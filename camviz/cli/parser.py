@@ -7,7 +7,6 @@ The command modules import their work lazily, so building the parser stays cheap
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Final
 
@@ -18,6 +17,13 @@ from camviz.cli.classify import add_classify_options, cmd_classify
 from camviz.cli.evaluate import add_eval_options, cmd_eval
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
+from camviz.cli.numbers import (
+    finite_float,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    unit_float,
+)
 from camviz.cli.teach import cmd_export_head, cmd_teach
 from camviz.defaults import (
     BENCH_FRAMES,
@@ -37,49 +43,6 @@ TEACH_VAL: Final = 0.2  # camviz.teach.TrainOptions.val
 TEACH_L2: Final = 1e-4  # camviz.teach.TrainOptions.l2
 TEACH_FRAMES_PER_VIDEO: Final = 50  # camviz.teach.TrainOptions.frames_per_video
 CAMERAS_MAX_INDEX: Final = 5  # camviz.sources.list_cameras
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def finite_float(text: str) -> float:
-    """A finite number: ``nan``, ``inf`` and ``1e999`` are refused (they enter no option)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = finite_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
-
-
-def unit_float(text: str) -> float:
-    """A probability or fraction, 0..1."""
-    value = finite_float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = finite_float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {value}")
-    return value
 
 
 DELEGATE_HELP = (
