@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from camviz.preprocess import Fit
-from camviz.sources import ImageSource, VideoSource
+from camviz.sources import DemoSource, ImageSource, VideoSource
 
 if TYPE_CHECKING:
     from camviz.pipeline import Pipeline
@@ -115,7 +115,7 @@ class ViewingMixin:
                 return None
             name = file.name if file is not None else source.name
             return SourcePosition("slideshow", name, number=where[0], total=where[1])
-        if isinstance(source, VideoSource):
+        if isinstance(source, VideoSource) and not isinstance(source, DemoSource):
             duration = source.duration_ms
             if duration is None:
                 return None
@@ -135,7 +135,7 @@ class ViewingMixin:
     def seek_source(self, fraction: float) -> bool:
         """Go to ``fraction`` (0..1) of a video file; False if none runs."""
         source = self._source()
-        if not isinstance(source, VideoSource):
+        if not isinstance(source, VideoSource) or isinstance(source, DemoSource):
             return False
         source.seek(fraction)
         return True

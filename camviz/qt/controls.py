@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from camviz.app.session import DEMO
+from camviz.app.viewing import FIT_NAMES
 from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
 from camviz.qt.frame_view import FrameView
 from camviz.sources import CameraInfo
@@ -63,6 +64,11 @@ class Controls(QGroupBox):
             self.model_combo.addItem(name, name)
         self.model_combo.addItem(OPEN_MODEL_ITEM, None)
 
+        self.fit_combo = QComboBox()
+        for fit, text in FIT_NAMES.items():
+            self.fit_combo.addItem(text, fit.value)
+        self.fit_combo.setEnabled(False)  # until a model loads
+
         self.threads_spin = QSpinBox()
         self.threads_spin.setRange(1, max(1, min(16, os.cpu_count() or THREADS)))
         self.threads_spin.setValue(THREADS)
@@ -87,6 +93,7 @@ class Controls(QGroupBox):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Source", source_row)
         form.addRow("Model", self.model_combo)
+        form.addRow("Model sees", self.fit_combo)
         form.addRow("Threads", self.threads_spin)
         form.addRow("Top-k", self.topk_spin)
         form.addRow("Score threshold", self.threshold_spin)
@@ -112,8 +119,17 @@ class Controls(QGroupBox):
         layout.addLayout(checks)
         tips: tuple[tuple[QWidget, str], ...] = (
             (self.source_combo, "What to classify: the demo reel, a camera, or a file opened"),
-            (self.open_button, "Open a video file, an image or a folder of images"),
+            (
+                self.open_button,
+                "Open a video file, an image, a folder of images, a stream URL or a recent "
+                "source (or drop a file on the window)",
+            ),
             (self.model_combo, "The classifier (N: next model); Open .tflite… loads your own"),
+            (
+                self.fit_combo,
+                "What of the frame this model sees: a centre crop (the box on the video), "
+                "or the whole frame scaled to fit, padded with grey (remembered per model)",
+            ),
             (self.threads_spin, "Interpreter threads (applies when you leave the box)"),
             (self.topk_spin, "How many labels to list"),
             (self.threshold_spin, "Hide labels scoring below this"),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -36,7 +37,17 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from camviz.app.frames import LatestFrame
 from camviz.qt import overlay
 
-__all__ = ["FrameView", "LatestFrame", "letterbox_rect", "numpy_to_qimage", "qimage_to_numpy"]
+if TYPE_CHECKING:
+    from camviz.pipeline import FrameResult
+
+__all__ = [
+    "FrameView",
+    "LatestFrame",
+    "letterbox_rect",
+    "numpy_to_qimage",
+    "qimage_to_numpy",
+    "render_result",
+]
 
 Image = npt.NDArray[np.uint8]
 
@@ -369,3 +380,18 @@ class FrameView(QWidget):
         finally:
             painter.end()
         return out
+
+
+def render_result(fr: FrameResult, mirrored: bool) -> QImage:
+    """A classified frame at its own resolution with its overlay (snapshots)."""
+    painter_view = FrameView(refresh_hz=0)
+    try:
+        painter_view.set_mirrored(mirrored)
+        painter_view.set_frame(fr.frame.image)
+        top = fr.result.top
+        painter_view.set_overlay(
+            top.label if top else None, top.score if top else None, uncertain=fr.result.uncertain
+        )
+        return painter_view.render_image()
+    finally:
+        painter_view.deleteLater()

@@ -9,6 +9,7 @@ folder was chosen.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
@@ -16,10 +17,15 @@ from camviz.app.session import LiveOptions
 from camviz.app.snapshot import default_snapshot_dir
 from camviz.app.startup import LIMITS, absolute_spec, sane_options
 
+if TYPE_CHECKING:
+    from camviz.qt.window import MainWindow
+
 __all__ = [
     "pictures_dir",
     "read_options",
     "read_text",
+    "restore",
+    "save",
     "snapshot_dir",
     "write_options",
     "write_spec",
@@ -85,3 +91,46 @@ def snapshot_dir(s: QSettings) -> Path:
         if folder.is_absolute() and folder.name != "snapshots":
             return folder
     return default_snapshot_dir(pictures_dir())
+
+
+def restore(self: MainWindow, budget_ms: float | None) -> None:
+    """Put the saved options, mirror and geometry into the window and its session."""
+    notes: list[str] = []
+    options, mirrored = read_options(self.settings, budget_ms, notes)
+    if notes:
+        self._status("Settings ignored: " + "; ".join(notes), 20000)
+    self.threads_spin.setValue(options.threads)
+    self.topk_spin.setValue(options.top_k)
+    self.threshold_spin.setValue(options.score_threshold)
+    self.confidence_spin.setValue(options.min_confidence)
+    self.smoothing_spin.setValue(options.smoothing)
+    self.budget_spin.setValue(options.budget_ms)
+    self.mirror_check.setChecked(mirrored)
+    self.session.update(  # what the spins took (they clamp)
+        threads=self.threads_spin.value(),
+        top_k=self.topk_spin.value(),
+        score_threshold=self.threshold_spin.value(),
+        min_confidence=self.confidence_spin.value(),
+        smoothing=self.smoothing_spin.value(),
+        budget_ms=self.budget_spin.value(),
+    )
+    self.results.set_top_k(self.topk_spin.value())
+    self.meter.set_budget_ms(self.budget_spin.value())
+    geometry = self.settings.value("geometry")
+    if geometry is not None:
+        self.restoreGeometry(geometry)
+
+
+def save(self: MainWindow) -> None:
+    """Save the options, source, model, snapshot folder and geometry."""
+    s, session = self.settings, self.session
+    write_options(s, session.options, self.view.is_mirrored())
+    names = tuple(session.zoo.names) if session.zoo is not None else ()
+    if session.source_spec is not None:
+        write_spec(s, "source", session.source_spec)
+    if session.requested_model:
+        write_spec(s, "model", session.requested_model, names)
+    if self._chosen_snapshot_dir is not None:
+        s.setValue("snapshot_dir", str(Path(self._chosen_snapshot_dir).absolute()))
+    s.setValue("geometry", self.saveGeometry())
+    s.sync()

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camviz.app.teach_summary import training_summary
 from camviz.app.teaching import MAX_BACKLOG, Progress, TeachFailure, Teaching, TeachWorker, Trained
 from camviz.errors import CamvizError, format_error
 from camviz.qt.bridge import Relay
@@ -58,8 +59,9 @@ class _ClassRow:
         self.name = QLabel(label)
         self.name.setToolTip(label)
         self.name.setMinimumWidth(60)
-        self.count = QLabel("0")
-        self.count.setMinimumWidth(40)
+        self.count = QLabel("0 frames")
+        self.count.setToolTip(f"Frames of {label!r} captured so far")
+        self.count.setMinimumWidth(64)
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.capture = QPushButton("Hold to capture")
         self.capture.setToolTip(
@@ -181,9 +183,17 @@ class TeachPanel(QWidget):
         self.error_label.setStyleSheet("color: #c0392b;")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
+        self.warning_label = QLabel("")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #a15c00;")
+        self.warning_label.hide()
+        self.backbone_label = QLabel("Features: loading the backbone…")
+        self.backbone_label.setWordWrap(True)
+        self.backbone_label.setToolTip("The model whose features the taught classes are fitted on")
         self.report_text = QPlainTextEdit()
         self.report_text.setReadOnly(True)
-        self.report_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # wrapped to the dock's width: nothing of the report is cut off on the right
+        self.report_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.report_text.setFont(font)
@@ -219,11 +229,13 @@ class TeachPanel(QWidget):
 
         train_box = QGroupBox("Train")
         train_layout = QVBoxLayout(train_box)
+        train_layout.addWidget(self.backbone_label)
         train_layout.addWidget(self.train_button)
         train_layout.addWidget(self.live_check)
         train_layout.addWidget(self.progress_bar)
         train_layout.addWidget(self.status_label)
         train_layout.addWidget(self.error_label)
+        train_layout.addWidget(self.warning_label)
         train_layout.addWidget(self.report_text, 1)
         train_layout.addLayout(model_row)
         train_layout.addLayout(file_row)
@@ -302,7 +314,12 @@ class TeachPanel(QWidget):
             row.capture.setText("Hold to capture")
         t = self.teaching
         skipped = f", {t.skipped} skipped (extraction behind)" if t.skipped else ""
-        self.capture_label.setText(f"Recorded {t.recorded} frames of {label!r}{skipped}")
+        total = t.counts.get(label, 0) + self.worker.pending
+        self.capture_label.setText(
+            f"Took {t.recorded} frames of {label!r} ({total} in all){skipped}. "
+            "Frames of one take train or validate together: take each class "
+            "two or more times, from other views"
+        )
 
     def _capture_tick(self) -> None:
         label = self.capturing
@@ -316,7 +333,7 @@ class TeachPanel(QWidget):
     def _counts_changed(self, counts: dict[str, int]) -> None:
         for label, n in counts.items():
             if label in self.rows:
-                self.rows[label].count.setText(str(n))
+                self.rows[label].count.setText(f"{n} frame{'' if n == 1 else 's'}")
         self.countsChanged.emit(self.counts)
 
     # ================================================================ training
@@ -351,15 +368,11 @@ class TeachPanel(QWidget):
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(1)
         self.progress_bar.setFormat("done")
-        acc = report.val_accuracy
-        acc_text = "–" if acc is None else f"{acc * 100:.1f}%"
-        counts = self.counts
-        per_class = " × ".join(str(counts.get(label, 0)) for label in report.labels)
-        self.status_label.setText(
-            f"Validation accuracy {acc_text} (training {report.train_accuracy * 100:.0f}%) on "
-            f"{len(report.labels)} classes ({per_class} samples); fit "
-            f"{report.train_seconds * 1000:.0f} ms, {trained.wall_seconds:.1f} s in all"
-        )
+        self.status_label.setText(training_summary(report, self.counts, trained.wall_seconds))
+        self.warning_label.setText("\n".join(f"⚠ {w}" for w in report.warnings))
+        self.warning_label.setVisible(bool(report.warnings))
+        if report.backbone:
+            self.backbone_label.setText(f"Features: {report.backbone}")
         self.report_text.setPlainText(report.format())
         self._update_buttons()
         if self.live_check.isChecked():
@@ -393,7 +406,8 @@ class TeachPanel(QWidget):
         return self.error_label.text() if not self.error_label.isHidden() else ""
 
     def _ready(self, backbone: str) -> None:
-        self.status_label.setText(f"Features from {backbone}")
+        """The backbone the teach session loaded: the one its features come from."""
+        self.backbone_label.setText(f"Features: {backbone}")
 
     # ================================================================ models
     def use_taught(self) -> None:

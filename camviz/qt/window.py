@@ -21,7 +21,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -37,18 +45,19 @@ from camviz.app.session import LiveSession, Notice, SourceStarted
 from camviz.app.snapshot import describe_write_error
 from camviz.classifier import ModelInfo
 from camviz.defaults import TOP_K
-from camviz.errors import CamvizError, format_error
+from camviz.errors import CamvizError
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
 from camviz.qt import settings as saved
-from camviz.qt import shortcuts
+from camviz.qt import shortcuts, window_sources
 from camviz.qt import window_input as act
 from camviz.qt.bridge import SessionBridge
 from camviz.qt.controls import MAX_TOP_K, Controls, InputBox, ModelBox
-from camviz.qt.frame_view import FrameView, qimage_to_numpy
+from camviz.qt.frame_view import FrameView, qimage_to_numpy, render_result
 from camviz.qt.meter import PerformanceMeter
-from camviz.qt.model_info import describe_tensor, model_info_html, tensor_to_display
+from camviz.qt.model_info import model_info_html, tensor_to_display, update_model_input
 from camviz.qt.results_panel import ResultsPanel
+from camviz.qt.source_bar import SourceBar
 from camviz.qt.teach_panel import TeachPanel
 from camviz.sources import CameraInfo
 from camviz.zoo import Zoo, load_zoo
@@ -87,6 +96,8 @@ class MainWindow(QMainWindow):
         )
         self.bridge = SessionBridge(self.session, self)
         self.results_shown = 0
+        self.teach_grown = 0  # the width before the window grew for the Teach dock (0: not)
+        self.width_without_dock = 0  # the last width with the Teach dock hidden
         self._shutting_down = False
         self._build_ui(cameras if cameras is not None else [])
         self._connect()
@@ -128,11 +139,14 @@ class MainWindow(QMainWindow):
         )
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
+        self.source_bar = SourceBar()
         left.addWidget(self.view, 1)
+        left.addWidget(self.source_bar, 0)
         left.addWidget(self.results, 0)
 
         self.controls = c = Controls(cameras, zoo.names if zoo else ())
         self.source_combo, self.model_combo = c.source_combo, c.model_combo
+        self.fit_combo = c.fit_combo
         self.threads_spin, self.topk_spin = c.threads_spin, c.topk_spin
         self.threshold_spin, self.confidence_spin = c.threshold_spin, c.confidence_spin
         self.smoothing_spin, self.budget_spin = c.smoothing_spin, c.budget_spin
@@ -182,6 +196,14 @@ class MainWindow(QMainWindow):
         c.open_menu.addAction("Video file…", partial(act.open_video, self))
         c.open_menu.addAction("Image…", partial(act.open_image, self))
         c.open_menu.addAction("Folder of images…", partial(act.open_folder, self))
+        c.open_menu.addAction("Stream URL…", partial(window_sources.open_stream, self))
+        self.recent_menu = c.open_menu.addMenu("Recent")
+        self.recent_menu.aboutToShow.connect(partial(window_sources.show_recent_menu, self))
+        c.fit_combo.activated.connect(partial(window_sources.fit_chosen, self))
+        self.source_bar.stepRequested.connect(self.step_source)
+        self.source_bar.seekRequested.connect(self.seek_source)
+        self.teach_dock.visibilityChanged.connect(self._teach_dock_shown)
+        self.setAcceptDrops(True)
         c.model_combo.activated.connect(partial(act.model_chosen, self))
         c.threads_spin.valueChanged.connect(lambda v: self.session.update(threads=v))
         c.threads_spin.editingFinished.connect(self.session.apply_threads)
@@ -226,43 +248,12 @@ class MainWindow(QMainWindow):
 
     # ========================================================== settings
     def _restore_settings(self, budget_ms: float | None) -> None:
-        notes: list[str] = []
-        options, mirrored = saved.read_options(self.settings, budget_ms, notes)
-        if notes:
-            self._status("Settings ignored: " + "; ".join(notes), 20000)
-        self.threads_spin.setValue(options.threads)
-        self.topk_spin.setValue(options.top_k)
-        self.threshold_spin.setValue(options.score_threshold)
-        self.confidence_spin.setValue(options.min_confidence)
-        self.smoothing_spin.setValue(options.smoothing)
-        self.budget_spin.setValue(options.budget_ms)
-        self.mirror_check.setChecked(mirrored)
-        self.session.update(  # what the spins took (they clamp)
-            threads=self.threads_spin.value(),
-            top_k=self.topk_spin.value(),
-            score_threshold=self.threshold_spin.value(),
-            min_confidence=self.confidence_spin.value(),
-            smoothing=self.smoothing_spin.value(),
-            budget_ms=self.budget_spin.value(),
-        )
-        self.results.set_top_k(self.topk_spin.value())
-        self.meter.set_budget_ms(self.budget_spin.value())
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        saved.restore(self, budget_ms)
+        window_sources.restore_fits(self)
 
     def save_settings(self) -> None:
-        s, session = self.settings, self.session
-        saved.write_options(s, session.options, self.view.is_mirrored())
-        names = tuple(session.zoo.names) if session.zoo is not None else ()
-        if session.source_spec is not None:
-            saved.write_spec(s, "source", session.source_spec)
-        if session.requested_model:
-            saved.write_spec(s, "model", session.requested_model, names)
-        if self._chosen_snapshot_dir is not None:
-            s.setValue("snapshot_dir", str(Path(self._chosen_snapshot_dir).absolute()))
-        s.setValue("geometry", self.saveGeometry())
-        s.sync()
+        window_sources.save_fits(self)
+        saved.save(self)
 
     def saved_source(self) -> str | None:
         return saved.read_text(self.settings, "source")
@@ -336,6 +327,34 @@ class MainWindow(QMainWindow):
         """The key sheet (non-modal: it never blocks the window)."""
         act.show_shortcuts(self)
 
+    def step_source(self, delta: int) -> None:
+        """The previous (-1) or next (+1) image of a slideshow."""
+        if self.session.step_source(delta):
+            QTimer.singleShot(150, partial(window_sources.refresh_position, self))
+
+    def seek_source(self, fraction: float) -> None:
+        """Go to ``fraction`` (0..1) of the video playing."""
+        if self.session.seek_source(fraction):
+            QTimer.singleShot(150, partial(window_sources.refresh_position, self))
+
+    def _teach_dock_shown(self, visible: bool) -> None:
+        if not self._shutting_down:
+            act.teach_dock_shown(self, visible)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        if self.teach_dock.isHidden():
+            self.width_without_dock = event.size().width()
+        super().resizeEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """A dropped image/video/folder becomes the source, a model the model."""
+        window_sources.dropped(self, window_sources.drop_paths(event.mimeData()))
+        event.acceptProposedAction()
+
     def set_recording(self, path: Path | None) -> bool:
         """Record one CSV row per classified frame to ``path`` (None stops); see the session."""
         return self.session.set_recording(path)
@@ -381,6 +400,9 @@ class MainWindow(QMainWindow):
         self.view.set_inset(None)
         self.meter.reset()
         self.set_source_note(started.note)
+        self.source_bar.show_position(None)
+        if started.fallback_from is None:
+            window_sources.remember_source(self, started.spec)
 
     def _on_notice(self, notice: Notice) -> None:
         self._status(notice.message, notice.timeout_ms)
@@ -396,30 +418,16 @@ class MainWindow(QMainWindow):
         self.record_check.blockSignals(False)
 
     def _slow_refresh(self) -> None:
-        """2 Hz: model-info latency and the model-input view."""
+        """2 Hz: model-info latency, the model-input view, where a file source is."""
         info = self.session.model_info
         if info is not None:
             self._show_model_info(info)
-        self._update_model_input()
-
-    def _update_model_input(self) -> None:
-        try:
-            tensor = self.session.model_input()
-        except Exception as exc:  # show, never crash the GUI over a preview
-            self.input_label.setText(f"preprocess failed: {format_error(exc)}")
-            return
-        if tensor is None:
-            return
-        t = np.asarray(tensor)
-        picture = tensor_to_display(t)
-        self.input_view.set_frame(picture)
-        self.view.set_inset(picture)  # picture-in-picture: visible without scrolling
-        self.input_label.setText(describe_tensor(t))
+        update_model_input(self)
+        window_sources.refresh_position(self)
 
     def _model_shown(self, info: ModelInfo) -> None:
         """A model (re)loaded: its crop box on the video, the meter measures afresh."""
-        fraction = getattr(info.preprocessing, "crop_fraction", None)
-        self.view.set_crop_fraction(float(fraction) if fraction is not None else None)
+        window_sources.fit_shown(self, info)
         self.view.set_inset(None)
         self.meter.reset()
         self.meter.set_runtime(info.runtime, info.delegate, self.session.options.threads)
@@ -439,19 +447,7 @@ class MainWindow(QMainWindow):
 
     def render_result(self, fr: FrameResult, mirrored: bool | None = None) -> QImage:
         """The classified frame at its own resolution with the overlay, as shown."""
-        painter_view = FrameView(refresh_hz=0)
-        try:
-            painter_view.set_mirrored(self.view.is_mirrored() if mirrored is None else mirrored)
-            painter_view.set_frame(fr.frame.image)
-            top = fr.result.top
-            painter_view.set_overlay(
-                top.label if top else None,
-                top.score if top else None,
-                uncertain=fr.result.uncertain,
-            )
-            return painter_view.render_image()
-        finally:
-            painter_view.deleteLater()
+        return render_result(fr, self.view.is_mirrored() if mirrored is None else mirrored)
 
     # ========================================================== lifecycle
     def shutdown(self) -> None:

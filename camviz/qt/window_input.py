@@ -5,9 +5,11 @@ the option boxes and the file dialogs. Functions of a
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog
 
 from camviz.errors import CamvizError, format_error
@@ -28,6 +30,7 @@ __all__ = [
     "reporting_changed",
     "show_shortcuts",
     "source_chosen",
+    "teach_dock_shown",
     "toggle_fullscreen",
     "topk_changed",
 ]
@@ -172,3 +175,50 @@ def record_toggled(win: MainWindow, on: bool) -> None:
         win.set_recording(Path(path))
     elif not on:
         win.set_recording(None)
+
+
+TEACH_DOCK_WIDTH = 380
+
+
+def available_screen(win: MainWindow) -> QRect:
+    """The room on the window's screen (its available geometry)."""
+    return win.screen().availableGeometry()
+
+
+def teach_dock_shown(win: MainWindow, visible: bool) -> None:
+    """The Teach dock takes no room from the video: the window grows by the dock's width
+    while it shows (and shrinks back after); with no room on the screen the dock floats
+    at the screen's right edge instead."""
+    dock = win.teach_dock
+    if win.isFullScreen() or dock.isFloating():
+        return
+    grown = win.teach_grown
+    if visible and not grown:
+        width = max(TEACH_DOCK_WIDTH, dock.sizeHint().width())
+        screen = available_screen(win)
+        frame = win.frameGeometry()
+        base = win.width_without_dock or win.width()  # Qt may have widened it already
+        frame.setWidth(frame.width() - (win.width() - base))
+        if win.isMaximized() or frame.width() + width > screen.width():
+            dock.setFloating(True)
+            height = min(screen.height(), max(win.height(), 600))
+            dock.setGeometry(screen.right() - width, screen.top(), width, height)
+            return
+        left = min(frame.left(), screen.right() + 1 - (frame.width() + width))
+        if left != frame.left():
+            win.move(left, win.y())
+        win.teach_grown = base
+        win.resize(base + width, win.height())
+        win.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+    elif not visible and grown:
+        win.teach_grown = 0
+        QTimer.singleShot(0, partial(_shrink_to, win, grown))
+
+
+def _shrink_to(win: MainWindow, width: int) -> None:
+    """Back to ``width`` once the hidden dock's minimum width has left the layout."""
+    layout = win.layout()
+    if layout is not None:
+        layout.invalidate()
+        layout.activate()
+    win.resize(width, win.height())

@@ -124,8 +124,9 @@ def nearest_similarity(
         return out
 
     def unit(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-        x = np.asarray(x, np.float64).reshape(len(x), -1)
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        rows = np.asarray(x, np.float64).reshape(len(x), -1)
+        norms = np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        return np.asarray(rows / norms, np.float64)
 
     sims = unit(val) @ unit(train).T
     same = np.asarray(val_labels)[:, None] == np.asarray(train_labels)[None, :]
