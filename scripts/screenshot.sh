@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Screenshots of the live window on the demo source, as a user sees it, under Xvfb:
-#   assets/screenshots/{live,not-sure,paused,teach,fullscreen,keys}.png
+#   assets/screenshots/{live,not-sure,paused,teach,fullscreen,keys}.png, and on files:
+#   slideshow.png (a folder: file name, 3/20, previous/next), video.png (position, seek),
+#   letterbox.png (the model sees the whole frame: no box, grey bands in its input)
 #   assets/screenshot.png (the README's: the live window) unless --no-readme
 # Each scene runs the real window and pipeline; the picture is taken of the X
 # screen (ImageMagick's `import`) where there is one, else with QWidget.grab().
@@ -114,14 +116,29 @@ def main() -> int:
             capture(app, window, args.out / "paused.png", False)
             window.set_paused(False)
 
+            # Teach: the window grows by the dock's width, the video keeps its size
+            window.resize(880, 720)
+            settle(app, 0.5)
             window.teach_action.trigger()
-            window.teach_panel.name_edit.setText("mug")
-            window.teach_panel.add_button.click()
-            window.teach_panel.name_edit.setText("background")
-            window.teach_panel.add_button.click()
+            panel = window.teach_panel
+            for label in ("orange", "background"):
+                panel.name_edit.setText(label)
+                panel.add_button.click()
+            for label in ("orange", "background"):  # one take each: nothing to validate
+                panel.start_capture(label)
+                settle(app, 1.5)
+                panel.stop_capture()
+            done: list[object] = []
+            panel.trainingFinished.connect(done.append)
+            panel.live_check.setChecked(False)
+            panel.train()
+            until(app, lambda: bool(done), 60.0)
             settle(app, 1.0)
             capture(app, window, args.out / "teach.png", False)
             window.teach_action.trigger()
+            settle(app, 0.5)
+            window.resize(1280, 720)
+            settle(app, 0.5)
 
             window.show_shortcuts()
             settle(app, 0.5)
@@ -137,6 +154,27 @@ def main() -> int:
             capture(app, window, args.out / "fullscreen.png", True)
             window.leave_fullscreen()
             settle(app, 0.3)
+
+            # file sources: a slideshow with its position, a video with its progress
+            window.start(str(ROOT / "assets" / "photos" / "opencv"))
+            until(app, lambda: window.source_bar.isVisible(), 20.0)
+            for _ in range(2):
+                window.step_source(1)
+                settle(app, 0.6)
+            until(app, lambda: "3/" in window.source_bar.label.text(), 10.0)
+            settle(app, 1.5)  # the result of that image
+            capture(app, window, args.out / "slideshow.png", False)
+            window.start(str(ROOT / "assets" / "video" / "vtest.avi"))
+            until(app, lambda: window.source_bar.slider.isVisible(), 20.0)
+            window.seek_source(0.4)
+            settle(app, 2.0)
+            capture(app, window, args.out / "video.png", False)
+            # the whole frame, letterboxed: no crop box, grey bands in the model input
+            window.fit_combo.setCurrentIndex(window.fit_combo.findData("letterbox"))
+            window.fit_combo.activated.emit(window.fit_combo.currentIndex())
+            until(app, lambda: window.view.crop_rect() is None, 20.0)
+            settle(app, 2.0)
+            capture(app, window, args.out / "letterbox.png", False)
         finally:
             window.close()
     return 0

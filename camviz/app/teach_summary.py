@@ -17,6 +17,10 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1.0 else f"{seconds:.1f} s"
+
+
 def class_counts(report: TrainReport, captured: dict[str, int]) -> list[str]:
     """One line per class: ``mug: 30 captured, 20 train, 10 validate (90% right)``."""
     copies = bool(report.options.get("augment"))
@@ -47,6 +51,6 @@ def training_summary(report: TrainReport, captured: dict[str, int], wall_seconds
     lines = [head, *class_counts(report, captured)]
     lines.append(
         f"Features from {report.backbone or 'the backbone'}; fit "
-        f"{report.train_seconds * 1000:.0f} ms, {wall_seconds:.1f} s in all"
+        f"{report.train_seconds * 1000:.0f} ms, {_duration(wall_seconds)} in all"
     )
     return "\n".join(lines)

@@ -87,16 +87,22 @@ class ViewingMixin:
         """Choose what ``model`` (default: the running one) sees; reloads it if it runs.
         False for taught heads, which keep the crop they were trained on."""
         with self._control:
-            model = model or self.requested_model
+            running = self.requested_model or self._running_model()
+            model = model or running
             if not model or _is_head(model):
                 return False
-            if self.fits.get(model_key(model), Fit.CENTER_CROP) is fit:
-                self.fits[model_key(model)] = fit
-                return True
+            unchanged = self.fits.get(model_key(model), Fit.CENTER_CROP) is fit
             self.fits[model_key(model)] = fit
-            if model == self.requested_model and self._pipeline is not None:
-                self.switch_model(model)
+            if not unchanged and model == running and self._pipeline is not None:
+                self.switch_model(model)  # the same model, fed the new way
             return True
+
+    def _running_model(self) -> str:
+        """The model the pipeline runs (a zoo name, or a file's path), '' before one loads."""
+        info = getattr(self, "model_info", None)
+        if info is None:
+            return ""
+        return str(info.name if info.spec is not None else info.path)
 
     def switch_model(self, model: str) -> None:  # LiveSession's
         raise NotImplementedError

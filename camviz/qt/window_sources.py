@@ -118,8 +118,7 @@ def open_stream(win: MainWindow, text: str | None = None) -> bool:
 # ---------------------------------------------------------------- what the model sees
 def fit_chosen(win: MainWindow, index: int) -> None:
     fit = Fit(win.fit_combo.itemData(index))
-    model = win.session.requested_model or win.model_name
-    if model and not win.session.set_fit(fit, model):
+    if win.session.model_info is not None and not win.session.set_fit(fit):
         win._status("A taught model sees what its backbone was trained on: a centre crop", 8000)
         fit_shown(win, win.session.model_info)
 

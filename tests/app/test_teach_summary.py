@@ -40,6 +40,7 @@ def test_summary_names_the_backbone_used_and_flags_near_duplicates() -> None:
     assert first == "Validation accuracy 90% (training 100%)"
     assert last.startswith("Features from mobilenet_v3_small;") and "1.5 s" in last
     warned = _report(warnings=("98% of the validation frames are near-duplicates of ...",))
+    assert training_summary(warned, {}, 0.25).splitlines()[-1].endswith("250 ms in all")
     assert training_summary(warned, {}, 1.0).splitlines()[0].endswith("optimistic, see the warning")
     none = training_summary(_report(val_accuracy=None, val_counts=(0, 0)), {}, 1.0)
     assert none.startswith("No validation (training accuracy 100%)")

@@ -50,8 +50,9 @@ def test_fit_is_kept_per_model_and_taught_heads_keep_theirs(session: LiveSession
 def test_letterbox_reloads_the_model_and_the_input_is_the_whole_frame(
     session: LiveSession,
 ) -> None:
-    assert session.start(str(VIDEOS / "vtest.avi"), LITE0)
+    assert session.start(str(VIDEOS / "vtest.avi"))  # no model asked: the zoo default
     assert wait_for(lambda: session.model_input() is not None)
+    assert session.model_name == LITE0 and not session.requested_model
     loads = lambda: [  # noqa: E731
         e for e in session.pipeline_events if e.kind is EventKind.MODEL_LOADED
     ]
