@@ -12,7 +12,8 @@ No pipeline beats its slowest stage, ``1000 / max(decode_ms, infer_ms)``, nor th
 machine's cores, ``cores * 1000 / (decode_ms + infer_core_ms)`` (every frame needs
 that much CPU). The ceiling is the lower of the two (an upper bound: the times are
 the quietest stretch of frames measured); ``share`` is the fps the
-lossless pipeline measured divided by it.
+lossless pipeline measured divided by it. :func:`paired_share` measures the two back to
+back, round after round, so that the share compares the same machine (what bench reports).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from camviz.classifier import ClassifierOptions
 from camviz.loading import open_classifier
 from camviz.sources import make_source
 
-__all__ = ["Ceiling", "measure_ceiling"]
+__all__ = ["Ceiling", "PairedShare", "measure_ceiling", "paired_share"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +125,69 @@ def measure_ceiling(
             wall.append((time.perf_counter() - wall0) * 1000.0)
             core.append((time.process_time() - cpu0) * 1000.0)
     return Ceiling(_quiet(decode), _quiet(wall), _quiet(core), os.cpu_count() or 1, len(images))
+
+
+@dataclass(frozen=True, slots=True)
+class PairedShare:
+    """The ceiling and the lossless pipeline's fps, measured back to back, round after round.
+
+    A shared machine's speed drifts within a minute (other tenants, clock changes): a
+    ceiling measured once and a pipeline run measured later compare two different
+    machines. Each round here measures both within a second, and :attr:`share` is the
+    median of the rounds' ratios, so drift between rounds cancels out.
+    """
+
+    rounds: tuple[tuple[Ceiling, float], ...]  # (ceiling, lossless fps) of each round
+
+    @property
+    def share(self) -> float:
+        return _median([c.share(fps) for c, fps in self.rounds])
+
+    @property
+    def ceiling(self) -> Ceiling:
+        """The round whose ceiling is the median one."""
+        ordered = sorted(self.rounds, key=lambda r: r[0].fps)
+        return ordered[len(ordered) // 2][0]
+
+    @property
+    def lossless_fps(self) -> float:
+        return _median([fps for _, fps in self.rounds])
+
+    def to_dict(self) -> dict[str, Any]:
+        record = self.ceiling.to_dict()
+        record["lossless_share"] = round(self.share, 3)
+        record["rounds"] = [
+            {
+                "ceiling_fps": round(c.fps, 2),
+                "lossless_fps": round(fps, 2),
+                "share": round(c.share(fps), 3),
+            }
+            for c, fps in self.rounds
+        ]
+        return record
+
+
+def paired_share(
+    spec: str,
+    options: ClassifierOptions,
+    *,
+    rounds: int = 5,
+    ceiling_frames: int = 40,
+    pipeline_frames: int = 120,
+) -> PairedShare:
+    """Alternate :func:`measure_ceiling` and a lossless run of ``spec``, ``rounds`` times."""
+    from camviz.pipeline import Backpressure, PipelineOptions, run_pipeline
+
+    pairs = []
+    for _ in range(rounds):
+        ceiling = measure_ceiling(spec, options, ceiling_frames, warmup=5)
+        run = run_pipeline(
+            make_source(spec, pace=False, loop=True),
+            PipelineOptions(
+                classifier=options, backpressure=Backpressure.LOSSLESS, check_models=False
+            ),
+            frames=pipeline_frames,
+            timeout=pipeline_frames / 5.0 + 60.0,
+        )
+        pairs.append((ceiling, run.fps))
+    return PairedShare(tuple(pairs))

@@ -2,7 +2,7 @@
 
 The benchmark is :func:`camviz.bench.run_bench`; the device's ceiling (the highest
 fps any pipeline could reach with this model here, from single-thread decode and
-inference core time) is :func:`camviz.batch.ceiling.measure_ceiling`. This prints
+inference core time) is :func:`camviz.batch.ceiling.paired_share`. This prints
 both, and exits 1 when a configuration is over budget. ``--threads auto`` benches
 1..cores interpreter threads and picks the one with the best real-time p95.
 """
@@ -68,7 +68,7 @@ def _threads(given: list[int | str] | None) -> tuple[tuple[int, ...], bool]:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from camviz.backends import Delegate
-    from camviz.batch.ceiling import measure_ceiling
+    from camviz.batch.ceiling import paired_share
     from camviz.bench import (
         BenchOptions,
         format_table,
@@ -107,13 +107,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.ceiling_frames:
         for r in results:
             progress(f"{r.model}, {r.threads} threads: the device's ceiling")
-            options = ClassifierOptions(model=r.model, threads=r.threads)
-            ceilings.append(measure_ceiling(opts.source, options, args.ceiling_frames))
+            options = ClassifierOptions(model=r.model, threads=r.threads, delegate=opts.delegate)
+            ceilings.append(paired_share(opts.source, options, ceiling_frames=args.ceiling_frames))
     picked = _pick(results) if auto else None
     if args.json:
         records = [r.to_dict() for r in results]
-        for record, ceiling, r in zip(records, ceilings, results, strict=False):
-            record["ceiling"] = ceiling.to_dict(r.lossless.fps)
+        for record, ceiling in zip(records, ceilings, strict=False):
+            record["ceiling"] = ceiling.to_dict()
         payload: Any = (
             results_json(results)
             if not ceilings
@@ -130,12 +130,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"budget {opts.budget_ms:g} ms; e2e = capture to result in the real-time run "
             f"(source paced, latest frame wins); x = lossless pipeline fps / sequential fps"
         )
-        for r, c in zip(results, ceilings, strict=False):
+        for r, paired in zip(results, ceilings, strict=False):
+            c = paired.ceiling
             print(
                 f"ceiling {r.model} {r.threads} thr: {c.fps:.1f} fps ({c.limit}-bound: decode "
                 f"{c.decode_ms:.2f} ms/frame on one thread, inference {c.infer_ms:.2f} ms wall, "
                 f"{c.infer_core_ms:.2f} core-ms, {c.cores} cores); the lossless pipeline "
-                f"reaches {c.share(r.lossless.fps) * 100:.0f}% of it"
+                f"reaches {paired.share * 100:.0f}% of it (median of {len(paired.rounds)} "
+                "rounds, each measuring both back to back)"
             )
         if picked is not None:
             best = min(results, key=lambda r: r.realtime.snapshot.e2e_ms.p95)
