@@ -20,15 +20,18 @@ New files get the user's umask (``0o666 & ~umask``); a replaced file keeps its m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from camviz.errors import CamvizError, WriteRefusedError
 
 __all__ = [
+    "PendingFile",
     "check_regular_file",
     "describe_kind",
     "read_regular_file",
@@ -163,6 +166,46 @@ def _mode_for(target: Path, mode: int | None) -> int:
 def _finish(tmp: Path, target: Path, mode: int | None) -> None:
     os.chmod(tmp, _mode_for(target, mode))  # mkstemp makes files private (0600)
     os.replace(tmp, target)
+
+
+class PendingFile:
+    """A text file written beside ``path`` and put in place only by :meth:`commit`.
+
+    For writers that stream (a CSV recording): rows go to :attr:`handle`; ``commit()``
+    fsyncs and renames the file onto ``path`` (through symlinks, with the user's
+    umask, never over a device), ``discard()`` removes it. Until then ``path`` is
+    untouched, so nothing half-written is ever left there.
+    """
+
+    def __init__(
+        self, path: str | Path, *, newline: str | None = None, mode: int | None = None
+    ) -> None:
+        self.target = _resolve_target(path)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{self.target.name}.", suffix=".part", dir=self.target.parent
+        )
+        self._tmp = Path(name)
+        self._mode = mode
+        self.handle: IO[str] = os.fdopen(fd, "w", newline=newline, encoding="utf-8")
+
+    def commit(self) -> Path:
+        """Flush, fsync and rename into place; the path written (``path``'s final target)."""
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            _finish(self._tmp, self.target, self._mode)
+        except BaseException:
+            self.discard()
+            raise
+        return self.target
+
+    def discard(self) -> None:
+        """Close and remove the pending file; ``path`` stays as it was."""
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        self._tmp.unlink(missing_ok=True)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int | None = None) -> Path:

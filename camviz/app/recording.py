@@ -9,14 +9,12 @@ a part of one. Any error removes the temporary file.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import IO
 
+from camviz.fileio import PendingFile
 from camviz.pipeline import FrameResult
 
 __all__ = ["CsvRecorder", "csv_row"]
@@ -73,10 +71,8 @@ class CsvRecorder:
         self._lock = threading.Lock()
         self.error: Exception | None = None
         self.rows = 0
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
-        self._tmp = Path(tmp)
-        self._file: IO[str] | None = os.fdopen(fd, "w", newline="", encoding="utf-8")
+        self._pending = PendingFile(self.path, newline="")  # the one atomic-write rule
+        self._file: IO[str] | None = self._pending.handle
         self._writer = csv.writer(self._file)
         self._writer.writerow(self.COLUMNS)  # buffered: cannot fail here
 
@@ -100,26 +96,18 @@ class CsvRecorder:
             return True
 
     def _discard_locked(self) -> None:
-        handle, self._file = self._file, None
-        if handle is not None:
-            with contextlib.suppress(OSError):
-                handle.close()
-        self._tmp.unlink(missing_ok=True)
+        self._file = None
+        self._pending.discard()
 
     def close(self) -> bool:
         """Finish the CSV at :attr:`path`; False (see :attr:`error`) if it could not be saved."""
         with self._lock:
-            handle = self._file
-            if handle is None:
+            if self._file is None:
                 return self.error is None
+            self._file = None
             try:
-                handle.flush()
-                os.fsync(handle.fileno())
-                handle.close()
-                self._file = None
-                os.replace(self._tmp, self.path)
-            except OSError as exc:
+                self._pending.commit()
+            except OSError as exc:  # commit() has removed the pending file
                 self.error = exc
-                self._discard_locked()
                 return False
             return True

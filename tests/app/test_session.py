@@ -106,3 +106,30 @@ def test_the_delegate_chosen_is_the_one_the_model_runs_on(no_leaked_threads: Non
         assert session.model_info is not None and session.model_info.delegate == "cpu"
     finally:
         session.close()
+
+
+def test_a_recording_is_written_as_every_file_is(tmp_path: Path) -> None:
+    """The user's umask (not mkstemp's 0600), through a symlink to its target, never over a FIFO."""
+    import os
+    import stat
+
+    from camviz.app.recording import CsvRecorder
+    from camviz.errors import WriteRefusedError
+
+    real = tmp_path / "real.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    old = os.umask(0o022)
+    try:
+        recorder = CsvRecorder(link)
+        assert recorder.close()
+    finally:
+        os.umask(old)
+    assert link.is_symlink() and real.is_file()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o644
+    assert real.read_text("utf-8").startswith(",".join(CsvRecorder.COLUMNS[:2]))
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(WriteRefusedError, match="is a FIFO"):
+        CsvRecorder(fifo)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
