@@ -41,6 +41,7 @@ __all__ = [
     "Preprocessor",
     "Resize",
     "center_crop",
+    "crop_square",
     "choose_mapping",
     "input_region",
     "letterbox_placement",
@@ -261,12 +262,17 @@ def choose_mapping(
     return float_default, MappingSource.FLOAT_DEFAULT
 
 
+def crop_square(width: int, height: int, fraction: float) -> tuple[int, int, int]:
+    """``(left, top, side)`` of the square centre crop whose side is ``fraction`` of the
+    short side: the one rule for what the model is fed and for the box the window draws."""
+    side = max(1, round(min(height, width) * fraction))
+    return (width - side) // 2, (height - side) // 2, side
+
+
 def center_crop(image: npt.NDArray[np.uint8], fraction: float) -> npt.NDArray[np.uint8]:
     """A square centre crop whose side is ``fraction`` of the short side (a view, no copy)."""
     height, width = image.shape[:2]
-    side = max(1, round(min(height, width) * fraction))
-    top = (height - side) // 2
-    left = (width - side) // 2
+    left, top, side = crop_square(width, height, fraction)
     return image[top : top + side, left : left + side]
 
 
@@ -286,8 +292,8 @@ def input_region(width: int, height: int, spec: PreprocessSpec) -> tuple[int, in
     (the same arithmetic as :func:`center_crop`) or, letterboxed, the whole frame."""
     if spec.fit is Fit.LETTERBOX:
         return 0, 0, width, height
-    side = max(1, round(min(height, width) * spec.crop_fraction))
-    return (width - side) // 2, (height - side) // 2, side, side
+    left, top, side = crop_square(width, height, spec.crop_fraction)
+    return left, top, side, side
 
 
 @dataclass(slots=True)

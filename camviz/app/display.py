@@ -6,7 +6,7 @@ the window shows the first one ("tabby") and offers the whole label as a tooltip
 
 from __future__ import annotations
 
-__all__ = ["crop_box", "display_name", "full_label_tip"]
+__all__ = ["display_name", "full_label_tip"]
 
 
 def display_name(label: str) -> str:
@@ -23,14 +23,3 @@ def full_label_tip(label: str) -> str:
     """The tooltip for a shortened label: the full label when it says more, else ''."""
     text = label.strip()
     return text if display_name(text) != text else ""
-
-
-def crop_box(width: int, height: int, fraction: float) -> tuple[int, int, int]:
-    """``(left, top, side)`` in frame pixels of the square the classifier sees.
-
-    The same arithmetic as :func:`camviz.preprocess.center_crop` (which slices
-    ``image[top : top + side, left : left + side]``), so the box drawn on the
-    live view is exactly the region that is resized into the model's input.
-    """
-    side = max(1, round(min(height, width) * fraction))
-    return (width - side) // 2, (height - side) // 2, side

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-from camviz.app.display import crop_box
+from camviz.preprocess import crop_square
 
 __all__ = ["crop_rect_on_view", "draw_badge", "draw_crop", "draw_inset", "draw_label", "inset_rect"]
 
@@ -57,7 +57,7 @@ def crop_rect_on_view(
     frame_w: int, frame_h: int, fraction: float, target: QRect, *, mirrored: bool = False
 ) -> QRectF:
     """The classifier's crop of a ``frame_w`` x ``frame_h`` frame, where the video shows it."""
-    left, top, side = crop_box(frame_w, frame_h, fraction)
+    left, top, side = crop_square(frame_w, frame_h, fraction)
     if mirrored:
         left = frame_w - left - side
     sx = target.width() / frame_w

@@ -17,8 +17,7 @@ def test_full_label_tip_only_when_shortened() -> None:
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from camviz.app.display import crop_box  # noqa: E402
-from camviz.preprocess import center_crop  # noqa: E402
+from camviz.preprocess import center_crop, crop_square  # noqa: E402
 
 
 @pytest.mark.parametrize("shape", [(480, 640), (720, 1280), (1280, 720), (333, 501), (7, 5)])
@@ -28,6 +27,6 @@ def test_crop_box_is_the_preprocessing_crop(shape: tuple[int, int], fraction: fl
     rows, cols = np.mgrid[0:h, 0:w]
     image = np.dstack([rows % 256, cols % 256, (rows // 256) * 16 + cols // 256]).astype(np.uint8)
     crop = center_crop(image, fraction)
-    left, top, side = crop_box(w, h, fraction)
+    left, top, side = crop_square(w, h, fraction)
     assert crop.shape[:2] == (side, side)
     assert np.array_equal(crop, image[top : top + side, left : left + side])
