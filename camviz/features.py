@@ -33,7 +33,7 @@ from camviz.zoo import ModelSpec, load_zoo, sha256_file
 
 __all__ = ["Backbone", "FeatureExtractor", "load_backbone"]
 
-Progress = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +164,7 @@ class FeatureExtractor:
         self,
         images: Iterable[npt.NDArray[np.uint8]],
         total: int | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> npt.NDArray[np.float32]:
         """Features of many frames, one row each (``(n, dim)`` float32)."""
         rows: list[npt.NDArray[np.float32]] = []

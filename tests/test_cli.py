@@ -412,7 +412,7 @@ def test_a_closed_pipe_ends_quietly() -> None:
 def test_progress_shows_rate_and_time_left_on_a_terminal_only() -> None:
     import io
 
-    from camviz.cli.output import Progress
+    from camviz.cli.output import ProgressBar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -420,14 +420,14 @@ def test_progress_shows_rate_and_time_left_on_a_terminal_only() -> None:
 
     tty, log = Terminal(), io.StringIO()
     for stream in (tty, log):
-        bar = Progress("classify", stream=stream, unit="photo")
+        bar = ProgressBar("classify", stream=stream, unit="photo")
         for done in range(1, 11):
             bar(done, 10)
     assert log.getvalue() == ""  # a pipe or a log file gets no bar
     text = tty.getvalue()
     assert "classify: 100%" in text and "10/10" in text and "photo/s" in text
     quiet = Terminal()
-    Progress("x", stream=quiet, enabled=False)(1, 2)
+    ProgressBar("x", stream=quiet, enabled=False)(1, 2)
     assert quiet.getvalue() == ""
 
 

@@ -20,7 +20,7 @@ from camviz.app.events import Emitter
 from camviz.errors import CamvizError, format_error
 from camviz.teach import Head, TeachSession, TrainOptions, TrainReport
 
-__all__ = ["Progress", "TeachEvents", "TeachFailure", "TeachWorker", "Trained"]
+__all__ = ["TeachProgress", "TeachEvents", "TeachFailure", "TeachWorker", "Trained"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class Trained:
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
+class TeachProgress:
     phase: str  # "features" | "fitting"
     done: int
     total: int
@@ -56,7 +56,7 @@ class TeachEvents:
     def __init__(self) -> None:
         self.ready: Emitter[str] = Emitter("ready")  # backbone name, once loaded
         self.counts: Emitter[dict[str, int]] = Emitter("counts")  # samples per class
-        self.progress: Emitter[Progress] = Emitter("progress")
+        self.progress: Emitter[TeachProgress] = Emitter("progress")
         self.trained: Emitter[Trained] = Emitter("trained")
         self.failed: Emitter[TeachFailure] = Emitter("failed")
         self.models: Emitter[str] = Emitter("models")  # the model the pipeline now runs
@@ -216,12 +216,12 @@ class TeachWorker:
                 left, total = self._pending, self._backlog_total
         self.events.counts.emit(session.counts())
         if total:
-            self.events.progress.emit(Progress("features", max(0, total - left), total))
+            self.events.progress.emit(TeachProgress("features", max(0, total - left), total))
 
     def _train(self, session: TeachSession, command: _Command) -> None:
         with self._lock:
             self._backlog_total = 0
-        self.events.progress.emit(Progress("fitting", 0, 0))
+        self.events.progress.emit(TeachProgress("fitting", 0, 0))
         report = session.train()
         head = session.head
         assert head is not None and command.path is not None

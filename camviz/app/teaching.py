@@ -18,7 +18,7 @@ so no lock is needed and the pipeline's interpreter is never shared.
 * Results are events (:class:`TeachEvents`) emitted on the worker thread;
   errors too (:class:`TeachFailure`): the worker never dies silently.
 * Training runs on the worker after every frame queued before it, so the model
-  is trained on everything captured up to the request. Progress is the feature
+  is trained on everything captured up to the request. Progress (TeachProgress) is the feature
   backlog, then "fitting".
 * Stopping: a :class:`threading.Event` plus a wake-up item; the worker checks it
   between commands and drops queued frames; :meth:`TeachWorker.stop` joins with
@@ -42,14 +42,14 @@ from pathlib import Path
 import numpy as np
 
 from camviz.app.frames import LatestFrame
-from camviz.app.teach_worker import Progress, TeachEvents, TeachFailure, TeachWorker, Trained
+from camviz.app.teach_worker import TeachEvents, TeachFailure, TeachProgress, TeachWorker, Trained
 from camviz.teach import HEAD_SUFFIX, Head, TrainOptions, is_head_path
 from camviz.teach import load_head as _load_head
 
 __all__ = [
     "BURST_GAP_S",
     "MAX_BACKLOG",
-    "Progress",
+    "TeachProgress",
     "TeachEvents",
     "TeachFailure",
     "TeachWorker",

@@ -24,13 +24,13 @@ from camviz.batch.runner import Outcome, classify_paths
 from camviz.classifier import ClassifierOptions
 from camviz.errors import format_error
 from camviz.evaluate import ModelScore, Sample, load_dataset
+from camviz.features import ProgressCallback
 from camviz.labels import LabelLayout, imagenet_index
 from camviz.loading import open_classifier
 from camviz.metrics import LatencyStats
 
 __all__ = ["BatchScore", "score_model", "scored_labels"]
 
-Progress = Callable[[int, int], None]
 PredictionSink = Callable[[dict[str, Any]], None]
 
 
@@ -95,7 +95,7 @@ def score_model(
     ray: str | None = None,
     workers: int | None = None,
     reduce: bool = True,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     predictions: PredictionSink | None = None,
 ) -> BatchScore:
     """Score one model on ``data``; ``ray`` is None (local), ``""`` (local Ray) or an address.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from camviz.cli.numbers import positive_float, positive_int
-from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress, json_line
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, json_line
 from camviz.errors import OptionsError, format_error
 
 __all__ = ["cmd_classify", "error_record", "add_classify_options"]
@@ -194,7 +194,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         if needs_check(options.model):  # a user's file: test-load it in a child first
             check_model_file(options.model)
         start = time.monotonic()
-        progress = Progress("classify", enabled=not args.quiet and len(todo) > 1, unit="photo")
+        progress = ProgressBar("classify", enabled=not args.quiet and len(todo) > 1, unit="photo")
         for done_count, outcome in enumerate(_photo_outcomes(args, options, todo), start=1):
             sink.record(outcome.record(), outcome.result)
             progress(done_count, len(todo))

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from camviz.cli.output import EXIT_FAILED, EXIT_OK, Progress, json_line, mb, print_json, table
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, json_line, mb, print_json, table
 
 __all__ = ["cmd_eval", "add_eval_options", "confusion_path"]
 
@@ -92,7 +92,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         for model in models:
             options = ClassifierOptions(model=model, threads=args.threads, delegate=delegate)
-            progress = Progress(f"eval {model or 'default model'}", enabled=not args.no_progress)
+            progress = ProgressBar(f"eval {model or 'default model'}", enabled=not args.no_progress)
             scores.append(
                 score_model(
                     options,

@@ -16,7 +16,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
-    "Progress",
+    "ProgressBar",
     "finite_json",
     "json_line",
     "mb",
@@ -32,8 +32,8 @@ EXIT_USAGE: Final = 2  # what argparse exits with on a bad option
 EXIT_INTERRUPTED: Final = 130
 
 
-class Progress:
-    """Progress with rate and time left (tqdm) on stderr, as ``progress(done, total)``.
+class ProgressBar:
+    """ProgressBar with rate and time left (tqdm) on stderr, as ``progress(done, total)``.
 
     Silent when stderr is not a terminal (a log, a pipe, CI) or when not ``enabled``
     (``--quiet`` / ``--no-progress``): the results on stdout are the same either way.

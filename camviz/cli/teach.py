@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from camviz.cli.output import EXIT_OK, Progress, print_json, stderr_log
+from camviz.cli.output import EXIT_OK, ProgressBar, print_json, stderr_log
 from camviz.errors import CamvizError
 
 __all__ = ["cmd_export_head", "cmd_teach"]
@@ -37,7 +37,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
         frames_per_video=args.frames_per_video,
         augment=args.augment,
     )
-    progress = Progress("features", enabled=not args.no_progress)
+    progress = ProgressBar("features", enabled=not args.no_progress)
     head, report = teach_folder(
         args.data, backbone=args.backbone, options=options, threads=args.threads, progress=progress
     )

@@ -38,7 +38,14 @@ from PySide6.QtWidgets import (
 )
 
 from camviz.app.teach_summary import training_summary
-from camviz.app.teaching import MAX_BACKLOG, Progress, TeachFailure, Teaching, TeachWorker, Trained
+from camviz.app.teaching import (
+    MAX_BACKLOG,
+    TeachFailure,
+    Teaching,
+    TeachProgress,
+    TeachWorker,
+    Trained,
+)
 from camviz.errors import CamvizError, format_error
 from camviz.qt.bridge import Relay
 from camviz.teach import HEAD_SUFFIX, Head
@@ -350,7 +357,7 @@ class TeachPanel(QWidget):
         self._update_buttons()
         return True
 
-    def _progress(self, progress: Progress) -> None:
+    def _progress(self, progress: TeachProgress) -> None:
         if not self.training:
             return
         if progress.phase == "features":
