@@ -1,6 +1,6 @@
 """Load a camviz zoo model into MediaPipe's ImageClassifier and print its top-3 per photo.
 
-This checks that the standard TFLite metadata written by ``camviz.build`` is what MediaPipe
+This checks that the standard TFLite metadata written by ``camviz.modelbuild`` is what MediaPipe
 expects (labels, normalisation, image properties).  Not part of CI: run it in a venv with
 ``mediapipe`` installed (it does not need camviz or TensorFlow), e.g.::
 
