@@ -23,7 +23,7 @@ from camviz.cli.numbers import positive_float, positive_int
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, json_line
 from camviz.errors import OptionsError, format_error
 
-__all__ = ["cmd_classify", "error_record", "add_classify_options"]
+__all__ = ["add_batch_options", "add_classify_options", "cmd_classify", "error_record"]
 
 
 def error_record(path: Path | str, exc: BaseException) -> dict[str, Any]:
@@ -41,6 +41,26 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--resume", action="store_true", help="with --out: skip photos FILE has a result for"
     )
+    add_batch_options(p, "classify")
+    sampling = p.add_mutually_exclusive_group()
+    sampling.add_argument(
+        "--every", type=positive_int, default=None, metavar="N", help="every Nth frame"
+    )
+    sampling.add_argument(
+        "--fps", type=positive_float, default=None, metavar="N", help="N frames a second of video"
+    )
+    p.add_argument(
+        "--max-frames",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="stop a video after N frames",
+    )
+
+
+def add_batch_options(p: argparse.ArgumentParser, verb: str) -> None:
+    """How many photos are decoded at once, at what size, and where the work runs:
+    the options ``classify`` and ``eval`` share."""
     p.add_argument(
         "--workers", type=positive_int, default=None, help="decode threads (default: one per core)"
     )
@@ -55,22 +75,8 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         const="",
         default=None,
         metavar="ADDRESS",
-        help="classify on Ray actors: a local 2-CPU instance, or ray.init(ADDRESS) "
+        help=f"{verb} on Ray actors: a local 2-CPU instance, or ray.init(ADDRESS) "
         "('auto', 'ray://head:10001'; write --ray=ADDRESS); needs the 'ray' extra",
-    )
-    sampling = p.add_mutually_exclusive_group()
-    sampling.add_argument(
-        "--every", type=positive_int, default=None, metavar="N", help="every Nth frame"
-    )
-    sampling.add_argument(
-        "--fps", type=positive_float, default=None, metavar="N", help="N frames a second of video"
-    )
-    p.add_argument(
-        "--max-frames",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="stop a video after N frames",
     )
 
 

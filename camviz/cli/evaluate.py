@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from camviz.cli.classify import add_batch_options
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, json_line, mb, print_json, table
 
 __all__ = ["cmd_eval", "add_eval_options", "confusion_path"]
@@ -41,16 +42,7 @@ def add_eval_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE.png",
         help="accuracy vs latency of the models compared ('plot' extra)",
     )
-    p.add_argument("--workers", type=int, default=None, help="decode threads (default: cores)")
-    p.add_argument("--full-decode", action="store_true", help="decode every JPEG at full size")
-    p.add_argument(
-        "--ray",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="ADDRESS",
-        help="score on Ray actors: a local 2-CPU instance, or ray.init(ADDRESS); 'ray' extra",
-    )
+    add_batch_options(p, "score")
 
 
 def confusion_path(base: Path, model: str, models: int) -> Path:
