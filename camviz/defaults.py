@@ -18,6 +18,8 @@ MAX_THREADS: Final = 64
 TOP_K: Final = 5
 #: Categories below this probability are not listed.
 SCORE_THRESHOLD: Final = 0.0
+#: Locale of the display names read from model metadata (MediaPipe's default too).
+DISPLAY_NAMES_LOCALE: Final = "en"
 #: Best probability below this marks a result "not sure".
 MIN_CONFIDENCE: Final = 0.3
 #: Bound of the lossless (files, benchmarks) queue between capture and inference.

@@ -14,7 +14,7 @@ MAX_IMAGE_BYTES            CAMVIZ_MAX_IMAGE_MB    size of a photo file
 MAX_JPEG_SCANS             CAMVIZ_MAX_JPEG_SCANS  start-of-scan markers of one JPEG
 MAX_TEXT_BYTES             CAMVIZ_MAX_TEXT_MB     labels files, eval CSVs
 MAX_CSV_FIELD_BYTES        (none)                 one field of an eval CSV row
-MAX_PACKED_FILE_BYTES      (none)                 a file packed in a model's metadata zip
+MAX_PACKED_FILE_BYTES      (none)                 label files packed in a model's metadata, together
 MAX_MODEL_BYTES            CAMVIZ_MAX_MODEL_MB    a model file read for its metadata
 MAX_HEAD_ARRAY_BYTES       CAMVIZ_MAX_HEAD_MB     one array of a taught ``*.head.npz``
 TEACH_FRAME_MAX_SIDE       (none)                 longer side of a video frame kept for teaching
@@ -75,7 +75,8 @@ MAX_JPEG_SCANS: Final = int(from_env("CAMVIZ_MAX_JPEG_SCANS", 100))
 MAX_TEXT_BYTES: Final = int(from_env("CAMVIZ_MAX_TEXT_MB", 64 * _MB, _MB))
 #: Bytes of one CSV field (a path or a list of class indices).
 MAX_CSV_FIELD_BYTES: Final = 64 * 1024
-#: Inflated bytes of one file packed in a model's metadata (a labels file is ~10-50 KB).
+#: Inflated bytes of the label files packed in a model's metadata, all locales together
+#: (a labels file is ~10-50 KB).
 MAX_PACKED_FILE_BYTES: Final = 16 * _MB
 #: Bytes of a model file camviz reads itself (for its metadata; CAMVIZ_MAX_MODEL_MB in MB).
 MAX_MODEL_BYTES: Final = int(from_env("CAMVIZ_MAX_MODEL_MB", 1024 * _MB, _MB))

@@ -12,7 +12,17 @@ import numpy.typing as npt
 #: The one clock of camviz's stamps (frames, queues, stages): monotonic, in seconds.
 CLOCK = time.monotonic
 
-__all__ = ["CLOCK", "Category", "StageTimes", "ClassificationResult"]
+__all__ = ["CLOCK", "Category", "StageTimes", "ClassificationResult", "short_label"]
+
+
+def short_label(label: str) -> str:
+    """The first synonym of ``label`` (text before its first comma), stripped.
+
+    ImageNet-style labels list synonyms ("tabby, tabby cat"); people are shown the
+    first. A label with nothing before its first comma is kept whole.
+    """
+    text = label.strip()
+    return text.split(",", 1)[0].strip() or text
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,23 +32,26 @@ class Category:
     ``index`` is the model's own output index; ``imagenet_index`` the ImageNet-1k
     class it stands for (``index - 1`` in the 1001-class 'background' layout),
     or None when the model's classes are not ImageNet's. ``display_name`` is the
-    label as shown to people (MediaPipe's name for it).
+    name shown to people (MediaPipe's name for it): the model metadata's display
+    name in the chosen locale when it has one, else the label's first synonym.
     """
 
     index: int
     label: str
     score: float
     imagenet_index: int | None = None
+    display_name: str = ""
 
-    @property
-    def display_name(self) -> str:
-        return self.label
+    def __post_init__(self) -> None:
+        if not self.display_name:
+            object.__setattr__(self, "display_name", short_label(self.label))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
             "imagenet_index": self.imagenet_index,
             "label": self.label,
+            "display_name": self.display_name,
             "score": round(float(self.score), 6),
         }
 

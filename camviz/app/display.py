@@ -1,25 +1,16 @@
-"""How labels are shown: short display names, with the full label kept for hover.
+"""How labels are shown: the category's display name, with the full label kept for hover.
 
-ImageNet-style labels list synonyms separated by commas ("tabby, tabby cat");
-the window shows the first one ("tabby") and offers the whole label as a tooltip.
+The display name (:attr:`camviz.results.Category.display_name`) is the model's own
+display name when its metadata has one, else the label's first synonym
+("tabby" for "tabby, tabby cat"); the window offers the whole label as a tooltip.
 """
 
 from __future__ import annotations
 
-__all__ = ["display_name", "full_label_tip"]
+__all__ = ["full_label_tip"]
 
 
-def display_name(label: str) -> str:
-    """The first synonym of ``label`` (text before the first comma), stripped.
-
-    A label that starts with a comma, or has nothing before it, is shown whole.
-    """
+def full_label_tip(label: str, shown: str) -> str:
+    """The tooltip for ``label`` shown as ``shown``: the full label when it says more, else ''."""
     text = label.strip()
-    head = text.split(",", 1)[0].strip()
-    return head or text
-
-
-def full_label_tip(label: str) -> str:
-    """The tooltip for a shortened label: the full label when it says more, else ''."""
-    text = label.strip()
-    return text if display_name(text) != text else ""
+    return text if text != shown.strip() else ""

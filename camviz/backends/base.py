@@ -77,6 +77,23 @@ class ModelMetadata:
     license: str | None = None
     min_parser_version: str | None = None
     labels_file: str | None = None
+    #: (locale, names) of each label file that carries a locale: MediaPipe's display names
+    display_names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def display_names_for(self, locale: str) -> tuple[str, ...] | None:
+        """The display names in ``locale`` (the first such file), or None when there are none.
+
+        As MediaPipe's ``display_names_locale`` picks them: ``labels`` is the first label
+        file whatever its locale; display names come from the first one in ``locale``.
+        """
+        for have, names in self.display_names:
+            if have == locale:
+                return names
+        return None
+
+    @property
+    def display_name_locales(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(locale for locale, _ in self.display_names))
 
 
 @dataclass(frozen=True, slots=True)

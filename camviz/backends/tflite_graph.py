@@ -16,7 +16,13 @@ import numpy.typing as npt
 from camviz.backends.base import DenseLayer
 from camviz.errors import ModelLoadError, NotAClassifierError, RuntimeUnavailableError
 
-__all__ = ["cut_before_last_dense", "last_dense_layer", "output_producer", "with_outputs"]
+__all__ = [
+    "cut_before_last_dense",
+    "last_dense_layer",
+    "output_producer",
+    "with_metadata_buffer",
+    "with_outputs",
+]
 
 _SCHEMA = "ai_edge_litert.schema_py_generated"
 
@@ -197,3 +203,25 @@ def cut_before_last_dense(content: bytes, *, source: str = "model") -> tuple[byt
     schema, model = _unpack(content, source)
     layer = _find_last_dense(schema, model, source)
     return _retarget(model, [layer.input_name], len(content), source), layer
+
+
+def with_metadata_buffer(content: bytes, name: str, data: bytes, *, source: str = "model") -> bytes:
+    """``content`` with ``data`` stored as a new buffer, named ``name`` in ``Model.metadata``.
+
+    An earlier metadata entry of that name is dropped from the list (its buffer stays).
+    Anything appended after the flatbuffer (a packed zip) is not carried over.
+    """
+    flatbuffers = importlib.import_module("flatbuffers")
+    schema, model = _unpack(content, source)
+    if model.metadata:
+        model.metadata = [m for m in model.metadata if m.name not in (name, name.encode())]
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(data, dtype=np.uint8)
+    model.buffers.append(buffer)
+    entry = schema.MetadataT()
+    entry.name = name
+    entry.buffer = len(model.buffers) - 1
+    model.metadata = [*(model.metadata or []), entry]
+    builder = flatbuffers.Builder(len(content) + len(data) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())

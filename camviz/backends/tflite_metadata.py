@@ -156,15 +156,17 @@ def _metadata_buffer(model: bytes) -> bytes | None:
     return data
 
 
-def _read_zip_member(model: bytes, name: str) -> bytes:
-    limit = limits.MAX_PACKED_FILE_BYTES
+def _read_zip_member(model: bytes, name: str, limit: int | None = None) -> bytes:
+    """A packed file's bytes; refused, never inflated, past ``limit`` (default: the limit)."""
+    if limit is None:
+        limit = limits.MAX_PACKED_FILE_BYTES
     try:
         with zipfile.ZipFile(io.BytesIO(model)) as zf:
             info = zf.getinfo(name)
             if info.file_size > limit:
                 raise _Corrupt(
                     f"associated file {name!r} inflates to {info.file_size:,} bytes, over "
-                    f"camviz's limit of {limit:,} for a packed file; it was not unpacked"
+                    f"the {limit:,} left of camviz's limit for packed files; it was not unpacked"
                 )
             with zf.open(info) as member:
                 data = member.read(limit + 1)
@@ -199,6 +201,7 @@ def _parse(model: bytes, meta: bytes) -> ModelMetadata:
     mean = std = None
     color_space = None
     labels_file = None
+    localized: dict[str, str] = {}  # locale -> its first label file
     subgraphs = fb.tables(root, 3)  # ModelMetadata.subgraph_metadata
     if subgraphs:
         sg = subgraphs[0]
@@ -223,18 +226,23 @@ def _parse(model: bytes, meta: bytes) -> ModelMetadata:
         candidates = fb.tables(outputs[0], 6) if outputs else []
         candidates += fb.tables(sg, 4) + fb.tables(root, 6)
         for assoc in candidates:
-            if fb.scalar(assoc, 2, "<b", 0) == _TENSOR_AXIS_LABELS:
-                labels_file = fb.string(assoc, 0)
-                if labels_file:
-                    break
-    labels = None
-    if labels_file:
-        raw = _read_zip_member(model, labels_file)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _Corrupt(f"label file {labels_file!r} is not UTF-8") from exc
-        labels = tuple(line.rstrip("\r") for line in text.rstrip("\n").split("\n"))
+            if fb.scalar(assoc, 2, "<b", 0) != _TENSOR_AXIS_LABELS:
+                continue
+            name = fb.string(assoc, 0)  # AssociatedFile.name
+            if not name:
+                continue
+            locale = fb.string(assoc, 3)  # AssociatedFile.locale
+            if labels_file is None:
+                labels_file = name
+            if locale:
+                localized.setdefault(locale, name)
+    # every label file read counts against one budget, so many locales cannot add up
+    budget = [limits.MAX_PACKED_FILE_BYTES]
+    labels = _label_lines(model, labels_file, budget) if labels_file else None
+    display_names = tuple(
+        (locale, labels if name == labels_file and labels else _label_lines(model, name, budget))
+        for locale, name in localized.items()
+    )
     return ModelMetadata(
         name=fb.string(root, 0),
         description=fb.string(root, 1),
@@ -247,7 +255,19 @@ def _parse(model: bytes, meta: bytes) -> ModelMetadata:
         license=fb.string(root, 5),
         min_parser_version=fb.string(root, 7),
         labels_file=labels_file,
+        display_names=display_names,
     )
+
+
+def _label_lines(model: bytes, name: str, budget: list[int]) -> tuple[str, ...]:
+    """A packed label file's lines; ``budget[0]``, the bytes left to unpack, shrinks by it."""
+    raw = _read_zip_member(model, name, budget[0])
+    budget[0] -= len(raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Corrupt(f"label file {name!r} is not UTF-8") from exc
+    return tuple(line.rstrip("\r") for line in text.rstrip("\n").split("\n"))
 
 
 def read_metadata(model_bytes: bytes) -> ModelMetadata | None:

@@ -23,7 +23,13 @@ import numpy.typing as npt
 
 from camviz import limits
 from camviz.backends import LoadedModel, backend_for
-from camviz.classifier.info import ModelInfo, OutputKind, classifier_shapes, labels_for
+from camviz.classifier.info import (
+    ModelInfo,
+    OutputKind,
+    classifier_shapes,
+    display_names_for,
+    labels_for,
+)
 from camviz.classifier.options import ClassifierOptions
 from camviz.errors import InferenceError, ModelError, ModelNotFoundError, OptionsError
 from camviz.fileio import read_regular_file
@@ -118,6 +124,8 @@ class Classifier:
             if options.fit is not None and options.fit is not preprocessing.fit:
                 preprocessing = dataclasses.replace(preprocessing, fit=options.fit)
             labels, labels_source = labels_for(options.labels, spec, metadata, path, classes)
+            locale = options.display_names_locale
+            display_names = display_names_for(metadata, locale, labels_source, path, classes)
             preprocessor = Preprocessor(
                 preprocessing, input_size, tensor.dtype, tensor.scale, tensor.zero_point
             )
@@ -153,6 +161,9 @@ class Classifier:
                     (tensor.scale, tensor.zero_point) if tensor.quantized else None
                 ),
                 delegate=str(options.delegate),
+                display_names=display_names,
+                display_names_locale=locale if display_names is not None else None,
+                display_name_locales=metadata.display_name_locales if metadata else (),
             )
             clf = cls(model, info, preprocessor, options)
         except BaseException:
@@ -218,7 +229,7 @@ class Classifier:
         top = top[np.argsort(-ranked[top], kind="stable")]
         if first is not None and int(top[0]) != first and (self._keep is None or self._keep[first]):
             top = np.concatenate(([first], top[top != first]))[:k]
-        labels = self.info.labels
+        labels, names = self.info.labels, self.info.display_names
         imagenet = self.info.label_layout is not LabelLayout.OTHER
         categories = tuple(
             Category(
@@ -226,6 +237,7 @@ class Classifier:
                 labels[i],
                 float(probs[i]),
                 int(self._imagenet[i]) if imagenet and self._imagenet[i] >= 0 else None,
+                names[i] if names is not None else "",
             )
             for i in top
             if probs[i] >= options.score_threshold

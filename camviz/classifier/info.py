@@ -19,9 +19,11 @@ from camviz.errors import LabelsError, NotAClassifierError
 from camviz.labels import LabelLayout, read_labels
 from camviz.zoo import ModelSpec, imagenet_labels
 
-__all__ = ["ModelInfo", "OutputKind", "classifier_shapes", "labels_for"]
+__all__ = ["ModelInfo", "OutputKind", "classifier_shapes", "display_names_for", "labels_for"]
 
 OutputKind = str  # "logits" or "probabilities"
+
+_FROM_METADATA = "model metadata"  # labels_source of labels read from the model's metadata
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,10 @@ class ModelInfo:
     label_layout: LabelLayout = LabelLayout.OTHER
     input_quantization: tuple[float, int] | None = None  # (scale, zero point) of integer inputs
     delegate: str = "xnnpack"
+    #: names shown for the classes, from the metadata's label file in ``display_names_locale``
+    display_names: tuple[str, ...] | None = field(default=None, repr=False)
+    display_names_locale: str | None = None  # the locale used; None: no display names
+    display_name_locales: tuple[str, ...] = ()  # the locales the model's metadata offers
 
     @property
     def published_top1(self) -> float | None:
@@ -76,6 +82,10 @@ class ModelInfo:
             "background_index": self.background_index,
             "label_layout": self.label_layout.value,
             "labels_source": self.labels_source,
+            "display_names": {
+                "locale": self.display_names_locale,
+                "available": list(self.display_name_locales),
+            },
             "preprocessing": self.preprocessing.to_dict(),
             "mapping_source": self.mapping_source,
             "runtime": self.runtime,
@@ -129,7 +139,7 @@ def labels_for(
                 f"{path.name} embeds {len(metadata.labels)} labels but has {classes} classes; "
                 "give a matching labels file with --labels"
             )
-        return metadata.labels, "model metadata"
+        return metadata.labels, _FROM_METADATA
     for sidecar in (path.with_suffix(".txt"), path.with_name("labels.txt")):
         if sidecar.is_file():
             return read_labels(sidecar, classes), f"sidecar file {sidecar.name}"
@@ -140,3 +150,25 @@ def labels_for(
                 return names, "default: ImageNet-1k labels (1000 classes)"
             return ("background", *names), "default: 'background' + ImageNet-1k (1001 classes)"
     return tuple(f"class {i}" for i in range(classes)), "none found: numbered classes"
+
+
+def display_names_for(
+    metadata: ModelMetadata | None, locale: str, labels_source: str, path: Path, classes: int
+) -> tuple[str, ...] | None:
+    """The metadata's display names in ``locale``, when the labels came from that metadata.
+
+    Labels the user gives (``--labels``) or the zoo's replace the metadata's display
+    names too, so a category is never named from two different files. A locale whose
+    file is the labels file itself adds nothing: the labels' first synonyms are shown.
+    """
+    if metadata is None or labels_source != _FROM_METADATA:
+        return None
+    names = metadata.display_names_for(locale)
+    if names is None or names == metadata.labels:
+        return None
+    if len(names) != classes:
+        raise LabelsError(
+            f"{path.name} embeds {len(names)} display names ({locale}) but has {classes} "
+            "classes; choose another locale or give a labels file with --labels"
+        )
+    return names

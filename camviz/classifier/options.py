@@ -2,13 +2,15 @@
 
 The reporting options are the ones MediaPipe's ``ImageClassifierOptions`` users
 look for: ``top_k`` (MediaPipe's ``max_results``), ``score_threshold``,
-``category_allowlist`` and ``category_denylist``; ``min_confidence`` is camviz's
-"no label is likely" line.
+``category_allowlist``, ``category_denylist`` and ``display_names_locale`` (which
+of the metadata's display-name files names the categories); ``min_confidence`` is
+camviz's "no label is likely" line.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from camviz.errors import OptionsError
 from camviz.preprocess import Fit
 
 __all__ = ["ClassifierOptions"]
+
+_LOCALE = re.compile(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*")
 
 
 def _names(value: Any, what: str) -> tuple[str, ...]:
@@ -46,6 +50,8 @@ class ClassifierOptions:
     delegate: Delegate = field(default_factory=Delegate)
     category_allowlist: tuple[str, ...] = ()
     category_denylist: tuple[str, ...] = ()
+    #: display names from the model metadata's label file in this locale ("en", "fr", "zh-CN")
+    display_names_locale: str = defaults.DISPLAY_NAMES_LOCALE
     #: what of the frame the model sees; None: the model's own (a centre crop)
     fit: Fit | None = None
 
@@ -70,6 +76,13 @@ class ClassifierOptions:
             raise OptionsError(f"min_confidence must be in 0..1, got {self.min_confidence}")
         if not isinstance(self.delegate, Delegate):
             raise OptionsError(f"delegate must be a Delegate, got {self.delegate!r}")
+        if not isinstance(self.display_names_locale, str) or not _LOCALE.fullmatch(
+            self.display_names_locale
+        ):
+            raise OptionsError(
+                "display_names_locale must be a locale such as en, fr or zh-CN, "
+                f"got {self.display_names_locale!r}"
+            )
         allow = _names(self.category_allowlist, "category_allowlist")
         deny = _names(self.category_denylist, "category_denylist")
         if allow and deny:

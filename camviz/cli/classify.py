@@ -81,6 +81,8 @@ def add_batch_options(p: argparse.ArgumentParser, verb: str) -> None:
 
 
 def _write_human(out: TextIO | IO[str], path: str, result: Any, clip_warn: float) -> None:
+    from camviz.results import short_label
+
     note = "  (not sure: no label is likely)" if result.uncertain else ""
     if result.input_clipped > clip_warn:
         note += (
@@ -92,7 +94,10 @@ def _write_human(out: TextIO | IO[str], path: str, result: Any, clip_warn: float
         where = f"{cat.index}"
         if cat.imagenet_index is not None and cat.imagenet_index != cat.index:
             where += f"; ImageNet {cat.imagenet_index}"
-        out.write(f"  {rank}. {cat.score * 100:5.1f}%  {cat.label}  ({where})\n")
+        name = cat.label
+        if cat.display_name != short_label(cat.label):  # a display name from the metadata
+            name = f"{cat.display_name} [{cat.label}]"
+        out.write(f"  {rank}. {cat.score * 100:5.1f}%  {name}  ({where})\n")
 
 
 class _Sink:
@@ -179,6 +184,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         min_confidence=args.min_confidence,
         category_allowlist=tuple(args.allow),
         category_denylist=tuple(args.deny),
+        display_names_locale=args.display_names_locale,
         delegate=Delegate.parse(args.delegate),
     )
     done = done_paths(args.out) if args.resume else set()

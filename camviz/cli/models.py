@@ -51,6 +51,14 @@ def _normalisation(d: dict[str, Any]) -> str:
     return f"(x - {mean[0]:g}) / {std[0]:g}" if same else f"(x - {mean}) / {std}"
 
 
+def _display_names(names: dict[str, Any]) -> str:
+    offered = ", ".join(names["available"])
+    if names["locale"] is None:
+        shown = "the labels' first synonyms"
+        return f"{shown}  [metadata offers {offered}]" if offered else shown
+    return f"{names['locale']}  [model metadata; offers {offered}]"
+
+
 def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     width, height = d["input_size"]
     quant = d["input_quantization"]
@@ -62,6 +70,7 @@ def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
         ("input", f"1x{height}x{width}x3 {dtype}"),
         ("normalisation", f"{_normalisation(d)}  [{d['mapping_source']}]"),
         ("labels", f"{d['num_classes']}  [{d['labels_source']}]"),
+        ("display names", _display_names(d["display_names"])),
         ("label layout", d["label_layout"]),
         (
             "output",

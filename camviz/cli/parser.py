@@ -28,6 +28,7 @@ from camviz.cli.teach import cmd_export_head, cmd_teach
 from camviz.defaults import (
     BENCH_FRAMES,
     BUDGET_MS,
+    DISPLAY_NAMES_LOCALE,
     MIN_CONFIDENCE,
     SCORE_THRESHOLD,
     THREADS,
@@ -122,6 +123,13 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=MIN_CONFIDENCE,
         metavar="P",
         help="below this top probability, say that no label is likely (0..1)",
+    )
+    p.add_argument(
+        "--display-names-locale",
+        default=DISPLAY_NAMES_LOCALE,
+        metavar="LOCALE",
+        help="name categories from the model metadata's display names in this locale "
+        f"(MediaPipe's display_names_locale; default {DISPLAY_NAMES_LOCALE})",
     )
     lists = p.add_mutually_exclusive_group()
     lists.add_argument(

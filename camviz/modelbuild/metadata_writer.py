@@ -14,7 +14,10 @@ output_tensor_metadata 3.  TensorMetadata: name 0, description 1, content 3,
 process_units 4, stats 5, associated_files 6.  Content: content_properties_type 0,
 content_properties 1.  ImageProperties: color_space 0, default_size 1.  ImageSize: width 0,
 height 1.  ProcessUnit: options_type 0, options 1.  NormalizationOptions: mean 0, std 1.
-Stats: max 0, min 1.  AssociatedFile: name 0, description 1, type 2.
+Stats: max 0, min 1.  AssociatedFile: name 0, description 1, type 2, locale 3.
+
+Display names (MediaPipe's ``display_names_locale``) are more label files of the output
+tensor, each with a locale; the first label file (no locale) stays the labels.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ImageClassifierMetadata", "add_metadata", "build_metadata_buffer"]
+__all__ = ["DisplayNames", "ImageClassifierMetadata", "add_metadata", "build_metadata_buffer"]
 
 METADATA_NAME = "TFLITE_METADATA"
 MIN_PARSER_VERSION = "1.0.0"
@@ -37,6 +40,15 @@ _CONTENT_IMAGE = 2
 _UNIT_NORMALIZATION = 1
 _COLOR_SPACES = {"UNKNOWN": 0, "RGB": 1, "GRAYSCALE": 2}
 _FILE_TENSOR_AXIS_LABELS = 2
+
+
+@dataclass(frozen=True)
+class DisplayNames:
+    """The classes' names in one locale, packed as ``file`` (one name per line)."""
+
+    locale: str
+    file: str
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,7 @@ class ImageClassifierMetadata:
     output_description: str
     labels_file: str
     labels_description: str
+    display_names: tuple[DisplayNames, ...] = ()
 
 
 def build_metadata_buffer(md: ImageClassifierMetadata) -> bytes:
@@ -122,7 +135,22 @@ def build_metadata_buffer(md: ImageClassifierMetadata) -> bytes:
     labels = table(
         [("offset", 0, lab_name), ("offset", 1, lab_desc), ("byte", 2, _FILE_TENSOR_AXIS_LABELS)]
     )
-    files = table_vector([labels])
+    localized = []
+    for names in md.display_names:
+        file_name = string(names.file)
+        file_desc = string(f"Display names of the classes ({names.locale}).")
+        file_locale = string(names.locale)
+        localized.append(
+            table(
+                [
+                    ("offset", 0, file_name),
+                    ("offset", 1, file_desc),
+                    ("byte", 2, _FILE_TENSOR_AXIS_LABELS),
+                    ("offset", 3, file_locale),
+                ]
+            )
+        )
+    files = table_vector([labels, *localized])
     out_name = string(md.output_name)
     out_desc = string(md.output_description)
     output_md = table(
@@ -174,25 +202,11 @@ def _zip_entry(name: str) -> zipfile.ZipInfo:
 
 
 def add_metadata(model: bytes, md: ImageClassifierMetadata, labels: list[str]) -> bytes:
-    """Return ``model`` with the metadata buffer added and the label file appended as a zip."""
-    import flatbuffers
-    from tensorflow.lite.python import schema_py_generated as schema
+    """Return ``model`` with the metadata buffer added and its label files appended as a zip."""
+    from camviz.backends.tflite_graph import with_metadata_buffer
 
     meta = build_metadata_buffer(md)
-    m = schema.ModelT.InitFromPackedBuf(bytearray(model), 0)
-    if m.metadata:
-        names = (METADATA_NAME, METADATA_NAME.encode())
-        m.metadata = [x for x in m.metadata if x.name not in names]
-    buf = schema.BufferT()
-    buf.data = np.frombuffer(meta, dtype=np.uint8)
-    m.buffers.append(buf)
-    entry = schema.MetadataT()
-    entry.name = METADATA_NAME
-    entry.buffer = len(m.buffers) - 1
-    m.metadata = [*(m.metadata or []), entry]
-    builder = flatbuffers.Builder(len(model) + len(meta) + 4096)
-    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
-    packed = bytes(builder.Output())
+    packed = with_metadata_buffer(model, METADATA_NAME, meta, source=md.name)
 
     out = io.BytesIO()
     out.write(packed)
@@ -200,4 +214,7 @@ def add_metadata(model: bytes, md: ImageClassifierMetadata, labels: list[str]) -
     # offsets (as the metadata populator writes them), and no zip sniffing of the weights.
     with zipfile.ZipFile(out, "w") as zf:
         zf.writestr(_zip_entry(md.labels_file), ("\n".join(labels) + "\n").encode("utf-8"))
+        for names in md.display_names:
+            text = "\n".join(names.names) + "\n"
+            zf.writestr(_zip_entry(names.file), text.encode("utf-8"))
     return out.getvalue()

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from camviz.app.frames import LatestFrame
 from camviz.qt import overlay
+from camviz.results import ClassificationResult
 
 if TYPE_CHECKING:
     from camviz.pipeline import FrameResult
@@ -171,6 +172,15 @@ class FrameView(QWidget):
         if (label, score, uncertain) != (self._label, self._score, self._uncertain):
             self._label, self._score, self._uncertain = label, score, uncertain
             self._dirty = True
+
+    def show_result(self, result: ClassificationResult) -> None:
+        """Overlay ``result``'s top category by its display name (or its "not sure" state)."""
+        top = result.top
+        self.set_overlay(
+            top.display_name if top else None,
+            top.score if top else None,
+            uncertain=result.uncertain,
+        )
 
     def overlay_text(self) -> str | None:
         if self._uncertain:
@@ -388,10 +398,7 @@ def render_result(fr: FrameResult, mirrored: bool) -> QImage:
     try:
         painter_view.set_mirrored(mirrored)
         painter_view.set_frame(fr.frame.image)
-        top = fr.result.top
-        painter_view.set_overlay(
-            top.label if top else None, top.score if top else None, uncertain=fr.result.uncertain
-        )
+        painter_view.show_result(fr.result)
         return painter_view.render_image()
     finally:
         painter_view.deleteLater()

@@ -8,9 +8,9 @@ so and the rows are dimmed rather than presented as an answer.
 Nothing here changes size from one result to the next, so the video above never
 jumps: the large top label and the "Not sure" banner share one slot (a stack
 whose height is the taller of the two), and rows up to the top-k keep their
-space while hidden. Labels are shown by their short display name (the first
-synonym, :func:`camviz.app.display.display_name`), elided to fit, with the full
-label on hover.
+space while hidden. Labels are shown by their display name
+(:attr:`camviz.results.Category.display_name`: the metadata's, else the first
+synonym), elided to fit, with the full label on hover.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from camviz.app.display import display_name, full_label_tip
-from camviz.results import ClassificationResult
+from camviz.app.display import full_label_tip
+from camviz.results import Category, ClassificationResult
 
 __all__ = ["ElidedLabel", "ResultsPanel", "UNCERTAIN_TEXT"]
 
@@ -84,10 +84,11 @@ class _Row:
         self._style = ""
         self.full_label = ""
 
-    def set(self, label: str, score: float, color: str) -> None:
-        if self.full_label != label:
+    def set(self, category: Category, color: str) -> None:
+        label, score = category.label, float(category.score)
+        if self.full_label != label or self.label.text() != category.display_name:
             self.full_label = label
-            self.label.setText(display_name(label))
+            self.label.setText(category.display_name)
             self.label.setToolTip(label)
         self.bar.setValue(round(max(0.0, min(1.0, score)) * _BAR_SCALE))
         self.percent.setText(f"{score * 100:.1f}%")
@@ -191,7 +192,7 @@ class ResultsPanel(QFrame):
         self._uncertain = bool(result.uncertain)
         categories = result.categories[: self._top_k]
         top = categories[0] if categories else None
-        self._show_headline(top.label if top else "", float(top.score) if top else 0.0)
+        self._show_headline(top)
         for i, row in enumerate(self._rows):
             if i < len(categories):
                 cat = categories[i]
@@ -199,25 +200,25 @@ class ResultsPanel(QFrame):
                     color = _BAR_COLOR_DIM
                 else:
                     color = _BAR_COLOR_TOP if i == 0 else _BAR_COLOR
-                row.set(cat.label, float(cat.score), color)
+                row.set(cat, color)
                 row.set_visible(True)
             elif i < max(self._shown, len(categories)) or not row.label.isHidden():
                 row.set_visible(False)
         self._shown = len(categories)
 
-    def _show_headline(self, label: str, score: float) -> None:
+    def _show_headline(self, top: Category | None) -> None:
         if self._uncertain:
             self._slot.setCurrentWidget(self._banner)
             return
         self._slot.setCurrentWidget(self._headline)
-        if not label:
+        if top is None:
             self._headline.setText("")
             self._headline.setToolTip("")
             return
-        text = f"{display_name(label)}  {score * 100:.0f}%"
+        text = f"{top.display_name}  {top.score * 100:.0f}%"
         if self._headline.text() != text:
             self._headline.setText(text)
-            self._headline.setToolTip(full_label_tip(label) or label)
+            self._headline.setToolTip(full_label_tip(top.label, top.display_name) or top.label)
 
     def clear(self, message: str = "Waiting for the first result…") -> None:
         self._header.setText(message)

@@ -368,10 +368,7 @@ class MainWindow(QMainWindow):
         if self._shutting_down:
             return
         result = fr.result
-        top = result.top
-        self.view.set_overlay(
-            top.label if top else None, top.score if top else None, uncertain=result.uncertain
-        )
+        self.view.show_result(result)
         self.results.set_result(result)
         self.results_shown += 1
         self.resultShown.emit(fr)

@@ -1,17 +1,25 @@
-from camviz.app.display import display_name, full_label_tip
+from camviz.app.display import full_label_tip
+from camviz.results import Category, short_label
 
 
-def test_display_name_is_the_first_synonym() -> None:
-    assert display_name("tabby, tabby cat") == "tabby"
-    assert display_name("  Egyptian cat ") == "Egyptian cat"
-    assert display_name("crane") == "crane"
-    assert display_name(", odd") == ", odd"
-    assert display_name("") == ""
+def test_short_label_is_the_first_synonym() -> None:
+    assert short_label("tabby, tabby cat") == "tabby"
+    assert short_label("  Egyptian cat ") == "Egyptian cat"
+    assert short_label("crane") == "crane"
+    assert short_label(", odd") == ", odd"
+    assert short_label("") == ""
+
+
+def test_category_display_name_defaults_to_the_short_label() -> None:
+    assert Category(281, "tabby, tabby cat", 0.9).display_name == "tabby"
+    assert Category(281, "tabby, tabby cat", 0.9, 281, "chat tigré").display_name == "chat tigré"
+    assert Category(281, "tabby, tabby cat", 0.9).to_dict()["display_name"] == "tabby"
 
 
 def test_full_label_tip_only_when_shortened() -> None:
-    assert full_label_tip("tabby, tabby cat") == "tabby, tabby cat"
-    assert full_label_tip("tiger cat") == ""
+    assert full_label_tip("tabby, tabby cat", "tabby") == "tabby, tabby cat"
+    assert full_label_tip("tiger cat", "tiger cat") == ""
+    assert full_label_tip("tiger cat", "chat tigré") == "tiger cat"
 
 
 import numpy as np  # noqa: E402

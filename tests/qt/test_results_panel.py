@@ -103,3 +103,19 @@ def test_the_not_sure_banner_takes_no_extra_space(qtbot) -> None:
     panel.set_result(make_result([("a", 0.2), ("b", 0.15)], uncertain=True))
     assert panel.sizeHint() == sure == empty
     assert panel.headline_text() == ""
+
+
+def test_display_names_from_metadata_are_shown_with_the_label_on_hover(qtbot) -> None:
+    panel = ResultsPanel(top_k=2)
+    qtbot.addWidget(panel)
+    panel.show()
+    cats = (
+        Category(282, "tiger cat", 0.7, 282, "chat rayé"),
+        Category(281, "tabby, tabby cat", 0.2, 281, "chat tigré"),
+    )
+    result = make_result([("tiger cat", 0.7), ("tabby, tabby cat", 0.2)])
+    panel.set_result(ClassificationResult(cats, result.probabilities, False, "m", result.times))
+    assert [r[0] for r in panel.rows()] == ["chat rayé", "chat tigré"]
+    assert panel.full_labels() == ["tiger cat", "tabby, tabby cat"]
+    assert panel.row_widgets()[1][0].toolTip() == "tabby, tabby cat"
+    assert panel.headline_text() == "chat rayé  70%"
