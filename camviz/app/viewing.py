@@ -23,7 +23,10 @@ from camviz.sources import DemoSource, ImageSource, VideoSource
 if TYPE_CHECKING:
     from camviz.pipeline import Pipeline
 
-__all__ = ["FIT_NAMES", "SourcePosition", "ViewingMixin", "model_key"]
+__all__ = ["FIT_NAMES", "SKIP_MS", "SourcePosition", "ViewingMixin", "model_key"]
+
+#: How far one press of the arrow keys moves in a video.
+SKIP_MS = 5000.0
 
 FIT_NAMES = {Fit.CENTER_CROP: "Centre crop", Fit.LETTERBOX: "Whole frame (letterbox)"}
 
@@ -144,4 +147,18 @@ class ViewingMixin:
         if not isinstance(source, VideoSource) or isinstance(source, DemoSource):
             return False
         source.seek(fraction)
+        return True
+
+    def skip(self, delta: int) -> bool:
+        """``delta`` images on in a slideshow, or ``delta`` x :data:`SKIP_MS` in a video.
+
+        Presses in quick succession add up. False when the source is neither (a
+        camera, a stream, the demo).
+        """
+        source = self._source()
+        if isinstance(source, ImageSource):
+            return self.step_source(delta)
+        if not isinstance(source, VideoSource) or isinstance(source, DemoSource):
+            return False
+        source.seek_by(delta * SKIP_MS)
         return True

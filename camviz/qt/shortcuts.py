@@ -46,10 +46,13 @@ KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_M, "M", "toggle_mirror", "mirror the view"),
     Key(Qt.Key.Key_F, "F", "toggle_fullscreen", "full screen: the video only (Esc leaves)"),
     Key(Qt.Key.Key_T, "T", "toggle_teach", "teach panel"),
+    Key(Qt.Key.Key_Left, "←", "skip_back", "previous image / 5 s back in a video"),
+    Key(Qt.Key.Key_Right, "→", "skip_forward", "next image / 5 s on in a video"),
     Key(Qt.Key.Key_Question, "?", "show_shortcuts", "this sheet (again, or Esc, hides it)"),
     Key(Qt.Key.Key_Q, "Q", "close", "quit"),
 )
-_GUARDED = {int(k.key) for k in KEYS}
+# arrows stay with a spin box, a combo box or a slider that has the focus (they move it)
+_GUARDED = {int(k.key) for k in KEYS} - {int(Qt.Key.Key_Left), int(Qt.Key.Key_Right)}
 
 
 class FocusGuard(QObject):

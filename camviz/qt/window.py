@@ -233,6 +233,8 @@ class MainWindow(QMainWindow):
                 "leave_fullscreen": self.leave_fullscreen,
                 "toggle_teach": self.teach_action.trigger,
                 "show_shortcuts": self.show_shortcuts,
+                "skip_back": self.skip_back,
+                "skip_forward": self.skip_forward,
                 "close": self.close,
             },
         )
@@ -329,12 +331,22 @@ class MainWindow(QMainWindow):
 
     def step_source(self, delta: int) -> None:
         """The previous (-1) or next (+1) image of a slideshow."""
-        if self.session.step_source(delta):
-            QTimer.singleShot(150, partial(window_sources.refresh_position, self))
+        self._moved(self.session.step_source(delta))
 
     def seek_source(self, fraction: float) -> None:
         """Go to ``fraction`` (0..1) of the video playing."""
-        if self.session.seek_source(fraction):
+        self._moved(self.session.seek_source(fraction))
+
+    def skip_back(self) -> None:
+        """The previous image, or 5 s back in a video (←)."""
+        self._moved(self.session.skip(-1))
+
+    def skip_forward(self) -> None:
+        """The next image, or 5 s on in a video (→)."""
+        self._moved(self.session.skip(1))
+
+    def _moved(self, moved: bool) -> None:
+        if moved:  # the bar follows once the source has moved
             QTimer.singleShot(150, partial(window_sources.refresh_position, self))
 
     def _teach_dock_shown(self, visible: bool) -> None:

@@ -38,7 +38,8 @@ class VideoSource(Source):
     ``loop=True`` starts again at the end (``Frame.index`` keeps counting,
     ``position_ms`` restarts); otherwise the end gives ``None`` and state ENDED.
 
-    :meth:`seek` moves to a position (any thread; done before the next read);
+    :meth:`seek` moves to a position and :meth:`seek_by` by an offset (any thread;
+    done before the next read);
     :attr:`position_ms` and :attr:`duration_ms` say where playback is.
 
     A frame that fails to decode in the middle of the file (corrupt data) does not
@@ -88,6 +89,22 @@ class VideoSource(Source):
             return
         with self._lock:
             self._seek_to = min(1.0, max(0.0, fraction))
+
+    def seek_by(self, delta_ms: float) -> None:
+        """Move ``delta_ms`` from where playback is, or from a seek not done yet.
+
+        Calls in quick succession add up (four presses of 5 s go 20 s), because each
+        starts from the target of the one before, not from the last frame shown.
+        """
+        duration = self.duration_ms
+        if not duration or not math.isfinite(delta_ms):
+            return
+        with self._lock:
+            if self._seek_to is not None:
+                base = self._seek_to * duration
+            else:
+                base = self.position_ms or 0.0
+            self._seek_to = min(1.0, max(0.0, (base + delta_ms) / duration))
 
     def _do_seek(self) -> None:
         """The seek asked for (lock held): by frame number, which OpenCV supports widely."""

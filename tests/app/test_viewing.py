@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from camviz.app import LiveSession
-from camviz.app.viewing import SourcePosition, model_key
+from camviz.app.viewing import SKIP_MS, SourcePosition, model_key
 from camviz.pipeline import EventKind
 from camviz.preprocess import LETTERBOX_PAD, Fit
 from tests.conftest import MODELS, PHOTOS, VIDEOS, wait_for
@@ -84,6 +84,8 @@ def test_slideshow_position_and_steps(session: LiveSession, tmp_path: Path) -> N
     assert session.step_source(-1)
     assert wait_for(lambda: (p := session.source_position()) is not None and p.number == 3)
     assert not session.seek_source(0.5)  # not a video
+    assert session.skip(1)  # the arrow keys' step: the next image, wrapping round
+    assert wait_for(lambda: (p := session.source_position()) is not None and p.number == 1)
 
 
 @needs_model
@@ -95,3 +97,10 @@ def test_video_position_and_seek(session: LiveSession) -> None:
     assert session.seek_source(0.75)
     assert wait_for(lambda: (p := session.source_position()) is not None and p.fraction > 0.7)
     assert not session.step_source(1)  # not a slideshow
+    before = session.source_position()
+    assert before is not None
+    assert session.skip(-2)  # 2 x SKIP_MS back, while the video plays on
+    assert wait_for(
+        lambda: (p := session.source_position()) is not None
+        and p.position_ms < before.position_ms - SKIP_MS
+    )

@@ -90,6 +90,12 @@ def test_slideshow_bar_shows_name_and_position_prev_next(
     qtbot.waitUntil(lambda: "3/3" in bar.label.text(), timeout=5000)
     bar.next_button.click()
     qtbot.waitUntil(lambda: "1/3" in bar.label.text(), timeout=5000)
+    win.activateWindow()
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Right)  # the arrow keys step too
+    qtbot.waitUntil(lambda: "2/3" in bar.label.text(), timeout=5000)
+    qtbot.keyClick(win.view, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: "1/3" in bar.label.text(), timeout=5000)
 
 
 def test_video_bar_shows_progress_and_seeks(qtbot: Any, make_window: Any) -> None:
@@ -101,6 +107,11 @@ def test_video_bar_shows_progress_and_seeks(qtbot: Any, make_window: Any) -> Non
     win.seek_source(0.6)
     qtbot.waitUntil(lambda: bar.slider.value() >= 590, timeout=5000)
     assert bar.label.text().startswith("0:4")  # 47 s of 79
+    win.activateWindow()
+    win.view.setFocus()
+    for _ in range(4):  # 4 x 5 s on, from about 47 s
+        qtbot.keyClick(win.view, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: bar.slider.value() >= 800, timeout=5000)
 
 
 def test_demo_has_no_bar(qtbot: Any, make_window: Any) -> None:

@@ -172,6 +172,26 @@ def test_video_seek_goes_there_and_says_where_it_is() -> None:
     source.close()
 
 
+def test_video_seek_by_adds_up_before_the_next_read() -> None:
+    source = VideoSource(VTEST, pace=False)
+    source.open()
+    try:
+        assert source.read() is not None and source.duration_ms is not None
+        for _ in range(4):  # four presses of the arrow key before the capture thread reads
+            source.seek_by(5000.0)
+        frame = source.read()
+        assert frame is not None and frame.position_ms is not None
+        assert frame.position_ms == pytest.approx(20_000.0, abs=1000 / source.nominal_fps + 1)
+        source.seek_by(-60_000.0)  # clamped at the start
+        frame = source.read()
+        assert frame is not None and frame.position_ms == pytest.approx(0.0)
+        source.seek_by(float("nan"))  # ignored
+        frame = source.read()
+        assert frame is not None and frame.position_ms is not None and frame.position_ms < 1000
+    finally:
+        source.close()
+
+
 def test_video_seek_past_what_decodes_loops_or_ends() -> None:
     # tree.avi declares 444 frames, 68 decode: a seek past them is the end of the file
     with VideoSource(TREE, pace=False, loop=True) as source:
