@@ -101,6 +101,8 @@ def test_video_position_and_seek(session: LiveSession) -> None:
     assert before is not None
     assert session.skip(-2)  # 2 x SKIP_MS back, while the video plays on
     assert wait_for(
-        lambda: (p := session.source_position()) is not None
-        and p.position_ms < before.position_ms - SKIP_MS
+        lambda: (
+            (p := session.source_position()) is not None
+            and p.position_ms < before.position_ms - SKIP_MS
+        )
     )

@@ -104,9 +104,7 @@ def test_default_locale_without_a_file_falls_back_to_the_short_label(named_model
         assert cat.display_name == cat.label.split(",")[0].strip()
 
 
-def test_labels_the_user_gives_replace_the_display_names(
-    named_model: Path, tmp_path: Path
-) -> None:
+def test_labels_the_user_gives_replace_the_display_names(named_model: Path, tmp_path: Path) -> None:
     mine = tmp_path / "mine.txt"
     mine.write_text("\n".join(f"mine {i}" for i in range(1000)) + "\n", encoding="utf-8")
     with Classifier.create(model=str(named_model), labels=mine, display_names_locale="fr") as clf:
