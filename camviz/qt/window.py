@@ -346,8 +346,8 @@ class MainWindow(QMainWindow):
         self._moved(self.session.skip(1))
 
     def _moved(self, moved: bool) -> None:
-        if moved:  # the bar follows once the source has moved
-            QTimer.singleShot(150, partial(window_sources.refresh_position, self))
+        if moved:  # the bar follows once the source has moved (never after the window is gone)
+            QTimer.singleShot(150, self, partial(window_sources.refresh_position, self))
 
     def _teach_dock_shown(self, visible: bool) -> None:
         if not self._shutting_down:

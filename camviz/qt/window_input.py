@@ -212,7 +212,7 @@ def teach_dock_shown(win: MainWindow, visible: bool) -> None:
         win.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
     elif not visible and grown:
         win.teach_grown = 0
-        QTimer.singleShot(0, partial(_shrink_to, win, grown))
+        QTimer.singleShot(0, win, partial(_shrink_to, win, grown))
 
 
 def _shrink_to(win: MainWindow, width: int) -> None:

@@ -114,6 +114,22 @@ def test_video_bar_shows_progress_and_seeks(qtbot: Any, make_window: Any) -> Non
     qtbot.waitUntil(lambda: bar.slider.value() >= 800, timeout=5000)
 
 
+def test_a_skip_just_before_the_window_goes_is_harmless(
+    qtbot: Any, settings: Any, tmp_path: Path, no_leaked_threads: None
+) -> None:
+    # the bar's refresh is timed after a skip; a window deleted before it fires must not see it
+    from camviz.qt.window import MainWindow
+
+    win = MainWindow(settings=settings, cameras=[], snapshot_dir=tmp_path)
+    win.show()
+    assert win.start(str(VIDEOS / "vtest.avi"), LITE0)
+    qtbot.waitUntil(lambda: win.session.source_position() is not None, timeout=30000)
+    win.skip_forward()
+    win.close()
+    win.deleteLater()
+    qtbot.wait(400)  # past the 150 ms refresh: an exception here fails the test
+
+
 def test_demo_has_no_bar(qtbot: Any, make_window: Any) -> None:
     win = make_window()
     assert win.start("demo", LITE0)
