@@ -145,3 +145,22 @@ def test_no_repaint_without_new_frames(qtbot, chelsea: np.ndarray) -> None:
     qtbot.wait(200)
     assert view.paint_count == painted
     assert view.frames_painted == 1
+
+
+def test_a_result_is_overlaid_by_its_display_name(qtbot, chelsea: np.ndarray) -> None:
+    from camviz.results import Category, ClassificationResult
+
+    view = FrameView()
+    qtbot.addWidget(view)
+    view.resize(640, 360)
+    view.set_frame(chelsea)
+    label = "fox squirrel, eastern fox squirrel, Sciurus niger"
+    probs = np.zeros(1000, np.float32)
+    result = ClassificationResult((Category(335, label, 0.96),), probs, False, "m")
+    view.show_result(result)
+    assert view.overlay_text() == "fox squirrel  96%"  # not the whole synonym list
+    named = ClassificationResult((Category(335, label, 0.96, 335, "écureuil"),), probs, False, "m")
+    view.show_result(named)
+    assert view.overlay_text() == "écureuil  96%"
+    view.show_result(ClassificationResult(result.categories, probs, True, "m"))
+    assert view.overlay_text() == "Not sure"
