@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,6 +124,29 @@ def test_classify_batch_of_hostile_photos(tmp_path: Path) -> None:
     assert len(run.stderr.strip().splitlines()) == len(bad), run.stderr
     assert all(len(r["top"]) > 0 for r in records if "error" not in r)
     assert seconds < LIMIT_S and peak < LIMIT_MB, (seconds, peak)
+
+
+needs_ffmpeg = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None, reason="ffmpeg makes the video (make test installs it)"
+)
+
+
+@needs_ffmpeg
+def test_video_whose_frames_are_over_the_pixel_limit_is_refused_before_decoding(
+    tmp_path: Path,
+) -> None:
+    # 72 MP frames in a 1 MB file: before the check, classify decoded them at about 1 GB
+    big = makers.big_frame_video(tmp_path / "big.avi")
+    paths = [good_png(tmp_path / "good.png"), big, good_png(tmp_path / "good2.png")]
+    run, seconds, peak = run_camviz("classify", "--json", *map(str, paths))
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert run.returncode == 1
+    assert [r["path"] for r in records if "error" not in r] == [str(paths[0]), str(paths[2])]
+    (error,) = [r["error"] for r in records if "error" in r]
+    assert error["type"] == "SourceOpenError"
+    assert "12000x6000 (72 MP), over camviz's limit of 50 MP a frame" in error["message"]
+    assert run.stderr.strip().splitlines()[-1].startswith(f"SourceOpenError: {big}:")
+    assert seconds < LIMIT_S and peak < 400, (seconds, peak)
 
 
 def test_nan_model_is_refused_in_one_line(tmp_path: Path) -> None:

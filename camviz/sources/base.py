@@ -19,10 +19,21 @@ from typing import Self
 
 import numpy as np
 
+from camviz import limits
 from camviz.errors import SourceError, SourceOpenError
 from camviz.results import CLOCK
 
-__all__ = ["Frame", "Pacer", "Source", "SourceState", "StateCallback", "valid_fps"]
+__all__ = [
+    "FRAME_LIMIT_HINT",
+    "Frame",
+    "Pacer",
+    "Source",
+    "SourceState",
+    "StateCallback",
+    "check_frame",
+    "frame_too_large",
+    "valid_fps",
+]
 
 log = logging.getLogger(__name__)
 
@@ -186,3 +197,32 @@ class Source(ABC):
         frame = Frame(image, self._index, CLOCK(), position_ms)
         self._index += 1
         return frame
+
+
+def frame_too_large(width: float, height: float) -> str | None:
+    """Why frames of ``width`` x ``height`` are refused, or None when they are within the limit.
+
+    The limit is the photos' (:data:`camviz.limits.MAX_IMAGE_PIXELS`): a video or
+    stream whose container declares larger frames is refused before one is decoded.
+    Unknown sizes (0, NaN) pass: the decoded frame is checked by :func:`check_frame`.
+    """
+    if not (math.isfinite(width) and math.isfinite(height)) or width <= 0 or height <= 0:
+        return None
+    pixels = width * height
+    if pixels <= limits.MAX_IMAGE_PIXELS:
+        return None
+    return (
+        f"its frames are {int(width)}x{int(height)} ({pixels / 1e6:.3g} MP), over camviz's "
+        f"limit of {limits.MAX_IMAGE_PIXELS / 1e6:g} MP a frame"
+    )
+
+
+#: What a user can do about a frame over the limit.
+FRAME_LIMIT_HINT = "set CAMVIZ_MAX_PIXELS to allow more"
+
+
+def check_frame(image: np.ndarray, name: str) -> None:
+    """SourceError when a decoded frame is over the pixel limit (a stream that grew mid-way)."""
+    why = frame_too_large(image.shape[1], image.shape[0])
+    if why is not None:
+        raise SourceError(f"{name}: {why}; it was not classified ({FRAME_LIMIT_HINT})")

@@ -21,7 +21,15 @@ import numpy as np
 
 from camviz.errors import SourceError, SourceOpenError
 from camviz.imageio import to_rgb8
-from camviz.sources.base import Frame, Source, SourceState, StateCallback
+from camviz.sources.base import (
+    FRAME_LIMIT_HINT,
+    Frame,
+    Source,
+    SourceState,
+    StateCallback,
+    check_frame,
+    frame_too_large,
+)
 
 __all__ = ["CaptureFactory", "CaptureLike", "CaptureSource", "default_capture", "open_with_timeout"]
 
@@ -45,6 +53,14 @@ def default_capture(target: int | str) -> CaptureLike:
     return cap
 
 
+#: ``why`` of :func:`open_with_timeout` when the frames it declares are over the limit.
+TOO_LARGE = "too large: "
+
+
+class _Refused(Exception):
+    """The capture opened but is refused (``result["why"]`` says why)."""
+
+
 def open_with_timeout(
     factory: CaptureFactory,
     target: int | str,
@@ -56,7 +72,8 @@ def open_with_timeout(
     """Open a capture and read a first frame in a helper thread, at most ``timeout`` s.
 
     Returns ``(capture, first_image, "")`` or ``(None, None, why)``, ``why`` one of
-    ``"timeout"``, ``"closed"``, ``"noframe"`` or ``"error: ..."``. Some drivers
+    ``"timeout"``, ``"closed"``, ``"noframe"``, ``"error: ..."`` or ``TOO_LARGE + why``
+    (the capture declares frames over the pixel limit: none is read). Some drivers
     hang in open/read; the helper thread is then abandoned and releases the
     capture itself if it ever returns. ``label`` names the helper thread (default:
     the target; give one when the target may hold a password, such as a URL).
@@ -74,11 +91,19 @@ def open_with_timeout(
             else:
                 if configure is not None:
                     configure(cap)
+                too_large = frame_too_large(
+                    cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+                )
+                if too_large is not None:  # declared by the stream: refuse before decoding
+                    result["why"] = f"{TOO_LARGE}{too_large}"
+                    raise _Refused
                 ok, image = cap.read()
                 if ok and image is not None:
                     result["image"] = image
                 else:
                     result["why"] = "noframe"
+        except _Refused:
+            pass
         except Exception as exc:  # a factory may raise instead of returning closed
             result["why"] = f"error: {exc}"
         with lock:
@@ -163,9 +188,14 @@ class CaptureSource(Source):
 
     # -- Source
     def _try_open(self) -> tuple[CaptureLike | None, np.ndarray | None, str]:
-        return open_with_timeout(
+        cap, image, why = open_with_timeout(
             self._factory, self.target, self.open_timeout, self._configure, label=self.name
         )
+        if why.startswith(TOO_LARGE):  # final: retrying would be refused again
+            message = f"{self.name}: {why[len(TOO_LARGE) :]}; no frame was decoded"
+            self._set_state(SourceState.FAILED, message)
+            raise SourceOpenError(f"{message} ({FRAME_LIMIT_HINT})")
+        return cap, image, why
 
     def _open(self) -> None:
         cap, image, why = self._try_open()
@@ -208,6 +238,7 @@ class CaptureSource(Source):
                     self._release_locked()
                     return None
             if image is not None:
+                check_frame(image, self.name)
                 return self._make_frame(to_rgb8(image, self.name))
             if not self._reconnect():
                 return None

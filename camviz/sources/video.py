@@ -13,7 +13,17 @@ import numpy as np
 
 from camviz.errors import SourceOpenError
 from camviz.imageio import to_rgb8
-from camviz.sources.base import Frame, Pacer, Source, SourceState, StateCallback, valid_fps
+from camviz.sources.base import (
+    FRAME_LIMIT_HINT,
+    Frame,
+    Pacer,
+    Source,
+    SourceState,
+    StateCallback,
+    check_frame,
+    frame_too_large,
+    valid_fps,
+)
 
 __all__ = ["VideoSource"]
 
@@ -138,6 +148,14 @@ class VideoSource(Source):
             # FFmpeg's tty demuxer renders any text file as "video": refuse it.
             cap.release()
             raise SourceOpenError(f"{self.path} is a text file, not a video")
+        too_large = frame_too_large(
+            cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        )
+        if too_large is not None:  # from the container's header: nothing decoded yet
+            cap.release()
+            raise SourceOpenError(
+                f"{self.path}: {too_large}; no frame was decoded ({FRAME_LIMIT_HINT})"
+            )
         ok, image = cap.read()
         if not ok or image is None:
             cap.release()
@@ -233,6 +251,7 @@ class VideoSource(Source):
         if self._pacer is not None and not self._pacer.wait():
             return None
         image, position = item
+        check_frame(image, self.name)
         self._pass_frames += 1
         self.position_ms = position
         return self._make_frame(to_rgb8(image, self.name), position)

@@ -6,6 +6,7 @@ Used by tests/test_hostile.py; every maker writes into a folder it is given.
 from __future__ import annotations
 
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -180,4 +181,36 @@ def tiny_model(folder: Path, kind: str) -> Path:
     path = folder / f"{kind}.tflite"
     path.write_bytes(_model(kind))
     path.with_suffix(".txt").write_text("red\ngreen\nblue\n")
+    return path
+
+
+def big_frame_video(path: Path, width: int = 12000, height: int = 6000, frames: int = 3) -> Path:
+    """A small MJPEG AVI (about 1 MB) of flat ``width`` x ``height`` frames, made by ffmpeg.
+
+    72 MP frames by default: past camviz's 50 MP a frame, and about 1 GB of memory for a
+    reader that decodes and converts them. The test process never holds one.
+    """
+    subprocess.run(
+        [
+            "ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi",
+            "-i", f"color=c=gray:s={width}x{height}:r=5",
+            "-frames:v", str(frames), "-c:v", "mjpeg", "-q:v", "31", str(path),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    return path
+
+
+def big_jpeg(path: Path, width: int = 12000, height: int = 6000) -> Path:
+    """A real flat JPEG of ``width`` x ``height`` (a stream frame), made by ffmpeg."""
+    subprocess.run(
+        [
+            "ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi",
+            "-i", f"color=c=gray:s={width}x{height}",
+            "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "31", "-f", "mjpeg", str(path),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
     return path

@@ -329,3 +329,38 @@ def test_fourcc_text() -> None:
     assert camera.fourcc_text(0.0) is None
     assert camera.fourcc_text(-1.0) is None
     assert camera.fourcc_text(float("nan")) is None
+
+
+def test_a_frame_over_the_pixel_limit_is_not_passed_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a driver that declares no size and then delivers frames past the limit (a stream
+    # that grew mid-way): the frame is refused by name, not converted and queued
+    from camviz import limits
+    from camviz.errors import SourceError
+
+    monkeypatch.setattr(limits, "MAX_IMAGE_PIXELS", 40 * 30 - 1)
+    fake = FakeCamera([5], image=np.zeros((30, 40, 3), np.uint8))
+    source = CameraSource(0, capture_factory=fake)
+    with pytest.raises(SourceError, match=r"camera 0.*40x30 \(0.0012 MP\), over camviz's limit"):
+        source.read()
+    source.close()
+    monkeypatch.setattr(limits, "MAX_IMAGE_PIXELS", 40 * 30)  # at the limit: delivered
+    with CameraSource(
+        0, capture_factory=FakeCamera([5], image=np.zeros((30, 40, 3), np.uint8))
+    ) as ok:
+        frame = ok.read()
+    assert frame is not None and frame.image.shape == (30, 40, 3)
+
+
+def test_a_camera_that_declares_frames_over_the_limit_fails_to_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from camviz import limits
+
+    monkeypatch.setattr(limits, "MAX_IMAGE_PIXELS", 100)
+    source = CameraSource(0, capture_factory=lambda _: cv2.VideoCapture(str(TREE)))  # 320x240
+    with pytest.raises(
+        SourceOpenError, match=r"^camera 0: its frames are 320x240 \(0.0768 MP\).*CAMVIZ_MAX_PIXELS"
+    ):
+        source.open()
+    assert source.state is SourceState.FAILED
+    source.close()

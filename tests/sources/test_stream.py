@@ -240,6 +240,27 @@ def test_lost_stream_gives_up_after_reconnect_timeout(mjpeg: MjpegServer) -> Non
     source.close()
 
 
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg makes the frame (apt-get install ffmpeg)")
+def test_stream_of_frames_over_the_pixel_limit_is_refused_before_one_is_decoded(
+    tmp_path: Path,
+) -> None:
+    import resource
+
+    from tests.hostile import makers
+
+    big = makers.big_jpeg(tmp_path / "big.jpg").read_bytes()  # 12000x6000, 72 MP
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with MjpegServer([big], fps=5.0) as server:
+        source = StreamSource(server.url)
+        error, seconds = timed_open_error(source)
+        source.close()
+    assert isinstance(error, SourceOpenError)
+    assert "12000x6000 (72 MP), over camviz's limit of 50 MP a frame" in str(error)
+    assert "CAMVIZ_MAX_PIXELS" in str(error) and seconds < 5.0
+    # one decoded frame would be 216 MB of BGR in this process
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before < 150
+
+
 # -- (d) RTSP
 
 
