@@ -9,7 +9,7 @@ it decodes, inflates or allocates anything:
 =========================  =====================  ==========================================
 constant                   environment variable   what it bounds
 =========================  =====================  ==========================================
-MAX_IMAGE_PIXELS           CAMVIZ_MAX_PIXELS      width x height of a photo or a video frame, from its header
+MAX_IMAGE_PIXELS           CAMVIZ_MAX_PIXELS      width x height of a photo or video frame
 MAX_IMAGE_BYTES            CAMVIZ_MAX_IMAGE_MB    size of a photo file
 MAX_JPEG_SCANS             CAMVIZ_MAX_JPEG_SCANS  start-of-scan markers of one JPEG
 MAX_TEXT_BYTES             CAMVIZ_MAX_TEXT_MB     labels files, eval CSVs
