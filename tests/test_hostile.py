@@ -149,6 +149,27 @@ def test_video_whose_frames_are_over_the_pixel_limit_is_refused_before_decoding(
     assert seconds < LIMIT_S and peak < 400, (seconds, peak)
 
 
+def test_special_files_named_like_videos_are_refused_without_blocking(tmp_path: Path) -> None:
+    clip = fifo(tmp_path / "clip.mp4")
+    zero = tmp_path / "zero.avi"
+    zero.symlink_to("/dev/zero")
+    good = good_png(tmp_path / "good.png")
+    run, seconds, peak = run_camviz("classify", "--json", str(clip), str(zero), str(good))
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert run.returncode == 1 and [r["path"] for r in records if "error" not in r] == [str(good)]
+    messages = [r["error"]["message"] for r in records if "error" in r]
+    assert messages == [
+        f"{clip} is a FIFO (named pipe), not a regular file; camviz reads videos only from "
+        "regular files",
+        f"{zero} (a symlink to /dev/zero) is a character device, not a regular file; camviz "
+        "reads videos only from regular files",
+    ]
+    assert seconds < LIMIT_S and peak < LIMIT_MB
+    bench, seconds, _ = run_camviz("bench", "--source", str(clip), "--frames", "10")
+    assert bench.returncode != 0 and seconds < LIMIT_S
+    assert bench.stderr.strip().splitlines()[-1].startswith(f"SourceOpenError: {clip} is a FIFO")
+
+
 def test_nan_model_is_refused_in_one_line(tmp_path: Path) -> None:
     model = makers.tiny_model(tmp_path, "nan")
     run, seconds, peak = run_camviz(

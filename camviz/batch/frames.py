@@ -42,7 +42,8 @@ def is_video_input(text: str) -> bool:
     path = Path(text)
     if is_stream(text) and not path.exists():
         return True
-    return path.is_file() and path.suffix.lower() in VIDEO_EXTENSIONS
+    # not only regular files: a FIFO named clip.mp4 is refused as a video, by VideoSource
+    return path.exists() and not path.is_dir() and path.suffix.lower() in VIDEO_EXTENSIONS
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from camviz.errors import SourceOpenError
+from camviz.fileio import check_regular_file
 from camviz.imageio import to_rgb8
 from camviz.sources.base import (
     FRAME_LIMIT_HINT,
@@ -139,6 +140,8 @@ class VideoSource(Source):
             raise SourceOpenError(f"video file {self.path} not found")
         if self.path.is_dir():
             raise SourceOpenError(f"{self.path} is a folder, not a video file")
+        # a FIFO or a device named clip.mp4 would block FFmpeg's open, or never end
+        check_regular_file(self.path, SourceOpenError, "videos")
         cap = self._capture()
         if cap is None:
             raise SourceOpenError(

@@ -77,6 +77,16 @@ def test_a_missing_source_exits_on_time_without_a_dialog(tmp_path: Path) -> None
     assert data["exit_code"] == code and "/nonexistent/clip.mp4" in data["startup_error"]
 
 
+def test_a_fifo_named_like_a_video_exits_on_time_without_blocking(tmp_path: Path) -> None:
+    # FFmpeg would block in open() on a FIFO until a writer came: it is refused unopened
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+    code, err, took = finish(child(tmp_path, str(fifo), quit_after="20"), 30)
+    assert code != 0 and took < 15  # closed when the source failed, not after --quit-after
+    assert f"{fifo} is a FIFO (named pipe), not a regular file" in err
+    assert "is a FIFO" in stats(tmp_path)["startup_error"]
+
+
 @needs_lite0
 def test_a_model_that_fails_at_start_exits_non_zero(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tflite"
