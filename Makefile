@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml constraints/dev.txt | $(BIN)/python
 # The tflite-runtime fallback needs numpy<2, so it gets an environment of its own.
 $(TFLITE_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(TFLITE_VENV)
-	$(TFLITE_VENV)/bin/python -m pip install -q 'numpy<2' 'tflite-runtime==2.14.0' opencv-python-headless psutil
+	$(TFLITE_VENV)/bin/python -m pip install -q 'numpy<2' 'tflite-runtime==2.14.0' opencv-python-headless
 	$(TFLITE_VENV)/bin/python -m pip install -q --no-deps -e .
 	touch $@
 
