@@ -51,7 +51,7 @@ KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_Question, "?", "show_shortcuts", "this sheet (again, or Esc, hides it)"),
     Key(Qt.Key.Key_Q, "Q", "close", "quit"),
 )
-# arrows stay with a spin box, a combo box or a slider that has the focus (they move it)
+# the arrows are not let through: a text or spin box that has the focus keeps them (its cursor)
 _GUARDED = {int(k.key) for k in KEYS} - {int(Qt.Key.Key_Left), int(Qt.Key.Key_Right)}
 
 
