@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -98,3 +100,17 @@ def wait_for(condition: object, timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.02)
     return bool(condition())
+
+
+def camviz(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m camviz ARGS`` from the checkout; the completed run, output as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "camviz", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env=env,
+    )

@@ -10,20 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, MODELS, PHOTOS, ROOT
-
-
-def camviz(
-    *args: str | Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "camviz", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env=env,
-    )
+from .conftest import DATA, MODELS, PHOTOS, ROOT, camviz
 
 
 def test_classify_json_cat_and_espresso() -> None:

@@ -11,7 +11,6 @@ import gc
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ from camviz.backends import Delegate, DelegateKind
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.errors import DelegateError
 from camviz.pipeline import EventKind
-from tests.conftest import MODELS, PHOTOS, ROOT, wait_for
+from tests.conftest import MODELS, PHOTOS, camviz, wait_for
 
 PLUGIN = Path(__file__).parent / "plugin" / "passthrough_delegate.c"
 LITE0 = "efficientnet_lite0_int8"
@@ -77,31 +76,19 @@ def test_a_delegate_that_fails_to_start_is_named(library: Path) -> None:
         Classifier.create(ClassifierOptions(delegate=Delegate.parse(f"{library}:fail=1")))
 
 
-def _camviz(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "camviz", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-    )
-
-
 def test_classify_and_bench_run_on_it_and_say_so(library: Path, tmp_path: Path) -> None:
     log = tmp_path / "cli.log"
     spec = f"{library}:log={log}"
     photo = PHOTOS / "skimage/coffee.png"
-    run = _camviz("classify", "--delegate", spec, "--json", photo)
+    run = camviz("classify", "--delegate", spec, "--json", photo)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["top"][0]["index"] == 967  # espresso
     assert "prepare" in _log(log)
-    bench = _camviz(
-        "bench", "--delegate", spec, "--frames", "30", "--ceiling-frames", "0", "--json"
-    )
+    bench = camviz("bench", "--delegate", spec, "--frames", "30", "--ceiling-frames", "0", "--json")
     assert bench.returncode == 0, bench.stderr
     record = json.loads(bench.stdout)
     assert record["delegate"] == spec and record["pipeline"]["frames"] >= 1
-    failed = _camviz("classify", "--delegate", f"{library}:fail=1", photo)
+    failed = camviz("classify", "--delegate", f"{library}:fail=1", photo)
     assert failed.returncode != 0
     assert (
         failed.stderr.strip()
