@@ -36,7 +36,7 @@ from camviz.fileio import read_regular_file
 from camviz.imageio import check_rgb_image, to_rgb8
 from camviz.labels import LabelLayout, label_layout
 from camviz.preprocess import Preprocessor, choose_mapping
-from camviz.results import CLOCK, Category, ClassificationResult, StageTimes
+from camviz.results import CLOCK, Category, ClassificationResult, StageTimes, short_label
 from camviz.zoo import ModelKind, imagenet_labels, resolve_model, zoo_spec_of
 
 __all__ = ["Classifier", "softmax"]
@@ -78,6 +78,8 @@ class Classifier:
             1 if info.label_layout is LabelLayout.IMAGENET_BACKGROUND else 0
         )
         self._keep = _category_mask(options, info.labels)
+        # the name each class is shown by, worked out once per model, not per frame
+        self._names = info.display_names or tuple(short_label(label) for label in info.labels)
         self._clip_warned = False
 
     # construction -----------------------------------------------------------------
@@ -229,7 +231,7 @@ class Classifier:
         top = top[np.argsort(-ranked[top], kind="stable")]
         if first is not None and int(top[0]) != first and (self._keep is None or self._keep[first]):
             top = np.concatenate(([first], top[top != first]))[:k]
-        labels, names = self.info.labels, self.info.display_names
+        labels, names = self.info.labels, self._names
         imagenet = self.info.label_layout is not LabelLayout.OTHER
         categories = tuple(
             Category(
@@ -237,7 +239,7 @@ class Classifier:
                 labels[i],
                 float(probs[i]),
                 int(self._imagenet[i]) if imagenet and self._imagenet[i] >= 0 else None,
-                names[i] if names is not None else "",
+                names[i],
             )
             for i in top
             if probs[i] >= options.score_threshold
