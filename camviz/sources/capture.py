@@ -57,10 +57,6 @@ def default_capture(target: int | str) -> CaptureLike:
 TOO_LARGE = "too large: "
 
 
-class _Refused(Exception):
-    """The capture opened but is refused (``result["why"]`` says why)."""
-
-
 def open_with_timeout(
     factory: CaptureFactory,
     target: int | str,
@@ -94,16 +90,14 @@ def open_with_timeout(
                 too_large = frame_too_large(
                     cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
                 )
-                if too_large is not None:  # declared by the stream: refuse before decoding
+                if too_large is not None:  # declared by the capture: refused, nothing decoded
                     result["why"] = f"{TOO_LARGE}{too_large}"
-                    raise _Refused
-                ok, image = cap.read()
-                if ok and image is not None:
-                    result["image"] = image
                 else:
-                    result["why"] = "noframe"
-        except _Refused:
-            pass
+                    ok, image = cap.read()
+                    if ok and image is not None:
+                        result["image"] = image
+                    else:
+                        result["why"] = "noframe"
         except Exception as exc:  # a factory may raise instead of returning closed
             result["why"] = f"error: {exc}"
         with lock:
