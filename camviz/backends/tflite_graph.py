@@ -116,7 +116,6 @@ def _find_last_dense(schema: Any, model: Any, source: str) -> DenseLayer:
 
 
 def _retarget(model: Any, names: list[str], size_hint: int, source: str) -> bytes:
-    flatbuffers = importlib.import_module("flatbuffers")
     graph = model.subgraphs[0]
     by_name = {_tensor_name(t): i for i, t in enumerate(graph.tensors)}
     missing = [n for n in names if n not in by_name]
@@ -135,9 +134,20 @@ def _retarget(model: Any, names: list[str], size_hint: int, source: str) -> byte
     graph.operators = [op for k, op in enumerate(graph.operators) if k in needed]
     graph.outputs = np.asarray(outputs, np.int32)
     model.signatureDefs = None
+    _drop_metadata(model, "TFLITE_METADATA")
+    return _pack(model, size_hint + 1024)
+
+
+def _drop_metadata(model: Any, name: str) -> None:
+    """Remove the ``Model.metadata`` entries called ``name`` (their buffers stay)."""
     if model.metadata:
-        model.metadata = [m for m in model.metadata if m.name != b"TFLITE_METADATA"]
-    builder = flatbuffers.Builder(size_hint + 1024)
+        model.metadata = [m for m in model.metadata if m.name not in (name, name.encode())]
+
+
+def _pack(model: Any, size_hint: int) -> bytes:
+    """The model object written back as TFLite flatbuffer bytes."""
+    flatbuffers = importlib.import_module("flatbuffers")
+    builder = flatbuffers.Builder(size_hint)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())
 
@@ -211,10 +221,8 @@ def with_metadata_buffer(content: bytes, name: str, data: bytes, *, source: str 
     An earlier metadata entry of that name is dropped from the list (its buffer stays).
     Anything appended after the flatbuffer (a packed zip) is not carried over.
     """
-    flatbuffers = importlib.import_module("flatbuffers")
     schema, model = _unpack(content, source)
-    if model.metadata:
-        model.metadata = [m for m in model.metadata if m.name not in (name, name.encode())]
+    _drop_metadata(model, name)
     buffer = schema.BufferT()
     buffer.data = np.frombuffer(data, dtype=np.uint8)
     model.buffers.append(buffer)
@@ -222,6 +230,4 @@ def with_metadata_buffer(content: bytes, name: str, data: bytes, *, source: str 
     entry.name = name
     entry.buffer = len(model.buffers) - 1
     model.metadata = [*(model.metadata or []), entry]
-    builder = flatbuffers.Builder(len(content) + len(data) + 4096)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+    return _pack(model, len(content) + len(data) + 4096)
