@@ -36,6 +36,12 @@ def _limit_resources(memory_mb: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _refused(kind: str, message: str) -> int:
+    """Report a refusal on stdout (one JSON line) and give the refusal's exit code."""
+    print(json.dumps({"ok": False, "type": kind, "message": message}), flush=True)
+    return EXIT_REFUSED
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (1, 2):
@@ -56,25 +62,11 @@ def main(argv: list[str] | None = None) -> int:
                 "dtype": info.dtype,
             }
     except CamvizError as exc:
-        report = {"ok": False, "type": type(exc).__name__, "message": str(exc)}
-        print(json.dumps(report), flush=True)
-        return EXIT_REFUSED
+        return _refused(type(exc).__name__, str(exc))
     except MemoryError:
-        report = {
-            "ok": False,
-            "type": "ModelLoadError",
-            "message": f"{args[0]} asks for more memory than a test load allows",
-        }
-        print(json.dumps(report), flush=True)
-        return EXIT_REFUSED
+        return _refused("ModelLoadError", f"{args[0]} asks for more memory than a test load allows")
     except Exception as exc:  # a bug of camviz on a damaged file, not a crash of the runtime
-        report = {
-            "ok": False,
-            "type": "unexpected",
-            "message": f"{type(exc).__name__}: {exc}",
-        }
-        print(json.dumps(report), flush=True)
-        return EXIT_REFUSED
+        return _refused("unexpected", f"{type(exc).__name__}: {exc}")
     print(json.dumps(report), flush=True)
     return 0
 
