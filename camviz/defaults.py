@@ -32,3 +32,8 @@ FPS_WINDOW_S: Final = 2.0
 LATENCY_HISTORY: Final = 2000
 #: Frames ``camviz bench`` runs per measurement.
 BENCH_FRAMES: Final = 300
+#: Seconds a live capture (camera, stream) may take to open and give its first frame.
+OPEN_TIMEOUT_S: Final = 3.0
+#: First wait before reopening a lost live capture; it doubles up to BACKOFF_MAX_S.
+BACKOFF_INITIAL_S: Final = 0.25
+BACKOFF_MAX_S: Final = 4.0

@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl
 import cv2
 import numpy as np
 
+from camviz.defaults import BACKOFF_INITIAL_S, BACKOFF_MAX_S, OPEN_TIMEOUT_S
 from camviz.errors import CameraNotFoundError, SourceOpenError
 from camviz.sources.base import StateCallback, valid_fps
 from camviz.sources.capture import (
@@ -216,9 +217,9 @@ class CameraSource(CaptureSource):
         fourcc: str | None = None,
         on_state: StateCallback | None = None,
         capture_factory: CaptureFactory | None = None,
-        open_timeout: float = 3.0,
-        backoff_initial: float = 0.25,
-        backoff_max: float = 4.0,
+        open_timeout: float = OPEN_TIMEOUT_S,
+        backoff_initial: float = BACKOFF_INITIAL_S,
+        backoff_max: float = BACKOFF_MAX_S,
         reconnect_timeout: float | None = None,
     ) -> None:
         super().__init__(

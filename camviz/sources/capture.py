@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from camviz.defaults import BACKOFF_INITIAL_S, BACKOFF_MAX_S, OPEN_TIMEOUT_S
 from camviz.errors import SourceError, SourceOpenError
 from camviz.imageio import to_rgb8
 from camviz.sources.base import (
@@ -31,7 +32,13 @@ from camviz.sources.base import (
     frame_too_large,
 )
 
-__all__ = ["CaptureFactory", "CaptureLike", "CaptureSource", "default_capture", "open_with_timeout"]
+__all__ = [
+    "CaptureFactory",
+    "CaptureLike",
+    "CaptureSource",
+    "default_capture",
+    "open_with_timeout",
+]
 
 
 class CaptureLike(Protocol):
@@ -149,9 +156,9 @@ class CaptureSource(Source):
         *,
         on_state: StateCallback | None = None,
         capture_factory: CaptureFactory | None = None,
-        open_timeout: float = 3.0,
-        backoff_initial: float = 0.25,
-        backoff_max: float = 4.0,
+        open_timeout: float = OPEN_TIMEOUT_S,
+        backoff_initial: float = BACKOFF_INITIAL_S,
+        backoff_max: float = BACKOFF_MAX_S,
         reconnect_timeout: float | None = None,
     ) -> None:
         super().__init__(name, on_state=on_state)

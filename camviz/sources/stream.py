@@ -42,9 +42,14 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
+from camviz.defaults import BACKOFF_INITIAL_S, BACKOFF_MAX_S, OPEN_TIMEOUT_S
 from camviz.errors import SourceOpenError
 from camviz.sources.base import StateCallback, valid_fps
-from camviz.sources.capture import CaptureFactory, CaptureLike, CaptureSource
+from camviz.sources.capture import (
+    CaptureFactory,
+    CaptureLike,
+    CaptureSource,
+)
 
 __all__ = [
     "STREAM_SCHEMES",
@@ -194,10 +199,10 @@ class StreamSource(CaptureSource):
         *,
         on_state: StateCallback | None = None,
         capture_factory: CaptureFactory | None = None,
-        open_timeout: float = 3.0,
+        open_timeout: float = OPEN_TIMEOUT_S,
         read_timeout: float = 5.0,
-        backoff_initial: float = 0.25,
-        backoff_max: float = 4.0,
+        backoff_initial: float = BACKOFF_INITIAL_S,
+        backoff_max: float = BACKOFF_MAX_S,
         reconnect_timeout: float | None = None,
     ) -> None:
         text = url.strip()
