@@ -14,6 +14,7 @@ message in a dialog, without ever printing a traceback for a user's mistake::
     │   ├── ModelLoadError          the file is not a valid TFLite model
     │   ├── NotAClassifierError     the model's tensors do not look like a classifier
     │   ├── DelegateError           a delegate library cannot be loaded or used
+    │   │   └── AcceleratorError        the accelerator asked for (GPU, NPU) is not here
     │   └── LabelsError             labels missing or of the wrong count
     ├── ImageError              an image cannot be read
     │   ├── ImageNotFoundError      a path does not exist
@@ -46,6 +47,7 @@ __all__ = [
     "ModelLoadError",
     "NotAClassifierError",
     "DelegateError",
+    "AcceleratorError",
     "LabelsError",
     "ImageError",
     "ImageNotFoundError",
@@ -112,6 +114,11 @@ class NotAClassifierError(ModelError):
 
 class DelegateError(ModelError):
     """A delegate (Edge TPU, GPU, ... by library path) cannot be loaded or applied."""
+
+
+class AcceleratorError(DelegateError):
+    """The accelerator asked for (``--accelerator gpu``, ``npu``) is not on this machine or
+    not offered by the runtime; the message names what is missing and what is there."""
 
 
 class LabelsError(ModelError):
