@@ -28,8 +28,10 @@ message in a dialog, without ever printing a traceback for a user's mistake::
     │   └── TeachError              too few samples or classes to teach a new classifier
     ├── InferenceError          the interpreter failed on a frame, or gave no finite output
     ├── PipelineError           a pipeline thread failed or did not stop
-    └── WriteRefusedError       a path camviz must write is a device, FIFO, folder or
-                                symlink loop (also an OSError, as write errors are)
+    ├── WriteRefusedError       a path camviz must write is a device, FIFO, folder or
+    │                           symlink loop (also an OSError, as write errors are)
+    └── OutputError             results could not be written (a full disk, a size limit,
+                                a read-only folder, another writer holds the file)
 
 Each message names the thing at fault and, where there is one, what to do.
 """
@@ -61,7 +63,9 @@ __all__ = [
     "PipelineError",
     "TeachError",
     "WriteRefusedError",
+    "OutputError",
     "format_error",
+    "terminal_safe",
 ]
 
 
@@ -180,7 +184,37 @@ class WriteRefusedError(CamvizError, OSError):
     """
 
 
+class OutputError(CamvizError):
+    """Results could not be written to an output file: the message names the file and the
+    cause (full disk, size limit, read-only folder, a second writer). What was written
+    before stays whole, one valid line per input."""
+
+
 def format_error(exc: BaseException) -> str:
-    """``Type: message`` on one line, as the CLI prints it and the GUI titles it."""
+    """``Type: message`` on one line, as the CLI prints it and the GUI titles it.
+
+    The text is as raised (JSON records carry it so); a terminal line passes it
+    through :func:`terminal_safe` first.
+    """
     message = " ".join(str(exc).split()) or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {message}"
+
+
+#: C0 controls but tab and newline, DEL, and the C1 controls U+0080..U+009F.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
+_CONTROLS.update({c: f"\\u{c:04x}" for c in range(0x80, 0xA0)})
+_CONTROLS.update({0x0A: "\\n", 0x09: "\\t"})
+_CONTROLS_LINES = {c: v for c, v in _CONTROLS.items() if c != 0x0A}
+
+
+def terminal_safe(text: str, *, lines: bool = False) -> str:
+    """``text`` with every control character escaped (``ESC`` as ``\\x1b``, ``BEL`` as
+    ``\\x07``, CR as ``\\x0d``, C1 as ``\\u009b``...), so a file name, label, source or
+    message from outside cannot move the cursor, retitle the window or write the
+    clipboard. The one function every text line camviz prints goes through; JSON is
+    left to the JSON encoder. ``lines=True`` keeps newlines (multi-line text), else a
+    newline is escaped as ``\\n``.
+    """
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROLS_LINES if lines else _CONTROLS)
