@@ -16,6 +16,13 @@ THREADS: Final = 2
 MAX_THREADS: Final = 64
 #: Labels listed per result.
 TOP_K: Final = 5
+#: Most labels a result lists (the window's results panel has this many rows).
+MAX_TOP_K: Final = 10
+#: Temporal smoothing of the probabilities (0: off) and its upper bound.
+SMOOTHING: Final = 0.0
+MAX_SMOOTHING: Final = 0.95
+#: Where the model's operators run: ``xnnpack``, ``cpu`` or a delegate library path.
+DELEGATE: Final = "xnnpack"
 #: Categories below this probability are not listed.
 SCORE_THRESHOLD: Final = 0.0
 #: Locale of the display names read from model metadata (MediaPipe's default too).

@@ -18,9 +18,11 @@ from __future__ import annotations
 from camviz.app.events import Emitter
 from camviz.app.frames import LatestFrame
 from camviz.app.recording import CsvRecorder
-from camviz.app.session import DEMO, LiveOptions, LiveSession, Notice, SessionEvents, SourceStarted
+from camviz.app.session import LiveSession, Notice, SessionEvents, SourceStarted
 from camviz.app.snapshot import describe_write_error, save_snapshot
 from camviz.app.teaching import MAX_BACKLOG, TeachFailure, Teaching, TeachWorker, Trained
+from camviz.live_options import LiveOptions
+from camviz.sources.demo import DEMO
 
 __all__ = [
     "DEMO",

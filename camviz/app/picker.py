@@ -19,6 +19,7 @@ from pathlib import Path
 
 from camviz.imageio import IMAGE_EXTENSIONS
 from camviz.sources.stream import STREAM_SCHEMES, is_stream, redact
+from camviz.zoo import is_head_path
 
 __all__ = [
     "MAX_RECENT",
@@ -37,7 +38,6 @@ VIDEO_SUFFIXES = frozenset(
     {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
 )
 _MODEL_SUFFIX = ".tflite"
-_HEAD_SUFFIX = ".head.npz"
 
 
 def _is_stream(spec: str) -> bool:
@@ -108,7 +108,7 @@ def classify_drop(paths: list[str]) -> Drop:
     for text in paths:
         path = Path(text)
         name = path.name.lower()
-        if name.endswith(_HEAD_SUFFIX) or name.endswith(_MODEL_SUFFIX):
+        if is_head_path(name) or name.endswith(_MODEL_SUFFIX):
             if path.is_file():
                 return Drop(DropKind.MODEL, str(path.absolute()))
         elif path.is_dir() or (

@@ -21,9 +21,8 @@ itself; :meth:`LiveSession.close` joins it.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,8 @@ from camviz.app.teaching import Teaching
 from camviz.app.viewing import ViewingMixin
 from camviz.backends import Delegate
 from camviz.classifier import ClassifierOptions, ModelInfo
-from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
 from camviz.errors import CamvizError, ModelError, format_error
+from camviz.live_options import LiveOptions, checked, reporting_names
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import (
     Backpressure,
@@ -50,26 +49,12 @@ from camviz.pipeline import (
     PipelineOptions,
 )
 from camviz.sources import CameraInfo, Source, make_source
+from camviz.sources.demo import DEMO
 from camviz.zoo import Zoo
 
 __all__ = ["DEMO", "LiveOptions", "LiveSession", "Notice", "SessionEvents", "SourceStarted"]
 
-DEMO = "demo"
 STOP_TIMEOUT_S = 3.0
-_REPORTING = ("top_k", "score_threshold", "min_confidence", "smoothing", "budget_ms")
-
-
-@dataclass(frozen=True, slots=True)
-class LiveOptions:
-    """What the user set: interpreter threads and how results are reported."""
-
-    threads: int = THREADS
-    top_k: int = TOP_K
-    score_threshold: float = SCORE_THRESHOLD
-    min_confidence: float = MIN_CONFIDENCE
-    smoothing: float = 0.0
-    budget_ms: float = BUDGET_MS
-    delegate: Delegate = field(default_factory=Delegate)  # xnnpack, cpu, or a library
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +191,7 @@ class LiveSession(OutputsMixin, ViewingMixin):
             top_k=o.top_k,
             score_threshold=o.score_threshold,
             min_confidence=o.min_confidence,
-            delegate=o.delegate,
+            delegate=Delegate.parse(o.delegate),
         )
 
     # ================================================================ control
@@ -370,15 +355,20 @@ class LiveSession(OutputsMixin, ViewingMixin):
         thread count takes effect with :meth:`apply_threads` or the next model load.
         """
         with self._control:
-            reporting = {k: v for k, v in changes.items() if k in _REPORTING}
-            pipeline = self._pipeline
-            if pipeline is not None and reporting:
-                try:
+            if isinstance(changes.get("delegate"), Delegate):
+                changes["delegate"] = str(changes["delegate"])
+            try:
+                new = checked(self.options, **changes)
+                if "delegate" in changes:
+                    Delegate.parse(new.delegate)  # refused now, not at the next load
+                reporting = {k: getattr(new, k) for k in changes if k in reporting_names()}
+                pipeline = self._pipeline
+                if pipeline is not None and reporting:
                     pipeline.update(**reporting)
-                except CamvizError as exc:
-                    self._notice(format_error(exc))
-                    return False
-            self.options = dataclasses.replace(self.options, **changes)
+            except CamvizError as exc:
+                self._notice(format_error(exc))
+                return False
+            self.options = new
             return True
 
     def apply_threads(self) -> None:

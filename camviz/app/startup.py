@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from camviz.app.events import Notice
-from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
 from camviz.errors import OptionsError
+from camviz.live_options import from_saved, option_specs
+from camviz.sources.demo import DEMO
 
 if TYPE_CHECKING:
     from camviz.app.session import LiveSession
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIMITS",
+    "Limit",
     "absolute_spec",
     "check_quit_after",
     "is_path_spec",
@@ -39,10 +41,6 @@ __all__ = [
     "sane_options",
     "start_up",
 ]
-
-DEMO = "demo"
-MAX_TOP_K = 10
-MAX_THREADS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,46 +51,21 @@ class Limit:
     integer: bool = False
 
 
-#: The range of each remembered option (values outside are ignored, with a note).
+#: The range of each remembered option, from :mod:`camviz.live_options` (values outside
+#: are ignored, with a note).
 LIMITS: dict[str, Limit] = {
-    "threads": Limit(THREADS, 1, MAX_THREADS, integer=True),
-    "top_k": Limit(TOP_K, 1, MAX_TOP_K, integer=True),
-    "score_threshold": Limit(SCORE_THRESHOLD, 0.0, 1.0),
-    "min_confidence": Limit(MIN_CONFIDENCE, 0.0, 1.0),
-    "smoothing": Limit(0.0, 0.0, 0.95),
-    "budget_ms": Limit(BUDGET_MS, 1.0, 1000.0),
+    spec.name: Limit(spec.default, spec.minimum, spec.maximum, integer=spec.kind is int)
+    for spec in option_specs()
+    if spec.persist and spec.minimum is not None and spec.maximum is not None
 }
 
 
 def sane_options(saved: Mapping[str, object]) -> tuple[dict[str, float | int], list[str]]:
-    """Every option of :data:`LIMITS`: the saved value when it is usable, else the default.
-
-    ``saved`` maps names to what the settings store held (strings, numbers or
-    None for "not saved"). Returns the values and one note per value ignored.
-    """
-    values: dict[str, float | int] = {}
-    notes: list[str] = []
-    for name, limit in LIMITS.items():
-        raw = saved.get(name)
-        default = int(limit.default) if limit.integer else float(limit.default)
-        values[name] = default
-        if raw is None or raw == "":
-            continue
-        try:
-            number = float(str(raw).strip())
-        except ValueError:
-            notes.append(f"saved {name} {raw!r} is not a number: using {default}")
-            continue
-        if not math.isfinite(number) or not limit.low <= number <= limit.high:
-            notes.append(
-                f"saved {name} {raw!r} is outside {limit.low:g}..{limit.high:g}: using {default}"
-            )
-            continue
-        if limit.integer and number != int(number):
-            notes.append(f"saved {name} {raw!r} is not a whole number: using {default}")
-            continue
-        values[name] = int(number) if limit.integer else number
-    return values, notes
+    """Every option of :data:`LIMITS`: the saved value when it is usable, else the default
+    (:func:`camviz.live_options.from_saved`). Returns the values and one note per value
+    ignored."""
+    options, notes = from_saved({name: saved.get(name) for name in LIMITS})
+    return {name: getattr(options, name) for name in LIMITS}, notes
 
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from camviz.preprocess import Fit
 from camviz.sources import DemoSource, ImageSource, VideoSource
+from camviz.zoo import is_head_path
 
 if TYPE_CHECKING:
     from camviz.pipeline import Pipeline
@@ -34,10 +35,6 @@ FIT_NAMES = {Fit.CENTER_CROP: "Centre crop", Fit.LETTERBOX: "Whole frame (letter
 def model_key(model: str) -> str:
     """The name a model's settings are kept under: a zoo name as is, a file's name."""
     return Path(model).name if ("/" in model or "\\" in model or "." in model) else model
-
-
-def _is_head(model: str) -> bool:
-    return model.lower().endswith(".head.npz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +79,7 @@ class ViewingMixin:
 
     def fit_for(self, model: str | None) -> Fit | None:
         """The fit chosen for ``model`` (None: its own; always None for taught heads)."""
-        if not model or _is_head(model):
+        if not model or is_head_path(model):
             return None
         return self.fits.get(model_key(model))
 
@@ -92,7 +89,7 @@ class ViewingMixin:
         with self._control:
             running = self.requested_model or self._running_model()
             model = model or running
-            if not model or _is_head(model):
+            if not model or is_head_path(model):
                 return False
             unchanged = self.fits.get(model_key(model), Fit.CENTER_CROP) is fit
             self.fits[model_key(model)] = fit

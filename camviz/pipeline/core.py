@@ -15,6 +15,7 @@ Every stamp is taken on :data:`CLOCK`; stage durations are differences of stamps
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from typing import Any
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.defaults import FPS_WINDOW_S, LATENCY_HISTORY
 from camviz.errors import CamvizError, OptionsError, PipelineError, format_error
+from camviz.live_options import reporting_names, spec_for
 from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.metrics import PipelineMetrics
 from camviz.pipeline.queues import END, FrameQueue, make_queue
@@ -42,6 +44,8 @@ __all__ = ["Pipeline", "ResultCallback", "EventCallback", "FrameCallback"]
 
 _POLL_S = 0.05  # how long a worker waits for an item before looking at its stop event
 _RESULTS_BOUND = 256  # results() buffer when there is no on_result callback
+#: the reporting options the classifier applies itself (Classifier.update)
+_CLASSIFIER_FIELDS = frozenset(f.name for f in dataclasses.fields(ClassifierOptions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,33 +211,26 @@ class Pipeline:
                 if generation == self._switch_generation and not cancel.is_set():
                     self._pending_model = options
 
-    def update(
-        self,
-        *,
-        top_k: int | None = None,
-        score_threshold: float | None = None,
-        min_confidence: float | None = None,
-        smoothing: float | None = None,
-        budget_ms: float | None = None,
-    ) -> None:
-        """Change reporting options; applied by the worker before its next frame."""
-        changes = {
-            "top_k": top_k,
-            "score_threshold": score_threshold,
-            "min_confidence": min_confidence,
-        }
-        changes = {k: v for k, v in changes.items() if v is not None}
-        ClassifierOptions().replace(**changes)  # validate now, in the caller's thread
-        if smoothing is not None:
-            ProbabilitySmoother(smoothing, self.options.hysteresis)
-        if budget_ms is not None:
-            if budget_ms <= 0:
-                raise OptionsError(f"budget_ms must be positive, got {budget_ms}")
-            self.metrics.set_budget(budget_ms)
+    def update(self, **changes: Any) -> None:
+        """Change reporting options (:func:`camviz.live_options.reporting_names`); applied
+        by the worker before its next frame. Validated now, in the caller's thread; a
+        value of None is no change."""
+        unknown = sorted(set(changes) - set(reporting_names()))
+        if unknown:
+            raise OptionsError(
+                f"Pipeline.update takes {', '.join(reporting_names())}; not {', '.join(unknown)}"
+            )
+        values = {k: spec_for(k).check(v) for k, v in changes.items() if v is not None}
+        classifier = {k: v for k, v in values.items() if k in _CLASSIFIER_FIELDS}
+        ClassifierOptions().replace(**classifier)  # the classifier's own rules too
+        if "smoothing" in values:
+            ProbabilitySmoother(values["smoothing"], self.options.hysteresis)
+        if "budget_ms" in values:
+            self.metrics.set_budget(values["budget_ms"])
         with self._lock:
-            self._pending_updates.update(changes)
-            if smoothing is not None:
-                self._pending_updates["smoothing"] = smoothing
+            self._pending_updates.update(classifier)
+            if "smoothing" in values:
+                self._pending_updates["smoothing"] = values["smoothing"]
 
     def results(self, timeout: float | None = None) -> Iterator[FrameResult]:
         """Iterate results until the stream ends (only without an ``on_result`` callback)."""
