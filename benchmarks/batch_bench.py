@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import cv2
+from harness import Span, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTOS = ROOT / "assets" / "photos"
@@ -62,14 +61,13 @@ def make_photos(folder: Path, count: int = 40) -> list[Path]:
 
 
 def timed(args: list[str]) -> tuple[float, str]:
-    start = time.perf_counter()
-    run = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
-    elapsed = time.perf_counter() - start
+    with Span() as span:
+        run = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
     if run.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args)} failed:\n{run.stderr[-3000:]}")
     if not run.stdout.strip():
         print(f"{' '.join(args[:4])}... wrote nothing:\n{run.stderr[-3000:]}", file=sys.stderr)
-    return elapsed, run.stdout
+    return span.wall_s, run.stdout
 
 
 def tops(stdout: str) -> dict[str, int]:
@@ -89,7 +87,7 @@ def main() -> int:
     parser.add_argument("--json-out", type=Path, default=None)
     opts = parser.parse_args()
     py = sys.executable
-    report: dict[str, object] = {"cpu_count": os.cpu_count(), "threads": opts.threads}
+    report: dict[str, object] = {"machine": machine().to_dict(), "threads": opts.threads}
     with tempfile.TemporaryDirectory(prefix="camviz-batch-") as tmp:
         folder = Path(tmp)
         make_photos(folder)

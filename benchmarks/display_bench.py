@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -33,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from harness import machine, percentiles, time_calls  # noqa: E402
 from PySide6.QtCore import QRect, QSize  # noqa: E402
 from PySide6.QtGui import QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -48,13 +47,6 @@ def _frames(width: int, height: int, count: int = 8) -> list[np.ndarray]:
         raise SystemExit("assets/photos/skimage/chelsea.png is missing")
     rgb = cv2.cvtColor(cv2.resize(bgr, (width, height)), cv2.COLOR_BGR2RGB)
     return [np.ascontiguousarray(np.roll(rgb, 7 * i, axis=1)) for i in range(count)]
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def bench(
@@ -75,9 +67,8 @@ def bench(
         view.set_inset(np.ascontiguousarray(pool[0][:224, :224]))
     canvas = QImage(QSize(*view_size), QImage.Format.Format_ARGB32_Premultiplied)
     area = QRect(0, 0, *view_size)
-    times: list[float] = []
-    for i in range(frames + 10):
-        t0 = time.perf_counter()
+
+    def show(i: int) -> None:
         view.set_frame(pool[i % len(pool)])
         if mode == "paint":
             painter = QPainter(canvas)
@@ -85,11 +76,9 @@ def bench(
             painter.end()
         else:
             view.grab()
-        dt = (time.perf_counter() - t0) * 1000.0
-        if i >= 10:  # warm-up
-            times.append(dt)
+
+    stats = percentiles(time_calls(show, range(frames + 10))[0][10:])  # 10 warm-up frames
     view.deleteLater()
-    p50, p95 = _pct(times, 0.50), _pct(times, 0.95)
     return {
         "mode": mode,
         "frame": f"{frame_size[0]}x{frame_size[1]}",
@@ -97,11 +86,11 @@ def bench(
         "mirror": mirror,
         "overlays": overlays,
         "frames": frames,
-        "p50_ms": round(p50, 3),
-        "p95_ms": round(p95, 3),
-        "mean_ms": round(statistics.fmean(times), 3),
-        "max_ms": round(max(times), 3),
-        "within_target": p95 <= TARGET_MS,
+        "p50_ms": round(stats.p50, 3),
+        "p95_ms": round(stats.p95, 3),
+        "mean_ms": round(stats.mean, 3),
+        "max_ms": round(stats.max, 3),
+        "within_target": stats.p95 <= TARGET_MS,
     }
 
 
@@ -127,9 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = [bench(f, v, args.frames, m, mir, not args.bare) for f, v, m, mir in cases]
     del app
     if args.json:
-        print(json.dumps({"target_ms": TARGET_MS, "results": rows}, indent=2))
+        report = {"target_ms": TARGET_MS, "machine": machine().to_dict(), "results": rows}
+        print(json.dumps(report, indent=2))
     else:
         print(f"display path, {args.frames} frames each, target p95 <= {TARGET_MS} ms")
+        print(f"machine: {machine().line()}")
         print(
             f"{'mode':6} {'frame':>9} {'view':>9} {'mirror':>6} {'p50 ms':>7} {'p95 ms':>7} "
             f"{'mean':>6} {'max':>6}  ok"

@@ -28,20 +28,16 @@ Not part of CI. Run it in a venv with mediapipe and camviz (see docs/foreign-mod
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import dataclasses
-import os
-import platform
 import shlex
-import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
+from harness import machine, markdown_table
 
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.imageio import load_image
@@ -73,15 +69,6 @@ class Row:
     camviz_correct: int | None = None
     mediapipe_correct: int | None = None
     labelled: int = 0
-
-
-def machine() -> str:
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
 def read_eval(path: Path) -> dict[Path, set[int]]:
@@ -222,37 +209,45 @@ def pct(n: int, d: int) -> str:
 
 
 def table(rows: list[Row], command: str) -> str:
-    def ver(name: str) -> str:
-        try:
-            return version(name)
-        except Exception:
-            return "not installed"
-
+    header = [
+        "model",
+        "layout",
+        "camviz mapping",
+        "MediaPipe ran",
+        "top-1 agreement",
+        "diag. (a) cv2 bilinear",
+        "diag. (b) MediaPipe sampling",
+        "diag. (c) (b) + raw uint8",
+        "top-1 camviz",
+        "top-1 MediaPipe",
+    ]
+    body = []
+    for r in rows:
+        acc_c = pct(r.camviz_correct, r.labelled) if r.camviz_correct is not None else "n/a"
+        acc_m = pct(r.mediapipe_correct, r.labelled) if r.mediapipe_correct is not None else "n/a"
+        body.append(
+            [
+                f"`{r.model}`",
+                r.layout,
+                r.mapping,
+                r.reference,
+                f"**{pct(r.agree, r.photos)}**",
+                *(pct(r.variants[k], r.photos) for k in ("bilinear", "mp_resize", "mp_both")),
+                acc_c,
+                acc_m,
+            ]
+        )
     lines = [
         f"Command: `{command}`",
         "",
-        f"Machine: {machine()}; Python {platform.python_version()}; "
-        f"mediapipe {ver('mediapipe')}, ai-edge-litert {ver('ai-edge-litert')}, "
-        f"numpy {ver('numpy')}, opencv-python-headless {ver('opencv-python-headless')}",
+        f"Machine: {machine(extra=('mediapipe',)).line()}",
         "",
         f"Photos: {rows[0].photos} (assets/photos/*/*); top-1 accuracy on the "
         f"{rows[0].labelled or 14} labelled ones of tests/data/eval_photos.csv (ImageNet models). "
         "MediaPipe gets camviz's centre crop (0.875 of the short side) as its whole image.",
         "",
-        "| model | layout | camviz mapping | MediaPipe ran | top-1 agreement | "
-        "diag. (a) cv2 bilinear | diag. (b) MediaPipe sampling | "
-        "diag. (c) (b) + raw uint8 | top-1 camviz | top-1 MediaPipe |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        markdown_table(header, body),
     ]
-    for r in rows:
-        acc_c = pct(r.camviz_correct, r.labelled) if r.camviz_correct is not None else "n/a"
-        acc_m = pct(r.mediapipe_correct, r.labelled) if r.mediapipe_correct is not None else "n/a"
-        lines.append(
-            f"| `{r.model}` | {r.layout} | {r.mapping} | {r.reference} | "
-            f"**{pct(r.agree, r.photos)}** | "
-            + " | ".join(pct(r.variants[k], r.photos) for k in ("bilinear", "mp_resize", "mp_both"))
-            + f" | {acc_c} | {acc_m} |"
-        )
     lines += ["", "Photos where the top-1 indices differ (camviz vs MediaPipe):", ""]
     for r in rows:
         lines.append(f"- `{r.model}`: {', '.join(r.disagreements) or 'none'}")

@@ -30,6 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from harness import machine, percentiles  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -47,13 +48,6 @@ def pick_slow_model() -> str:
         if name in names and (ROOT / "models" / f"{name}.tflite").is_file():
             return name
     raise SystemExit(f"none of {SLOW_MODELS} is in models/")
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round((len(ordered) - 1) * q))]
 
 
 def measure(
@@ -107,6 +101,7 @@ def measure(
             probe.stop()
             snap = win.session.metrics_snapshot()
             invoke = snap.stages_ms.get("invoke") if snap else None
+            late = percentiles(lateness)
             return {
                 "model": model,
                 "threads": threads,
@@ -118,9 +113,9 @@ def measure(
                 "results_shown_per_s": round((win.results_shown - results0) / elapsed, 2),
                 "capture_fps": round(snap.capture_fps, 2) if snap else None,
                 "invoke_ms_p50": round(invoke.p50, 1) if invoke else None,
-                "loop_late_ms_p50": round(_pct(lateness, 0.5), 2),
-                "loop_late_ms_p95": round(_pct(lateness, 0.95), 2),
-                "loop_late_ms_max": round(max(lateness, default=0.0), 2),
+                "loop_late_ms_p50": round(late.p50, 2),
+                "loop_late_ms_p95": round(late.p95, 2),
+                "loop_late_ms_max": round(late.max, 2),
                 "target_repaint_fps": TARGET_FPS,
             }
         finally:
@@ -142,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     ok = row["repaint_fps"] >= TARGET_FPS
     row["ok"] = ok
     if args.json:
-        print(json.dumps(row, indent=2))
+        print(json.dumps({**row, "machine": machine().to_dict()}, indent=2))
     else:
         print(f"GUI responsiveness: {row['model']} ({row['threads']} thread), {row['source']}")
+        print(f"  machine: {machine().line()}")
         for key in (
             "capture_fps",
             "inference_fps",

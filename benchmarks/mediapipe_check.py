@@ -2,9 +2,10 @@
 
 This checks that the standard TFLite metadata written by ``camviz.modelbuild`` is what MediaPipe
 expects (labels, normalisation, image properties).  Not part of CI: run it in a venv with
-``mediapipe`` installed (it does not need camviz or TensorFlow), e.g.::
+``mediapipe`` and camviz (for the benchmarks' harness; no TensorFlow), e.g.::
 
     python3 -m venv .venv-mediapipe && .venv-mediapipe/bin/pip install mediapipe
+    .venv-mediapipe/bin/pip install --no-deps -e .
     .venv-mediapipe/bin/python benchmarks/mediapipe_check.py            # print only
     .venv-mediapipe/bin/python benchmarks/mediapipe_check.py --readme   # and into models/README.md
 
@@ -15,13 +16,12 @@ logits, not probabilities.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
+import itertools
 import sys
-import time
 from importlib.metadata import version
 from pathlib import Path
+
+from harness import machine, percentiles, time_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 START = "<!-- mediapipe-check:start -->"
@@ -38,27 +38,24 @@ def run(model: Path, photos: list[Path], repeats: int, threads_note: str) -> str
         base_options=BaseOptions(model_asset_path=str(model)), max_results=3
     )
     lines = [
-        f"mediapipe {version('mediapipe')}, Python {platform.python_version()}, "
+        f"mediapipe {version('mediapipe')}, "
         f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model} "
         f"({model.stat().st_size:,} bytes); {threads_note}",
-        f"machine: {os.cpu_count()} cores, 1-min load average before the run "
-        f"{os.getloadavg()[0]:.2f} (timings on a shared machine vary up to 2x)",
+        f"machine before the run: {machine(extra=('mediapipe',)).line()} "
+        "(timings on a shared machine vary up to 2x)",
     ]
     with vision.ImageClassifier.create_from_options(options) as classifier:
         for photo in photos:
             image = mp.Image.create_from_file(str(photo))
             result = classifier.classify(image)  # warm-up, and the result shown
-            times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                classifier.classify(image)
-                times.append((time.perf_counter() - t0) * 1000.0)
+            ms, _ = time_calls(classifier.classify, itertools.repeat(image, repeats))
+            times = percentiles(ms)
             cats = result.classifications[0].categories
             top = ", ".join(f"{c.index} {c.category_name!r} {c.score:.2f}" for c in cats)
             lines.append(
                 f"{photo.name} ({image.width}x{image.height}): {top} | "
-                f"median {statistics.median(times):.2f} ms/call over {repeats} calls "
-                f"(min {min(times):.2f})"
+                f"median {times.p50:.2f} ms/call over {repeats} calls "
+                f"(p95 {times.p95:.2f})"
             )
     return "\n".join(lines)
 

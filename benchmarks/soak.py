@@ -29,15 +29,15 @@ import argparse
 import csv
 import json
 import os
-import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from harness import percentiles
 
 from camviz.defaults import THREADS
 
@@ -105,17 +105,6 @@ class SoakReport:
         return data
 
 
-def _median(values: Sequence[float]) -> float:
-    return float(statistics.median(values)) if values else float("nan")
-
-
-def _p95(values: Sequence[float]) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-
-
 def run_soak(
     seconds: float,
     *,
@@ -168,7 +157,7 @@ def run_soak(
                 queue_depth=snap.queue_depth,
                 queue_peak=snap.queue_peak,
                 fps=fps,
-                p95_ms=_p95(recent),
+                p95_ms=percentiles(recent).p95,
                 inferred=snap.inferred,
                 dropped=snap.dropped,
                 results_shown=window.results_shown,
@@ -228,13 +217,13 @@ def judge(
         failures.append(f"only {len(steady)} samples after the warm-up; run longer")
     quarter = max(1, len(steady) // 4)
     first, last = steady[:quarter], steady[-quarter:]
-    rss_start = _median([s.rss_mb for s in steady[:5]])
-    rss_end = _median([s.rss_mb for s in steady[-5:]])
+    rss_start = percentiles([s.rss_mb for s in steady[:5]]).p50
+    rss_end = percentiles([s.rss_mb for s in steady[-5:]]).p50
     growth = rss_end - rss_start
-    fps_first = _median([s.fps for s in first])
-    fps_last = _median([s.fps for s in last])
-    p95_first = _median([s.p95_ms for s in first if s.p95_ms == s.p95_ms])
-    p95_last = _median([s.p95_ms for s in last if s.p95_ms == s.p95_ms])
+    fps_first = percentiles([s.fps for s in first]).p50
+    fps_last = percentiles([s.fps for s in last]).p50
+    p95_first = percentiles([s.p95_ms for s in first if s.p95_ms == s.p95_ms]).p50
+    p95_last = percentiles([s.p95_ms for s in last if s.p95_ms == s.p95_ms]).p50
     if steady:
         if not growth < limit_mb:
             failures.append(f"memory grew {growth:.1f} MB after warm-up (limit {limit_mb:g} MB)")

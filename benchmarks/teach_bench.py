@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from harness import Span, machine  # noqa: E402
 
 from camviz.defaults import THREADS  # noqa: E402
 from camviz.features import FeatureExtractor  # noqa: E402
@@ -42,23 +43,21 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    t0 = time.perf_counter()
-    frames = {label: video_frames(path, args.frames) for label, path in CLIPS.items()}
-    decode_s = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
-    extractor = FeatureExtractor.create("efficientnet_lite0_int8", threads=args.threads)
-    load_s = time.perf_counter() - t1
-    session = TeachSession(options=TrainOptions(val=args.val), extractor=extractor)
-    t2 = time.perf_counter()
-    for label, items in frames.items():
-        for n, image in items:
-            session.add_sample(label, image, recording=label, order=n)
-    extract_s = time.perf_counter() - t2
-    report = session.train()
-    total_s = time.perf_counter() - t0
+    with Span() as total:
+        with Span() as decode:
+            frames = {label: video_frames(path, args.frames) for label, path in CLIPS.items()}
+        with Span() as load:
+            extractor = FeatureExtractor.create("efficientnet_lite0_int8", threads=args.threads)
+        session = TeachSession(options=TrainOptions(val=args.val), extractor=extractor)
+        with Span() as extract:
+            for label, items in frames.items():
+                for n, image in items:
+                    session.add_sample(label, image, recording=label, order=n)
+        report = session.train()
+    decode_s, load_s, extract_s, total_s = decode.wall_s, load.wall_s, extract.wall_s, total.wall_s
     n = session.extracted
     result = {
+        "machine": machine().to_dict(),
         "classes": len(CLIPS),
         "frames": {label: len(items) for label, items in frames.items()},
         "threads": args.threads,
@@ -78,6 +77,7 @@ def main() -> int:
         return 0
     print(report.format())
     print()
+    print(f"machine: {machine().line()}")
     print(
         f"{len(CLIPS)} classes, {n} frames: decode {decode_s:.2f} s, backbone load {load_s:.2f} s, "
         f"features {extract_s:.2f} s ({result['extract_ms_per_frame']} ms/frame), "

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import sys
 import threading
 import time
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
+import fuzz
 import numpy as np
 import pytest
 
@@ -20,21 +19,9 @@ from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.pipeline import EventKind, Pipeline, PipelineEvent, PipelineOptions
 from camviz.sources import ImageSource
 
-from .conftest import MODELS, PHOTOS, ROOT
+from .conftest import MODELS, PHOTOS
 
 LITE0 = "efficientnet_lite0_int8"
-
-
-def _load_fuzz() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("camviz_fuzz", ROOT / "benchmarks" / "fuzz.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_fuzz()
 
 
 # ------------------------------------------------------------------ fuzzing, small CI version
