@@ -1,7 +1,9 @@
 """Reading photos into RGB uint8 arrays, and finding the photos in files and folders.
 
 Handles what real photo collections contain: greyscale, RGBA (composited on
-white), 16-bit PNG/TIFF, EXIF-rotated JPEGs (turned upright). Anything that is
+white), 16-bit PNG/TIFF, EXIF orientation in JPEG, TIFF, PNG (eXIf) and WebP
+(turned upright), JPEGs with data after their end marker (motion photos: read up
+to the marker, by the JPEG's structure). Anything that is
 not a complete, decodable image raises :class:`~camviz.errors.ImageError` with
 the file's name, never a half-decoded picture.
 
@@ -22,6 +24,7 @@ camera frame of the same pixels give the same array.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import struct
@@ -51,7 +54,11 @@ __all__ = [
     "check_rgb_image",
     "to_rgb8",
     "check_image_limits",
+    "apply_orientation",
     "check_jpeg_complete",
+    "exif_orientation",
+    "jpeg_body",
+    "jpeg_structure",
     "jpeg_size",
     "find_images",
     "image_header",
@@ -66,16 +73,70 @@ _JPEG_SOS = b"\xff\xda"
 _JPEG_EOI = b"\xff\xd9"
 
 
-def check_jpeg_complete(data: bytes, name: str) -> None:
-    """Raise ImageDecodeError if a JPEG's data ends before its end-of-image marker."""
-    # In entropy-coded data every 0xFF is followed by 0x00 (byte stuffing), so an
-    # end-of-image marker after the last start-of-scan means the file is whole.
-    last_scan = data.rfind(_JPEG_SOS)
-    if last_scan < 0 or data.find(_JPEG_EOI, last_scan) < 0:
+def _jpeg_scan_end(data: bytes, pos: int) -> int:
+    """Where the entropy-coded data starting at ``pos`` ends: its next real marker
+    (an 0xFF not followed by 0x00, a restart marker or a fill byte), or ``len(data)``."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            return len(data)
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            pos += 1 if following == 0xFF else 2
+            continue
+        return pos
+
+
+def jpeg_structure(data: bytes) -> tuple[int, int] | None:
+    """``(end, scans)`` of a JPEG walked by its structure: ``end`` is the offset just
+    after its end-of-image marker, ``scans`` its start-of-scan segments. ``None`` if
+    the data ends (or breaks) before the end marker.
+
+    Anything after the end marker (a phone's motion-photo video, an editor's
+    trailer) is not part of the image and is ignored.
+    """
+    pos = 2
+    size = len(data)
+    scans = 0
+    while pos + 1 < size:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:  # end of image
+            return pos + 2, scans
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length
+            pos += 2
+            continue
+        if pos + 4 > size:
+            return None
+        (length,) = struct.unpack_from(">H", data, pos + 2)
+        if length < 2:
+            return None
+        pos += 2 + length
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+            scans += 1
+            pos = _jpeg_scan_end(data, pos)
+    return None
+
+
+def jpeg_body(data: bytes, name: str) -> bytes:
+    """A JPEG's bytes up to its end-of-image marker; ImageDecodeError if it ends before."""
+    found = jpeg_structure(data)
+    if found is None:
         raise ImageDecodeError(
             f"{name} is a truncated JPEG (its image data ends before the end-of-image "
             "marker); copy the file again from its source"
         )
+    return data[: found[0]]
+
+
+def check_jpeg_complete(data: bytes, name: str) -> None:
+    """Raise ImageDecodeError if a JPEG's data ends before its end-of-image marker
+    (walked by its structure, so data after the marker is allowed)."""
+    jpeg_body(data, name)
 
 
 def jpeg_size(data: bytes) -> tuple[int, int] | None:
@@ -201,7 +262,8 @@ def check_image_limits(data: bytes, name: str) -> None:
                 "(set CAMVIZ_MAX_PIXELS to allow more)"
             )
     if data.startswith(_JPEG_SOI):
-        scans = data.count(_JPEG_SOS)
+        found = jpeg_structure(data)
+        scans = found[1] if found is not None else data.count(_JPEG_SOS)
         if scans > limits.MAX_JPEG_SCANS:
             raise ImageTooLargeError(
                 f"{name} is a JPEG of {scans} scans, over camviz's limit of "
@@ -258,20 +320,91 @@ def to_rgb8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint
     return np.ascontiguousarray(cv2.cvtColor(pixels, codes[channels]), dtype=np.uint8)
 
 
+def _tiff_orientation(tiff: bytes) -> int:
+    """The Orientation tag (0x0112) of IFD0 of TIFF-structured bytes (EXIF), or 1."""
+    if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        return 1
+    order = "<" if tiff[:2] == b"II" else ">"
+    try:
+        (ifd,) = struct.unpack_from(order + "I", tiff, 4)
+        (count,) = struct.unpack_from(order + "H", tiff, ifd)
+        for i in range(min(count, 1024)):
+            tag, kind, _n = struct.unpack_from(order + "HHI", tiff, ifd + 2 + 12 * i)
+            if tag == 0x0112 and kind == 3:  # SHORT
+                value = int(struct.unpack_from(order + "H", tiff, ifd + 2 + 12 * i + 8)[0])
+                return value if 1 <= value <= 8 else 1
+    except struct.error:
+        return 1
+    return 1
+
+
+def _exif_payload(payload: bytes) -> bytes:
+    return payload[6:] if payload.startswith(b"Exif\x00\x00") else payload
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1..8, 1 = upright) of a PNG (its eXIf chunk) or a WebP (its
+    EXIF chunk); 1 for other formats or when there is none.
+
+    OpenCV's decoders apply JPEG's and TIFF's own orientation; these two are read here.
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        pos = 8
+        while pos + 8 <= len(data):
+            length, kind = struct.unpack_from(">I4s", data, pos)
+            if kind == b"eXIf":
+                return _tiff_orientation(_exif_payload(data[pos + 8 : pos + 8 + length]))
+            if kind == b"IEND":
+                break
+            pos += 12 + length
+        return 1
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        pos = 12
+        while pos + 8 <= len(data):
+            kind, length = struct.unpack_from("<4sI", data, pos)
+            if kind == b"EXIF":
+                return _tiff_orientation(_exif_payload(data[pos + 8 : pos + 8 + length]))
+            pos += 8 + length + (length & 1)
+    return 1
+
+
+def apply_orientation(image: npt.NDArray[np.uint8], orientation: int) -> npt.NDArray[np.uint8]:
+    """``image`` turned upright for an EXIF orientation (1..8), as a C-contiguous array."""
+    ops: dict[int, Any] = {
+        2: lambda a: cv2.flip(a, 1),
+        3: lambda a: cv2.rotate(a, cv2.ROTATE_180),
+        4: lambda a: cv2.flip(a, 0),
+        5: lambda a: cv2.transpose(a),
+        6: lambda a: cv2.rotate(a, cv2.ROTATE_90_CLOCKWISE),
+        7: lambda a: cv2.flip(cv2.transpose(a), -1),
+        8: lambda a: cv2.rotate(a, cv2.ROTATE_90_COUNTERCLOCKWISE),
+    }
+    op = ops.get(orientation)
+    return image if op is None else np.ascontiguousarray(op(image))
+
+
 def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
-    """Decode encoded image bytes into an upright HxWx3 RGB uint8 array."""
+    """Decode encoded image bytes into an upright HxWx3 RGB uint8 array.
+
+    A JPEG is read up to its end-of-image marker (a motion photo's appended video
+    is ignored); EXIF orientation is applied in JPEG and TIFF (by OpenCV), PNG (eXIf)
+    and WebP (EXIF chunk).
+    """
     if not data:
         raise ImageDecodeError(f"{name} is an empty file (0 bytes); it holds no image")
-    check_image_limits(data, name)
-    buffer = np.frombuffer(data, np.uint8)
     is_jpeg = data.startswith(_JPEG_SOI)
     if is_jpeg:
-        check_jpeg_complete(data, name)
+        data = jpeg_body(data, name)  # trailing data (a motion photo's video) dropped
+    check_image_limits(data, name)
+    buffer = np.frombuffer(data, np.uint8)
+    orientation = 1
+    if is_jpeg:
         # IMREAD_COLOR applies the EXIF orientation; a JPEG has no alpha to lose.
         flags = cv2.IMREAD_COLOR
     else:
-        # Keep alpha and 16-bit depth (PNG, WebP, BMP have no EXIF rotation in practice).
+        # Keep alpha and 16-bit depth; PNG's and WebP's orientation is applied below.
         flags = cv2.IMREAD_UNCHANGED
+        orientation = exif_orientation(data)
     try:
         image = cv2.imdecode(buffer, flags)
     except cv2.error as exc:
@@ -290,7 +423,7 @@ def decode_image(data: bytes, name: str = "image") -> npt.NDArray[np.uint8]:
         )
     if image.dtype == np.uint16:  # to 8 bits now, so the 16-bit array can be freed
         image = cv2.convertScaleAbs(image, alpha=1.0 / 257.0)
-    return to_rgb8(image, name)
+    return apply_orientation(to_rgb8(image, name), orientation)
 
 
 def check_rgb_image(image: Any) -> None:
@@ -346,9 +479,19 @@ def _dangling(path: Path) -> ImageNotFoundError:
     try:
         os.stat(path)
     except OSError as exc:
-        if exc.errno == 40:  # ELOOP
+        if exc.errno == errno.ELOOP:
             return ImageNotFoundError(f"{path} is a symlink loop (skipped)")
     return ImageNotFoundError(f"{path} is a broken symlink to {os.readlink(path)} (skipped)")
+
+
+def _too_long(path: Path) -> ImageNotFoundError:
+    text = str(path)
+    shown = text if len(text) <= 160 else f"{text[:60]}...{text[-80:]}"
+    return ImageNotFoundError(
+        f"{shown} ({len(text)} bytes, {len(path.parts)} folders deep) is past the system's "
+        f"path length limit (PATH_MAX {os.pathconf('/', 'PC_PATH_MAX')}); it and what is "
+        "below it were skipped: move them to a shallower folder"
+    )
 
 
 def _walk(root: Path, recursive: bool, problems: list[tuple[Path, ImageError]]) -> list[Path]:
@@ -387,9 +530,15 @@ def _walk(root: Path, recursive: bool, problems: list[tuple[Path, ImageError]]) 
             image_like = path.suffix.lower() in IMAGE_EXTENSIONS
             try:
                 mode = os.stat(path).st_mode
-            except OSError:
-                if entry.is_symlink() and (image_like or recursive):
+            except OSError as exc:
+                if exc.errno == errno.ENAMETOOLONG and (image_like or recursive):
+                    problems.append((path, _too_long(path)))
+                elif entry.is_symlink() and (image_like or recursive):
                     problems.append((path, _dangling(path)))
+                elif exc.errno not in (errno.ENOENT, errno.ELOOP) and (image_like or recursive):
+                    problems.append(
+                        (path, ImageNotFoundError(f"{path} cannot be read: {exc.strerror}"))
+                    )
                 continue
             if stat.S_ISDIR(mode):
                 if recursive:

@@ -95,8 +95,8 @@ def decode_for_model(data: bytes, name: str, target: DecodeTarget) -> Decoded:
     factor = reduction_for(jpeg_size(data), target) if data.startswith(b"\xff\xd8\xff") else 1
     if factor == 1:
         return Decoded(imageio.decode_image(data, name), 1)
+    data = imageio.jpeg_body(data, name)  # its one truncation rule; a trailer is dropped
     imageio.check_image_limits(data, name)  # the pixel and scan limits of load_image
-    imageio.check_jpeg_complete(data, name)  # and its one truncation rule
     try:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), _REDUCED_FLAGS[factor])
     except cv2.error as exc:
