@@ -1,9 +1,18 @@
-"""Inference backends behind one interface (:class:`~camviz.backends.base.Backend`).
+"""Inference backends behind one interface (:class:`~camviz.backends.base.Backend`), and the
+registry: the only place of camviz that knows a runtime.
 
-camviz never talks to a runtime directly: it asks :func:`backend_for` which
-backend reads a model file and uses what :mod:`camviz.backends.base` defines.
-Today there is one backend, TFLite (:mod:`camviz.backends.tflite`, with
-ai-edge-litert preferred and tflite-runtime as the fallback).
+camviz never talks to a runtime directly. It asks this registry which files are
+models (:func:`model_file_suffixes`, :func:`is_model_file`, :func:`file_dialog_filter`),
+which backends and accelerators there are (:func:`backend_names`, :func:`accelerators`),
+which backend reads a model (:func:`backend_for`), and uses what
+:mod:`camviz.backends.base` defines. The backends, in order of preference for the
+files they read:
+
+* ``litert``: LiteRT (:mod:`camviz.backends.tflite`; ai-edge-litert, tflite-runtime as
+  the fallback), ``.tflite``; a core dependency.
+* ``onnxruntime``: ONNX Runtime (:mod:`camviz.backends.onnx`), ``.onnx``; ``camviz[onnx]``.
+* ``openvino``: OpenVINO (:mod:`camviz.backends.openvino`), ``.tflite``, ``.onnx`` and IR
+  (``.xml`` with its ``.bin``); ``camviz[openvino]``.
 
 Only this package imports a runtime. It imports only camviz's foundation
 (errors); the classifier, features, teach, loading and everything above use it.
@@ -15,52 +24,142 @@ from __future__ import annotations
 from pathlib import Path
 
 from camviz.backends.base import (
+    Accelerator,
     Backend,
     Delegate,
     DelegateKind,
     DenseLayer,
+    Layout,
     LoadedModel,
     ModelDescription,
     ModelMetadata,
     TensorSpec,
+    image_input_size,
 )
+from camviz.backends.onnx import OnnxBackend
+from camviz.backends.openvino import OpenVinoBackend
 from camviz.backends.tflite import TFLiteBackend
+from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
 
 __all__ = [
+    "AUTO",
     "BACKENDS",
+    "Accelerator",
     "Backend",
     "Delegate",
     "DelegateKind",
     "DenseLayer",
+    "Layout",
     "LoadedModel",
     "ModelDescription",
     "ModelMetadata",
     "TensorSpec",
+    "accelerators",
+    "backend_choices",
     "backend_for",
+    "backend_names",
+    "backends_for",
     "default_backend",
+    "file_dialog_filter",
+    "image_input_size",
+    "is_model_file",
     "load_model",
+    "model_file_suffixes",
     "runtime_status",
 ]
 
-#: Every backend camviz can use, by name; the first is the default.
-BACKENDS: dict[str, Backend] = {"tflite": TFLiteBackend()}
+#: ``--backend auto``: the first installed backend that reads the file.
+AUTO = "auto"
+
+#: Every backend camviz can use, by name, in order of preference; the first is the default.
+_ALL: tuple[Backend, ...] = (TFLiteBackend(), OnnxBackend(), OpenVinoBackend())
+BACKENDS: dict[str, Backend] = {b.name: b for b in _ALL}
+
+#: Other names a backend answers to (the LiteRT backend was called ``tflite``).
+_ALIASES = {"tflite": "litert", "onnx": "onnxruntime", "ort": "onnxruntime", "ov": "openvino"}
 
 
 def default_backend() -> Backend:
     return next(iter(BACKENDS.values()))
 
 
-def backend_for(path: str | Path | None = None) -> Backend:
-    """The backend that claims ``path``'s suffix; the default one otherwise.
+def backend_names() -> tuple[str, ...]:
+    """The backends by name, in order of preference: ``("litert", "onnxruntime", "openvino")``."""
+    return tuple(BACKENDS)
 
-    An unclaimed suffix is not refused here: the default backend reads the bytes
-    and, if they are not its kind of model, says so naming the file.
-    """
+
+def backend_choices() -> tuple[str, ...]:
+    """What ``--backend`` takes: ``auto`` and every backend's name."""
+    return (AUTO, *BACKENDS)
+
+
+def accelerators() -> tuple[str, ...]:
+    """What ``--accelerator`` takes: ``cpu``, ``gpu``, ``npu``."""
+    return tuple(a.value for a in Accelerator)
+
+
+def model_file_suffixes() -> tuple[str, ...]:
+    """Every suffix of a model file some backend reads (installed or not), lower case."""
+    return tuple(dict.fromkeys(s for b in BACKENDS.values() for s in b.suffixes))
+
+
+def is_model_file(path: str | Path) -> bool:
+    """True when ``path``'s suffix is one a backend reads (``.tflite``, ``.onnx``, ``.xml``...)."""
+    return Path(path).suffix.lower() in model_file_suffixes()
+
+
+def file_dialog_filter() -> str:
+    """A Qt file dialog's name filter for model files: ``Models (*.tflite *.lite ...)``."""
+    return "Models (" + " ".join(f"*{s}" for s in model_file_suffixes()) + ")"
+
+
+def _named(name: str) -> Backend:
+    key = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    backend = BACKENDS.get(key)
+    if backend is None:
+        raise OptionsError(f"--backend must be one of {', '.join(backend_choices())}, got {name!r}")
+    return backend
+
+
+def _missing(backend: Backend, what: str) -> ExtraNotInstalledError:
+    status = "; ".join(f"{k}: {v}" for k, v in backend.status().items() if v != "ok")
+    return ExtraNotInstalledError(what, backend.extra or backend.name, status or backend.name)
+
+
+def backends_for(path: str | Path | None) -> tuple[Backend, ...]:
+    """Every backend that reads ``path``'s suffix, in order of preference, installed or not."""
     suffix = Path(path).suffix.lower() if path is not None else ""
-    for backend in BACKENDS.values():
-        if suffix in backend.suffixes:
-            return backend
-    return default_backend()
+    return tuple(b for b in BACKENDS.values() if suffix in b.suffixes)
+
+
+def backend_for(path: str | Path | None = None, name: str = AUTO) -> Backend:
+    """The backend that runs ``path``: the one ``name`` names, or (``auto``) the first
+    installed one that reads its suffix.
+
+    An unclaimed suffix is not refused under ``auto``: the default backend reads the
+    bytes and, if they are not its kind of model, says so naming the file. A named
+    backend that is not installed, or that does not read the suffix, is refused here
+    with what to install or what to choose.
+    """
+    if name and name.strip().lower() != AUTO:
+        backend = _named(name)
+        if not backend.installed():
+            raise _missing(backend, f"--backend {backend.name}")
+        suffix = Path(path).suffix.lower() if path is not None else ""
+        if path is not None and suffix not in backend.suffixes:
+            readers = ", ".join(b.name for b in backends_for(path)) or "none"
+            raise ModelLoadError(
+                f"{Path(path).name}: {backend.title} does not read {suffix or 'suffix-less'} "
+                f"files (it reads {', '.join(backend.suffixes)}); backends that do: {readers}"
+            )
+        return backend
+    found = backends_for(path)
+    if not found:
+        return default_backend()
+    for candidate in found:
+        if candidate.installed():
+            return candidate
+    raise _missing(found[0], f"a {Path(str(path)).suffix} model")
 
 
 def load_model(
@@ -70,10 +169,13 @@ def load_model(
     source: str,
     backend: Backend | None = None,
     delegate: Delegate | None = None,
+    accelerator: Accelerator = Accelerator.CPU,
 ) -> LoadedModel:
     """Load model bytes with ``backend`` (by default the one for ``source``'s suffix)."""
     chosen = backend or backend_for(source)
-    return chosen.load(content, threads=threads, source=source, delegate=delegate)
+    return chosen.load(
+        content, threads=threads, source=source, delegate=delegate, accelerator=accelerator
+    )
 
 
 def runtime_status() -> dict[str, str]:

@@ -26,15 +26,43 @@ import numpy.typing as npt
 from camviz.errors import OptionsError
 
 __all__ = [
+    "Accelerator",
     "Backend",
     "Delegate",
     "DelegateKind",
     "DenseLayer",
+    "Layout",
     "LoadedModel",
     "ModelDescription",
     "ModelMetadata",
     "TensorSpec",
+    "image_input_size",
 ]
+
+
+class Layout(StrEnum):
+    """How a model's image input is laid out. camviz feeds NHWC RGB; a backend whose model
+    takes NCHW (or BGR) converts inside ``run``, so the rest of camviz never sees it."""
+
+    NHWC = "NHWC"
+    NCHW = "NCHW"
+
+
+class Accelerator(StrEnum):
+    """The kind of device a model runs on, as ``--accelerator`` names it."""
+
+    CPU = "cpu"
+    GPU = "gpu"
+    NPU = "npu"
+
+    @classmethod
+    def parse(cls, text: str | Accelerator) -> Accelerator:
+        try:
+            return cls(str(text).strip().lower())
+        except ValueError:
+            raise OptionsError(
+                f"--accelerator must be one of {', '.join(a.value for a in cls)}, got {text!r}"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +107,8 @@ class ModelMetadata:
     labels_file: str | None = None
     #: (locale, names) of each label file that carries a locale: MediaPipe's display names
     display_names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: where ``mean``/``std`` came from when the backend supplied a default, not the file
+    normalization_note: str | None = None
 
     def display_names_for(self, locale: str) -> tuple[str, ...] | None:
         """The display names in ``locale`` (the first such file), or None when there are none.
@@ -164,10 +194,20 @@ class Delegate:
         return f"{self.library}" + (f":{opts}" if opts else "")
 
 
+def image_input_size(spec: TensorSpec) -> tuple[int, int] | None:
+    """(width, height) of an image input as every backend presents it (one NHWC image with
+    3 colour channels, at least 8 x 8); None when ``spec`` is not such an input."""
+    shape = spec.shape
+    if len(shape) != 4 or shape[0] != 1 or shape[3] != 3 or min(shape[1:3]) < 8:
+        return None
+    return int(shape[2]), int(shape[1])
+
+
 class LoadedModel(Protocol):
     """A model ready to run; created and used on one thread."""
 
     runtime: str  # which runtime package runs it, e.g. "litert"
+    device: str  # where it runs, as the runtime names it: "CPU", "GPU.0", "CUDAExecutionProvider"
     delegate: Delegate
     load_ms: float
     inputs: tuple[TensorSpec, ...]
@@ -183,14 +223,35 @@ class LoadedModel(Protocol):
 class Backend(Protocol):
     """One runtime family (TFLite, ...) and the model files it reads."""
 
-    name: str
-    suffixes: tuple[str, ...]  # file suffixes it claims, lower case, e.g. (".tflite",)
+    name: str  # as --backend names it: "litert", "onnxruntime", "openvino"
+    title: str  # as people name it: "LiteRT", "ONNX Runtime", "OpenVINO"
+    extra: str | None  # the pip extra that installs it (None: a core dependency)
+    suffixes: tuple[str, ...]  # file suffixes it reads, lower case, e.g. (".tflite",)
 
     def load(
-        self, content: bytes, *, threads: int, source: str, delegate: Delegate | None = None
+        self,
+        content: bytes,
+        *,
+        threads: int,
+        source: str,
+        delegate: Delegate | None = None,
+        accelerator: Accelerator = Accelerator.CPU,
     ) -> LoadedModel:
         """Load model bytes; raise ModelLoadError naming ``source`` when they are not a model,
-        DelegateError naming the library when the delegate cannot be used."""
+        DelegateError naming the library when the delegate cannot be used, AcceleratorError
+        naming what is missing when ``accelerator`` is not here."""
+        ...
+
+    def installed(self) -> bool:
+        """True when its runtime package can be imported here."""
+        ...
+
+    def accelerators(self) -> tuple[Accelerator, ...]:
+        """The accelerators it can use on this machine (CPU first)."""
+        ...
+
+    def version(self) -> str:
+        """The runtime package's version ("" when it is not installed)."""
         ...
 
     def describe(self, content: bytes) -> ModelDescription:

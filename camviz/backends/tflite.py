@@ -19,7 +19,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,15 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz.backends import tflite_graph, tflite_metadata
-from camviz.backends.base import Delegate, DelegateKind, DenseLayer, ModelDescription, TensorSpec
-from camviz.errors import DelegateError, ModelLoadError, RuntimeUnavailableError
+from camviz.backends.base import (
+    Accelerator,
+    Delegate,
+    DelegateKind,
+    DenseLayer,
+    ModelDescription,
+    TensorSpec,
+)
+from camviz.errors import AcceleratorError, DelegateError, ModelLoadError, RuntimeUnavailableError
 
 __all__ = ["RUNTIMES", "TFLiteBackend", "TFLiteModel", "load_model", "runtime_status"]
 
@@ -152,6 +159,7 @@ class TFLiteModel:
         self._interpreter = interpreter
         self.runtime = runtime
         self.delegate = delegate or Delegate()
+        self.device = "CPU" if self.delegate.kind is not DelegateKind.EXTERNAL else "delegate"
         self.load_ms = load_ms
         self.inputs = tuple(_tensor_spec(d) for d in interpreter.get_input_details())
         self.outputs = tuple(_tensor_spec(d) for d in interpreter.get_output_details())
@@ -160,6 +168,15 @@ class TFLiteModel:
         """Invoke on one input tensor (batch dimension included); return output 0, copied."""
         interpreter = self._interpreter
         interpreter.set_tensor(self.inputs[0].index, tensor)
+        interpreter.invoke()
+        out: npt.NDArray[Any] = interpreter.get_tensor(self.outputs[0].index)
+        return out
+
+    def run_filled(self, fill: Callable[[npt.NDArray[Any]], None]) -> npt.NDArray[Any]:
+        """Like :meth:`run`, with the input written in place: ``fill`` gets the input tensor's
+        own memory (``interpreter.tensor()``, batch dimension included) and must not keep it."""
+        interpreter = self._interpreter
+        fill(interpreter.tensor(self.inputs[0].index)())
         interpreter.invoke()
         out: npt.NDArray[Any] = interpreter.get_tensor(self.outputs[0].index)
         return out
@@ -277,13 +294,41 @@ def load_model(
 class TFLiteBackend:
     """TensorFlow Lite (``.tflite``) behind the :class:`~camviz.backends.base.Backend` interface."""
 
-    name: str = "tflite"
+    name: str = "litert"
+    title: str = "LiteRT"
+    extra: str | None = None
     suffixes: tuple[str, ...] = (".tflite", ".lite")
 
     def load(
-        self, content: bytes, *, threads: int, source: str, delegate: Delegate | None = None
+        self,
+        content: bytes,
+        *,
+        threads: int,
+        source: str,
+        delegate: Delegate | None = None,
+        accelerator: Accelerator = Accelerator.CPU,
     ) -> TFLiteModel:
+        accelerator = Accelerator.parse(accelerator)
+        if accelerator not in self.accelerators():
+            raise AcceleratorError(
+                f"LiteRT has no {accelerator.value.upper()} accelerator on this machine "
+                f"(it offers: {', '.join(a.value for a in self.accelerators())}); "
+                "run it with --accelerator cpu, or try --backend openvino"
+            )
         return load_model(content, threads=threads, source=source, delegate=delegate)
+
+    def installed(self) -> bool:
+        return "ok" in runtime_status().values()
+
+    def accelerators(self) -> tuple[Accelerator, ...]:
+        return (Accelerator.CPU,)
+
+    def version(self) -> str:
+        for name in _candidates():
+            with contextlib.suppress(Exception):
+                package = importlib.import_module(RUNTIMES[name].rpartition(".")[0])
+                return f"{name} {getattr(package, '__version__', '?')}"
+        return ""
 
     def describe(self, content: bytes) -> ModelDescription:
         return ModelDescription(

@@ -18,6 +18,7 @@ from camviz.errors import ModelLoadError, NotAClassifierError, RuntimeUnavailabl
 
 __all__ = [
     "cut_before_last_dense",
+    "io_quantization",
     "last_dense_layer",
     "output_producer",
     "with_metadata_buffer",
@@ -152,7 +153,38 @@ def _pack(model: Any, size_hint: int) -> bytes:
     return bytes(builder.Output())
 
 
-_PASS_THROUGH = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE")
+#: Operators that only move values: a softmax before them still gives probabilities.
+_PASS_THROUGH = (
+    "QUANTIZE",
+    "DEQUANTIZE",
+    "RESHAPE",
+    "SQUEEZE",
+    "SLICE",
+    "STRIDED_SLICE",
+    "GATHER",
+    "CAST",
+    "TRANSPOSE",
+    "EXPAND_DIMS",
+)
+
+
+def io_quantization(content: bytes) -> tuple[tuple[tuple[float, int], ...], ...]:
+    """((scale, zero point) of each input, of each output); (0.0, 0) where not quantised.
+
+    For runtimes that read a ``.tflite`` but do not report its quantisation (OpenVINO).
+    """
+    schema = importlib.import_module(_SCHEMA)
+    graph = schema.Model.GetRootAs(content, 0).Subgraphs(0)
+
+    def quant(index: int) -> tuple[float, int]:
+        q = graph.Tensors(index).Quantization()
+        if q is None or q.ScaleLength() != 1:
+            return (0.0, 0)
+        return (float(q.Scale(0)), int(q.ZeroPoint(0)) if q.ZeroPointLength() else 0)
+
+    inputs = tuple(quant(graph.Inputs(i)) for i in range(graph.InputsLength()))
+    outputs = tuple(quant(graph.Outputs(i)) for i in range(graph.OutputsLength()))
+    return inputs, outputs
 
 
 def output_producer(content: bytes) -> str | None:
@@ -172,7 +204,7 @@ def output_producer(content: bytes) -> str | None:
             for j in range(op.OutputsLength()):
                 producers[op.Outputs(j)] = op
         tensor = graph.Outputs(0)
-        for _ in range(8):
+        for _ in range(graph.OperatorsLength() + 1):
             op = producers.get(tensor)
             if op is None:
                 return None

@@ -14,12 +14,20 @@ from typing import Any
 
 import numpy as np
 
-from camviz.backends import LoadedModel, ModelMetadata
-from camviz.errors import LabelsError, NotAClassifierError
+from camviz.backends import LoadedModel, ModelMetadata, image_input_size
+from camviz.errors import LabelsError, NotAClassifierError, OptionsError
 from camviz.labels import LabelLayout, read_labels
 from camviz.zoo import ModelSpec, imagenet_labels
 
-__all__ = ["ModelInfo", "OutputKind", "classifier_shapes", "display_names_for", "labels_for"]
+__all__ = [
+    "ModelInfo",
+    "OutputKind",
+    "classifier_shapes",
+    "display_names_for",
+    "input_normalization",
+    "labels_for",
+    "model_kind",
+]
 
 OutputKind = str  # "logits" or "probabilities"
 
@@ -48,6 +56,7 @@ class ModelInfo:
     label_layout: LabelLayout = LabelLayout.OTHER
     input_quantization: tuple[float, int] | None = None  # (scale, zero point) of integer inputs
     delegate: str = "xnnpack"
+    device: str = "CPU"  # where it runs, as its runtime names it ("CPU", "GPU.0", ...)
     #: names shown for the classes, from the metadata's label file in ``display_names_locale``
     display_names: tuple[str, ...] | None = field(default=None, repr=False)
     display_names_locale: str | None = None  # the locale used; None: no display names
@@ -90,35 +99,97 @@ class ModelInfo:
             "mapping_source": self.mapping_source,
             "runtime": self.runtime,
             "delegate": self.delegate,
+            "device": self.device,
             "load_ms": round(self.load_ms, 3),
             "first_invoke_ms": round(self.first_invoke_ms, 3),
             "published_top1": self.published_top1,
         }
 
 
+def _shape_text(shapes: list[tuple[int, ...]]) -> str:
+    return ", ".join(str(list(shape)) for shape in shapes)
+
+
+def model_kind(model: LoadedModel) -> str | None:
+    """What a model that is not an image classifier looks like, from its outputs (None: a
+    classifier's one scores output)."""
+    shapes = [spec.shape for spec in model.outputs]
+    if len(shapes) == 4 and sorted(len(s) for s in shapes) == [1, 2, 2, 3]:
+        boxes = next(s for s in shapes if len(s) == 3)
+        if boxes[-1] == 4:
+            return (
+                f"an object detector (4 outputs: boxes {list(boxes)}, classes, scores and a "
+                "count, as TFLite's detection post-processing writes them)"
+            )
+    if len(shapes) == 1 and len(shapes[0]) == 4 and min(shapes[0][1:3]) > 1:
+        return (
+            f"a segmentation model (it outputs shape {list(shapes[0])}: a class map per "
+            "pixel, not one score per class)"
+        )
+    if len(shapes) > 1:
+        return f"a model with {len(shapes)} outputs ({_shape_text(shapes)})"
+    return None
+
+
 def classifier_shapes(model: LoadedModel, name: str) -> tuple[tuple[int, int], int]:
-    """(input width, height) and the number of classes; NotAClassifierError if it is none."""
+    """(input width, height) and the number of classes; NotAClassifierError if it is none.
+
+    Decided from the graph as the backend presents it: one image input
+    (:func:`camviz.backends.image_input_size`), one output of one score per class.
+    Detectors, segmenters and other multi-output models are refused naming what they
+    look like.
+    """
     if len(model.inputs) != 1 or not model.outputs:
         raise NotAClassifierError(
             f"{name} has {len(model.inputs)} inputs and {len(model.outputs)} outputs; "
             "an image classifier has one image input and a scores output"
         )
-    shape = model.inputs[0].shape
-    if len(shape) != 4 or shape[0] != 1 or shape[3] != 3 or min(shape[1:3]) < 8:
+    kind = model_kind(model)
+    if kind is not None:
         raise NotAClassifierError(
-            f"{name} takes input of shape {list(shape)}; an image classifier takes "
-            "[1, height, width, 3]"
+            f"{name} looks like {kind}; camviz runs image classifiers, which have one "
+            "output of one score per class"
+        )
+    size = image_input_size(model.inputs[0])
+    if size is None:
+        raise NotAClassifierError(
+            f"{name} takes input of shape {list(model.inputs[0].shape)}; an image classifier "
+            "takes one image of at least 8 x 8 pixels with 3 colour channels"
         )
     dtype = model.inputs[0].dtype
     if dtype not in (np.uint8, np.int8, np.float32):
         raise NotAClassifierError(f"{name} takes {dtype} input; expected uint8, int8 or float32")
     out_shape = model.outputs[0].shape
     classes = int(np.prod(out_shape))
-    if out_shape[0] != 1 or sum(d > 1 for d in out_shape) != 1 or classes < 2:
+    if not out_shape or out_shape[0] != 1 or sum(d > 1 for d in out_shape) != 1 or classes < 2:
         raise NotAClassifierError(
             f"{name} outputs shape {list(out_shape)}; an image classifier outputs [1, classes]"
         )
-    return (int(shape[2]), int(shape[1])), classes
+    return size, classes
+
+
+def input_normalization(
+    mean: tuple[float, ...] | None,
+    std: tuple[float, ...] | None,
+    metadata: ModelMetadata | None,
+) -> tuple[tuple[float, ...] | None, tuple[float, ...] | None, str | None]:
+    """The (mean, std) to feed a user's model with, and a note when they are not the file's.
+
+    ``--mean``/``--std`` (on the 0..255 scale, as TFLite's NormalizationOptions) win;
+    then the model's metadata; a backend's default (torchvision's ImageNet mean and std
+    for an ONNX float input without metadata) comes with its note, for ``mapping_source``.
+    """
+    if mean is not None or std is not None:
+        if mean is None or std is None:
+            raise OptionsError("--mean and --std go together: give both (on the 0..255 scale)")
+        return mean, std, f"--mean {_numbers(mean)} --std {_numbers(std)}"
+    if metadata is None:
+        return None, None, None
+    return metadata.mean, metadata.std, metadata.normalization_note
+
+
+def _numbers(values: tuple[float, ...]) -> str:
+    return ",".join(f"{v:g}" for v in values)
 
 
 def labels_for(

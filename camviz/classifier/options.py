@@ -10,13 +10,14 @@ camviz's "no label is likely" line.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from camviz import defaults
-from camviz.backends import Delegate
+from camviz.backends import AUTO, Accelerator, Delegate, backend_choices
 from camviz.errors import OptionsError
 from camviz.preprocess import Fit
 
@@ -37,6 +38,25 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
     return names
 
 
+def _channels(value: Any, what: str) -> tuple[float, ...] | None:
+    """None, or 1 or 3 finite numbers (one is used for every channel); std above 0."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+    try:
+        numbers = tuple(float(v) for v in (value if hasattr(value, "__iter__") else [value]))
+    except (TypeError, ValueError):
+        raise OptionsError(f"{what} must be 1 or 3 numbers, got {value!r}") from None
+    if len(numbers) == 1:
+        numbers = numbers * 3
+    if len(numbers) != 3 or not all(math.isfinite(v) and abs(v) <= 1e6 for v in numbers):
+        raise OptionsError(f"{what} must be 1 or 3 finite numbers (0..255 scale), got {value!r}")
+    if what == "std" and min(numbers) <= 0:
+        raise OptionsError(f"std must be above 0, got {value!r}")
+    return numbers
+
+
 @dataclass(frozen=True, slots=True)
 class ClassifierOptions:
     """What to load and how to report; validated when made."""
@@ -48,6 +68,13 @@ class ClassifierOptions:
     min_confidence: float = defaults.MIN_CONFIDENCE
     labels: Path | None = None
     delegate: Delegate = field(default_factory=Delegate)
+    #: which runtime runs the model (``camviz.backends.backend_choices()``); auto: the file's own
+    backend: str = AUTO
+    #: the kind of device it runs on: cpu, gpu or npu (``camviz.backends.accelerators()``)
+    accelerator: Accelerator = Accelerator.CPU
+    #: a user's model's input normalisation, per channel on the 0..255 scale (None: its own)
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
     category_allowlist: tuple[str, ...] = ()
     category_denylist: tuple[str, ...] = ()
     #: display names from the model metadata's label file in this locale ("en", "fr", "zh-CN")
@@ -76,6 +103,17 @@ class ClassifierOptions:
             raise OptionsError(f"min_confidence must be in 0..1, got {self.min_confidence}")
         if not isinstance(self.delegate, Delegate):
             raise OptionsError(f"delegate must be a Delegate, got {self.delegate!r}")
+        backend = str(self.backend).strip().lower()
+        if backend not in backend_choices() and backend not in ("tflite", "onnx"):
+            raise OptionsError(
+                f"backend must be one of {', '.join(backend_choices())}, got {self.backend!r}"
+            )
+        object.__setattr__(self, "backend", backend)
+        object.__setattr__(self, "accelerator", Accelerator.parse(self.accelerator))
+        for name in ("mean", "std"):
+            object.__setattr__(self, name, _channels(getattr(self, name), name))
+        if (self.mean is None) != (self.std is None):
+            raise OptionsError("mean and std go together: give both, on the 0..255 scale")
         if not isinstance(self.display_names_locale, str) or not _LOCALE.fullmatch(
             self.display_names_locale
         ):
