@@ -2,8 +2,12 @@
 
 Steps, in order: what the model sees (:class:`Fit`: a centre crop of a fraction
 of the short side, the default, or the whole frame letterboxed), resize to the
-model's input size (area averaging when the crop is much larger than the input,
-so big frames do not alias), colour order, then the input mapping:
+model's input size (anti-aliased when the crop is much larger than the input, so
+big frames do not alias: exact 2x2 area averages, halving, until the crop is less
+than twice the input, then the spec's resize; :data:`DOWNSCALE`), colour order on
+the model-size image, then the input mapping, written straight into the tensor
+given to :meth:`Preprocessor.run_into` (the runtime's own input memory, where it
+has one), with no float copies of the image on the way:
 
 * ``NORMALIZE``: ``(x - mean) / std`` and, for quantised inputs,
   ``round(x / scale + zero_point)``, clipped to the integer range;
@@ -32,6 +36,8 @@ from camviz.errors import OptionsError
 
 __all__ = [
     "AREA_DOWNSCALE_FACTOR",
+    "DOWNSCALE",
+    "Downscale",
     "LETTERBOX_PAD",
     "ColorOrder",
     "Fit",
@@ -50,6 +56,36 @@ __all__ = [
 #: Crops at least this many times the model input (per side) are shrunk by area
 #: averaging, whatever the spec's resize: bilinear samples only 2x2 pixels and aliases.
 AREA_DOWNSCALE_FACTOR = 2.0
+
+
+class Downscale(StrEnum):
+    """How a crop of at least :data:`AREA_DOWNSCALE_FACTOR` times the input is anti-aliased.
+
+    ``HALVING`` (the default): exact 2x2 area averages (``cv2.INTER_AREA`` to exactly half,
+    OpenCV's fast path; an odd last row or column is left out) until the crop is less than
+    twice the input, then the spec's resize. ``AREA``: one ``cv2.INTER_AREA`` to the input
+    size (a fractional area average: 5-6x slower at 1080p, the same top-1 on
+    ``benchmarks/resize_check.py``).
+    """
+
+    HALVING = "halving"
+    AREA = "area"
+
+
+#: The anti-aliasing rule in force (``benchmarks/resize_check.py`` switches it to compare).
+DOWNSCALE = Downscale.HALVING
+
+
+def halve_to(image: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np.uint8]:
+    """``image`` halved by exact 2x2 area averages while it is at least twice ``size``
+    (width, height) on both axes (``image`` itself when it is not)."""
+    while image.shape[1] >= 2 * size[0] and image.shape[0] >= 2 * size[1]:
+        height, width = image.shape[:2]
+        even = image[: height - height % 2, : width - width % 2]
+        half = (width // 2, height // 2)
+        image = np.asarray(cv2.resize(even, half, interpolation=cv2.INTER_AREA), np.uint8)
+    return image
+
 
 #: The letterbox's padding, in pixel values (RGB): mid grey. After the usual
 #: normalisations (mean 127.5, or raw pixels on models trained on grey-padded
@@ -105,9 +141,23 @@ class Resize(StrEnum):
 
 
 def _resize(
-    crop: npt.NDArray[np.uint8], size: tuple[int, int], how: Resize
+    crop: npt.NDArray[np.uint8],
+    size: tuple[int, int],
+    how: Resize,
+    spec_resize: Resize | None = None,
+    out: npt.NDArray[np.uint8] | None = None,
 ) -> npt.NDArray[np.uint8]:
+    """``crop`` resized to ``size`` by ``how``; ``how`` AREA under :attr:`Downscale.HALVING`
+    halves first, then resizes by ``spec_resize`` (a spec that asks for AREA gets it exact).
+    Written into ``out`` when it is given."""
+    if how is Resize.AREA and DOWNSCALE is Downscale.HALVING and spec_resize not in (None, how):
+        crop, how = halve_to(crop, size), spec_resize
     if how is not Resize.SAMPLE:
+        if out is not None:
+            done = cv2.resize(crop, size, dst=out, interpolation=how.cv2_flag)
+            if done is not out:  # OpenCV gave a new array: copy it in
+                out[...] = done
+            return out
         return np.asarray(cv2.resize(crop, size, interpolation=how.cv2_flag), np.uint8)
     height, width = crop.shape[:2]
     # output (x, y) samples the crop at (x * width / W, y * height / H): no half-pixel shift
@@ -119,6 +169,9 @@ def _resize(
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
     )
+    if out is not None:
+        out[...] = resized
+        return out
     return np.asarray(resized, np.uint8)
 
 
@@ -308,7 +361,10 @@ class Preprocessor:
     _gain: npt.NDArray[np.float32] = field(init=False, repr=False)
     _offset: npt.NDArray[np.float32] = field(init=False, repr=False)
     _identity: bool = field(init=False)
+    _shift: bool = field(init=False)  # int8 raw pixels: the value - 128
     _limits: tuple[float, float] | None = field(init=False)
+    _pixels: npt.NDArray[np.uint8] = field(init=False, repr=False)  # the model-size image
+    _work: npt.NDArray[np.float32] = field(init=False, repr=False)  # mapped values
 
     def __post_init__(self) -> None:
         mean = np.asarray(self.spec.mean, np.float64)
@@ -329,9 +385,11 @@ class Preprocessor:
             self._limits = None
         self._gain = gain.astype(np.float32)
         self._offset = offset.astype(np.float32)
-        self._identity = (
-            self.dtype == np.uint8 and bool(np.all(gain == 1.0)) and bool(np.all(offset == 0.0))
-        )
+        unit = bool(np.all(gain == 1.0))
+        self._identity = self.dtype == np.uint8 and unit and bool(np.all(offset == 0.0))
+        self._shift = self.dtype == np.int8 and unit and bool(np.all(offset == -128.0))
+        self._pixels = np.empty(self.shape, np.uint8)
+        self._work = np.empty(self.shape, np.float32)
 
     def interpolation(self, crop_shape: tuple[int, ...]) -> Resize:
         """The resize used for a crop of this shape: area averaging for big reductions
@@ -342,24 +400,61 @@ class Preprocessor:
         factor = min(width / self.size[0], height / self.size[1])
         return Resize.AREA if factor >= AREA_DOWNSCALE_FACTOR else self.spec.resize
 
-    def _letterbox(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    def _letterbox(
+        self, image: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8] | None = None
+    ) -> npt.NDArray[np.uint8]:
         """The whole frame scaled into the input size, aspect kept, padded with grey."""
         height, width = image.shape[:2]
         left, top, w, h = letterbox_placement(width, height, self.size)
-        canvas = np.full((self.size[1], self.size[0], 3), LETTERBOX_PAD, np.uint8)
+        shape = (self.size[1], self.size[0], 3)
+        canvas = np.empty(shape, np.uint8) if out is None else out
+        canvas[...] = LETTERBOX_PAD
         factor = min(width / w, height / h)
         how = self.spec.resize
         if how is not Resize.SAMPLE and factor >= AREA_DOWNSCALE_FACTOR:
             how = Resize.AREA
-        canvas[top : top + h, left : left + w] = _resize(image, (w, h), how)
+        canvas[top : top + h, left : left + w] = _resize(image, (w, h), how, self.spec.resize)
         return canvas
+
+    def _model_size(
+        self, image: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8] | None = None
+    ) -> npt.NDArray[np.uint8]:
+        """What the model sees, at its input size, in the model's colour order (into ``out``)."""
+        if self.spec.fit is Fit.LETTERBOX:
+            resized = self._letterbox(image, out)
+        else:
+            crop = center_crop(image, self.spec.crop_fraction)
+            how = self.interpolation(crop.shape)
+            resized = _resize(crop, self.size, how, self.spec.resize, out)
+        if self.spec.color_order is ColorOrder.BGR:  # on the model-size image: 224x224, not 4K
+            if out is None:
+                resized = np.asarray(cv2.cvtColor(resized, cv2.COLOR_RGB2BGR), np.uint8)
+            else:
+                done = cv2.cvtColor(resized, cv2.COLOR_RGB2BGR, dst=out)
+                if done is not out:
+                    out[...] = done
+                resized = out
+        return resized
 
     def __call__(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
         """HxWx3 RGB uint8 -> input tensor of shape (H, W, 3), no batch dimension."""
         return self.run(image)[0]
 
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """The input tensor's shape without the batch dimension: (height, width, 3)."""
+        return (self.size[1], self.size[0], 3)
+
     def run(self, image: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[Any], float]:
-        """The input tensor and the share of its values that had to be clipped.
+        """The input tensor (a new array) and the share of its values that had to be clipped
+        (see :meth:`run_into`)."""
+        tensor = np.empty(self.shape, self.dtype)
+        return tensor, self.run_into(image, tensor)
+
+    def run_into(self, image: npt.NDArray[np.uint8], tensor: npt.NDArray[Any]) -> float:
+        """Write the input tensor for ``image`` into ``tensor`` (shape :attr:`shape`, the
+        model's dtype: the runtime's input memory, say) and return the share of its values
+        that had to be clipped.
 
         A value counts as clipped when the mapping put it more than one
         quantisation step outside the integer range: a correct mapping clips
@@ -367,16 +462,26 @@ class Preprocessor:
         scaled 128 times, say) clips most of the tensor. That must never pass
         silently: the classifier reports it on every result.
         """
-        if self.spec.fit is Fit.LETTERBOX:
-            resized = self._letterbox(image)
-        else:
-            crop = center_crop(image, self.spec.crop_fraction)
-            resized = _resize(crop, self.size, self.interpolation(crop.shape))
-        if self.spec.color_order is ColorOrder.BGR:
-            resized = np.asarray(cv2.cvtColor(resized, cv2.COLOR_RGB2BGR), np.uint8)
-        if self._identity:
-            return np.ascontiguousarray(resized), 0.0
-        values = resized.astype(np.float32) * self._gain + self._offset
+        if tensor.shape != self.shape or tensor.dtype != self.dtype:
+            raise OptionsError(
+                f"the input tensor must be {self.shape} {self.dtype}, "
+                f"got {tensor.shape} {tensor.dtype}"
+            )
+        if self._identity:  # uint8 pixels as they are: resized straight into the tensor
+            self._model_size(image, tensor)
+            return 0.0
+        if self._shift:  # int8 raw pixels: x - 128 is x ^ 0x80 read as int8, no arithmetic
+            resized = self._model_size(image, self._pixels)
+            np.bitwise_xor(resized, np.uint8(0x80), out=tensor.view(np.uint8))
+            return 0.0
+        resized = self._model_size(image, self._pixels)
+        if self._limits is None and tensor.dtype == np.float32:  # float: gain and offset, in place
+            np.multiply(resized, self._gain, out=tensor)
+            np.add(tensor, self._offset, out=tensor)
+            return 0.0
+        values = self._work  # one float buffer of the input size, reused every frame
+        np.multiply(resized, self._gain, out=values)
+        np.add(values, self._offset, out=values)
         clipped = 0.0
         if self._limits is not None:
             low, high = self._limits
@@ -384,4 +489,5 @@ class Preprocessor:
             outside = np.count_nonzero(values < low - 1.0) + np.count_nonzero(values > high + 1.0)
             clipped = outside / max(1, values.size)
             np.clip(values, low, high, out=values)
-        return values.astype(self.dtype), clipped
+        np.copyto(tensor, values, casting="unsafe")
+        return clipped

@@ -16,7 +16,8 @@ import dataclasses
 import difflib
 import logging
 import time
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,14 @@ __all__ = ["Classifier", "softmax"]
 CLIP_WARN_FRACTION = 0.2
 
 _log = logging.getLogger("camviz")
+
+
+@runtime_checkable
+class _FillsInPlace(Protocol):
+    """A loaded model that lets the input be written into its own tensor memory
+    (LiteRT's ``interpreter.tensor()`` view): the preprocessor writes there, no copy."""
+
+    def run_filled(self, fill: Callable[[npt.NDArray[Any]], None]) -> npt.NDArray[Any]: ...
 
 
 def softmax(logits: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
@@ -81,6 +90,7 @@ class Classifier:
         # the name each class is shown by, worked out once per model, not per frame
         self._names = info.display_names or tuple(short_label(label) for label in info.labels)
         self._clip_warned = False
+        self._filler: _FillsInPlace | None = model if isinstance(model, _FillsInPlace) else None
 
     # construction -----------------------------------------------------------------
     @classmethod
@@ -266,12 +276,7 @@ class Classifier:
         t0 = CLOCK()
         if color == "bgr":
             image_rgb = to_rgb8(image_rgb)
-        tensor, clipped = self._preprocess.run(image_rgb)
-        t1 = CLOCK()
-        try:
-            raw = model.run(tensor[None])
-        except Exception as exc:
-            raise InferenceError(f"{self.info.name} failed on a frame: {exc}") from exc
+        raw, clipped, t1 = self._run(model, image_rgb)
         t2 = CLOCK()
         probs = self.probabilities(raw)
         result = self.result_from(probs)
@@ -287,6 +292,36 @@ class Classifier:
                 self.info.mapping_source or "unknown",
             )
         return dataclasses.replace(result, times=times, input_clipped=clipped)
+
+    def _run(
+        self, model: LoadedModel, image_rgb: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[Any], float, float]:
+        """Preprocess into the input tensor and invoke: (output 0, clipped share, the
+        :data:`CLOCK` stamp between the two). The input is written straight into the
+        runtime's tensor memory when the model allows it, else into a new array."""
+        preprocess = self._preprocess
+        filler = self._filler
+        if filler is not None:
+            done: list[float] = []
+
+            def fill(tensor: npt.NDArray[Any]) -> None:
+                done.append(preprocess.run_into(image_rgb, tensor[0]))
+                done.append(CLOCK())
+
+            try:
+                raw = filler.run_filled(fill)
+            except Exception as exc:
+                if len(done) < 2:  # the preprocessing failed, not the model
+                    raise
+                raise InferenceError(f"{self.info.name} failed on a frame: {exc}") from exc
+            return raw, done[0], done[1]
+        tensor, clipped = preprocess.run(image_rgb)
+        t1 = CLOCK()
+        try:
+            raw = model.run(tensor[None])
+        except Exception as exc:
+            raise InferenceError(f"{self.info.name} failed on a frame: {exc}") from exc
+        return raw, clipped, t1
 
     def invoke_raw(self, tensor: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Run the interpreter alone on a prepared tensor (for benchmarks)."""
@@ -322,7 +357,7 @@ class Classifier:
     def close(self) -> None:
         if self._model is not None:
             self._model.close()
-            self._model = None
+            self._model = self._filler = None
 
     def __enter__(self) -> Classifier:
         return self
