@@ -6,35 +6,35 @@ the session.
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from camviz.app.session import DEMO
 from camviz.app.viewing import FIT_NAMES
-from camviz.defaults import BUDGET_MS, MIN_CONFIDENCE, SCORE_THRESHOLD, THREADS, TOP_K
 from camviz.qt.frame_view import FrameView
+from camviz.qt.model_info import describe_tensor, tensor_to_display
+from camviz.qt.options_form import OptionsForm
 from camviz.sources import CameraInfo
+from camviz.sources.demo import DEMO
 
 __all__ = ["OPEN_MODEL_ITEM", "Controls", "InputBox", "ModelBox"]
 
 OPEN_MODEL_ITEM = "Open .tflite…"
-MAX_TOP_K = 10
 
 
 class Controls(QGroupBox):
@@ -69,20 +69,11 @@ class Controls(QGroupBox):
             self.fit_combo.addItem(text, fit.value)
         self.fit_combo.setEnabled(False)  # until a model loads
 
-        self.threads_spin = QSpinBox()
-        self.threads_spin.setRange(1, max(1, min(16, os.cpu_count() or THREADS)))
-        self.threads_spin.setValue(THREADS)
-        self.topk_spin = QSpinBox()
-        self.topk_spin.setRange(1, MAX_TOP_K)
-        self.topk_spin.setValue(TOP_K)
-        self.threshold_spin = _fraction_spin(SCORE_THRESHOLD)
-        self.confidence_spin = _fraction_spin(MIN_CONFIDENCE)
-        self.smoothing_spin = _fraction_spin(0.0, maximum=0.95)
-        self.budget_spin = QDoubleSpinBox()
-        self.budget_spin.setRange(1.0, 1000.0)
-        self.budget_spin.setDecimals(0)
-        self.budget_spin.setSuffix(" ms")
-        self.budget_spin.setValue(BUDGET_MS)
+        self.options = OptionsForm()
+        spin = self.options.spin
+        self.threads_spin, self.topk_spin = spin("threads"), spin("top_k")
+        self.threshold_spin, self.confidence_spin = spin("score_threshold"), spin("min_confidence")
+        self.smoothing_spin, self.budget_spin = spin("smoothing"), spin("budget_ms")
 
         for combo in (self.source_combo, self.model_combo):
             combo.setSizeAdjustPolicy(
@@ -94,12 +85,6 @@ class Controls(QGroupBox):
         form.addRow("Source", source_row)
         form.addRow("Model", self.model_combo)
         form.addRow("Model sees", self.fit_combo)
-        form.addRow("Threads", self.threads_spin)
-        form.addRow("Top-k", self.topk_spin)
-        form.addRow("Score threshold", self.threshold_spin)
-        form.addRow("Min confidence", self.confidence_spin)
-        form.addRow("Smoothing", self.smoothing_spin)
-        form.addRow("Budget", self.budget_spin)
 
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
@@ -115,6 +100,7 @@ class Controls(QGroupBox):
         checks.addWidget(self.record_check)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.options)
         layout.addLayout(buttons)
         layout.addLayout(checks)
         tips: tuple[tuple[QWidget, str], ...] = (
@@ -130,12 +116,6 @@ class Controls(QGroupBox):
                 "What of the frame this model sees: a centre crop (the box on the video), "
                 "or the whole frame scaled to fit, padded with grey (remembered per model)",
             ),
-            (self.threads_spin, "Interpreter threads (applies when you leave the box)"),
-            (self.topk_spin, "How many labels to list"),
-            (self.threshold_spin, "Hide labels scoring below this"),
-            (self.confidence_spin, 'Below this top score the answer is "Not sure"'),
-            (self.smoothing_spin, "Average scores over frames: 0 is off, higher is steadier"),
-            (self.budget_spin, "Frame budget: the meter is green when 95% of frames are faster"),
             (self.pause_button, "Pause or resume the video and the model (Space)"),
             (self.snapshot_button, "Save the frame with its labels as PNG + JSON (S)"),
             (self.mirror_check, "Mirror the view, like a selfie camera (M)"),
@@ -172,11 +152,12 @@ class InputBox(QGroupBox):
         layout.addWidget(self.input_view)
         layout.addWidget(self.input_label)
 
+    def show_tensor(self, tensor: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+        """Show the exact tensor the model was fed; returns the picture shown."""
+        picture = tensor_to_display(tensor)
+        self.input_view.set_frame(picture)
+        self.input_label.setText(describe_tensor(tensor))
+        return picture
 
-def _fraction_spin(value: float, maximum: float = 1.0) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setRange(0.0, maximum)
-    spin.setSingleStep(0.05)
-    spin.setDecimals(2)
-    spin.setValue(value)
-    return spin
+    def show_problem(self, message: str) -> None:
+        self.input_label.setText(message)

@@ -112,6 +112,10 @@ class FrameView(QWidget):
         self.setMinimumSize(160, 120)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click on the video takes focus
         self._paused = False
+        self._badges: dict[str, bool] = {}  # RECONNECTING, REC: drawn when True
+        self._stale = False  # the labels belong to a frame the source no longer sends
+        self._banner: str | None = None  # a plain sentence over the video's top
+        self._full_screen = False
         self._crop_fraction: float | None = None
         self._inset: Image | None = None
         self._frame: Image | None = None
@@ -131,7 +135,8 @@ class FrameView(QWidget):
         self.frames_painted = 0
         self._paint_times: deque[float] = deque(maxlen=240)
         self._font = QFont(self.font())
-        self._font.setPointSizeF(max(self._font.pointSizeF(), 9.0) * 1.4)
+        self._label_points = max(self._font.pointSizeF(), 9.0) * 1.4
+        self._font.setPointSizeF(self._label_points)
         self._font.setBold(True)
         self._small_font = QFont(self.font())
         self._small_font.setBold(True)
@@ -197,9 +202,47 @@ class FrameView(QWidget):
             self._paused = paused
             self._dirty = True
 
+    def set_badge(self, text: str, shown: bool) -> None:
+        """Draw (or not) the badge ``text`` ("RECONNECTING", "REC") on the video."""
+        if self._badges.get(text, False) != shown:
+            self._badges[text] = shown
+            self._dirty = True
+
     def badges(self) -> list[str]:
         """The badges drawn on the video now."""
-        return ["PAUSED"] if self._paused else []
+        shown = [text for text, on in self._badges.items() if on]
+        return (["PAUSED"] if self._paused else []) + shown
+
+    def set_stale(self, stale: bool) -> None:
+        """Grey the labels: the source stopped sending (they are the last frame's)."""
+        if stale != self._stale:
+            self._stale = stale
+            self._dirty = True
+
+    def is_stale(self) -> bool:
+        return self._stale
+
+    def set_banner(self, text: str | None) -> None:
+        """A sentence across the bottom of the video (``None``: none), e.g. a fallback."""
+        if text != self._banner:
+            self._banner = text
+            self._dirty = True
+
+    def banner(self) -> str | None:
+        """The banner drawn now: the one set, else full screen's "Esc to leave" hint."""
+        if self._banner is not None:
+            return self._banner
+        return "Esc or F to leave full screen" if self._full_screen else None
+
+    def set_full_screen(self, full: bool) -> None:
+        """Full screen: a larger label, and the hint to leave."""
+        if full != self._full_screen:
+            self._full_screen = full
+            self._font.setPointSizeF(self._label_points * (2.0 if full else 1.0))
+            self._dirty = True
+
+    def label_font(self) -> QFont:
+        return QFont(self._font)
 
     def set_crop_fraction(self, fraction: float | None) -> None:
         """Draw the box of the classifier's centre crop (``None``: no box)."""
@@ -370,9 +413,15 @@ class FrameView(QWidget):
             overlay.draw_inset(painter, target, inset, self._small_font)
         text = self.overlay_text()
         if text is not None:
-            overlay.draw_label(painter, target, text, self._font, uncertain=self._uncertain)
+            overlay.draw_label(
+                painter, target, text, self._font, uncertain=self._uncertain, stale=self._stale
+            )
+        offset = 0
         for badge in self.badges():
-            overlay.draw_badge(painter, target, badge, self._font)
+            offset += overlay.draw_badge(painter, target, badge, self._font, offset).width() + 6
+        banner = self.banner()
+        if banner is not None:
+            overlay.draw_banner(painter, target, banner, self._small_font)
 
     def render_image(self, size: QSize | None = None) -> QImage:
         """An owning ``QImage`` of the view as painted (frame + overlay), for snapshots.

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from camviz.classifier import ModelInfo
-from camviz.errors import format_error
 from camviz.metrics import MetricsSnapshot
 
-if TYPE_CHECKING:
-    from camviz.qt.window import MainWindow
-
-__all__ = ["describe_tensor", "model_info_html", "tensor_to_display", "update_model_input"]
+__all__ = ["describe_tensor", "model_info_html", "tensor_to_display"]
 
 
 def tensor_to_display(tensor: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
@@ -75,19 +71,3 @@ def model_info_html(info: ModelInfo, metrics: MetricsSnapshot | None) -> str:
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def update_model_input(win: MainWindow) -> None:
-    """The exact tensor the model sees for the last frame: in the Input box and the inset."""
-    try:
-        tensor = win.session.model_input()
-    except Exception as exc:  # show, never crash the GUI over a preview
-        win.input_label.setText(f"preprocess failed: {format_error(exc)}")
-        return
-    if tensor is None:
-        return
-    t = np.asarray(tensor)
-    picture = tensor_to_display(t)
-    win.input_view.set_frame(picture)
-    win.view.set_inset(picture)  # picture-in-picture: visible without scrolling
-    win.input_label.setText(describe_tensor(t))

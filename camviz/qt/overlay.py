@@ -18,21 +18,38 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from camviz.preprocess import crop_square
 
-__all__ = ["crop_rect_on_view", "draw_badge", "draw_crop", "draw_inset", "draw_label", "inset_rect"]
+__all__ = [
+    "crop_rect_on_view",
+    "draw_badge",
+    "draw_banner",
+    "draw_crop",
+    "draw_inset",
+    "draw_label",
+    "inset_rect",
+]
 
 _PAD = 8
 _MARGIN = 10
 
 
 def draw_label(
-    painter: QPainter, target: QRect, text: str, font: QFont, *, uncertain: bool
+    painter: QPainter,
+    target: QRect,
+    text: str,
+    font: QFont,
+    *,
+    uncertain: bool,
+    stale: bool = False,
 ) -> QRect:
-    """The label box at the video's top left; returns where it went."""
+    """The label box at the video's top left; returns where it went. ``stale``: greyed
+    (the source stopped: the label is the last frame's)."""
     painter.setFont(font)
     metrics = painter.fontMetrics()
     box = metrics.boundingRect(text).adjusted(-_PAD, -_PAD // 2, _PAD, _PAD // 2)
     box.moveTopLeft(target.topLeft() + QPoint(_MARGIN, _MARGIN))
-    if uncertain:
+    if stale:
+        background, foreground = QColor(60, 60, 60, 200), QColor(150, 150, 150)
+    elif uncertain:
         background, foreground = QColor(120, 90, 0, 220), QColor(255, 230, 160)
     else:
         background, foreground = QColor(0, 0, 0, 180), QColor(255, 255, 255)
@@ -42,14 +59,28 @@ def draw_label(
     return box
 
 
-def draw_badge(painter: QPainter, target: QRect, text: str, font: QFont) -> QRect:
-    """A badge at the video's top right (white on red: 5.3:1)."""
+def draw_badge(painter: QPainter, target: QRect, text: str, font: QFont, offset: int = 0) -> QRect:
+    """A badge at the video's top right, ``offset`` px left of it (white on red: 5.3:1)."""
     painter.setFont(font)
     box = painter.fontMetrics().boundingRect(text).adjusted(-_PAD, -_PAD // 2, _PAD, _PAD // 2)
-    box.moveTopRight(target.topRight() + QPoint(-_MARGIN, _MARGIN))
+    box.moveTopRight(target.topRight() + QPoint(-_MARGIN - offset, _MARGIN))
     painter.fillRect(box, QColor(196, 30, 30, 230))
     painter.setPen(QPen(QColor(255, 255, 255)))
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    return box
+
+
+def draw_banner(painter: QPainter, target: QRect, text: str, font: QFont) -> QRect:
+    """A sentence across the bottom of the video (white on near-black: 15:1), elided to fit."""
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    width = max(40, int(target.width() * 0.68) - 2 * _MARGIN)  # clear of the inset
+    shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 2 * _PAD)
+    box = metrics.boundingRect(shown).adjusted(-_PAD, -_PAD // 2, _PAD, _PAD // 2)
+    box.moveBottomLeft(target.bottomLeft() + QPoint(_MARGIN, -_MARGIN))
+    painter.fillRect(box, QColor(10, 10, 10, 220))
+    painter.setPen(QPen(QColor(255, 255, 255)))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)
     return box
 
 

@@ -1,66 +1,42 @@
-"""The window's saved settings (``QSettings``): read with defaults for anything unusable.
+"""The window's settings store (``QSettings``): read with defaults for anything unusable.
 
-What the settings store holds is only a suggestion (:mod:`camviz.app.startup`
-decides): a value that is not a finite number within its range is ignored with
-a note; paths are saved absolute; snapshots go to ``<Pictures>/camviz`` unless a
-folder was chosen.
+:class:`SettingsStore` owns every key the window keeps between runs: the live
+options (with the mirror), the last source and model, the snapshot folder, the
+window geometry, what each model sees and the recent sources. What it holds is
+only a suggestion (:mod:`camviz.app.startup` decides): a value that is not a
+finite number within its range is ignored with a note; paths are saved
+absolute; snapshots go to ``<Pictures>/camviz`` unless a folder was chosen.
+
+A store made with ``writable=False`` (a scripted run, ``--quit-after``) reads but
+never writes. A value that cannot be saved (a read-only or unwritable file) is
+said once, through :attr:`SettingsStore.problem`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QByteArray, QObject, QSettings, QStandardPaths, Signal
 
-from camviz.app.session import LiveOptions
 from camviz.app.snapshot import default_snapshot_dir
-from camviz.app.startup import LIMITS, absolute_spec, sane_options
-
-if TYPE_CHECKING:
-    from camviz.qt.window import MainWindow
+from camviz.app.startup import absolute_spec
+from camviz.live_options import LiveOptions, from_saved, option_specs
+from camviz.preprocess import Fit
 
 __all__ = [
+    "SettingsStore",
     "pictures_dir",
-    "read_options",
     "read_text",
-    "restore",
-    "save",
     "snapshot_dir",
-    "write_options",
     "write_spec",
 ]
 
-
-def read_options(
-    s: QSettings, budget_ms: float | None = None, notes: list[str] | None = None
-) -> tuple[LiveOptions, bool]:
-    """The saved options and whether the view is mirrored; defaults for unusable values
-    (each one said in ``notes``, when given)."""
-    values, said = sane_options({name: s.value(name) for name in LIMITS})
-    if budget_ms is not None:
-        values["budget_ms"] = budget_ms
-    if notes is not None:
-        notes.extend(said)
-    options = LiveOptions(
-        threads=int(values["threads"]),
-        top_k=int(values["top_k"]),
-        score_threshold=float(values["score_threshold"]),
-        min_confidence=float(values["min_confidence"]),
-        smoothing=float(values["smoothing"]),
-        budget_ms=float(values["budget_ms"]),
-    )
-    return options, str(s.value("mirror", "false")).lower() == "true"
-
-
-def write_options(s: QSettings, options: LiveOptions, mirrored: bool) -> None:
-    s.setValue("threads", options.threads)
-    s.setValue("top_k", options.top_k)
-    s.setValue("score_threshold", options.score_threshold)
-    s.setValue("min_confidence", options.min_confidence)
-    s.setValue("smoothing", options.smoothing)
-    s.setValue("budget_ms", options.budget_ms)
-    s.setValue("mirror", "true" if mirrored else "false")
+RECENT_KEY = "recent_sources"
+FITS_GROUP = "fit"
+#: the live options a restart brings back (the table's ``persist=True`` fields)
+_OPTION_KEYS = tuple(spec.name for spec in option_specs() if spec.persist)
 
 
 def write_spec(s: QSettings, key: str, spec: str, names: tuple[str, ...] = ()) -> None:
@@ -93,44 +69,124 @@ def snapshot_dir(s: QSettings) -> Path:
     return default_snapshot_dir(pictures_dir())
 
 
-def restore(self: MainWindow, budget_ms: float | None) -> None:
-    """Put the saved options, mirror and geometry into the window and its session."""
-    notes: list[str] = []
-    options, mirrored = read_options(self.settings, budget_ms, notes)
-    if notes:
-        self._status("Settings ignored: " + "; ".join(notes), 20000)
-    self.threads_spin.setValue(options.threads)
-    self.topk_spin.setValue(options.top_k)
-    self.threshold_spin.setValue(options.score_threshold)
-    self.confidence_spin.setValue(options.min_confidence)
-    self.smoothing_spin.setValue(options.smoothing)
-    self.budget_spin.setValue(options.budget_ms)
-    self.mirror_check.setChecked(mirrored)
-    self.session.update(  # what the spins took (they clamp)
-        threads=self.threads_spin.value(),
-        top_k=self.topk_spin.value(),
-        score_threshold=self.threshold_spin.value(),
-        min_confidence=self.confidence_spin.value(),
-        smoothing=self.smoothing_spin.value(),
-        budget_ms=self.budget_spin.value(),
-    )
-    self.results.set_top_k(self.topk_spin.value())
-    self.meter.set_budget_ms(self.budget_spin.value())
-    geometry = self.settings.value("geometry")
-    if geometry is not None:
-        self.restoreGeometry(geometry)
+class SettingsStore(QObject):
+    """What the window remembers, over one ``QSettings`` (see the module docstring)."""
 
+    problem = Signal(str)  # a setting could not be saved (said once per store)
 
-def save(self: MainWindow) -> None:
-    """Save the options, source, model, snapshot folder and geometry."""
-    s, session = self.settings, self.session
-    write_options(s, session.options, self.view.is_mirrored())
-    names = tuple(session.zoo.names) if session.zoo is not None else ()
-    if session.source_spec is not None:
-        write_spec(s, "source", session.source_spec)
-    if session.requested_model:
-        write_spec(s, "model", session.requested_model, names)
-    if self._chosen_snapshot_dir is not None:
-        s.setValue("snapshot_dir", str(Path(self._chosen_snapshot_dir).absolute()))
-    s.setValue("geometry", self.saveGeometry())
-    s.sync()
+    def __init__(
+        self, settings: QSettings, *, writable: bool = True, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.writable = writable
+        self.writes = 0  # values written (a scripted run: always 0)
+        self.problem_said: str | None = None
+
+    # ------------------------------------------------------------------ reading
+    def options(
+        self, budget_ms: float | None = None, notes: list[str] | None = None
+    ) -> tuple[LiveOptions, bool]:
+        """The saved options and whether the view is mirrored; defaults for unusable values
+        (each one said in ``notes``, when given)."""
+        s = self.settings
+        options, said = from_saved({name: s.value(name) for name in _OPTION_KEYS})
+        if budget_ms is not None:
+            options = dataclasses.replace(options, budget_ms=budget_ms)
+        if notes is not None:
+            notes.extend(said)
+        return options, str(s.value("mirror", "false")).lower() == "true"
+
+    def model(self) -> str | None:
+        return read_text(self.settings, "model")
+
+    def source(self) -> str | None:
+        return read_text(self.settings, "source")
+
+    def snapshot_dir(self) -> Path:
+        return snapshot_dir(self.settings)
+
+    def geometry(self) -> QByteArray | None:
+        value = self.settings.value("geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def fits(self) -> dict[str, Fit]:
+        """What each model sees, as last chosen (unknown values skipped)."""
+        s = self.settings
+        out: dict[str, Fit] = {}
+        s.beginGroup(FITS_GROUP)
+        try:
+            for key in s.childKeys():
+                try:
+                    out[key] = Fit(str(s.value(key)))
+                except ValueError:
+                    continue
+        finally:
+            s.endGroup()
+        return out
+
+    def recent(self) -> list[str]:
+        """The recent sources as saved (newest first; not pruned)."""
+        value = self.settings.value(RECENT_KEY)
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [value] if isinstance(value, str) and value else []
+
+    # ------------------------------------------------------------------ writing
+    def save_options(self, options: LiveOptions, mirrored: bool) -> None:
+        for name in _OPTION_KEYS:
+            self._set(name, getattr(options, name))
+        self._set("mirror", "true" if mirrored else "false")
+
+    def save_model(self, spec: str, names: tuple[str, ...] = ()) -> None:
+        if spec:
+            self._set("model", absolute_spec(spec, names))
+
+    def save_source(self, spec: str) -> None:
+        self._set("source", absolute_spec(spec))
+
+    def save_snapshot_dir(self, folder: Path) -> None:
+        self._set("snapshot_dir", str(Path(folder).absolute()))
+
+    def save_geometry(self, geometry: QByteArray) -> None:
+        self._set("geometry", geometry)
+
+    def save_fits(self, fits: Mapping[str, Fit]) -> None:
+        if not self.writable:
+            return
+        s = self.settings
+        s.beginGroup(FITS_GROUP)
+        try:
+            s.remove("")
+            for key, fit in fits.items():
+                s.setValue(key, fit.value)
+                self.writes += 1
+        finally:
+            s.endGroup()
+
+    def save_recent(self, recent: list[str]) -> None:
+        self._set(RECENT_KEY, list(recent))
+
+    def sync(self) -> bool:
+        """Write to disk; False (said once through :attr:`problem`) if it cannot be."""
+        if not self.writable:
+            return True
+        self.settings.sync()
+        status = self.settings.status()
+        if status is QSettings.Status.NoError:
+            return True
+        why = (
+            "the file is not writable"
+            if status is QSettings.Status.AccessError
+            else "the file is not in the settings format"
+        )
+        message = f"Settings not saved: {why} ({self.settings.fileName()})"
+        if self.problem_said is None:
+            self.problem_said = message
+            self.problem.emit(message)
+        return False
+
+    def _set(self, key: str, value: object) -> None:
+        if self.writable:
+            self.settings.setValue(key, value)
+            self.writes += 1

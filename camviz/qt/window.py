@@ -16,11 +16,10 @@ S snapshot, N next model, M mirror, F full screen (the video only), T teach,
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -32,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -44,21 +44,23 @@ from PySide6.QtWidgets import (
 from camviz.app.session import LiveSession, Notice, SourceStarted
 from camviz.app.snapshot import describe_write_error
 from camviz.classifier import ModelInfo
-from camviz.defaults import TOP_K
-from camviz.errors import CamvizError
+from camviz.defaults import MAX_TOP_K, TOP_K
+from camviz.errors import CamvizError, format_error
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
-from camviz.qt import settings as saved
-from camviz.qt import shortcuts, window_sources
-from camviz.qt import window_input as act
+from camviz.preprocess import Fit
+from camviz.qt import shortcuts
 from camviz.qt.bridge import SessionBridge
-from camviz.qt.controls import MAX_TOP_K, Controls, InputBox, ModelBox
+from camviz.qt.controls import Controls, InputBox, ModelBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy, render_result
 from camviz.qt.meter import PerformanceMeter
-from camviz.qt.model_info import model_info_html, tensor_to_display, update_model_input
+from camviz.qt.model_info import model_info_html, tensor_to_display
+from camviz.qt.pickers import FitPicker, ModelPicker, SourcePicker, drop_paths
 from camviz.qt.results_panel import ResultsPanel
+from camviz.qt.settings import SettingsStore
 from camviz.qt.source_bar import SourceBar
 from camviz.qt.teach_panel import TeachPanel
+from camviz.qt.window_layout import FullScreen, TeachDockRoom, first_size
 from camviz.sources import CameraInfo
 from camviz.zoo import Zoo, load_zoo
 
@@ -85,19 +87,20 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("camviz")
         self.settings = settings if settings is not None else QSettings("camviz", "camviz")
-        #: False for scripted runs (--quit-after): no dialog ever, no fallback to the demo
+        #: False for scripted runs (--quit-after): no dialog ever, no fallback to the demo,
+        #: and the user's settings are read but never written
         self.interactive = interactive
+        self.store = SettingsStore(self.settings, writable=interactive, parent=self)
         self.problems: list[str] = []  # what a dialog would have said (titled notices)
-        self._chosen_snapshot_dir = snapshot_dir
+        self.chosen_snapshot_dir = snapshot_dir
         self.session = LiveSession(
             zoo=zoo if zoo is not None else _load_zoo_or_none(),
-            snapshot_dir=snapshot_dir or saved.snapshot_dir(self.settings),
+            snapshot_dir=snapshot_dir or self.store.snapshot_dir(),
             fallback_to_demo=interactive,
         )
         self.bridge = SessionBridge(self.session, self)
         self.results_shown = 0
-        self.teach_grown = 0  # the width before the window grew for the Teach dock (0: not)
-        self.width_without_dock = 0  # the last width with the Teach dock hidden
+        self.geometry_restored = False
         self._shutting_down = False
         self._build_ui(cameras if cameras is not None else [])
         self._connect()
@@ -154,7 +157,15 @@ class MainWindow(QMainWindow):
         self.mirror_check, self.record_check = c.mirror_check, c.record_check
         model_box, input_box = ModelBox(), InputBox()
         self.info_label = model_box.info_label
+        self.input_box = input_box
         self.input_view, self.input_label = input_box.input_view, input_box.input_label
+        self.options_form = c.options
+        self.model_picker = ModelPicker(c.model_combo, self)
+        self.fit_picker = FitPicker(c.fit_combo, self)
+        self.source_picker = SourcePicker(
+            c.source_combo, c.open_menu, self.store, lambda: self.session.source_spec, self
+        )
+        self.recent_menu = self.source_picker.recent_menu
 
         self.teach_panel = TeachPanel(self.session.teaching)
         self.teach_dock = QDockWidget("Teach", self)
@@ -178,7 +189,10 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFixedWidth(350)
+        scroll.setObjectName("side_panel")
         self.side_panel = scroll
+        self.dock_room = TeachDockRoom(self, self.teach_dock)
+        self.full_screen = FullScreen(self, self._chrome, self._full_screen_changed)
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -192,29 +206,24 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.controls
-        c.source_combo.activated.connect(partial(act.source_chosen, self))
-        c.open_menu.addAction("Video file…", partial(act.open_video, self))
-        c.open_menu.addAction("Image…", partial(act.open_image, self))
-        c.open_menu.addAction("Folder of images…", partial(act.open_folder, self))
-        c.open_menu.addAction("Stream URL…", partial(window_sources.open_stream, self))
-        self.recent_menu = c.open_menu.addMenu("Recent")
-        self.recent_menu.aboutToShow.connect(partial(window_sources.show_recent_menu, self))
-        c.fit_combo.activated.connect(partial(window_sources.fit_chosen, self))
+        sp, mp = self.source_picker, self.model_picker
+        sp.sourceRequested.connect(self._source_requested)
+        sp.modelRequested.connect(self._model_requested)
+        mp.chosen.connect(self.switch_model)
+        for picker in (sp, mp):
+            picker.said.connect(self._status)
+        self.fit_picker.chosen.connect(self._fit_chosen)
+        self.store.problem.connect(lambda message: self._status(message, 20000))
         self.source_bar.stepRequested.connect(self.step_source)
         self.source_bar.seekRequested.connect(self.seek_source)
         self.teach_dock.visibilityChanged.connect(self._teach_dock_shown)
         self.setAcceptDrops(True)
-        c.model_combo.activated.connect(partial(act.model_chosen, self))
-        c.threads_spin.valueChanged.connect(lambda v: self.session.update(threads=v))
-        c.threads_spin.editingFinished.connect(self.session.apply_threads)
-        c.topk_spin.valueChanged.connect(partial(act.topk_changed, self))
-        for spin in (c.threshold_spin, c.confidence_spin, c.smoothing_spin):
-            spin.valueChanged.connect(partial(act.reporting_changed, self))
-        c.budget_spin.valueChanged.connect(partial(act.budget_changed, self))
+        self.options_form.changed.connect(self._option_changed)
+        self.options_form.committed.connect(lambda _name: self.session.apply_threads())
         c.pause_button.toggled.connect(self.set_paused)
         c.snapshot_button.clicked.connect(lambda: self.snapshot())
         c.mirror_check.toggled.connect(self.view.set_mirrored)
-        c.record_check.toggled.connect(partial(act.record_toggled, self))
+        c.record_check.toggled.connect(self._record_toggled)
         b = self.bridge
         b.result.connect(self._on_result)
         b.pipelineEvent.connect(self._on_event)
@@ -239,7 +248,6 @@ class MainWindow(QMainWindow):
             },
         )
         self.shortcut_sheet: shortcuts.ShortcutSheet | None = None
-        self.chrome_shown: list[QWidget] = []  # hidden by full screen, shown again after
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -250,18 +258,50 @@ class MainWindow(QMainWindow):
 
     # ========================================================== settings
     def _restore_settings(self, budget_ms: float | None) -> None:
-        saved.restore(self, budget_ms)
-        window_sources.restore_fits(self)
+        """Put the saved options, mirror, fits and geometry into the window and session."""
+        notes: list[str] = []
+        options, mirrored = self.store.options(budget_ms, notes)
+        if notes:
+            self._status("Settings ignored: " + "; ".join(notes), 20000)
+        form = self.options_form
+        form.set_values({name: getattr(options, name) for name in form.names()}, quiet=True)
+        self.mirror_check.setChecked(mirrored)
+        self.session.update(**form.values())  # what the boxes took (they clamp)
+        self.results.set_top_k(int(self.topk_spin.value()))
+        self.meter.set_budget_ms(self.budget_spin.value())
+        self.session.fits.update(self.store.fits())
+        geometry = self.store.geometry()
+        self.geometry_restored = geometry is not None and self.restoreGeometry(geometry)
+        if not self.geometry_restored:
+            self.resize(self.first_size())
+
+    def first_size(self, wanted: QSize | None = None) -> QSize:
+        """``wanted`` (the size hint) within the screen's available room."""
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else QRect()
+        return first_size(wanted or self.sizeHint(), room)
 
     def save_settings(self) -> None:
-        window_sources.save_fits(self)
-        saved.save(self)
+        """Save the options, source, model, snapshot folder, fits and geometry (not in a
+        scripted run: :class:`SettingsStore` is read-only there)."""
+        store, session = self.store, self.session
+        store.save_fits(session.fits)
+        store.save_options(session.options, self.view.is_mirrored())
+        names = tuple(session.zoo.names) if session.zoo is not None else ()
+        if session.source_spec is not None:
+            store.save_source(session.source_spec)
+        if session.requested_model:
+            store.save_model(session.requested_model, names)
+        if self.chosen_snapshot_dir is not None:
+            store.save_snapshot_dir(self.chosen_snapshot_dir)
+        store.save_geometry(self.saveGeometry())
+        store.sync()
 
     def saved_source(self) -> str | None:
-        return saved.read_text(self.settings, "source")
+        return self.store.source()
 
     def saved_model(self) -> str | None:
-        return saved.read_text(self.settings, "model")
+        return self.store.model()
 
     # ========================================================== pipeline
     def start(self, source: str, model: str | None = None, *, pace: bool = True) -> bool:
@@ -270,13 +310,13 @@ class MainWindow(QMainWindow):
         ``pace=False`` plays files and the demo as fast as they decode (soak tests).
         """
         if model:
-            self._select_model_item(model)
+            self.model_picker.select(model)
         return self.session.start(source, model, pace=pace)
 
     def start_default(self, cameras: list[CameraInfo], model: str | None = None) -> bool:
         """The first camera, else the demo reel (saying no camera was found)."""
         if model:
-            self._select_model_item(model)
+            self.model_picker.select(model)
         return self.session.start_default(cameras, model)
 
     def start_up(
@@ -285,7 +325,7 @@ class MainWindow(QMainWindow):
         """The first start (:meth:`LiveSession.start_up`): ``source``/``model`` as given win,
         else the remembered model (the default if it is gone or fails) on the first camera."""
         if model:
-            self._select_model_item(model)
+            self.model_picker.select(model)
         return self.session.start_up(
             source, model, remembered=self.saved_model(), cameras=cameras or []
         )
@@ -316,18 +356,41 @@ class MainWindow(QMainWindow):
 
     def toggle_fullscreen(self) -> None:
         """Full screen with the video only (and its overlay); again, or Esc, to leave."""
-        act.toggle_fullscreen(self)
+        self._hide_sheet()
+        self.full_screen.toggle()
 
     def leave_fullscreen(self) -> None:
-        act.leave_fullscreen(self)
+        """Esc: leave full screen (and close the key sheet)."""
+        self._hide_sheet()
+        self.full_screen.leave()
+
+    def _chrome(self) -> list[QWidget]:
+        return [self.side_panel, self.results, self.statusBar(), self.teach_dock]
+
+    def _full_screen_changed(self, full: bool) -> None:
+        self.view.set_full_screen(full)
 
     def next_model(self) -> None:
-        """Switch to the next model of the zoo (after the running one)."""
-        act.next_model(self)
+        """Switch to the next model of the list (after the one asked for last)."""
+        name = self.model_picker.next_after(self.session.requested_model or self.model_name)
+        if name is not None:
+            self.model_picker.select(name)
+            self.switch_model(name)
 
     def show_shortcuts(self) -> None:
-        """The key sheet (non-modal: it never blocks the window)."""
-        act.show_shortcuts(self)
+        """The key sheet (non-modal: it never blocks the window); ? again hides it."""
+        sheet = self.shortcut_sheet
+        if sheet is not None and sheet.isVisible():
+            sheet.hide()
+            return
+        if sheet is None:
+            sheet = self.shortcut_sheet = shortcuts.ShortcutSheet(self)
+        sheet.show()
+        sheet.raise_()
+
+    def _hide_sheet(self) -> None:
+        if self.shortcut_sheet is not None:
+            self.shortcut_sheet.hide()
 
     def step_source(self, delta: int) -> None:
         """The previous (-1) or next (+1) image of a slideshow."""
@@ -347,15 +410,18 @@ class MainWindow(QMainWindow):
 
     def _moved(self, moved: bool) -> None:
         if moved:  # the bar follows once the source has moved (never after the window is gone)
-            QTimer.singleShot(150, self, partial(window_sources.refresh_position, self))
+            QTimer.singleShot(150, self, self.refresh_position)
+
+    def refresh_position(self) -> None:
+        """The bar under the video: where a file source is."""
+        self.source_bar.show_position(self.session.source_position())
 
     def _teach_dock_shown(self, visible: bool) -> None:
         if not self._shutting_down:
-            act.teach_dock_shown(self, visible)
+            self.dock_room.shown(visible)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        if self.teach_dock.isHidden():
-            self.width_without_dock = event.size().width()
+        self.dock_room.resized(event.size().width())
         super().resizeEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -364,8 +430,46 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         """A dropped image/video/folder becomes the source, a model the model."""
-        window_sources.dropped(self, window_sources.drop_paths(event.mimeData()))
+        self.source_picker.dropped(drop_paths(event.mimeData()))
         event.acceptProposedAction()
+
+    def _source_requested(self, spec: str) -> None:
+        """The user picked a source: run it with the model running now."""
+        self.session.start(spec, rearm_fallback=True)
+
+    def _model_requested(self, spec: str) -> None:
+        self.model_picker.select(spec)
+        self.switch_model(spec)
+
+    def _fit_chosen(self, fit: Fit) -> None:
+        info = self.session.model_info
+        if info is not None and not self.session.set_fit(fit):
+            self._status(
+                "A taught model sees what its backbone was trained on: a centre crop", 8000
+            )
+            self.view.set_crop_fraction(self.fit_picker.show_model(info))
+
+    def _option_changed(self, name: str, value: float) -> None:
+        if name == "top_k":
+            self.results.set_top_k(int(value))
+        elif name == "budget_ms":
+            self.meter.set_budget_ms(float(value))
+        try:
+            self.session.update(**{name: value})
+        except CamvizError as exc:
+            self._status(format_error(exc))
+
+    def _record_toggled(self, on: bool) -> None:
+        if on and self.session.recorder is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Record per-frame metrics", "camviz-metrics.csv", "CSV (*.csv)"
+            )
+            if not path:
+                self.record_check.setChecked(False)
+                return
+            self.set_recording(Path(path))
+        elif not on:
+            self.set_recording(None)
 
     def set_recording(self, path: Path | None) -> bool:
         """Record one CSV row per classified frame to ``path`` (None stops); see the session."""
@@ -391,16 +495,16 @@ class MainWindow(QMainWindow):
         if ev.kind is EventKind.MODEL_LOADED:
             info = ev.data.get("info")
             if isinstance(info, ModelInfo):
-                self._select_model_item(str(info.path) if info.spec is None else info.name)
+                self.model_picker.loaded(info)
                 self._show_model_info(info)
                 self._model_shown(info)
-        elif ev.kind is EventKind.MODEL_FAILED and self.model_name:
-            self._select_model_item(self.model_name)
+        elif ev.kind is EventKind.MODEL_FAILED:
+            self.model_picker.failed()
 
     def _on_source(self, started: SourceStarted) -> None:
         if self._shutting_down:
             return
-        self._select_source_item(started.spec)
+        self.source_picker.select(started.spec)
         self.results.clear("Loading model…")
         self.view.set_overlay(None)
         self.view.clear(f"Opening {started.name}…")
@@ -411,7 +515,7 @@ class MainWindow(QMainWindow):
         self.set_source_note(started.note)
         self.source_bar.show_position(None)
         if started.fallback_from is None:
-            window_sources.remember_source(self, started.spec)
+            self.source_picker.remember(started.spec)
 
     def _on_notice(self, notice: Notice) -> None:
         self._status(notice.message, notice.timeout_ms)
@@ -431,12 +535,22 @@ class MainWindow(QMainWindow):
         info = self.session.model_info
         if info is not None:
             self._show_model_info(info)
-        update_model_input(self)
-        window_sources.refresh_position(self)
+        self._show_model_input()
+        self.refresh_position()
+
+    def _show_model_input(self) -> None:
+        """The exact tensor the model sees for the last frame: in the Input box and the inset."""
+        try:
+            tensor = self.session.model_input()
+        except Exception as exc:  # show, never crash the GUI over a preview
+            self.input_box.show_problem(f"Cannot show the model input: {format_error(exc)}")
+            return
+        if tensor is not None:
+            self.view.set_inset(self.input_box.show_tensor(np.asarray(tensor)))
 
     def _model_shown(self, info: ModelInfo) -> None:
         """A model (re)loaded: its crop box on the video, the meter measures afresh."""
-        window_sources.fit_shown(self, info)
+        self.view.set_crop_fraction(self.fit_picker.show_model(info))
         self.view.set_inset(None)
         self.meter.reset()
         self.meter.set_runtime(info.runtime, info.delegate, self.session.options.threads)
@@ -486,23 +600,6 @@ class MainWindow(QMainWindow):
 
     def _status(self, message: str, timeout_ms: int = 0) -> None:
         self.statusBar().showMessage(message, timeout_ms)
-
-    def _select_model_item(self, model: str) -> None:
-        if not model:
-            return
-        index = self.model_combo.findData(model)
-        if index < 0:
-            index = self.model_combo.count() - 1  # before "Open .tflite…"
-            self.model_combo.insertItem(index, Path(model).name, model)
-            self.model_combo.setItemData(index, model, Qt.ItemDataRole.ToolTipRole)
-        self.model_combo.setCurrentIndex(index)
-
-    def _select_source_item(self, source: str) -> None:
-        index = self.source_combo.findData(source)
-        if index < 0:
-            self.source_combo.addItem(Path(source).name or source, source)
-            index = self.source_combo.count() - 1
-        self.source_combo.setCurrentIndex(index)
 
 
 def _load_zoo_or_none() -> Zoo | None:

@@ -20,7 +20,7 @@ import camviz.app.snapshot as snapshot_module
 import camviz.loading.safety as safety
 from camviz.pipeline import EventKind
 from camviz.qt import window as window_module
-from camviz.qt import window_input
+from camviz.qt import pickers
 from camviz.qt.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -286,11 +286,11 @@ def test_open_tflite_that_crashes_the_runtime_is_refused_and_the_gui_stays_free(
     monkeypatch.setattr(safety, "_child_command", lambda path: [sys.executable, "-c", crash])
     safety.forget_checks()  # a file that passed with the real child must be tried again
     monkeypatch.setattr(
-        window_input.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), "")
+        pickers.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), "")
     )
     running(qtbot, window)
     start = time.monotonic()
-    window_input.model_chosen(window, window.model_combo.findData(None))  # "Open .tflite…"
+    window.model_combo.activated.emit(window.model_combo.findData(None))  # "Open .tflite…"
     assert time.monotonic() - start < 0.3  # the check runs off the GUI thread
     qtbot.waitUntil(lambda: bool(dialogs), timeout=30000)
     title, text = dialogs[-1]

@@ -13,7 +13,6 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from camviz.preprocess import LETTERBOX_PAD, Fit, PreprocessSpec, input_region
-from camviz.qt import window_sources
 from camviz.qt.frame_view import FrameView
 from tests.conftest import MODELS, PHOTOS, VIDEOS
 
@@ -134,7 +133,7 @@ def test_demo_has_no_bar(qtbot: Any, make_window: Any) -> None:
     win = make_window()
     assert win.start("demo", LITE0)
     qtbot.waitUntil(lambda: win.results_shown > 0, timeout=30000)
-    window_sources.refresh_position(win)
+    win.refresh_position()
     assert not win.source_bar.isVisible()
 
 
@@ -182,21 +181,21 @@ def test_recent_sources_are_offered_and_pruned(
     assert win.start(str(clip), LITE0)
     qtbot.waitUntil(lambda: win.results_shown > 0, timeout=30000)
     assert win.start("demo")
-    assert window_sources.recent_sources(win) == [str(clip)]  # not the demo
-    window_sources.show_recent_menu(win)
+    assert win.source_picker.recent() == [str(clip)]  # not the demo
+    win.source_picker.show_recent_menu()
     assert [a.text() for a in win.recent_menu.actions()] == ["clip.mp4"]
     win.stop()
     clip.unlink()
-    window_sources.show_recent_menu(win)
+    win.source_picker.show_recent_menu()
     assert [a.text() for a in win.recent_menu.actions()] == ["(none yet)"]
-    assert window_sources.recent_sources(win) == []
+    assert win.source_picker.recent() == []
 
 
 def test_typed_stream_url_is_checked_and_never_shown_with_its_password(
     qtbot: Any, make_window: Any
 ) -> None:
     win = make_window()
-    assert not window_sources.open_stream(win, "ftp://admin:hunter2@cam.local/x")
+    assert not win.source_picker.open_stream("ftp://admin:hunter2@cam.local/x")
     message = win.statusBar().currentMessage()
     assert "not a stream URL" in message and "hunter2" not in message
     names = [a.text() for a in win.controls.open_menu.actions()]
@@ -208,11 +207,9 @@ def test_teach_dock_keeps_the_video_size(
 ) -> None:
     from PySide6.QtCore import QRect
 
-    from camviz.qt import window_input
-
     room = [QRect(0, 0, 2000, 1000)]
-    monkeypatch.setattr(window_input, "available_screen", lambda win: room[0])
     win = make_window(size=(900, 600))
+    win.dock_room.room = lambda: room[0]
     qtbot.waitExposed(win)
     before_view, before_win = win.view.width(), win.width()
     win.teach_action.trigger()
@@ -225,6 +222,7 @@ def test_teach_dock_keeps_the_video_size(
     qtbot.waitUntil(lambda: win.width() == before_win, timeout=5000)
     room[0] = QRect(0, 0, 1280, 720)
     big = make_window()  # 1280 wide on a 1280 px screen: no room, the dock floats
+    big.dock_room.room = lambda: room[0]
     big.teach_action.trigger()
     qtbot.waitUntil(lambda: big.teach_dock.isVisible(), timeout=5000)
     assert big.teach_dock.isFloating()
