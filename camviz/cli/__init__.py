@@ -10,7 +10,8 @@
     camviz export-head M.head.npz --out M.tflite   a taught model as one int8 .tflite
     camviz cameras              list the cameras OpenCV can open
 
-Errors print as ``Type: message`` on stderr and the exit code is non-zero.
+Errors print as ``Type: message`` on stderr (control characters escaped:
+:func:`camviz.errors.terminal_safe`) and the exit code is non-zero.
 
 What lives here: ``parser`` (the argparse tree), ``output`` (exit codes, progress bar,
 tables), and one module per command group, each a ``cmd_*`` function that calls the
@@ -31,7 +32,7 @@ from collections.abc import Sequence
 from camviz.cli.globals import apply_global_options
 from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from camviz.cli.parser import build_parser
-from camviz.errors import CamvizError, format_error
+from camviz.errors import CamvizError, format_error, terminal_safe
 
 __all__ = ["main", "build_parser"]
 
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except CamvizError as exc:
-        print(format_error(exc), file=sys.stderr)
+        print(terminal_safe(format_error(exc)), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -17,13 +17,53 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any
 
 from camviz.cli.numbers import positive_float, positive_int
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, json_line
-from camviz.errors import OptionsError, format_error
+from camviz.errors import OptionsError, format_error, terminal_safe
 
-__all__ = ["add_batch_options", "add_classify_options", "cmd_classify", "error_record"]
+__all__ = [
+    "FORMATS",
+    "add_batch_options",
+    "add_classify_options",
+    "cmd_classify",
+    "error_record",
+    "output_format",
+]
+
+FORMATS = ("json", "csv", "text")
+_SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "json", ".json": "json", ".ndjson": "json"}
+_SUFFIX_FORMATS[".txt"] = "text"
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """The one output format: from ``--format``, ``--json``, ``--csv``, else ``--out``'s suffix.
+
+    Flags that disagree (``--json --csv``, ``--format csv --out x.jsonl``) are refused.
+    """
+    chosen = {
+        flag: fmt
+        for flag, fmt in (
+            (f"--format {args.format}", args.format),
+            ("--json", "json" if args.json else None),
+            ("--csv", "csv" if args.csv else None),
+        )
+        if fmt is not None
+    }
+    out = args.out
+    suffix = _SUFFIX_FORMATS.get(out.suffix.lower()) if out is not None else None
+    if suffix is not None and out is not None:
+        chosen[f"--out {out.name}"] = suffix
+    if len(set(chosen.values())) > 1:
+        raise OptionsError(
+            "contradictory output formats: "
+            + ", ".join(f"{flag} ({fmt})" for flag, fmt in chosen.items())
+            + "; give one (--format json|csv|text, or --out's suffix)"
+        )
+    if chosen:
+        return next(iter(chosen.values()))
+    return "json" if out is not None and str(out) not in ("-", "/dev/stdout") else "text"
 
 
 def error_record(path: Path | str, exc: BaseException) -> dict[str, Any]:
@@ -34,12 +74,28 @@ def error_record(path: Path | str, exc: BaseException) -> dict[str, Any]:
 
 def add_classify_options(p: argparse.ArgumentParser) -> None:
     """The batch, video and Ray options of ``camviz classify`` (called by the parser)."""
-    p.add_argument("--csv", action="store_true", help="one CSV row a photo or frame (top-1)")
     p.add_argument(
-        "--out", type=Path, default=None, metavar="FILE", help="append the records to FILE"
+        "--csv", action="store_true", help="one CSV row a photo or frame (top-1); --format csv"
     )
     p.add_argument(
-        "--resume", action="store_true", help="with --out: skip photos FILE has a result for"
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="json (JSON lines), csv (top-1 rows) or text (default: from --out's suffix, "
+        ".csv or .jsonl/.json/.ndjson/.txt, else json for a file and text on the terminal)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="append the records to FILE, whole lines only, one writer at a time (a FILE.lock "
+        "beside it); - for standard output",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --out: cut a torn last line, then skip photos FILE has a result for",
     )
     add_batch_options(p, "classify")
     sampling = p.add_mutually_exclusive_group()
@@ -55,6 +111,13 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="stop a video after N frames",
+    )
+    p.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="FILE.mp4",
+        help="record the annotated frames of one video or stream (.mp4, or MJPG .avi)",
     )
 
 
@@ -80,16 +143,17 @@ def add_batch_options(p: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
-def _write_human(out: TextIO | IO[str], path: str, result: Any, clip_warn: float) -> None:
+def _human(path: str, result: Any, clip_warn: float) -> str:
     from camviz.results import short_label
 
+    safe = terminal_safe
     note = "  (not sure: no label is likely)" if result.uncertain else ""
     if result.input_clipped > clip_warn:
         note += (
             f"  (warning: {result.input_clipped:.0%} of the model's input is clipped; "
             "its input normalisation looks wrong)"
         )
-    out.write(f"{path}  [{result.times.total_ms:.1f} ms]{note}\n")
+    lines = [f"{safe(path)}  [{result.times.total_ms:.1f} ms]{note}\n"]
     for rank, cat in enumerate(result.categories, start=1):
         where = f"{cat.index}"
         if cat.imagenet_index is not None and cat.imagenet_index != cat.index:
@@ -97,18 +161,35 @@ def _write_human(out: TextIO | IO[str], path: str, result: Any, clip_warn: float
         name = cat.label
         if cat.display_name != short_label(cat.label):  # a display name from the metadata
             name = f"{cat.display_name} [{cat.label}]"
-        out.write(f"  {rank}. {cat.score * 100:5.1f}%  {name}  ({where})\n")
+        lines.append(f"  {rank}. {cat.score * 100:5.1f}%  {safe(name)}  ({where})\n")
+    return "".join(lines)
+
+
+def _frame_line(record: dict[str, Any]) -> str:
+    top = (record.get("top") or [{}])[0]
+    note = "  (not sure: no label is likely)" if record.get("uncertain") else ""
+    return (
+        terminal_safe(
+            f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s  "
+            f"{top.get('score', 0) * 100:5.1f}%  {top.get('label', '')}{note}"
+        )
+        + "\n"
+    )
 
 
 class _Sink:
-    """Where records go: JSON lines, CSV rows or the human listing; errors also to stderr."""
+    """Where records go: JSON lines, CSV rows or the text listing; errors also to stderr.
 
-    def __init__(self, args: argparse.Namespace, stream: TextIO | IO[str], new_file: bool) -> None:
-        from camviz.batch.records import CsvWriter
+    ``write`` takes whole lines (a :class:`~camviz.batch.records.ResultsFile`, or stdout).
+    """
 
-        self.stream = stream
-        self.mode = "csv" if args.csv else "json" if (args.json or args.out) else "human"
-        self.csv = CsvWriter(stream, header=new_file) if self.mode == "csv" else None
+    def __init__(self, fmt: str, write: Any, new_file: bool) -> None:
+        from camviz.batch.records import csv_line
+
+        self.write = write
+        self.mode = fmt
+        if fmt == "csv" and new_file:
+            write(csv_line())
         self.failed = 0
         self.written = 0
 
@@ -116,20 +197,20 @@ class _Sink:
         self.record(error_record(path, exc))
 
     def record(self, record: dict[str, Any], result: Any = None) -> None:
+        from camviz.batch.records import csv_line
+
         if "error" in record:
             self.failed += 1
             message = f"{record['error']['type']}: {record['error']['message']}"
-            print(
-                message if record["path"] in message else f"{record['path']}: {message}",
-                file=sys.stderr,
-            )
-            if self.mode == "human":
+            line = message if record["path"] in message else f"{record['path']}: {message}"
+            print(terminal_safe(line), file=sys.stderr)
+            if self.mode == "text":
                 return
         self.written += 1
-        if self.csv is not None:
-            self.csv.write(record)
+        if self.mode == "csv":
+            self.write(csv_line(record))
         elif self.mode == "json":
-            self.stream.write(json_line(record) + "\n")
+            self.write(json_line(record) + "\n")
         elif result is not None:
             from camviz.classifier import CLIP_WARN_FRACTION
 
@@ -138,14 +219,14 @@ class _Sink:
                 if "frame" not in record
                 else (f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s")
             )
-            _write_human(self.stream, label, result, CLIP_WARN_FRACTION)
+            self.write(_human(label, result, CLIP_WARN_FRACTION))
         else:  # a video frame: only its record
-            top = (record.get("top") or [{}])[0]
-            self.stream.write(
-                f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s  "
-                f"{top.get('score', 0) * 100:5.1f}%  {top.get('label', '')}\n"
-            )
-        self.stream.flush()
+            self.write(_frame_line(record))
+
+
+def _stdout_write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _split_inputs(paths: list[str]) -> tuple[list[str], list[str]]:
@@ -158,7 +239,7 @@ def _split_inputs(paths: list[str]) -> tuple[list[str], list[str]]:
 def cmd_classify(args: argparse.Namespace) -> int:
     from camviz.backends import Delegate
     from camviz.batch.frames import Sampling
-    from camviz.batch.records import done_paths, is_done, open_append
+    from camviz.batch.records import ResultsFile, done_paths, is_done
     from camviz.classifier import ClassifierOptions
     from camviz.imageio import find_images
     from camviz.loading import check_model_file, needs_check
@@ -167,6 +248,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
         args.paths, args.ray = [args.ray, *args.paths], ""
     if args.resume and args.out is None:
         raise OptionsError("--resume needs --out FILE (the file whose photos to skip)")
+    fmt = output_format(args)
+    if args.resume and fmt == "text":
+        raise OptionsError("--resume reads JSON lines or CSV rows; give --format json or csv")
     if args.ray is not None:
         from camviz.batch.ray_runner import require_ray
 
@@ -175,6 +259,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     photo_args, videos = _split_inputs([str(p) for p in args.paths])
     search = find_images(photo_args) if photo_args else None
     photos = [str(p) for p in search.images] if search else []
+    from camviz.cli.record import check_record
+
+    check_record(args.record, photos, videos)  # before any work
     options = ClassifierOptions(
         model=args.model,
         threads=args.threads,
@@ -187,16 +274,24 @@ def cmd_classify(args: argparse.Namespace) -> int:
         display_names_locale=args.display_names_locale,
         delegate=Delegate.parse(args.delegate),
     )
-    done = done_paths(args.out) if args.resume else set()
-    skipped = sum(is_done(p, done) for p in photos)
-    todo = [p for p in photos if not is_done(p, done)]
     with contextlib.ExitStack() as stack:
-        if args.out is not None:
-            new_file = not args.out.exists() or args.out.stat().st_size == 0
-            stream: TextIO | IO[str] = stack.enter_context(open_append(args.out))
+        if args.out is not None:  # locked, refused if special, torn tail cut: before reading it
+            results = stack.enter_context(ResultsFile(args.out))
+            if results.torn:
+                print(
+                    terminal_safe(
+                        f"camviz classify: cut a torn last line ({results.torn} bytes) "
+                        f"off {args.out}"
+                    ),
+                    file=sys.stderr,
+                )
+            new_file, write = results.new_file, results.write
         else:
-            new_file, stream = True, sys.stdout
-        sink = _Sink(args, stream, new_file)
+            new_file, write = True, _stdout_write
+        done = done_paths(args.out) if args.resume else set()
+        skipped = sum(is_done(p, done) for p in photos)
+        todo = [p for p in photos if not is_done(p, done)]
+        sink = _Sink(fmt, write, new_file)
         for path, problem in search.problems if search else ():
             sink.error(str(path), problem)
         if not photos and not videos:
@@ -212,12 +307,14 @@ def cmd_classify(args: argparse.Namespace) -> int:
             progress(done_count, len(todo))
         progress.close()
         if videos:
-            _run_videos(options, videos, sampling, sink, done)
+            _run_videos(options, videos, sampling, sink, done, args)
         if args.out is not None:
             print(
-                f"camviz classify: {sink.written} records to {args.out}"
-                + (f" ({skipped} photos skipped: already there)" if args.resume else "")
-                + f", {sink.failed} failed, in {time.monotonic() - start:.1f} s",
+                terminal_safe(
+                    f"camviz classify: {sink.written} records to {args.out}"
+                    + (f" ({skipped} photos skipped: already there)" if args.resume else "")
+                    + f", {sink.failed} failed, in {time.monotonic() - start:.1f} s"
+                ),
                 file=sys.stderr,
             )
     return EXIT_FAILED if sink.failed else EXIT_OK
@@ -241,14 +338,21 @@ def _photo_outcomes(args: argparse.Namespace, options: Any, photos: list[str]) -
 
 
 def _run_videos(
-    options: Any, videos: list[str], sampling: Any, sink: _Sink, done: set[str]
+    options: Any,
+    videos: list[str],
+    sampling: Any,
+    sink: _Sink,
+    done: set[str],
+    args: argparse.Namespace,
 ) -> None:
     from camviz.batch.frames import classify_frames
+    from camviz.cli.record import recording
     from camviz.loading import open_classifier
 
-    with open_classifier(options) as clf:
+    with open_classifier(options) as opened:
         for spec in videos:
-            for record in classify_frames(clf, spec, sampling):
-                if done and f"{record['path']}#{record.get('frame')}" in done:
-                    continue
-                sink.record(record)
+            with recording(opened, spec, args.record, args.every, args.fps) as clf:
+                for record in classify_frames(clf, spec, sampling):
+                    if done and f"{record['path']}#{record.get('frame')}" in done:
+                        continue
+                    sink.record(record)

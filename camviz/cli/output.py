@@ -1,6 +1,8 @@
 """What every command prints with: exit codes, the progress bar, tables, number formats.
 
-Imports only :mod:`camviz.jsonio` of camviz: the commands of :mod:`camviz.cli` import it.
+Imports only :mod:`camviz.jsonio` and :mod:`camviz.errors` of camviz: the commands of
+:mod:`camviz.cli` import it. Every text line (tables, log lines, listings) passes what came
+from outside through :func:`camviz.errors.terminal_safe`; JSON is left to the encoder.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, TextIO
 
 from camviz import jsonio
+from camviz.errors import terminal_safe
 
 __all__ = [
     "EXIT_FAILED",
@@ -24,6 +27,7 @@ __all__ = [
     "print_json",
     "stderr_log",
     "table",
+    "terminal_safe",
 ]
 
 EXIT_OK: Final = 0
@@ -82,7 +86,7 @@ def stderr_log(prefix: str, quiet: bool) -> Callable[[str], None]:
 
     def log(message: str) -> None:
         if not quiet:
-            print(f"{prefix}: {message}", file=sys.stderr, flush=True)
+            print(terminal_safe(f"{prefix}: {message}"), file=sys.stderr, flush=True)
 
     return log
 
@@ -105,6 +109,7 @@ def print_json(payload: Any) -> None:
 def table(rows: Sequence[Sequence[str]], out: TextIO | None = None) -> None:
     """Left-aligned columns, the first row as the header underlined with dashes."""
     out = out or sys.stdout
+    rows = [[terminal_safe(cell) for cell in row] for row in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

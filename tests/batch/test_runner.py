@@ -51,9 +51,9 @@ def test_resume_reads_result_lines_and_skips_cut_and_error_lines(tmp_path: Path)
     done = done_paths(out)
     assert "a.jpg" in done and "v.mp4#3" in done
     assert "b.jpg" not in done and not any(k.startswith("c.jp") for k in done)
-    with open_append(out) as handle:
+    with open_append(out) as handle:  # the torn last line is cut off before appending
         handle.write("{}\n")
-    assert out.read_text().endswith('"c.jp\n{}\n')
+    assert out.read_text().endswith('"frame": 3, "top": []}\n{}\n')
 
 
 def test_csv_rows() -> None:
