@@ -91,6 +91,10 @@ class Classifier:
         self._names = info.display_names or tuple(short_label(label) for label in info.labels)
         self._clip_warned = False
         self._filler: _FillsInPlace | None = model if isinstance(model, _FillsInPlace) else None
+        #: keep the tensor each frame fed the model in :attr:`last_input` (a copy: the
+        #: runtime's input memory is reused); off by default (the pipeline turns it on)
+        self.keep_input = False
+        self.last_input: npt.NDArray[Any] | None = None
 
     # construction -----------------------------------------------------------------
     @classmethod
@@ -306,6 +310,8 @@ class Classifier:
 
             def fill(tensor: npt.NDArray[Any]) -> None:
                 done.append(preprocess.run_into(image_rgb, tensor[0]))
+                if self.keep_input:
+                    self.last_input = tensor[0].copy()
                 done.append(CLOCK())
 
             try:
@@ -316,6 +322,8 @@ class Classifier:
                 raise InferenceError(f"{self.info.name} failed on a frame: {exc}") from exc
             return raw, done[0], done[1]
         tensor, clipped = preprocess.run(image_rgb)
+        if self.keep_input:
+            self.last_input = tensor  # a new array every frame
         t1 = CLOCK()
         try:
             raw = model.run(tensor[None])
