@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from camviz.cli.output import EXIT_FAILED, EXIT_OK, mb, pct, print_json, table
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, mb, pct, print_json, table, terminal_safe
 
 __all__ = ["cmd_models"]
 
@@ -96,7 +96,7 @@ def _describe(args: argparse.Namespace) -> int:
     )
     failed = [f for f in facts if f.error is not None]
     for f in failed:
-        print(f"{f.model}: {f.error}", file=sys.stderr)
+        print(terminal_safe(f"{f.model}: {f.error}"), file=sys.stderr)
     if args.json:
         print_json({"threads": args.threads, "models": [f.to_dict() for f in facts]})
         return EXIT_FAILED if failed else EXIT_OK
