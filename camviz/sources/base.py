@@ -45,7 +45,9 @@ class Frame:
     image: np.ndarray  # HxWx3 uint8 RGB, C-contiguous
     index: int  # frame number within the source (0-based; keeps counting across loops)
     captured: float  # camviz.results.CLOCK when the frame was grabbed (after pacing)
-    position_ms: float | None = None  # position in a video file, None for cameras and images
+    # position in a video file; for live sources (cameras, streams, the screen) the time
+    # since the source's first frame; None for images
+    position_ms: float | None = None
 
 
 class SourceState(Enum):
@@ -109,6 +111,7 @@ class Source(ABC):
         self._closed = threading.Event()
         self._opened = False
         self._index = 0
+        self._live_start: float | None = None  # CLOCK of a live source's first frame
 
     # -- public API
     def open(self) -> None:
@@ -195,6 +198,15 @@ class Source(ABC):
 
     def _make_frame(self, image: np.ndarray, position_ms: float | None = None) -> Frame:
         frame = Frame(image, self._index, CLOCK(), position_ms)
+        self._index += 1
+        return frame
+
+    def _make_live_frame(self, image: np.ndarray) -> Frame:
+        """A frame of a live source: ``position_ms`` is the time since its first frame."""
+        now = CLOCK()
+        if self._live_start is None:
+            self._live_start = now
+        frame = Frame(image, self._index, now, (now - self._live_start) * 1000.0)
         self._index += 1
         return frame
 

@@ -240,7 +240,7 @@ class CaptureSource(Source):
                     return None
             if image is not None:
                 check_frame(image, self.name)
-                return self._make_frame(to_rgb8(image, self.name))
+                return self._make_live_frame(to_rgb8(image, self.name))
             if not self._reconnect():
                 return None
         return None

@@ -129,7 +129,10 @@ def test_camera_reconnects_with_backoff() -> None:
     # RGB: red channel carries the serial, blue is constant.
     assert [int(f.image[0, 0, 0]) for f in got] == [1, 2, 3, 4, 5, 6]
     assert all(int(f.image[0, 0, 2]) == 10 for f in got)
-    assert all(f.position_ms is None for f in got)
+    # live: positions are the time since the first frame, from 0, never going back
+    positions = [f.position_ms or 0.0 for f in got]
+    assert got[0].position_ms == 0.0 and all(f.position_ms is not None for f in got)
+    assert positions == sorted(positions)
     assert log.states() == [
         SourceState.RUNNING,
         SourceState.RECONNECTING,

@@ -43,7 +43,7 @@ def test_folder_skips_bad_file_and_reports(tmp_path: Path) -> None:
 
 def test_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("no images here")
-    with pytest.raises(SourceOpenError, match="no images"):
+    with pytest.raises(SourceOpenError, match="no photos"):
         open_source(tmp_path)
 
 

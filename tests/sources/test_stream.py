@@ -21,6 +21,7 @@ from camviz.sources import (
     ImageSource,
     SourceState,
     StreamSource,
+    UrlSource,
     VideoSource,
     gstreamer_available,
     is_stream,
@@ -29,6 +30,7 @@ from camviz.sources import (
     redact,
 )
 from camviz.sources import stream as stream_module
+from camviz.sources.http import UrlKind
 
 from ..conftest import VIDEOS
 from .conftest import (
@@ -99,7 +101,9 @@ def test_make_source_takes_stream_urls_and_pipelines() -> None:
     ):
         assert is_stream(text), text
         source = make_source(text)
-        assert isinstance(source, StreamSource) and source.is_live, text
+        # http(s): a photo or a stream, decided from the server's answer when it opens
+        kind = UrlSource if text.lower().startswith("http") else StreamSource
+        assert isinstance(source, kind) and source.is_live, text
     for text in ("0", "demo", "clip.mp4", "/dev/video0", "ftp.mp4"):
         assert not is_stream(text), text
 
@@ -109,7 +113,8 @@ def test_mjpeg_stream_delivers_the_videos_frames(
 ) -> None:
     log = StateLog()
     with open_source(mjpeg.url, on_state=log) as source:
-        assert isinstance(source, StreamSource)
+        # the server's multipart/x-mixed-replace answer makes it an MJPEG stream
+        assert isinstance(source, UrlSource) and source.kind is UrlKind.MJPEG
         frames = [source.read() for _ in range(40)]
         assert source.name == f"stream {mjpeg.url} (640x272)"
     got = [f for f in frames if f is not None]
