@@ -14,7 +14,9 @@ from camviz import __version__
 from camviz.cli.bench import add_bench_options, cmd_bench, thread_spec
 from camviz.cli.cameras import cmd_cameras
 from camviz.cli.classify import add_classify_options, cmd_classify
+from camviz.cli.compare import add_compare_command
 from camviz.cli.evaluate import add_eval_options, cmd_eval
+from camviz.cli.explain import add_explain_command
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
 from camviz.cli.numbers import (
@@ -259,4 +261,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_classify, _add_models, _add_eval, _add_bench, _add_teach, _add_cameras):
         add(sub)
+    add_compare_command(sub)  # camviz compare MODEL_A MODEL_B SOURCE...
+    add_explain_command(sub)  # camviz explain PHOTO --out heat.png
     return parser

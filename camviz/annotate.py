@@ -1,0 +1,220 @@
+"""Small composable annotators that draw on a frame: a labels sheet, the crop box, a heat map
+and a REC badge.
+
+Each annotator is a frozen dataclass of its style with one ``annotate(image, ...)`` method that
+draws on ``image`` (HxWx3 uint8, in place) and returns it, so they chain::
+
+    frame = image.copy()
+    CropBox().annotate(frame, region)
+    LabelSheet().annotate(frame, result)
+    RecBadge().annotate(frame)
+
+Colours are RGB triples (camviz frames are RGB; the video writer converts to BGR once).
+:func:`annotate_result` draws the view a recording shows: the box the model is fed and its
+top labels with their probabilities. The window can use the same annotators on a paused frame.
+
+Layer: with the low-level helpers (imports ``camviz.results`` and ``cv2``/``numpy`` only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from camviz.errors import OptionsError
+from camviz.results import ClassificationResult
+
+__all__ = [
+    "Region",
+    "Color",
+    "CropBox",
+    "LabelSheet",
+    "HeatMap",
+    "RecBadge",
+    "annotate_result",
+    "text_scale",
+]
+
+Region = tuple[int, int, int, int]  # (left, top, width, height) in frame pixels
+Color = tuple[int, int, int]  # RGB
+
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def text_scale(image: npt.NDArray[np.uint8]) -> float:
+    """A font scale that reads on this frame size (0.45 on 480 lines, larger on bigger frames)."""
+    return float(max(0.35, min(2.0, image.shape[0] / 1070.0)))
+
+
+def _check(image: npt.NDArray[np.uint8]) -> None:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise OptionsError(
+            f"annotators draw on HxWx3 uint8 images, not {image.dtype} of shape {image.shape}"
+        )
+
+
+def _clip(region: Region, image: npt.NDArray[np.uint8]) -> Region:
+    height, width = image.shape[:2]
+    left, top, w, h = region
+    x0, y0 = max(0, min(width, left)), max(0, min(height, top))
+    x1, y1 = max(x0, min(width, left + w)), max(y0, min(height, top + h))
+    return x0, y0, x1 - x0, y1 - y0
+
+
+@dataclass(frozen=True, slots=True)
+class CropBox:
+    """The box of the frame the model is fed (``camviz.preprocess.input_region``)."""
+
+    color: Color = (255, 200, 0)
+    thickness: int = 2
+
+    def annotate(self, image: npt.NDArray[np.uint8], region: Region) -> npt.NDArray[np.uint8]:
+        _check(image)
+        left, top, w, h = _clip(region, image)
+        if w and h:
+            cv2.rectangle(
+                image, (left, top), (left + w - 1, top + h - 1), self.color, self.thickness
+            )
+        return image
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSheet:
+    """The top ``rows`` labels of a result with their probabilities, on a dimmed panel with bars.
+
+    ``title`` (the model's name, say) heads the panel when given; ``corner`` is ``"left"``
+    or ``"right"`` (a second model's sheet goes on the right).
+    """
+
+    rows: int = 3
+    color: Color = (255, 255, 255)
+    bar: Color = (60, 200, 90)
+    dim: float = 0.55
+    corner: str = "left"
+
+    def annotate(
+        self,
+        image: npt.NDArray[np.uint8],
+        result: ClassificationResult,
+        title: str | None = None,
+    ) -> npt.NDArray[np.uint8]:
+        _check(image)
+        scale = text_scale(image)
+        line = max(12, round(30 * scale))
+        pad = max(4, line // 4)
+        lines = [title] if title else []
+        cats = result.categories[: self.rows]
+        texts = [f"{c.score * 100:5.1f}%  {c.display_name or c.label}" for c in cats]
+        if not cats:
+            texts = ["no label above the threshold"]
+        elif result.uncertain:
+            texts.append("(not sure)")
+        lines += texts
+        widths = [cv2.getTextSize(t, _FONT, scale, 1)[0][0] for t in lines]
+        panel_w = min(image.shape[1], max(widths) + 2 * pad)
+        panel_h = min(image.shape[0], len(lines) * line + 2 * pad)
+        x0 = 0 if self.corner == "left" else image.shape[1] - panel_w
+        view = image[0:panel_h, x0 : x0 + panel_w]
+        view[:] = (view.astype(np.float32) * (1.0 - self.dim)).astype(np.uint8)
+        y = pad
+        offset = 1 if title else 0
+        for i, text in enumerate(lines):
+            if i >= offset and i - offset < len(cats):
+                width = int((panel_w - 2 * pad) * max(0.0, min(1.0, cats[i - offset].score)))
+                cv2.rectangle(
+                    image,
+                    (x0 + pad, y + line - max(2, line // 8)),
+                    (x0 + pad + width, y + line - 1),
+                    self.bar,
+                    -1,
+                )
+            cv2.putText(
+                image,
+                text,
+                (x0 + pad, y + line - max(4, line // 4)),
+                _FONT,
+                scale,
+                self.color,
+                1,
+                cv2.LINE_AA,
+            )
+            y += line
+        return image
+
+
+@dataclass(frozen=True, slots=True)
+class HeatMap:
+    """A coarse map (rows x cols, any range) blended over ``region`` with a colour map.
+
+    The map is scaled to 0..1 by its own maximum (values below zero count as zero), so the
+    hottest cell is the brightest; ``alpha`` is the map's weight where it is hottest.
+    """
+
+    alpha: float = 0.55
+    colormap: int = cv2.COLORMAP_JET
+
+    def annotate(
+        self, image: npt.NDArray[np.uint8], heat: npt.NDArray[np.floating], region: Region
+    ) -> npt.NDArray[np.uint8]:
+        _check(image)
+        if heat.ndim != 2 or heat.size == 0:
+            raise OptionsError(f"a heat map is a 2-D array, not one of shape {heat.shape}")
+        left, top, w, h = _clip(region, image)
+        if not (w and h):
+            return image
+        values = np.clip(np.nan_to_num(heat.astype(np.float32)), 0.0, None)
+        peak = float(values.max())
+        norm = values / peak if peak > 0 else values
+        big = cv2.resize(norm, (w, h), interpolation=cv2.INTER_CUBIC)
+        big = np.clip(big, 0.0, 1.0)
+        colours = cv2.applyColorMap((big * 255).astype(np.uint8), self.colormap)
+        colours = cv2.cvtColor(colours, cv2.COLOR_BGR2RGB)  # the colour maps are BGR
+        weight = (self.alpha * (0.35 + 0.65 * big))[..., None]
+        view = image[top : top + h, left : left + w]
+        view[:] = (view * (1.0 - weight) + colours * weight).astype(np.uint8)
+        return image
+
+
+@dataclass(frozen=True, slots=True)
+class RecBadge:
+    """A red dot and ``REC`` (with the elapsed time when given) in the top right corner."""
+
+    color: Color = (230, 30, 30)
+
+    def annotate(
+        self, image: npt.NDArray[np.uint8], elapsed_s: float | None = None
+    ) -> npt.NDArray[np.uint8]:
+        _check(image)
+        scale = text_scale(image)
+        text = "REC"
+        if elapsed_s is not None:
+            minutes, seconds = divmod(int(max(0.0, elapsed_s)), 60)
+            text += f" {minutes:02d}:{seconds:02d}"
+        (tw, th), _ = cv2.getTextSize(text, _FONT, scale, 1)
+        radius = max(4, th // 2 + 1)
+        pad = max(4, th // 2)
+        x = image.shape[1] - tw - 3 * radius - 2 * pad
+        y = pad + th
+        cv2.circle(image, (x + radius, y - th // 2), radius, self.color, -1, cv2.LINE_AA)
+        cv2.putText(
+            image, text, (x + 3 * radius, y), _FONT, scale, self.color, 1 + (th > 14), cv2.LINE_AA
+        )
+        return image
+
+
+def annotate_result(
+    image: npt.NDArray[np.uint8],
+    result: ClassificationResult,
+    region: Region | None,
+    *,
+    rows: int = 3,
+) -> npt.NDArray[np.uint8]:
+    """A copy of ``image`` with the crop box (when given) and the top ``rows`` labels drawn."""
+    out = np.array(image, dtype=np.uint8, copy=True, order="C")
+    if region is not None:
+        CropBox().annotate(out, region)
+    LabelSheet(rows=rows).annotate(out, result)
+    return out
