@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from camviz.cli.classify import add_batch_options
-from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, json_line, mb, print_json, table
+from camviz.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    ProgressBar,
+    json_line,
+    mb,
+    print_json,
+    table,
+    terminal_safe,
+)
 
 __all__ = ["cmd_eval", "add_eval_options", "confusion_path"]
 
@@ -98,7 +107,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             )
     evaluation = Evaluation(args.data, args.threads, tuple(s.score for s in scores))
     for failure in evaluation.failures:
-        print(failure, file=sys.stderr)
+        print(terminal_safe(failure), file=sys.stderr)
     code = EXIT_FAILED if evaluation.failures else EXIT_OK
     if args.json:
         payload = evaluation.to_dict()
@@ -161,7 +170,7 @@ def _write_plots(args: argparse.Namespace, scores: list[Any]) -> None:
         for batch in scores:
             path = confusion_path(args.confusion, batch.score.model, len(scores))
             confusion_png(batch, path)
-            print(f"wrote {path}", file=sys.stderr)
+            print(terminal_safe(f"wrote {path}"), file=sys.stderr)
     if args.plot:
         accuracy_latency_png(scores, args.plot)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(terminal_safe(f"wrote {args.plot}"), file=sys.stderr)
