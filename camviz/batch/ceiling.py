@@ -94,37 +94,38 @@ def measure_ceiling(
 ) -> Ceiling:
     """Measure decode and inference per frame of ``spec`` (looped) with ``options``.
 
-    Each time is the lowest median of 10 consecutive frames (:func:`_quiet`).
+    Each frame is decoded (timed), then classified (timed), then let go: memory stays
+    that of one frame whatever the frame size or ``frames`` (a 4K clip kept whole was
+    2 GB). Each time is the lowest median of 10 consecutive frames (:func:`_quiet`).
     """
-    source = make_source(spec, pace=False, loop=True)
-    source.open()
-    images = []
     decode: list[float] = []
-    try:
-        for _ in range(warmup):
-            source.read()
-        for _ in range(frames):
-            start = time.perf_counter()
-            frame = source.read()
-            if frame is None:
-                break
-            decode.append((time.perf_counter() - start) * 1000.0)
-            images.append(frame.image)
-    finally:
-        source.close()
-    if not images:
-        return Ceiling(0.0, 0.0, 0.0, os.cpu_count() or 1, 0)
     wall: list[float] = []
     core: list[float] = []
-    with open_classifier(options) as clf:
-        for image in images[:warmup]:
-            clf.classify(image)
-        for image in images:
-            wall0, cpu0 = time.perf_counter(), time.process_time()
-            clf.classify(image)
-            wall.append((time.perf_counter() - wall0) * 1000.0)
-            core.append((time.process_time() - cpu0) * 1000.0)
-    return Ceiling(_quiet(decode), _quiet(wall), _quiet(core), os.cpu_count() or 1, len(images))
+    source = make_source(spec, pace=False, loop=True)
+    source.open()
+    try:
+        with open_classifier(options) as clf:
+            for _ in range(warmup):
+                frame = source.read()
+                if frame is None:
+                    break
+                clf.classify(frame.image)
+            for _ in range(frames):
+                start = time.perf_counter()
+                frame = source.read()
+                if frame is None:
+                    break
+                decode.append((time.perf_counter() - start) * 1000.0)
+                wall0, cpu0 = time.perf_counter(), time.process_time()
+                clf.classify(frame.image)
+                wall.append((time.perf_counter() - wall0) * 1000.0)
+                core.append((time.process_time() - cpu0) * 1000.0)
+                del frame
+    finally:
+        source.close()
+    if not decode:
+        return Ceiling(0.0, 0.0, 0.0, os.cpu_count() or 1, 0)
+    return Ceiling(_quiet(decode), _quiet(wall), _quiet(core), os.cpu_count() or 1, len(decode))
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
         require_plot("Confusion plot")  # before the work, not after it
     if args.export_tflite:
-        from camviz.modelbuild.export_head import check_target, require_export
+        from camviz.export import check_target, require_export
 
         check_target(args.export_tflite)  # fail before the work, not after
         require_export(args.backbone)
@@ -49,7 +49,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
         print(f"saved {saved}; use it with  camviz classify --model {saved} PHOTO")
     exported = None
     if args.export_tflite:
-        from camviz.modelbuild.export_head import export_head
+        from camviz.export import export_head
 
         exported = export_head(head, args.export_tflite, log=stderr_log("export", args.no_progress))
         if not args.json:
@@ -65,7 +65,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
 
 def cmd_export_head(args: argparse.Namespace) -> int:
-    from camviz.modelbuild.export_head import check_target, export_head, require_export
+    from camviz.export import check_target, export_head, require_export
     from camviz.teach import load_head
 
     check_target(args.out)

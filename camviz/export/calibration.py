@@ -1,4 +1,5 @@
-"""Real photos committed under ``assets/photos/`` and the deterministic crops made from them.
+"""The int8 calibration data of the zoo build and the head export: real photos committed
+under ``assets/photos/`` and the deterministic crops made from them.
 
 Split (fixed, by source):
 
@@ -25,6 +26,8 @@ import numpy as np
 
 __all__ = [
     "CALIBRATION_DIR",
+    "CALIBRATION_PER_PHOTO",
+    "CROP_FRACTION",
     "HELDOUT_DIR",
     "Crop",
     "center_crop",
@@ -34,6 +37,9 @@ __all__ = [
 ]
 
 CALIBRATION_DIR = "opencv"
+#: the app's centre crop (of the short side), and the calibration crops per photo
+CROP_FRACTION = 0.875
+CALIBRATION_PER_PHOTO = 8
 HELDOUT_DIR = "skimage"
 _EXTENSIONS = {".jpg", ".jpeg", ".png"}
 

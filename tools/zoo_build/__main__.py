@@ -1,4 +1,4 @@
-"""Command line: ``python -m camviz.modelbuild [--only NAME ...] [--out DIR] [--photos DIR]``."""
+"""Command line: ``python -m tools.zoo_build [--only NAME ...] [--out DIR] [--photos DIR]``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from camviz.modelbuild.specs import SPECS
+    from tools.zoo_build.specs import SPECS
 
-    parser = argparse.ArgumentParser(prog="python -m camviz.modelbuild", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.zoo_build", description=__doc__)
     parser.add_argument(
         "--only",
         action="append",
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    from camviz.modelbuild.builder import BuildOptions, build
+    from tools.zoo_build.builder import BuildOptions, build
 
     try:
         build(

