@@ -229,11 +229,45 @@ def _stdout_write(text: str) -> None:
     sys.stdout.flush()
 
 
-def _split_inputs(paths: list[str]) -> tuple[list[str], list[str]]:
-    from camviz.batch.frames import is_video_input
+def _split_inputs(paths: list[str]) -> tuple[list[str], list[str], list[tuple[str, Exception]]]:
+    """The inputs, read by the one source grammar (:func:`camviz.sources.parse_source`):
+    photos and folders for the batch, then frame sources (videos, URLs, streams, cameras,
+    the screen, the demo reel played once), then the strings that are no source."""
+    from camviz.errors import CamvizError
+    from camviz.sources import VIDEO_EXTENSIONS, SourceKind, demo_reel_path, parse_source
 
-    videos = [p for p in paths if is_video_input(p)]
-    return [p for p in paths if p not in videos], videos
+    photos: list[str] = []
+    frames: list[str] = []
+    bad: list[tuple[str, Exception]] = []
+    for text in paths:
+        try:
+            spec = parse_source(text, missing_ok=True)
+            kind = spec.kind
+            if kind is SourceKind.PHOTO:
+                photos.append(text)
+            elif kind is SourceKind.VIDEO:  # a file the decoder reports unless it is a video
+                is_video = Path(text).suffix.lower() in VIDEO_EXTENSIONS
+                (frames if is_video else photos).append(text)
+            elif kind is SourceKind.DEMO:
+                frames.append(str(demo_reel_path()))  # once: the live reel loops for ever
+            elif kind is SourceKind.FOLDER:  # photos through find_images, which names skips
+                try:
+                    media = spec.media()
+                except CamvizError:  # nothing in it: find_images says so
+                    photos.append(text)
+                    continue
+                if media.photos:
+                    photos.append(text)
+                frames.extend(str(v) for v in media.videos)
+            elif kind.files:  # a glob or an image sequence
+                media = spec.media()
+                photos.extend(str(p) for p in media.photos)
+                frames.extend(str(v) for v in media.videos)
+            else:
+                frames.append(text)
+        except CamvizError as exc:
+            bad.append((text, exc))
+    return photos, frames, bad
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -256,7 +290,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
         require_ray()  # before any work
     sampling = Sampling(args.every, args.fps, args.max_frames)
-    photo_args, videos = _split_inputs([str(p) for p in args.paths])
+    photo_args, videos, not_sources = _split_inputs([str(p) for p in args.paths])
     search = find_images(photo_args) if photo_args else None
     photos = [str(p) for p in search.images] if search else []
     from camviz.cli.record import check_record
@@ -292,10 +326,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
         skipped = sum(is_done(p, done) for p in photos)
         todo = [p for p in photos if not is_done(p, done)]
         sink = _Sink(fmt, write, new_file)
+        for text, problem in not_sources:
+            sink.error(text, problem)
         for path, problem in search.problems if search else ():
             sink.error(str(path), problem)
         if not photos and not videos:
-            if not (search and search.problems):
+            if not (search and search.problems) and not not_sources:
                 print("ImageNotFoundError: no images given", file=sys.stderr)
             return EXIT_FAILED
         if needs_check(options.model):  # a user's file: test-load it in a child first

@@ -292,17 +292,19 @@ def _screen(text: str, rest: str | None) -> ScreenRegion:
     return ScreenRegion(box=(left, top, width, height))
 
 
-def parse_source(text: str | Path | int) -> SourceSpec:
+def parse_source(text: str | Path | int, *, missing_ok: bool = False) -> SourceSpec:
     """The :class:`SourceSpec` of a source string (see the module and :data:`SOURCE_GRAMMAR`).
 
     Raises :class:`SourceOpenError` for a string that is no source, naming what a
-    source can be, or for a malformed camera or screen string.
+    source can be, or for a malformed camera or screen string. ``missing_ok``: a
+    string that is no other kind is a path that does not exist (yet), a PHOTO or
+    VIDEO spec by its extension, for the reader to report (classify does).
     """
     if isinstance(text, int):
         return SourceSpec(SourceKind.CAMERA, str(text), camera=text)
     if isinstance(text, Path):  # always a file or folder
         path = text.expanduser()
-        if not (path.exists() or path.is_symlink()):
+        if not (path.exists() or path.is_symlink() or missing_ok):
             raise SourceOpenError(f"{redact(str(text))} not found: {_WHAT}")
         return _path_spec(str(text), path)
     raw = text.strip()
@@ -327,6 +329,8 @@ def parse_source(text: str | Path | int) -> SourceSpec:
         return SourceSpec(SourceKind.SEQUENCE, raw)
     if _GLOB_CHARS.search(raw):
         return SourceSpec(SourceKind.GLOB, raw)
+    if missing_ok:
+        return _path_spec(raw, path)
     raise SourceOpenError(f"{redact(raw)} not found, and it is no other kind of source: {_WHAT}")
 
 
