@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from camviz.cli.numbers import positive_float, positive_int
+from camviz.cli.numbers import MAX_WORKERS, positive_float, positive_int, worker_count
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, json_line
 from camviz.errors import OptionsError, format_error, terminal_safe
 
@@ -125,7 +125,10 @@ def add_batch_options(p: argparse.ArgumentParser, verb: str) -> None:
     """How many photos are decoded at once, at what size, and where the work runs:
     the options ``classify`` and ``eval`` share."""
     p.add_argument(
-        "--workers", type=positive_int, default=None, help="decode threads (default: one per core)"
+        "--workers",
+        type=worker_count,
+        default=None,
+        help=f"decode threads (default: one per core; at most {MAX_WORKERS})",
     )
     p.add_argument(
         "--full-decode",

@@ -20,10 +20,14 @@ from camviz.cli.explain import add_explain_command
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
 from camviz.cli.numbers import (
+    camera_index_count,
     finite_float,
     non_negative_float,
     positive_float,
     positive_int,
+    seed_int,
+    thread_count,
+    timer_seconds,
     unit_float,
 )
 from camviz.cli.teach import cmd_export_head, cmd_teach
@@ -82,14 +86,14 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         "--threads",
         dest="g_threads",
         metavar="N",
-        type=positive_int,
+        type=thread_count,
         default=None,
         help=f"default {THREADS}",
     )
     parser.add_argument(
         "--quit-after",
         dest="g_quit_after",
-        type=positive_float,
+        type=timer_seconds,
         default=None,
         metavar="SECONDS",
         help="close the window after this many seconds",
@@ -110,7 +114,7 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("paths", nargs="+", help="image files or folders (searched recursively)")
     p.add_argument("--model", default="", help="zoo model name or .tflite path")
     p.add_argument("--top-k", type=positive_int, default=TOP_K)
-    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--threads", type=thread_count, default=THREADS)
     p.add_argument("--labels", type=Path, default=None, help="labels file, one a line")
     p.add_argument(
         "--score-threshold",
@@ -164,7 +168,7 @@ def _add_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument(
         "paths", nargs="*", metavar="MODEL", help="model files or zoo names (default: the zoo)"
     )
-    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--threads", type=thread_count, default=THREADS)
     _add_delegate(p)
     p.add_argument("--runs", type=positive_int, default=MODELS_RUNS, help="invokes timed per model")
     p.add_argument("--no-measure", action="store_true", help="skip the latency measurement")
@@ -176,7 +180,7 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("eval", help="top-1/top-5 accuracy on a labelled folder or CSV")
     p.add_argument("data", help="folder with one subfolder per class, or a CSV of path,indices")
     p.add_argument("--model", action="append", help="model to compare (repeatable)")
-    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--threads", type=thread_count, default=THREADS)
     _add_delegate(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-progress", action="store_true")
@@ -216,13 +220,13 @@ def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--val", type=unit_float, default=TEACH_VAL, help="fraction held out for validation"
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument(
         "--l2", type=non_negative_float, default=TEACH_L2, help="L2 penalty of the softmax head"
     )
     p.add_argument("--frames-per-video", type=positive_int, default=TEACH_FRAMES_PER_VIDEO)
     p.add_argument("--augment", action="store_true", help="add flipped/cropped/brightened copies")
-    p.add_argument("--threads", type=positive_int, default=THREADS)
+    p.add_argument("--threads", type=thread_count, default=THREADS)
     p.add_argument("--confusion-png", type=Path, default=None, metavar="FILE")
     p.add_argument(
         "--export-tflite",
@@ -247,7 +251,7 @@ def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _add_cameras(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("cameras", help="list the cameras that open")
-    p.add_argument("--max-index", type=positive_int, default=CAMERAS_MAX_INDEX)
+    p.add_argument("--max-index", type=camera_index_count, default=CAMERAS_MAX_INDEX)
     p.set_defaults(func=cmd_cameras)
 
 
