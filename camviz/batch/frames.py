@@ -5,10 +5,11 @@ video files unpaced, stream URLs, GStreamer pipelines) and keeps those the
 :class:`Sampling` selects; the calling thread, which owns the classifier,
 classifies them in order. Each record carries the source's frame index and a
 time stamp: for files the frame's position in the file (``clock: "position"``,
-seconds from the start), for live streams the capture time (``clock: "capture"``,
-Unix seconds). For files every kept frame is classified; for live sources the
-hand-over queue drops the oldest kept frame when inference falls behind (the
-record's frame indices show the gap).
+seconds from the start), for live streams, cameras and the screen the time since
+the source's first frame (``clock: "stream"``, seconds; ``"capture"``, Unix
+seconds, for a live source that gives no position). For files every kept frame
+is classified; for live sources the hand-over queue drops the oldest kept frame
+when inference falls behind (the record's frame indices show the gap).
 """
 
 from __future__ import annotations
@@ -86,10 +87,10 @@ class _Selector:
 
 def _clock(source: Source, frame: Frame) -> tuple[float, str]:
     """The frame's time stamp in seconds and the clock it is on."""
+    if frame.position_ms is not None:  # live sources: seconds since their first frame
+        return frame.position_ms / 1000.0, "stream" if source.is_live else "position"
     if source.is_live:
         return time.time() - (time.monotonic() - frame.captured), "capture"
-    if frame.position_ms is not None:
-        return frame.position_ms / 1000.0, "position"
     fps = source.nominal_fps or 25.0
     return frame.index / fps, "position"
 
