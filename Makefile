@@ -57,7 +57,7 @@ pytest: $(VENV)/.installed $(VENV)/.ray-installed $(TFLITE_VENV)/.installed syst
 
 # Exporting taught models needs tensorflow (the `build` extra): its tests run in .venv-build.
 pytest-build: $(BUILD_VENV)/.installed
-	$(BUILD_VENV)/bin/python -m pytest -q tests/test_export.py
+	$(BUILD_VENV)/bin/python -m pytest -q tests/export/test_export.py
 
 test: lint pytest pytest-build wheel-smoke
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, MODELS, PHOTOS, ROOT, camviz
+from ..conftest import DATA, MODELS, PHOTOS, ROOT, camviz
 
 
 def test_classify_json_cat_and_espresso() -> None:

@@ -31,7 +31,7 @@ from camviz.pipeline import (
 )
 from camviz.sources import Frame, Source, SourceState, VideoSource, make_source
 
-from .conftest import DATA, VIDEOS, Recorder
+from ..conftest import DATA, VIDEOS, Recorder
 
 BUNNY = VIDEOS / "bigbuckbunny.mp4"  # 1280x720, 132 frames
 

@@ -15,7 +15,7 @@ from camviz.errors import ModelLoadError, OptionsError
 from camviz.features import FeatureExtractor, load_backbone
 from camviz.imageio import load_image
 
-from .conftest import MODELS, PHOTOS
+from ..conftest import MODELS, PHOTOS
 
 REAL_PHOTOS = [
     PHOTOS / "skimage" / "chelsea.png",

@@ -15,7 +15,7 @@ from camviz.evaluate import evaluate_models, load_dataset
 from camviz.imageio import load_image
 from camviz.zoo import imagenet_labels
 
-from .conftest import DATA, ROOT
+from ..conftest import DATA, ROOT
 
 FOREIGN = ROOT.parent / "shared" / "foreign-models"
 BACKGROUND_MODEL = FOREIGN / "coral_mobilenet_v2_1.0_224_quant.tflite"

@@ -26,7 +26,7 @@ from camviz.pipeline import (
 )
 from camviz.sources import CameraSource, ImageSource, SourceState, VideoSource
 
-from .conftest import MODELS, PHOTOS, VIDEOS, Recorder, wait_for
+from ..conftest import MODELS, PHOTOS, VIDEOS, Recorder, wait_for
 
 LITE0 = "efficientnet_lite0_int8"
 

@@ -28,7 +28,7 @@ from camviz.imageio import load_image
 from camviz.sources import demo_reel_path
 from camviz.zoo import models_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PHOTOS = ROOT / "assets" / "photos"
 ZOO_BUILD = ROOT / "tools" / "zoo_build"

@@ -4,7 +4,7 @@ The first part runs everywhere (no TensorFlow): the missing 'build' extra is nam
 any training. The rest needs TensorFlow (the 'build' extra), which ``make test`` does not
 install, so it skips without it; run it with::
 
-    .venv-build/bin/python -m pytest tests/test_export.py
+    .venv-build/bin/python -m pytest tests/export/test_export.py
 
 It teaches five real clips (the first 60% of 100 frames of each), exports the head through
 the CLI and checks the .tflite against the TaughtClassifier on the held-out 40%.
@@ -36,7 +36,7 @@ from camviz.teach import (
     video_frames,
 )
 
-from .conftest import ROOT, VIDEOS
+from ..conftest import ROOT, VIDEOS
 
 CLIPS = {
     "animation": VIDEOS / "bigbuckbunny.mp4",

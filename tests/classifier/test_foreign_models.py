@@ -27,10 +27,10 @@ from camviz.imageio import load_image
 from camviz.labels import LabelLayout
 from camviz.preprocess import InputMapping, MappingSource
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FOREIGN = ROOT / ".." / "shared" / "foreign-models"
 PHOTOS = sorted(p for p in (ROOT / "assets" / "photos").glob("*/*") if p.is_file())
-EVAL_CSV = Path(__file__).resolve().parent / "data" / "eval_photos.csv"
+EVAL_CSV = Path(__file__).resolve().parents[1] / "data" / "eval_photos.csv"
 MAX_CLIPPED = 0.20
 
 META = MappingSource.METADATA.value

@@ -9,7 +9,7 @@ import pytest
 from camviz.errors import ImageDecodeError, ImageNotFoundError
 from camviz.imageio import find_images, load_image, to_rgb8
 
-from .conftest import PHOTOS
+from ..conftest import PHOTOS
 
 
 def test_real_photos_from_both_sources_load_as_rgb() -> None:

@@ -19,7 +19,7 @@ from camviz.loading import check_model_file, needs_check, open_classifier
 from camviz.pipeline import EventKind, Pipeline, PipelineEvent, PipelineOptions
 from camviz.sources import ImageSource
 
-from .conftest import MODELS, PHOTOS
+from ..conftest import MODELS, PHOTOS
 
 LITE0 = "efficientnet_lite0_int8"
 

@@ -13,8 +13,7 @@ from camviz.bench import BenchResult, e2e_series, overhead_ms, time_calls
 from camviz.metrics import BudgetLight, MetricsSnapshot, Percentiles
 from camviz.pipeline import Backpressure, FrameRecord, FrameStamps, RunRecord
 
-from .conftest import VIDEOS
-from .test_cli import camviz
+from ..conftest import VIDEOS, camviz
 
 
 @pytest.mark.slow
@@ -123,7 +122,7 @@ def test_bench_runs_on_the_delegate_it_is_given_and_says_so() -> None:
     import subprocess
     import sys
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     run = subprocess.run(
         [

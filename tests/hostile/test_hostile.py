@@ -38,7 +38,7 @@ from camviz.labels import read_labels
 from camviz.preprocess import PreprocessSpec
 from tests.hostile import makers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LIMIT_S = 30.0
 LIMIT_MB = 1024.0
 
