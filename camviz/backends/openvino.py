@@ -173,6 +173,9 @@ class OpenVinoBackend:
         config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
         if device.startswith("CPU"):
             config["INFERENCE_NUM_THREADS"] = threads
+            # f32 as the model says: on CPUs with bf16 or AMX, OpenVINO's default lowers the
+            # precision, and the same weights must give the same probabilities on every runtime
+            config["INFERENCE_PRECISION_HINT"] = "f32"
         start = time.perf_counter()
         try:
             model = self._read(core, content, kind, source)
