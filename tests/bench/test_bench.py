@@ -18,6 +18,7 @@ from ..conftest import VIDEOS, camviz
 
 @pytest.mark.slow
 def test_bench_json_has_the_documented_fields(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="bench --plot needs the 'plot' extra (matplotlib)")
     plot = tmp_path / "latency.png"
     run = camviz(
         "bench",

@@ -69,7 +69,7 @@ def test_to_rgb8_takes_what_opencv_decodes() -> None:
 
 
 def test_exif_rotated_jpeg_is_turned_upright(tmp_path: Path, chelsea: np.ndarray) -> None:
-    pil = pytest.importorskip("PIL.Image")
+    pil = pytest.importorskip("PIL.Image", reason="writing an EXIF-rotated JPEG needs Pillow")
     # Store the photo rotated 90° counter-clockwise, with EXIF orientation 6
     # ("rotate 90° clockwise to view"): a viewer shows it upright.
     stored = np.ascontiguousarray(np.rot90(chelsea, 1))
