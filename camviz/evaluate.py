@@ -3,7 +3,11 @@
 A data set is either a folder with one subfolder per class, named by class index
 ("281") or by label ("tabby, tabby cat", or its first name "tabby"), or a CSV file
 of ``path,indices`` rows where ``indices`` lists every acceptable class index
-separated by spaces or semicolons (paths relative to the CSV's folder).
+separated by spaces or semicolons (paths relative to the CSV's folder). A CSV may
+start with a header of named columns: the path in ``path`` or ``file`` (also
+``filename``, ``image``), the classes in ``index`` (also ``indices``, ``classes``,
+``acceptable_indices``: indices) or ``label`` (labels of the model, ``;``-separated);
+other columns are ignored with a note, and a header without them says what it needs.
 
 Scores are counted in one index space per model, and the report says which:
 for ImageNet models, ImageNet-1k (a 1001-class model with 'background' first
@@ -122,15 +126,89 @@ def _read_csv_rows(data: Path) -> tuple[list[tuple[int, list[str]]], list[str]]:
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
+#: Header names of the path column, the class-index column and the label column.
+PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "photo")
+INDEX_COLUMNS = (
+    "index",
+    "indices",
+    "classes",
+    "class",
+    "class_index",
+    "class_indices",
+    "acceptable_indices",
+)
+LABEL_COLUMNS = ("label", "labels", "class_name", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Where a header puts the path and the classes (indices, or labels by name)."""
+
+    path: int
+    index: int | None
+    label: int | None
+
+    def read(
+        self, row: list[str], where: str, num_classes: int, names: dict[str, int]
+    ) -> tuple[str, frozenset[int]]:
+        need = max(c for c in (self.path, self.index, self.label) if c is not None)
+        if len(row) <= need:
+            raise DatasetError(f"{where}: expected {need + 1} columns, got {len(row)}")
+        if self.index is not None and row[self.index].strip():
+            return row[self.path], _parse_indices(row[self.index], where, num_classes)
+        if self.label is None:
+            raise DatasetError(f"{where}: no class index given")
+        wanted = [p.strip().lower() for p in re.split(r"[;|]", row[self.label]) if p.strip()]
+        if not wanted:
+            raise DatasetError(f"{where}: no label given")
+        unknown = [w for w in wanted if w not in names]
+        if unknown:
+            raise DatasetError(f"{where}: {unknown[0]!r:.80} is not a label of the model")
+        return row[self.path], frozenset(names[w] for w in wanted)
+
+
+def _header(row: list[str], data: Path, notes: list[str] | None) -> _Columns | None:
+    """The columns of a header row, or None if ``row`` is a data row (no header)."""
+    cells = [cell.strip().lower() for cell in row]
+    known = (*PATH_COLUMNS, *INDEX_COLUMNS, *LABEL_COLUMNS)
+    if not any(cell in known for cell in cells):
+        return None  # a data row: path,indices...
+
+    def first(names: tuple[str, ...]) -> int | None:
+        return next((i for i, cell in enumerate(cells) if cell in names), None)
+
+    path, index, label = first(PATH_COLUMNS), first(INDEX_COLUMNS), first(LABEL_COLUMNS)
+    if path is None or (index is None and label is None):
+        raise DatasetError(
+            f"{data}: its header ({', '.join(row)[:200]}) lacks a "
+            + ("path column" if path is None else "class column")
+            + f"; eval needs a path column ({' or '.join(PATH_COLUMNS[:2])}) and a class "
+            f"column ({' or '.join(INDEX_COLUMNS[:1] + LABEL_COLUMNS[:1])}: class indices, "
+            "or labels of the model)"
+        )
+    used = {path, index, label}
+    ignored = [row[i].strip() for i in range(len(row)) if i not in used]
+    classes = index if index is not None else label
+    if ignored and notes is not None and classes is not None:
+        notes.append(
+            f"{data}: columns {', '.join(ignored)[:200]} ignored (eval reads "
+            f"{row[path].strip()} and {row[classes].strip()})"
+        )
+    return _Columns(path, index, label)
+
 
 def load_dataset(
-    data: Path, labels: Sequence[str], problems: list[str] | None = None
+    data: Path,
+    labels: Sequence[str],
+    problems: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Sample]:
     """Read a folder-per-class tree or a CSV into samples; errors name the bad row or folder.
 
     With ``problems``, a bad CSV row (or a special file in a folder) is appended to
     it as ``Type: file:row: message`` and skipped, so the good rows still count;
-    without it, the first bad row raises :class:`DatasetError`.
+    without it, the first bad row raises :class:`DatasetError`. ``notes`` gets what
+    is worth saying but no error (the columns of a header that are ignored).
     """
     num_classes = len(labels)
 
@@ -148,21 +226,29 @@ def load_dataset(
         rows, unreadable = _read_csv_rows(data)
         for message in unreadable:
             bad(message)
+        names = _label_index(labels)
+        columns: _Columns | None = None
         seen_row = False
         for number, row in rows:
             if not row or row[0].strip().startswith("#"):
                 continue
-            if not seen_row and row[0].strip().lower() == "path":
+            if not seen_row:
                 seen_row = True
-                continue  # a header
-            seen_row = True
+                columns = _header(row, data, notes)
+                if columns is not None:
+                    continue  # a header of named columns
             where = f"{data}:{number}"
-            if len(row) < 2:
-                bad(f"DatasetError: {where}: expected 'path,class indices', got {row!r:.200}")
-                continue
             try:
-                classes = _parse_indices(" ".join(row[1:]), where, num_classes)
-                path = (data.parent / row[0].strip()).resolve()
+                if columns is None:  # no header: path, then every other cell holds indices
+                    if len(row) < 2:
+                        raise DatasetError(
+                            f"{where}: expected 'path,class indices', got {row!r:.200}"
+                        )
+                    raw_path = row[0]
+                    classes = _parse_indices(" ".join(row[1:]), where, num_classes)
+                else:
+                    raw_path, classes = columns.read(row, where, num_classes, names)
+                path = (data.parent / raw_path.strip()).resolve()
             except DatasetError as exc:
                 bad(format_error(exc))
                 continue
@@ -201,6 +287,7 @@ class ModelScore:
     top1: int = 0
     top5: int = 0
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # not errors: header columns ignored
     latency: LatencyStats = field(default_factory=LatencyStats)
     invoke: LatencyStats = field(default_factory=LatencyStats)
     load_ms: float = 0.0
@@ -228,6 +315,7 @@ class ModelScore:
             "file_bytes": self.file_bytes,
             "load_ms": round(self.load_ms, 3),
             "failures": self.failures,
+            "notes": self.notes,
         }
 
 
@@ -247,13 +335,15 @@ def evaluate_model(
         layout = clf.info.label_layout
         background = layout is LabelLayout.IMAGENET_BACKGROUND
         problems: list[str] = []
+        notes: list[str] = []
         labels = clf.info.labels[1:] if background else clf.info.labels
-        samples = load_dataset(data, labels, problems)
+        samples = load_dataset(data, labels, problems, notes)
         space = "model" if layout is LabelLayout.OTHER else "imagenet-1k"
         score = ModelScore(
             clf.info.name, clf.info.file_bytes, load_ms=clf.info.load_ms, index_space=space
         )
         score.failures.extend(problems)
+        score.notes.extend(notes)
         for done, sample in enumerate(samples, start=1):
             try:
                 image = load_image(sample.path)
@@ -287,6 +377,11 @@ class Evaluation:
     def failures(self) -> list[str]:
         """Every image that could not be scored, ``path: Type: message``, model by model."""
         return [failure for score in self.scores for failure in score.failures]
+
+    @property
+    def notes(self) -> list[str]:
+        """What is worth saying but no failure (header columns ignored), once each."""
+        return list(dict.fromkeys(note for score in self.scores for note in score.notes))
 
     def to_dict(self) -> dict[str, Any]:
         return {

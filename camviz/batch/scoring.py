@@ -108,7 +108,9 @@ def score_model(
     layout = info.label_layout
     background = layout is LabelLayout.IMAGENET_BACKGROUND
     labels = scored_labels(info.labels, layout)
-    samples = load_dataset(data, labels)
+    problems: list[str] = []  # bad rows and files: reported, and the rest still scored
+    notes: list[str] = []
+    samples = load_dataset(data, labels, problems, notes)
     space = "model" if layout is LabelLayout.OTHER else "imagenet-1k"
     score = ModelScore(
         info.name,
@@ -118,6 +120,8 @@ def score_model(
         load_ms=info.load_ms,
         index_space=space,
     )
+    score.failures.extend(problems)
+    score.notes.extend(notes)
     batch = BatchScore(score, labels)
     start = time.monotonic()
     for done, outcome in enumerate(_outcomes(options, samples, ray, workers, reduce), start=1):

@@ -106,6 +106,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 )
             )
     evaluation = Evaluation(args.data, args.threads, tuple(s.score for s in scores))
+    for note in evaluation.notes:
+        print(terminal_safe(f"note: {note}"), file=sys.stderr)
     for failure in evaluation.failures:
         print(terminal_safe(failure), file=sys.stderr)
     code = EXIT_FAILED if evaluation.failures else EXIT_OK
