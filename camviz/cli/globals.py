@@ -10,11 +10,14 @@ command that has no such option, they are a usage error: never silently ignored.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
 from typing import Any
 
 from camviz.defaults import THREADS
 
-__all__ = ["GLOBAL_OPTIONS", "apply_global_options"]
+__all__ = ["GLOBAL_OPTIONS", "apply_global_options", "set_verbosity"]
 
 #: window option -> (its dest before the command, the window's default)
 GLOBAL_OPTIONS: dict[str, tuple[str, Any]] = {
@@ -45,8 +48,29 @@ def _appends(parser: argparse.ArgumentParser, dest: str) -> bool:
     return any(isinstance(a, argparse._AppendAction) and a.dest == dest for a in parser._actions)
 
 
+def set_verbosity(verbose: bool) -> None:
+    """Keep OpenCV's own log lines (``[ WARN:0@0.087] ... cap_v4l.cpp``) off the terminal
+    unless ``--verbose``: camviz's errors say what went wrong in one line. A level the
+    user set in ``OPENCV_LOG_LEVEL`` is kept. ``--verbose`` also shows camviz's log."""
+    level = "INFO" if verbose else "SILENT"
+    if verbose:
+        os.environ["OPENCV_LOG_LEVEL"] = level
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    else:
+        level = os.environ.setdefault("OPENCV_LOG_LEVEL", level)
+    cv2 = sys.modules.get("cv2")  # read at import; an OpenCV already loaded is told directly
+    if cv2 is not None:
+        codes = {"SILENT": 0, "FATAL": 1, "ERROR": 2, "WARNING": 3, "INFO": 4, "DEBUG": 5}
+        utils = getattr(cv2, "utils", None)
+        logger = getattr(utils, "logging", None)
+        if logger is not None and level.upper() in codes:
+            logger.setLogLevel(codes[level.upper()])
+
+
 def apply_global_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Fill ``args`` for the command from the options given before it (see the module)."""
+    """Fill ``args`` for the command from the options given before it (see the module),
+    and set how much the libraries may log (:func:`set_verbosity`)."""
+    set_verbosity(bool(getattr(args, "verbose", False)))
     command = getattr(args, "command", None)
     given = {
         name: getattr(args, dest)

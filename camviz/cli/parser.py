@@ -58,8 +58,73 @@ DELEGATE_HELP = (
 )
 
 
+MODEL_HELP = "zoo model name or model file (.tflite, .onnx, .xml, .head.npz; default: the zoo's)"
+TOP_K_HELP = "how many labels to report"
+THREADS_HELP = "interpreter threads"
+JSON_HELP = "print JSON instead of text"
+
+
 def _add_delegate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--delegate", default="xnnpack", metavar="DELEGATE", help=DELEGATE_HELP)
+
+
+def _add_quiet(parser: argparse.ArgumentParser, dest: str, help: str) -> None:
+    """``--quiet``, the one name for "no progress output" (``--no-progress`` still works)."""
+    parser.add_argument("--quiet", dest=dest, action="store_true", help=help)
+    parser.add_argument("--no-progress", dest=dest, action="store_true", help=argparse.SUPPRESS)
+
+
+def _add_invokes(parser: argparse.ArgumentParser, dest: str, default: int, help: str) -> None:
+    """``--invokes``, the one name for "timed interpreter invokes" (``--runs`` still works)."""
+    parser.add_argument(
+        "--invokes", dest=dest, type=positive_int, default=default, metavar="N", help=help
+    )
+    parser.add_argument("--runs", dest=dest, type=positive_int, help=argparse.SUPPRESS)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default, unless it says it already (or has none)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            action.option_strings
+            and text != argparse.SUPPRESS
+            and "default" not in text
+            and not (default is None or default is False or default is argparse.SUPPRESS)
+            and default not in ("", [])
+            and action.nargs != 0
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+class CamvizParser(argparse.ArgumentParser):
+    """The top parser: its help ends with what a source can be (the grammar's one text,
+    loaded only when help is printed: camviz.sources imports OpenCV)."""
+
+    def format_help(self) -> str:
+        if self.epilog is None:
+            from camviz.sources import SOURCE_GRAMMAR
+
+            self.epilog = SOURCE_GRAMMAR
+        return super().format_help()
+
+
+def _house_rules(parser: argparse.ArgumentParser) -> None:
+    """What every command shares: the help formatter, and ``--verbose`` after the command."""
+    for action in parser._actions:  # argparse keeps its subparsers here
+        if isinstance(action, argparse._SubParsersAction):
+            for command in set(action.choices.values()):
+                command.formatter_class = HelpFormatter
+                if "--verbose" not in command._option_string_actions:
+                    command.add_argument(
+                        "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE
+                    )
+
+
+VERBOSE = "also show the log lines of OpenCV and camviz on stderr"
 
 
 def _add_gui_options(parser: argparse.ArgumentParser) -> None:
@@ -70,16 +135,15 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         dest="g_source",
         metavar="SOURCE",
         default=None,
-        help="camera index or device (0, /dev/video0, 0?width=1280&height=720&fps=30&fourcc=MJPG), "
-        "video, image, folder, rtsp:// or http(s):// stream, or 'demo' "
-        "(default: camera 0, else the demo)",
+        help="what the window shows: a camera, a file, a folder, a URL, the screen, demo... "
+        "(the kinds are listed below; default: camera 0, else the demo)",
     )
     parser.add_argument(
         "--model",
         dest="g_model",
         metavar="MODEL",
         default=None,
-        help="zoo model name or .tflite path",
+        help=MODEL_HELP,
     )
     parser.add_argument("--delegate", dest="g_delegate", metavar="DELEGATE", help=DELEGATE_HELP)
     parser.add_argument(
@@ -88,7 +152,7 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         type=thread_count,
         default=None,
-        help=f"default {THREADS}",
+        help=f"{THREADS_HELP} (default: {THREADS})",
     )
     parser.add_argument(
         "--quit-after",
@@ -96,7 +160,7 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         type=timer_seconds,
         default=None,
         metavar="SECONDS",
-        help="close the window after this many seconds",
+        help="close the window after this many seconds (default: stay open)",
     )
     parser.add_argument(
         "--stats-json",
@@ -110,12 +174,22 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("classify", help="classify photos and folders of photos")
-    p.add_argument("paths", nargs="+", help="image files or folders (searched recursively)")
-    p.add_argument("--model", default="", help="zoo model name or .tflite path")
-    p.add_argument("--top-k", type=positive_int, default=TOP_K)
-    p.add_argument("--threads", type=thread_count, default=THREADS)
-    p.add_argument("--labels", type=Path, default=None, help="labels file, one a line")
+    p = sub.add_parser(
+        "classify", help="classify photos, folders, videos, streams, a camera or the screen"
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="SOURCE",
+        help="photos, folders (photos and videos, recursively), globs, image sequences, "
+        "videos, URLs, a camera, the screen or demo (see `camviz --help` for each)",
+    )
+    p.add_argument("--model", default="", help=MODEL_HELP)
+    p.add_argument("--top-k", type=positive_int, default=TOP_K, metavar="K", help=TOP_K_HELP)
+    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
+    p.add_argument(
+        "--labels", type=Path, default=None, help="labels file, one a line (default: the model's)"
+    )
     p.add_argument(
         "--score-threshold",
         type=unit_float,
@@ -154,9 +228,7 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _add_delegate(p)
     p.add_argument("--json", action="store_true", help="one JSON object a line")
-    p.add_argument(
-        "--quiet", action="store_true", help="no progress bar on stderr (none without a terminal)"
-    )
+    _add_quiet(p, "quiet", "no progress bar on stderr (none without a terminal)")
     add_classify_options(p)  # --out, --resume, --csv, --ray, --every, --fps ...
     p.set_defaults(func=cmd_classify)
 
@@ -168,46 +240,69 @@ def _add_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument(
         "paths", nargs="*", metavar="MODEL", help="model files or zoo names (default: the zoo)"
     )
-    p.add_argument("--threads", type=thread_count, default=THREADS)
+    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
     _add_delegate(p)
-    p.add_argument("--runs", type=positive_int, default=MODELS_RUNS, help="invokes timed per model")
+    _add_invokes(p, "runs", MODELS_RUNS, "interpreter invokes timed per model (after warm-up)")
     p.add_argument("--no-measure", action="store_true", help="skip the latency measurement")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.set_defaults(func=cmd_models)
 
 
 def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("eval", help="top-1/top-5 accuracy on a labelled folder or CSV")
     p.add_argument("data", help="folder with one subfolder per class, or a CSV of path,indices")
-    p.add_argument("--model", action="append", help="model to compare (repeatable)")
-    p.add_argument("--threads", type=thread_count, default=THREADS)
+    p.add_argument(
+        "--model", action="append", help="model to compare (repeatable; default: the zoo's default)"
+    )
+    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
     _add_delegate(p)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    _add_quiet(p, "no_progress", "no progress bar on stderr")
     add_eval_options(p)  # --predictions, --confusion, --plot, --ray ...
     p.set_defaults(func=cmd_eval)
 
 
 def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("bench", help="does a model meet the frame budget on this device?")
-    p.add_argument("--model", action="append", help="model to bench (repeatable)")
+    p.add_argument(
+        "--model", action="append", help="model to bench (repeatable; default: the zoo's default)"
+    )
     p.add_argument(
         "--threads",
         action="append",
         type=thread_spec,
-        help="thread count (repeatable: a sweep), or auto: the best real-time p95 of 1..cores",
+        help="thread count (repeatable: a sweep), or auto: the best real-time p95 of 1..cores "
+        f"(default: {THREADS})",
     )
-    p.add_argument("--source", default="demo", help="demo (default), a video, a folder, a camera")
+    p.add_argument(
+        "--source",
+        default="demo",
+        metavar="SOURCE",
+        help="what the pipeline reads: demo, a video, a folder, a glob, a camera, the screen, "
+        "a URL... (see `camviz --help`)",
+    )
     p.add_argument(
         "--frames", type=positive_int, default=BENCH_FRAMES, help="frames per pipeline run"
     )
-    p.add_argument("--budget-ms", type=positive_float, default=BUDGET_MS)
+    p.add_argument(
+        "--budget-ms",
+        type=positive_float,
+        default=BUDGET_MS,
+        metavar="MS",
+        help="the frame budget: p95 end-to-end latency over it fails the run",
+    )
     _add_delegate(p)
-    p.add_argument("--invokes", type=positive_int, default=BENCH_INVOKES, help="timed raw invokes")
-    p.add_argument("--json", action="store_true")
+    _add_invokes(p, "invokes", BENCH_INVOKES, "timed raw interpreter invokes")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.add_argument("--machine", action="store_true", help="with --json: describe this machine")
-    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="plot the latencies (plot extra)",
+    )
+    _add_quiet(p, "quiet", "no progress lines on stderr")
     add_bench_options(p)  # --warmup, --ceiling-frames
     p.set_defaults(func=cmd_bench)
 
@@ -216,18 +311,34 @@ def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("teach", help="teach new classes from folders of photos and videos")
     p.add_argument("data", help="folder with one subfolder per class (photos and/or videos)")
     p.add_argument("--out", required=True, help="where to save the taught model (*.head.npz)")
-    p.add_argument("--backbone", default="", help="zoo model whose features to use")
+    p.add_argument(
+        "--backbone",
+        default="",
+        help="zoo model whose features to use (default: the zoo's default)",
+    )
     p.add_argument(
         "--val", type=unit_float, default=TEACH_VAL, help="fraction held out for validation"
     )
-    p.add_argument("--seed", type=seed_int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the split and augmentation")
     p.add_argument(
         "--l2", type=non_negative_float, default=TEACH_L2, help="L2 penalty of the softmax head"
     )
-    p.add_argument("--frames-per-video", type=positive_int, default=TEACH_FRAMES_PER_VIDEO)
+    p.add_argument(
+        "--frames-per-video",
+        type=positive_int,
+        default=TEACH_FRAMES_PER_VIDEO,
+        metavar="N",
+        help="frames taken from each video, evenly spaced",
+    )
     p.add_argument("--augment", action="store_true", help="add flipped/cropped/brightened copies")
-    p.add_argument("--threads", type=thread_count, default=THREADS)
-    p.add_argument("--confusion-png", type=Path, default=None, metavar="FILE")
+    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
+    p.add_argument(
+        "--confusion-png",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also plot the confusion matrix here (plot extra)",
+    )
     p.add_argument(
         "--export-tflite",
         type=Path,
@@ -235,8 +346,8 @@ def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="FILE",
         help="also write a standalone int8 .tflite (needs the 'build' extra)",
     )
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    _add_quiet(p, "no_progress", "no progress bar on stderr")
     p.set_defaults(func=cmd_teach)
 
     p = sub.add_parser(
@@ -244,27 +355,38 @@ def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("head", type=Path, help="the taught model (*.head.npz)")
     p.add_argument("--out", type=Path, required=True, help="the .tflite to write")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    _add_quiet(p, "quiet", "no progress lines on stderr")
     p.set_defaults(func=cmd_export_head)
 
 
 def _add_cameras(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("cameras", help="list the cameras that open")
-    p.add_argument("--max-index", type=camera_index_count, default=CAMERAS_MAX_INDEX)
+    p.add_argument(
+        "--max-index",
+        type=camera_index_count,
+        default=CAMERAS_MAX_INDEX,
+        metavar="N",
+        help="try camera indices 0..N-1",
+    )
     p.set_defaults(func=cmd_cameras)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CamvizParser(
         prog="camviz",
         description="Live camera image classification with TensorFlow Lite models.",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"camviz {__version__}")
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE)
     _add_gui_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
     for add in (_add_classify, _add_models, _add_eval, _add_bench, _add_teach, _add_cameras):
         add(sub)
     add_compare_command(sub)  # camviz compare MODEL_A MODEL_B SOURCE...
     add_explain_command(sub)  # camviz explain PHOTO --out heat.png
+    _house_rules(parser)
     return parser

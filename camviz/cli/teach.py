@@ -17,8 +17,15 @@ __all__ = ["cmd_export_head", "cmd_teach"]
 
 
 def cmd_teach(args: argparse.Namespace) -> int:
+    from camviz.sources import SourceKind, parse_source
     from camviz.teach import TrainOptions, is_head_path, save_confusion_png, teach_folder
 
+    # the one source grammar: a camera, a URL or a glob are sources, but not a data set
+    parse_source(args.data).require(
+        {SourceKind.FOLDER},
+        "camviz teach",
+        "a folder with one subfolder of photos or videos a class",
+    )
     if not is_head_path(args.out):
         raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
     if args.confusion_png:

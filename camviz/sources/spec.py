@@ -200,11 +200,14 @@ class SourceSpec:
             return Media(tuple(files), ())
         raise SourceOpenError(f"{self.label} ({self.kind.value}) names no files")
 
-    def require(self, kinds: frozenset[SourceKind] | set[SourceKind], command: str) -> None:
-        """:class:`OptionsError` unless this spec is of one of ``kinds``, saying which."""
+    def require(
+        self, kinds: frozenset[SourceKind] | set[SourceKind], command: str, takes: str = ""
+    ) -> None:
+        """:class:`OptionsError` unless this spec is of one of ``kinds``, saying what
+        ``command`` takes (``takes``, or the kinds' names)."""
         if self.kind in kinds:
             return
-        takes = ", ".join(k.value for k in SourceKind if k in kinds)
+        takes = takes or ", ".join(f"a {k.value}" for k in SourceKind if k in kinds)
         raise OptionsError(
             f"{command} cannot use {self.label}, a {self.kind.value}: it takes {takes}"
         )
