@@ -1,8 +1,8 @@
 """Load a camviz zoo model into MediaPipe's ImageClassifier and print its top-3 per photo.
 
-This checks that the standard TFLite metadata written by ``camviz.modelbuild`` is what MediaPipe
-expects (labels, normalisation, image properties).  Not part of CI: run it in a venv with
-``mediapipe`` and camviz (for the benchmarks' harness; no TensorFlow), e.g.::
+This checks that the standard TFLite metadata written by ``camviz.export.metadata_writer`` is
+what MediaPipe expects (labels, normalisation, image properties).  Not part of CI: run it in a
+venv with ``mediapipe`` and camviz (for the benchmarks' harness; no TensorFlow), e.g.::
 
     python3 -m venv .venv-mediapipe && .venv-mediapipe/bin/pip install mediapipe
     .venv-mediapipe/bin/pip install --no-deps -e .

@@ -39,7 +39,7 @@ What lives where (each module imports only those above it in this list):
 Layer: teach sits above classifier and features. It may import the foundation
 modules (errors, defaults, zoo, imageio, fileio, ...), sources, backends,
 classifier and features; never loading, pipeline, bench, evaluate, app, qt or cli.
-Anything above it (loading, cli, qt, and :mod:`camviz.modelbuild.export_head`, which
+Anything above it (loading, cli, qt, and :mod:`camviz.export`, which
 exports a head as a standalone .tflite with TensorFlow)
 import from ``camviz.teach`` itself, not from its modules: the names below are
 the package's interface. The ``.head.npz`` naming rule is :mod:`camviz.zoo`'s
