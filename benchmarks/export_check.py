@@ -9,7 +9,7 @@ Not part of CI: run it in a venv with ``mediapipe`` (it needs neither camviz nor
     .venv-mediapipe/bin/python benchmarks/export_check.py --model clips.tflite
 
 ``DATA`` has one subfolder per class holding one clip, named as in ``CLIPS`` below (see
-``tests/test_export.py``). Test frames are picked as ``camviz teach`` picks them:
+``tests/export/test_export.py``). Test frames are picked as ``camviz teach`` picks them:
 ``--frames`` frames spread evenly over each clip (re-spread over the part that decodes when
 a container declares too many); the last ``--val`` of them were held out of training.
 Each frame is classified twice: whole (MediaPipe's default: the frame is resized to the input

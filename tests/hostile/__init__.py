@@ -1,1 +1,1 @@
-"""Makers of hostile inputs for tests/test_hostile.py."""
+"""Makers of hostile inputs for tests/hostile/test_hostile.py."""

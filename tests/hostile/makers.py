@@ -1,6 +1,6 @@
 """Hostile inputs made at test time: image bombs by header, many-scan JPEGs, tiny models.
 
-Used by tests/test_hostile.py; every maker writes into a folder it is given.
+Used by tests/hostile/test_hostile.py; every maker writes into a folder it is given.
 """
 
 from __future__ import annotations
