@@ -16,15 +16,20 @@ a message for the user). A symlink is written through (its final target is
 replaced, the link stays); a target that exists but is not a regular file (a
 device, a FIFO, a folder) is refused with :class:`~camviz.errors.WriteRefusedError`.
 New files get the user's umask (``0o666 & ~umask``); a replaced file keeps its mode.
+
+The user's home (:func:`home_dir`): ``$HOME`` when it is set to an absolute folder,
+else the password database's entry for this user (``pwd.getpwuid``), never ``/``
+by accident of an empty ``HOME``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -32,6 +37,8 @@ from camviz.errors import CamvizError, WriteRefusedError
 
 __all__ = [
     "PendingFile",
+    "home_dir",
+    "home_is_set",
     "check_regular_file",
     "describe_kind",
     "read_regular_file",
@@ -119,6 +126,24 @@ def read_regular_file(
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def home_is_set(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``$HOME`` names an absolute folder other than ``/`` (else it is unset or empty)."""
+    home = (os.environ if environ is None else environ).get("HOME", "")
+    return bool(home) and os.path.isabs(home) and os.path.realpath(home) != "/"
+
+
+def home_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's home: ``$HOME`` if :func:`home_is_set`, else the password database's
+    (else, for a uid with no entry, the current folder)."""
+    env = os.environ if environ is None else environ
+    if home_is_set(env):
+        return Path(env["HOME"])
+    try:
+        return Path(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:  # no entry for this uid (a container's arbitrary user)
+        return Path(os.path.realpath(os.curdir))
 
 
 def _umask() -> int:

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz import jsonio
-from camviz.fileio import write_atomic
+from camviz.fileio import home_dir, home_is_set, write_atomic
 from camviz.pipeline import FrameResult
 
 __all__ = [
@@ -47,12 +47,12 @@ def default_snapshot_dir(
     Only absolute folders are taken; the result is always absolute.
     """
     env = os.environ if environ is None else environ
-    for candidate in (pictures, env.get("XDG_PICTURES_DIR")):
+    for candidate in (pictures if home_is_set(env) else None, env.get("XDG_PICTURES_DIR")):
         if candidate:
             folder = Path(candidate).expanduser()
             if folder.is_absolute():
                 return folder / "camviz"
-    return Path.home() / "Pictures" / "camviz"
+    return home_dir(env) / "Pictures" / "camviz"  # HOME unset or empty: the passwd entry
 
 
 class SnapshotError(OSError):
