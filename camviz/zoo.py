@@ -51,7 +51,7 @@ def imagenet_labels() -> tuple[str, ...]:
 
 
 def models_dir() -> Path:
-    """The folder holding the zoo: ``manifest.json``, the ``.tflite`` files and their labels.
+    """The folder holding the zoo: ``manifest.json``, the model files and their labels.
 
     In order: ``$CAMVIZ_MODELS_DIR``; the zoo an installed wheel carries as package
     data (``camviz/_data/models``, found through :mod:`importlib.resources`); a
@@ -145,7 +145,7 @@ class Zoo:
                 return spec
         raise ModelNotFoundError(
             f"no model named {name!r} in the zoo ({self.folder}); "
-            f"choose one of: {', '.join(self.names)}, or give a path to a .tflite file"
+            f"choose one of: {', '.join(self.names)}, or give a path to a model file"
         )
 
     def by_sha256(self, digest: str) -> ModelSpec | None:
@@ -237,11 +237,11 @@ def resolve_model(model: str | Path = "") -> ModelRef:
         path = Path(text).expanduser()
         if path.is_dir():
             raise ModelNotFoundError(
-                f"{path} is a folder; give a .tflite file or one of: {_zoo_names()}"
+                f"{path} is a folder; give a model file or one of: {_zoo_names()}"
             )
         if not path.exists():
             raise ModelNotFoundError(
-                f"model file {path} does not exist; give a .tflite file or one of: {_zoo_names()}"
+                f"model file {path} does not exist; give a model file or one of: {_zoo_names()}"
             )
         if is_head_path(path):
             return ModelRef(ModelKind.HEAD, path.name[: -len(HEAD_SUFFIX)], path)

@@ -58,6 +58,10 @@ __all__ = [
     "backend_choices",
     "backend_for",
     "backend_names",
+    "canonical_backend_name",
+    "is_backend_name",
+    "model_files_hint",
+    "runtime_family",
     "backends_for",
     "default_backend",
     "file_dialog_filter",
@@ -111,6 +115,32 @@ def is_model_file(path: str | Path) -> bool:
 def file_dialog_filter() -> str:
     """A Qt file dialog's name filter for model files: ``Models (*.tflite *.lite ...)``."""
     return "Models (" + " ".join(f"*{s}" for s in model_file_suffixes()) + ")"
+
+
+def is_backend_name(name: str) -> bool:
+    """True for ``auto``, a backend's name, or one of their other names (``tflite``, ``onnx``)."""
+    key = name.strip().lower()
+    return key == AUTO or key in BACKENDS or key in _ALIASES
+
+
+def canonical_backend_name(name: str) -> str:
+    """``auto`` or the backend's own name for ``name`` (``tflite`` -> ``litert``)."""
+    key = name.strip().lower()
+    if key == AUTO:
+        return AUTO
+    return _named(key).name
+
+
+def runtime_family(path: str | Path) -> str:
+    """How messages name the runtime that reads ``path``: ``TFLite``, ``ONNX``, ``OpenVINO``."""
+    found = backends_for(path)
+    return (found[0] if found else default_backend()).family
+
+
+def model_files_hint() -> str:
+    """``.tflite, .lite, .onnx or .xml``: the model files camviz reads, for messages."""
+    suffixes = model_file_suffixes()
+    return ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
 
 
 def _named(name: str) -> Backend:

@@ -225,6 +225,7 @@ class Backend(Protocol):
 
     name: str  # as --backend names it: "litert", "onnxruntime", "openvino"
     title: str  # as people name it: "LiteRT", "ONNX Runtime", "OpenVINO"
+    family: str  # the model format's runtime, as messages say it: "TFLite", "ONNX", "OpenVINO"
     extra: str | None  # the pip extra that installs it (None: a core dependency)
     suffixes: tuple[str, ...]  # file suffixes it reads, lower case, e.g. (".tflite",)
 

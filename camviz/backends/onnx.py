@@ -298,6 +298,7 @@ class OnnxBackend:
 
     name: str = "onnxruntime"
     title: str = "ONNX Runtime"
+    family: str = "ONNX"
     extra: str | None = "onnx"
     suffixes: tuple[str, ...] = (".onnx",)
 

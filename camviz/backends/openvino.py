@@ -149,6 +149,7 @@ class OpenVinoBackend:
 
     name: str = "openvino"
     title: str = "OpenVINO"
+    family: str = "OpenVINO"
     extra: str | None = "openvino"
     suffixes: tuple[str, ...] = (".xml", ".tflite", ".lite", ".onnx")
 

@@ -296,6 +296,7 @@ class TFLiteBackend:
 
     name: str = "litert"
     title: str = "LiteRT"
+    family: str = "TFLite"
     extra: str | None = None
     suffixes: tuple[str, ...] = (".tflite", ".lite")
 

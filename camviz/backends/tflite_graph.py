@@ -8,6 +8,7 @@ that ships with ai-edge-litert, and ``flatbuffers`` to write a model back.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from camviz.errors import ModelLoadError, NotAClassifierError, RuntimeUnavailabl
 
 __all__ = [
     "cut_before_last_dense",
+    "operator_prefixes",
     "io_quantization",
     "last_dense_layer",
     "output_producer",
@@ -263,3 +265,27 @@ def with_metadata_buffer(content: bytes, name: str, data: bytes, *, source: str 
     entry.buffer = len(model.buffers) - 1
     model.metadata = [*(model.metadata or []), entry]
     return _pack(model, len(content) + len(data) + 4096)
+
+
+def operator_prefixes(content: bytes, *, source: str = "model") -> Iterator[tuple[str, str, bytes]]:
+    """For each operator in execution order: its name, its first output tensor's name, and
+    the model that runs the operators up to it and no further (outputs: every tensor made
+    so far that a later operator or the graph still reads, and its own). Timing each
+    prefix gives per-operator times where the runtime has no profiler in Python. One at a
+    time: each holds the model's weights."""
+    schema, model = _unpack(content, source)
+    graph = model.subgraphs[0]
+    operators, graph_outputs = list(graph.operators), [int(o) for o in graph.outputs]
+    model.signatureDefs = None
+    _drop_metadata(model, "TFLITE_METADATA")
+    for k in range(len(operators)):
+        kept, later = operators[: k + 1], operators[k + 1 :]
+        read_later = {int(i) for op in later for i in op.inputs if i >= 0} | set(graph_outputs)
+        made = [int(o) for op in kept for o in op.outputs]
+        own = [int(o) for o in kept[-1].outputs]
+        graph.operators = kept
+        graph.outputs = np.asarray(
+            list(dict.fromkeys([o for o in made if o in read_later] + own)), np.int32
+        )
+        name = _op_name(schema, model, kept[-1])
+        yield name, _tensor_name(graph.tensors[own[0]]), _pack(model, len(content))

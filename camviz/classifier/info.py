@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from camviz.backends import LoadedModel, ModelMetadata, image_input_size
+from camviz.backends import Delegate, LoadedModel, ModelMetadata, image_input_size
 from camviz.errors import LabelsError, NotAClassifierError, OptionsError
 from camviz.labels import LabelLayout, read_labels
 from camviz.zoo import ModelSpec, imagenet_labels
@@ -55,7 +55,7 @@ class ModelInfo:
     labels_source: str = ""  # where the labels came from
     label_layout: LabelLayout = LabelLayout.OTHER
     input_quantization: tuple[float, int] | None = None  # (scale, zero point) of integer inputs
-    delegate: str = "xnnpack"
+    delegate: str = field(default_factory=lambda: str(Delegate()))
     device: str = "CPU"  # where it runs, as its runtime names it ("CPU", "GPU.0", ...)
     #: names shown for the classes, from the metadata's label file in ``display_names_locale``
     display_names: tuple[str, ...] | None = field(default=None, repr=False)
@@ -119,7 +119,7 @@ def model_kind(model: LoadedModel) -> str | None:
         if boxes[-1] == 4:
             return (
                 f"an object detector (4 outputs: boxes {list(boxes)}, classes, scores and a "
-                "count, as TFLite's detection post-processing writes them)"
+                "count, as SSD-style detection post-processing writes them)"
             )
     if len(shapes) == 1 and len(shapes[0]) == 4 and min(shapes[0][1:3]) > 1:
         return (

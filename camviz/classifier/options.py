@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from camviz import defaults
-from camviz.backends import AUTO, Accelerator, Delegate, backend_choices
+from camviz.backends import (
+    AUTO,
+    Accelerator,
+    Delegate,
+    backend_choices,
+    canonical_backend_name,
+    is_backend_name,
+)
 from camviz.errors import OptionsError
 from camviz.preprocess import Fit
 
@@ -103,12 +110,11 @@ class ClassifierOptions:
             raise OptionsError(f"min_confidence must be in 0..1, got {self.min_confidence}")
         if not isinstance(self.delegate, Delegate):
             raise OptionsError(f"delegate must be a Delegate, got {self.delegate!r}")
-        backend = str(self.backend).strip().lower()
-        if backend not in backend_choices() and backend not in ("tflite", "onnx"):
+        if not isinstance(self.backend, str) or not is_backend_name(self.backend):
             raise OptionsError(
                 f"backend must be one of {', '.join(backend_choices())}, got {self.backend!r}"
             )
-        object.__setattr__(self, "backend", backend)
+        object.__setattr__(self, "backend", canonical_backend_name(self.backend))
         object.__setattr__(self, "accelerator", Accelerator.parse(self.accelerator))
         for name in ("mean", "std"):
             object.__setattr__(self, name, _channels(getattr(self, name), name))

@@ -45,7 +45,7 @@ def open_classifier(
     if overrides:
         options = options.replace(**overrides)
     if check and needs_check(options.model):
-        check_model_file(options.model)
+        check_model_file(options.model, backend=options.backend)
     if resolve_model(options.model).kind is ModelKind.HEAD:
         from camviz.teach import load_taught_classifier  # numpy + a zoo backbone
 

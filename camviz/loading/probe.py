@@ -1,7 +1,7 @@
 """Test-load one model file in a throwaway process: ``python -m camviz.loading.probe PATH``.
 
 Run by :func:`camviz.loading.safety.check_model_file`, never in the app's own process: a
-hostile or damaged ``.tflite`` may crash the native runtime (a segfault or an
+hostile or damaged model file may crash the native runtime (a segfault or an
 abort), and that must only take this child down. It loads the file the way the
 app would (:meth:`Classifier.create`: interpreter, tensor shapes, labels, one
 invoke on a grey image) and prints one JSON line:
@@ -44,16 +44,18 @@ def _refused(kind: str, message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (1, 2):
-        print("usage: python -m camviz.loading.probe PATH [MEMORY_MB]", file=sys.stderr)
+    if len(args) not in (1, 2, 3):
+        print("usage: python -m camviz.loading.probe PATH [MEMORY_MB [BACKEND]]", file=sys.stderr)
         return EXIT_USAGE
-    _limit_resources(int(args[1]) if len(args) == 2 else 0)
+    _limit_resources(int(args[1]) if len(args) >= 2 else 0)
+    backend = args[2] if len(args) == 3 else "auto"
 
     from camviz.classifier import Classifier, ClassifierOptions
     from camviz.errors import CamvizError
 
     try:
-        with Classifier.create(ClassifierOptions(model=args[0], threads=1)) as clf:
+        options = ClassifierOptions(model=args[0], threads=1, backend=backend)
+        with Classifier.create(options) as clf:
             info = clf.info
             report = {
                 "ok": True,

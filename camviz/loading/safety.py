@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from camviz import errors, limits
+from camviz.backends import AUTO, model_files_hint, runtime_family
 from camviz.errors import ModelError, ModelLoadError, ModelNotFoundError
 from camviz.fileio import check_regular_file
 from camviz.zoo import is_head_path, looks_like_path, resolve_model
@@ -86,17 +87,18 @@ def _refusal(path: Path, kind: str, message: str) -> ModelError:
         return ModelLoadError(message)
     return ModelLoadError(
         f"{path} failed a test load ({message}); it was not loaded. "
-        "Choose a .tflite image classifier or a model from `camviz models`"
+        f"Choose an image classifier ({model_files_hint()}) or a model from `camviz models`"
     )
 
 
-def _child_command(path: Path) -> list[str]:
-    return [sys.executable, "-m", "camviz.loading.probe", str(path), str(CHILD_MEMORY_MB)]
+def _child_command(path: Path, backend: str = AUTO) -> list[str]:
+    command = [sys.executable, "-m", "camviz.loading.probe", str(path), str(CHILD_MEMORY_MB)]
+    return command if backend == AUTO else [*command, backend]
 
 
 #: Files that passed a test load in this process, by identity (device, inode, size, mtime):
 #: a file replaced or rewritten since is checked again.
-_PASSED: dict[tuple[int, int, int, int], ModelCheck] = {}
+_PASSED: dict[tuple[int, int, int, int, str], ModelCheck] = {}
 _PASSED_LOCK = threading.Lock()
 
 
@@ -116,19 +118,23 @@ def check_model_file(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
     cancel: threading.Event | None = None,
+    backend: str = AUTO,
 ) -> ModelCheck:
     """Test-load ``path`` in a child process; return what it found or raise a ModelError.
 
     ``cancel`` (e.g. a pipeline's stop event) kills the child and raises
     :class:`ModelLoadError` promptly. Raises :class:`ModelNotFoundError` if the
     file does not exist. A file that passed before, unchanged, is not run again.
+    ``backend`` is the runtime the app will run it on (``auto``: the file's own).
     """
     path = Path(path).expanduser()
     if not path.exists():
         resolve_model(path)  # raises the one "does not exist" message
-        raise ModelNotFoundError(f"{path} is not a file; give a .tflite file or a zoo model name")
+        raise ModelNotFoundError(
+            f"{path} is not a file; give a model file ({model_files_hint()}) or a zoo model name"
+        )
     check_regular_file(path, ModelNotFoundError, "models")  # a FIFO, /dev/zero, a folder
-    key = _identity(path)
+    key = (*_identity(path), backend)
     with _PASSED_LOCK:
         passed = _PASSED.get(key)
     if passed is not None:  # this very file passed already: a second child would learn nothing
@@ -138,7 +144,7 @@ def check_model_file(
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     child = subprocess.Popen(
-        _child_command(path),
+        _child_command(path) if backend == AUTO else _child_command(path, backend),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -156,7 +162,7 @@ def check_model_file(
                 if time.monotonic() >= deadline:
                     raise ModelLoadError(
                         f"{path} did not finish a test load within {timeout:g} s "
-                        "(it hung the TFLite runtime); it was not loaded"
+                        f"(it hung the {runtime_family(path)} runtime); it was not loaded"
                     ) from None
     finally:
         if child.poll() is None:
@@ -167,7 +173,8 @@ def check_model_file(
     if code < 0:
         name = _signal_name(-code)
         raise ModelLoadError(
-            f"{path} crashed the TFLite runtime in a test load ({name}, signal {-code}); "
+            f"{path} crashed the {runtime_family(path)} runtime in a test load "
+            f"({name}, signal {-code}); "
             "it was not loaded"
         )
     report: dict[str, object] = {}
