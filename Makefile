@@ -18,10 +18,17 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# `make run` installs what running needs (camviz and the window: the gui extra); the test targets
+# add the test tools, matplotlib and the tflite-runtime fallback venv.
+$(VENV)/.run-installed: pyproject.toml constraints/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints/dev.txt -e '.[gui]'
+	touch $@
+
 $(VENV)/.installed: pyproject.toml constraints/dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints/dev.txt -e '.[test,plot]'
-	touch $@
+	$(BIN)/python -m pip install -q -c constraints/dev.txt -e '.[gui,test,plot]'
+	touch $(VENV)/.run-installed $@
 
 # The tflite-runtime fallback needs numpy<2, so it gets an environment of its own.
 $(TFLITE_VENV)/.installed: pyproject.toml
@@ -30,9 +37,9 @@ $(TFLITE_VENV)/.installed: pyproject.toml
 	$(TFLITE_VENV)/bin/python -m pip install -q --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.run-installed
 
-run: $(VENV)/.installed
+run: $(VENV)/.run-installed
 	$(BIN)/camviz $(ARGS)
 
 lint: $(VENV)/.installed

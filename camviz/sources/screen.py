@@ -2,7 +2,7 @@
 
 Frames are grabbed with mss (a maintained, pure-Python capture library: X11,
 Wayland through XWayland, macOS, Windows) at ``fps`` frames a second, live like a
-camera (the pipeline keeps the latest frame). mss is an optional dependency: the
+camera (the pipeline keeps the latest frame). mss is the ``screen`` extra: the
 source says how to install it when it is missing, and what is wrong when there is
 no display to grab (``DISPLAY`` unset, or no X server there).
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from camviz.errors import SourceOpenError
+from camviz.errors import ExtraNotInstalledError, SourceOpenError
 from camviz.sources.base import Frame, Pacer, Source, StateCallback, check_frame
 from camviz.sources.spec import ScreenRegion
 
@@ -34,7 +34,7 @@ def _mss() -> Any:
     try:
         import mss
     except ImportError:
-        raise SourceOpenError("the screen source needs the mss package: pip install mss") from None
+        raise ExtraNotInstalledError("The screen source", "screen", "mss") from None
     return getattr(mss, "MSS", None) or mss.mss
 
 
