@@ -1,0 +1,133 @@
+"""Only camviz/backends knows a runtime: no runtime name in code anywhere else.
+
+A runtime name (litert, tflite, onnx, openvino, xnnpack) in an identifier, an import
+or a string literal outside :mod:`camviz.backends` is knowledge of a runtime that the
+registry should supply (``model_file_suffixes``, ``is_model_file``,
+``file_dialog_filter``, ``model_files_hint``, ``runtime_family``, ``backend_choices``,
+``accelerators``...). Docstrings and comments may name runtimes.
+
+:data:`PENDING` lists the files of other areas that named one when the registry
+landed, each with the registry call that replaces it; a file not listed fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from camviz import backends
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "camviz"
+RUNTIME_NAME = re.compile(r"litert|tflite|onnx|openvino|xnnpack", re.IGNORECASE)
+
+#: Files that still name a runtime, and what replaces it (requests filed with their owners).
+PENDING: dict[str, str] = {
+    "app/picker.py": "is_model_file(path), model_files_hint()",
+    "bench/ops.py": "a Backend capability for per-operator timing, not camviz.backends.tflite_graph",
+    "bench/records.py": "str(Delegate())",
+    "cli/bench.py": "the --op-profile help from the backend that offers it",
+    "cli/compare.py": "str(Delegate())",
+    "cli/explain.py": "str(Delegate())",
+    "cli/parser.py": "backend_choices(), model_files_hint(), --export-tflite stays a format name",
+    "cli/teach.py": "the head export's format option",
+    "defaults.py": "str(Delegate())",
+    "export/head.py": "writing a .tflite head is the TFLite format's business",
+    "export/metadata_writer.py": "writing TFLite metadata is the TFLite format's business",
+    "export/tfnet.py": "the TensorFlow converter",
+    "live_options.py": "str(Delegate()) in the delegate option's help",
+    "qt/controls.py": "'Open model…'",
+    "qt/meter.py": "info.runtime and info.device",
+    "qt/pickers.py": "file_dialog_filter(), is_model_file(path)",
+}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                found.add(id(first.value))
+    return found
+
+
+def runtime_names_in_code(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every identifier, import or string literal (not a docstring) naming a
+    runtime."""
+    tree = ast.parse(source)
+    docstrings = _docstrings(tree)
+    hits: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        text: str | None = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = None if id(node) in docstrings else node.value
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, (ast.alias, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            text = node.name
+        elif isinstance(node, (ast.arg, ast.keyword)):
+            text = node.arg
+        elif isinstance(node, ast.ImportFrom):
+            text = node.module
+        if text and RUNTIME_NAME.search(text):
+            hits.append((getattr(node, "lineno", 0), text[:80]))
+    return hits
+
+
+def _offenders() -> dict[str, list[tuple[int, str]]]:
+    found: dict[str, list[tuple[int, str]]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative.startswith("backends/"):
+            continue
+        hits = runtime_names_in_code(path.read_text(encoding="utf-8"))
+        if hits:
+            found[relative] = hits
+    return found
+
+
+def test_no_runtime_name_in_code_outside_the_backends() -> None:
+    new = {f: hits for f, hits in _offenders().items() if f not in PENDING}
+    assert not new, (
+        "runtime names outside camviz/backends (ask camviz.backends' registry instead): "
+        + "; ".join(f"{f}: {hits[:3]}" for f, hits in new.items())
+    )
+
+
+def test_the_scanner_finds_code_and_skips_docstrings() -> None:
+    code = (
+        '"""Runs on LiteRT."""\n'
+        "import onnxruntime\n"
+        "SUFFIX = '.tflite'\n"
+        "def f(delegate='cpu'):\n"
+        '    """XNNPACK too."""\n'
+        "    return f'{delegate} on openvino'\n"
+    )
+    lines = [line for line, _ in runtime_names_in_code(code)]
+    assert sorted(set(lines)) == [2, 3, 6]
+
+
+@pytest.mark.parametrize("path", ["m.tflite", "m.ONNX", "m.xml", "m.lite"])
+def test_the_registry_answers_what_a_model_file_is(path: str) -> None:
+    assert backends.is_model_file(path)
+    assert Path(path).suffix.lower() in backends.file_dialog_filter()
+
+
+def test_the_registry_names_backends_and_accelerators() -> None:
+    assert backends.backend_names() == ("litert", "onnxruntime", "openvino")
+    assert backends.backend_choices()[0] == "auto"
+    assert backends.accelerators() == ("cpu", "gpu", "npu")
+    assert not backends.is_model_file("photo.jpg")
+    assert backends.runtime_family("m.tflite") == "TFLite"
+    assert backends.backend_for("m.tflite").name == "litert"
+    assert backends.canonical_backend_name("tflite") == "litert"
