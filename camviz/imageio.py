@@ -55,6 +55,7 @@ __all__ = [
     "to_rgb8",
     "check_image_limits",
     "apply_orientation",
+    "as_rgb8",
     "check_jpeg_complete",
     "exif_orientation",
     "jpeg_body",
@@ -437,6 +438,37 @@ def check_rgb_image(image: Any) -> None:
         shape = getattr(image, "shape", None)
         dtype = getattr(image, "dtype", type(image).__name__)
         raise OptionsError(f"expected an HxWx3 uint8 RGB image, got shape {shape} of {dtype}")
+
+
+def as_rgb8(image: Any, color: str = "rgb", name: str = "image") -> npt.NDArray[np.uint8]:
+    """An array a caller hands in, as the HxWx3 RGB uint8 the classifier takes.
+
+    Takes what :func:`load_image` takes from files, with the same conversion
+    (:func:`to_rgb8`): grey (HxW or HxWx1), three channels, four channels (alpha
+    composited on white), ``uint8``, ``uint16`` (``v / 257``) or float in ``0..1``
+    (clipped). ``color`` is the channel order: ``"rgb"`` (RGB, RGBA: camviz's and
+    most libraries' order) or ``"bgr"`` (BGR, BGRA: OpenCV's). An HxWx3 uint8 RGB
+    array is returned as it is. Anything else raises :class:`OptionsError`.
+    """
+    if color not in ("rgb", "bgr"):
+        raise OptionsError(f"color must be 'rgb' or 'bgr', not {color!r}")
+    if not isinstance(image, np.ndarray):
+        raise OptionsError(f"expected an image array, got {type(image).__name__}")
+    channels = 1 if image.ndim == 2 else image.shape[2] if image.ndim == 3 else 0
+    kinds = (np.uint8, np.uint16, np.float32, np.float64)
+    if channels not in (1, 3, 4) or image.dtype not in kinds or 0 in image.shape[:2]:
+        raise OptionsError(
+            f"expected an HxW, HxWx1, HxWx3 or HxWx4 image of uint8, uint16 or float (0..1), "
+            f"got shape {image.shape} of {image.dtype}"
+        )
+    if channels == 3 and color == "rgb" and image.dtype == np.uint8:
+        return image
+    if channels >= 3 and color == "rgb":  # to_rgb8 reads OpenCV's BGR(A) order
+        image = image[..., [2, 1, 0, 3][:channels]]
+    try:
+        return to_rgb8(image, name)
+    except ImageDecodeError as exc:
+        raise OptionsError(str(exc)) from exc
 
 
 def read_image_file(path: str | Path) -> bytes:

@@ -34,7 +34,7 @@ from camviz.classifier.info import (
 from camviz.classifier.options import ClassifierOptions
 from camviz.errors import InferenceError, ModelError, ModelNotFoundError, OptionsError
 from camviz.fileio import read_regular_file
-from camviz.imageio import check_rgb_image, to_rgb8
+from camviz.imageio import as_rgb8, check_rgb_image
 from camviz.labels import LabelLayout, label_layout
 from camviz.preprocess import Preprocessor, choose_mapping
 from camviz.results import CLOCK, Category, ClassificationResult, StageTimes, short_label
@@ -266,20 +266,19 @@ class Classifier:
     def classify(
         self, image_rgb: npt.NDArray[np.uint8], *, color: Literal["rgb", "bgr"] = "rgb"
     ) -> ClassificationResult:
-        """Classify one HxWx3 uint8 image; stage times are measured inside.
+        """Classify one image; stage times are measured inside.
 
-        ``color`` is the image's channel order. ``"rgb"``: what camviz's sources and
-        :func:`~camviz.imageio.load_image` give. ``"bgr"``: what OpenCV gives
-        (``cv2.imread``, ``cv2.VideoCapture.read``); it is converted here. A BGR
+        Takes HxWx3 uint8 as it is, and converts what :func:`~camviz.imageio.load_image`
+        takes from files, the same way (:func:`~camviz.imageio.as_rgb8`): grey (HxW,
+        HxWx1), four channels (RGBA, or BGRA with ``color="bgr"``; alpha composited on
+        white), uint16 and float images (0..1). ``color`` is the image's channel order.
+        ``"rgb"``: what camviz's sources and :func:`~camviz.imageio.load_image` give.
+        ``"bgr"``: what OpenCV gives (``cv2.imread``, ``cv2.VideoCapture.read``). A BGR
         frame passed as RGB is not detected: it is classified with red and blue swapped.
         """
         model = self._require_open()
-        if color not in ("rgb", "bgr"):
-            raise OptionsError(f"color must be 'rgb' or 'bgr', not {color!r}")
-        check_rgb_image(image_rgb)
         t0 = CLOCK()
-        if color == "bgr":
-            image_rgb = to_rgb8(image_rgb)
+        image_rgb = as_rgb8(image_rgb, color)  # grey, 4 channels, 16-bit, float: converted
         raw, clipped, t1 = self._run(model, image_rgb)
         t2 = CLOCK()
         probs = self.probabilities(raw)

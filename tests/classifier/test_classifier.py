@@ -202,8 +202,8 @@ def test_options_are_validated() -> None:
 
 
 def test_bad_frame_is_refused(default_classifier: Classifier) -> None:
-    with pytest.raises(OptionsError, match="HxWx3 uint8"):
-        default_classifier.classify(np.zeros((10, 10), np.uint8))
+    with pytest.raises(OptionsError, match="HxWx3 or HxWx4"):  # grey is taken (as_rgb8)
+        default_classifier.classify(np.zeros((10, 10, 2), np.uint8))
 
 
 def test_centre_crop_of_photo_is_what_model_sees(default_classifier: Classifier) -> None:
