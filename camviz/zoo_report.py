@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from camviz.backends import Delegate
+from camviz.backends import Accelerator, Delegate
 from camviz.classifier import Classifier, ClassifierOptions, ModelInfo
 from camviz.defaults import THREADS
 from camviz.errors import CamvizError, format_error
@@ -163,14 +163,22 @@ def describe_models(
     runs: int = INVOKE_RUNS,
     measure: bool = True,
     delegate: Delegate | None = None,
+    backend: str = "auto",
+    accelerator: str = "cpu",
 ) -> tuple[ModelFacts, ...]:
     """Open each model in turn and say what it is; a bad one is reported, the rest still run."""
     facts = []
     for model in models:
-        options = ClassifierOptions(model=model, threads=threads, delegate=delegate or Delegate())
+        options = ClassifierOptions(
+            model=model,
+            threads=threads,
+            delegate=delegate or Delegate(),
+            backend=backend,
+            accelerator=Accelerator.parse(accelerator),
+        )
         try:
             if needs_check(model):  # a user's file: test-load it in a child first
-                check_model_file(model)
+                check_model_file(model, backend=options.backend)
             with open_classifier(options) as clf:
                 times = measure_invoke_ms(clf, runs=runs) if measure else None
                 info = clf.info

@@ -310,6 +310,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
         category_denylist=tuple(args.deny),
         display_names_locale=args.display_names_locale,
         delegate=Delegate.parse(args.delegate),
+        backend=args.backend,
+        accelerator=args.accelerator,
+        mean=args.mean,
+        std=args.std,
     )
     with contextlib.ExitStack() as stack:
         if args.out is not None:  # locked, refused if special, torn tail cut: before reading it

@@ -77,7 +77,7 @@ def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
             d["output"] + ("" if background is None else f", background class {background}"),
         ),
         ("file size", mb(d["file_bytes"])),
-        ("runtime", f"{d['runtime']}, delegate {d['delegate']}"),
+        ("runtime", f"{d['runtime']} on {d.get('device', 'CPU')}, delegate {d['delegate']}"),
         ("load", f"{d['load_ms']:.1f} ms"),
         ("invoke", "-" if d["latency_ms"] is None else f"{d['latency_ms']:.2f} ms (median)"),
     ]
@@ -93,6 +93,8 @@ def _describe(args: argparse.Namespace) -> int:
         runs=args.runs,
         measure=not args.no_measure,
         delegate=Delegate.parse(args.delegate),
+        backend=args.backend,
+        accelerator=args.accelerator,
     )
     failed = [f for f in facts if f.error is not None]
     for f in failed:

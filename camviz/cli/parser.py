@@ -68,6 +68,21 @@ def _add_delegate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--delegate", default="xnnpack", metavar="DELEGATE", help=DELEGATE_HELP)
 
 
+BACKEND_HELP = (
+    "which runtime runs the model: auto (the file's own, the default), litert, onnxruntime "
+    "or openvino (the last two need camviz[onnx] / camviz[openvino])"
+)
+ACCELERATOR_HELP = (
+    "the device it runs on: cpu (default), gpu or npu (an error names what is missing)"
+)
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backend`` and ``--accelerator``: which runtime and device run the model (H4)."""
+    parser.add_argument("--backend", default="auto", metavar="RUNTIME", help=BACKEND_HELP)
+    parser.add_argument("--accelerator", default="cpu", metavar="DEVICE", help=ACCELERATOR_HELP)
+
+
 def _add_quiet(parser: argparse.ArgumentParser, dest: str, help: str) -> None:
     """``--quiet``, the one name for "no progress output" (``--no-progress`` still works)."""
     parser.add_argument("--quiet", dest=dest, action="store_true", help=help)
@@ -227,6 +242,14 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="never report these categories (repeatable; MediaPipe's category_denylist)",
     )
     _add_delegate(p)
+    add_backend_options(p)
+    p.add_argument(
+        "--mean",
+        default=None,
+        metavar="M[,M,M]",
+        help="a user's model's input mean on the 0..255 scale (with --std; 127.5 127.5 is [-1, 1])",
+    )
+    p.add_argument("--std", default=None, metavar="S[,S,S]", help="its input std, 0..255 scale")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     _add_quiet(p, "quiet", "no progress bar on stderr (none without a terminal)")
     add_classify_options(p)  # --out, --resume, --csv, --ray, --every, --fps ...
@@ -242,6 +265,7 @@ def _add_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
     _add_delegate(p)
+    add_backend_options(p)
     _add_invokes(p, "runs", MODELS_RUNS, "interpreter invokes timed per model (after warm-up)")
     p.add_argument("--no-measure", action="store_true", help="skip the latency measurement")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
