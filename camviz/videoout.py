@@ -39,6 +39,7 @@ from camviz.fileio import write_atomic
 
 __all__ = [
     "CODECS",
+    "ENCODER_NICE",
     "RECORD_QUEUE",
     "Draw",
     "RecorderState",
@@ -50,6 +51,10 @@ __all__ = [
 
 #: Frames waiting for the encoder; beyond this, new frames are dropped and counted.
 RECORD_QUEUE: Final = 16
+#: How much lower the encoder thread's scheduling priority is than the caller's (Linux nice
+#: steps; FFmpeg's own encoder threads, started from it, inherit it): on a busy machine the
+#: live pipeline's threads run first and the recording is what gives way.
+ENCODER_NICE: Final = 10
 #: The codecs tried for each container, best first.
 CODECS: Final[dict[str, tuple[str, ...]]] = {".mp4": ("avc1", "mp4v"), ".avi": ("MJPG",)}
 
@@ -57,6 +62,15 @@ CODECS: Final[dict[str, tuple[str, ...]]] = {".mp4": ("avc1", "mp4v"), ".avi": (
 Draw = Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]]
 
 _STOP = object()
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's priority by :data:`ENCODER_NICE` (Linux: nice is per thread)."""
+    if sys.platform != "linux":
+        return  # elsewhere the call would lower the whole process
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + ENCODER_NICE)
 
 
 class RecorderState(StrEnum):
@@ -302,6 +316,7 @@ class VideoRecorder:
             self._state = RecorderState.FAILED
 
     def _run(self) -> None:
+        _lower_priority()
         try:
             first = self._queue.get()
             if first is _STOP:
@@ -324,8 +339,8 @@ class VideoRecorder:
             image = np.asarray(
                 cv2.resize(image, self._size, interpolation=cv2.INTER_AREA), np.uint8
             )
-        if self._color == "rgb":
-            image = np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), np.uint8)
+        if self._color == "rgb":  # numpy on this thread, not OpenCV's pool (not lowered)
+            image = image[..., ::-1]
         return np.ascontiguousarray(image)
 
     def _encode(self, tmp: Path, first: tuple[npt.NDArray[np.uint8], Draw | None]) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import numpy.typing as npt
 import pytest
 
 from camviz.errors import OptionsError
-from camviz.videoout import RecorderState, VideoRecorder
+from camviz.videoout import ENCODER_NICE, RecorderState, VideoRecorder
 from tests.conftest import ROOT, camviz
 
 REEL = ROOT / "assets" / "demo" / "demo_reel.mp4"
@@ -128,3 +131,18 @@ def test_bad_recorder_options_are_refused(tmp_path: Path) -> None:
         VideoRecorder(tmp_path / "a.mp4", 0)
     with pytest.raises(OptionsError, match=".mp4 or .avi"):
         VideoRecorder(tmp_path / "a.webm", 30)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice is Linux's")
+def test_the_encoder_runs_below_the_callers_priority(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def probe(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return image
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with VideoRecorder(tmp_path / "nice.mp4", 30, lossless=True) as recorder:
+        recorder.write(np.zeros((64, 64, 3), np.uint8), probe)
+    assert seen == [min(19, mine + ENCODER_NICE)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
