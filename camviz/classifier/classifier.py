@@ -29,6 +29,7 @@ from camviz.classifier.info import (
     OutputKind,
     classifier_shapes,
     display_names_for,
+    input_normalization,
     labels_for,
 )
 from camviz.classifier.options import ClassifierOptions
@@ -36,7 +37,7 @@ from camviz.errors import InferenceError, ModelError, ModelNotFoundError, Option
 from camviz.fileio import read_regular_file
 from camviz.imageio import as_rgb8, check_rgb_image
 from camviz.labels import LabelLayout, label_layout
-from camviz.preprocess import Preprocessor, choose_mapping
+from camviz.preprocess import MappingSource, Preprocessor, choose_mapping
 from camviz.results import CLOCK, Category, ClassificationResult, StageTimes, short_label
 from camviz.zoo import ModelKind, imagenet_labels, resolve_model, zoo_spec_of
 
@@ -120,20 +121,25 @@ class Classifier:
         )
         if spec is None:  # a zoo model's file given by path (a copy, say) is fed as the zoo does
             spec = zoo_spec_of(content)
-        backend = backend_for(path)
+        backend = backend_for(path, options.backend)
         model = backend.load(
-            content, threads=options.threads, source=str(path), delegate=options.delegate
+            content,
+            threads=options.threads,
+            source=str(path),
+            delegate=options.delegate,
+            accelerator=options.accelerator,
         )
         try:
             input_size, classes = classifier_shapes(model, path.name)
             description = None if spec is not None else backend.describe(content)
             metadata = description.metadata if description is not None else None
             tensor = model.inputs[0]
+            mean, std, mapping_note = input_normalization(options.mean, options.std, metadata)
             preprocessing, mapping_source = choose_mapping(
                 tensor.dtype,
                 zoo=spec.preprocessing if spec is not None else None,
-                mean=metadata.mean if metadata else None,
-                std=metadata.std if metadata else None,
+                mean=mean,
+                std=std,
                 scale=tensor.scale,
                 zero_point=tensor.zero_point,
             )
@@ -170,13 +176,18 @@ class Classifier:
                 load_ms=model.load_ms,
                 first_invoke_ms=first_invoke_ms,
                 spec=spec,
-                mapping_source=mapping_source.value,
+                mapping_source=(
+                    mapping_note
+                    if mapping_note and mapping_source is MappingSource.METADATA
+                    else mapping_source.value
+                ),
                 labels_source=labels_source,
                 label_layout=label_layout(labels, imagenet_labels()),
                 input_quantization=(
                     (tensor.scale, tensor.zero_point) if tensor.quantized else None
                 ),
                 delegate=str(options.delegate),
+                device=model.device,
                 display_names=display_names,
                 display_names_locale=locale if display_names is not None else None,
                 display_name_locales=metadata.display_name_locales if metadata else (),
