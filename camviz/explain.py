@@ -9,8 +9,8 @@ public API only: the input is the classifier's own ``preprocess`` of the frame (
 over exactly the crop the model sees, whatever its fit, resize and input mapping), the grey is
 the classifier's own preprocessing of a mid-grey (128) image, and every occluded input goes
 through ``invoke_raw`` and ``probabilities``. Where the classifier can take a batch
-(``invoke_batch``, when its runtime has a batch dimension that can be resized), occluded
-inputs go ``batch`` at a time; otherwise one by one.
+(:class:`BatchInvoker`: its runtime has a batch dimension that can be resized), occluded
+inputs go ``batch`` at a time; otherwise one by one (camviz's classifiers today).
 
 :class:`Explainer` reports progress (``on_progress(done, total)``) and checks a cancel
 :class:`threading.Event` between invokes, so a window can run it off its GUI thread; it must
@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,7 @@ from camviz.preprocess import Fit, input_region, letterbox_placement
 __all__ = [
     "EXPLAIN_GRID",
     "EXPLAIN_PATCH",
+    "BatchInvoker",
     "Explanation",
     "ExplainOptions",
     "Explainer",
@@ -53,6 +54,16 @@ EXPLAIN_PATCH: Final = 2.0
 OCCLUDE_GREY: Final = 128
 
 Progress = Callable[[int, int], None]
+
+
+@runtime_checkable
+class BatchInvoker(Protocol):
+    """A classifier that runs several prepared inputs in one invoke: ``tensors`` of shape
+    (N, H, W, C) in, the raw outputs (N, ...) out. camviz's :class:`Classifier` does not offer
+    it today (its runtimes' input shapes are fixed at batch 1), so maps go one by one; a
+    classifier whose runtime can resize its batch dimension offers it and is used batched."""
+
+    def invoke_batch(self, tensors: npt.NDArray[Any]) -> npt.NDArray[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +174,12 @@ class Explainer:
     @property
     def batched(self) -> bool:
         """Whether occluded inputs go several to an invoke (the classifier takes a batch)."""
-        return self.options.batch > 1 and callable(getattr(self.classifier, "invoke_batch", None))
+        return self.options.batch > 1 and isinstance(self.classifier, BatchInvoker)
 
     def _probabilities(self, tensors: list[npt.NDArray[Any]]) -> list[npt.NDArray[np.float32]]:
         clf = self.classifier
-        if len(tensors) > 1 and self.batched:
-            raw = clf.invoke_batch(np.stack(tensors))  # type: ignore[attr-defined]
+        if len(tensors) > 1 and isinstance(clf, BatchInvoker) and self.batched:
+            raw = clf.invoke_batch(np.stack(tensors))
             return [clf.probabilities(r) for r in raw]
         return [clf.probabilities(clf.invoke_raw(t)) for t in tensors]
 

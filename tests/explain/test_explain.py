@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from camviz.classifier import ClassifierOptions
-from camviz.explain import Explainer, ExplainOptions, explain
+from camviz.classifier import Classifier, ClassifierOptions
+from camviz.explain import BatchInvoker, Explainer, ExplainOptions, explain
 from camviz.imageio import load_image
 from camviz.loading import open_classifier
 from camviz.preprocess import Fit, input_region
@@ -106,3 +107,31 @@ def test_bad_options_are_refused() -> None:
         ExplainOptions(grid=1)
     with pytest.raises(OptionsError, match="patch"):
         ExplainOptions(grid=8, patch=9)
+
+
+class _Batched(Classifier):
+    """A real classifier that takes batches (by invoking each input: the batching logic of
+    the explainer is what is tested, not a runtime's)."""
+
+    calls: list[int]
+
+    def invoke_batch(self, tensors: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        self.calls.append(len(tensors))
+        return np.stack([self.invoke_raw(t)[0] for t in tensors])
+
+
+def test_a_classifier_that_takes_batches_is_used_batched_with_the_same_map() -> None:
+    image = load_image(SKIMAGE / "chelsea.png")
+    options = ExplainOptions(grid=5, batch=4)
+    with open_classifier(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
+        single = explain(clf, image, options)
+        clf.__class__ = _Batched
+        batched_clf = cast(_Batched, clf)
+        batched_clf.calls = []
+        explainer = Explainer(batched_clf, options)
+        assert explainer.batched and isinstance(batched_clf, BatchInvoker)
+        batched = explainer.explain(image)
+    assert batched is not None and batched.batched and not single.batched
+    assert batched_clf.calls == [4] * 6  # the 25th, alone, goes through invoke_raw
+    assert batched.invokes == 1 + 7
+    np.testing.assert_allclose(batched.heat, single.heat, atol=1e-6)
