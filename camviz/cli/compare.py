@@ -16,6 +16,7 @@ from pathlib import Path
 
 from camviz.cli.numbers import positive_int
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, print_json
+from camviz.cli.subcommands import Subcommands
 from camviz.defaults import THREADS
 
 __all__ = ["add_compare_command", "cmd_compare"]
@@ -24,7 +25,7 @@ __all__ = ["add_compare_command", "cmd_compare"]
 KEEP: int = 8
 
 
-def add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_compare_command(sub: Subcommands) -> None:
     """The ``compare`` subcommand (registered by :mod:`camviz.cli.parser`)."""
     p = sub.add_parser("compare", help="how far two models agree on the same photos or video")
     p.add_argument("model_a", metavar="MODEL_A", help="zoo model name or model file")

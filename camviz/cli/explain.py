@@ -14,6 +14,7 @@ from typing import Final
 
 from camviz.cli.numbers import positive_float, positive_int
 from camviz.cli.output import EXIT_OK, ProgressBar, print_json
+from camviz.cli.subcommands import Subcommands
 from camviz.defaults import THREADS
 
 __all__ = ["add_explain_command", "cmd_explain"]
@@ -23,7 +24,7 @@ GRID: Final = 12  # camviz.explain.EXPLAIN_GRID
 PATCH: Final = 2.0  # camviz.explain.EXPLAIN_PATCH
 
 
-def add_explain_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_explain_command(sub: Subcommands) -> None:
     """The ``explain`` subcommand (registered by :mod:`camviz.cli.parser`)."""
     p = sub.add_parser("explain", help="where the model looks: an occlusion map of a photo")
     p.add_argument("photo", type=Path, help="the photo to explain")

@@ -189,6 +189,11 @@ def load_head(path: str | Path) -> Head:
     needed = set(_ARRAYS)
     if not needed <= set(arrays):
         raise _bad_head(path, f"it lacks {', '.join(sorted(needed - set(arrays)))}")
+    # every array's dtype before any of its values is used (strings, dates, booleans, complex)
+    for key in sorted(needed):
+        kinds = "iu" if key == "header" else "fiu"
+        if arrays[key].dtype.kind not in kinds:
+            raise _bad_head(path, f"its {key} array holds {arrays[key].dtype} values, not numbers")
     try:
         header = json.loads(arrays["header"].astype(np.uint8).tobytes().decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
