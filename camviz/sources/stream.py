@@ -286,7 +286,8 @@ class StreamSource(CaptureSource):
                 "(is anything being streamed there?)"
             )
         if why.startswith("error: "):
-            return f"cannot open {what}: {redact(why[7:])}"
+            text = redact(why[7:])  # a reader's own error names the stream already
+            return text if text.startswith(what) else f"cannot open {what}: {text}"
         if self.gstreamer:
             return (
                 f"cannot open {what}: GStreamer could not start it (check each element "
