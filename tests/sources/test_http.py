@@ -4,8 +4,8 @@ capped before it is read, and a stream that stays down fails within its reconnec
 
 from __future__ import annotations
 
+import http.server
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -88,20 +88,22 @@ def test_an_mjpeg_part_declaring_10_gb_is_refused_at_its_header(tree_jpegs: list
 
 
 def test_a_huge_photo_is_refused_before_its_body_is_read() -> None:
-    def handle(h: object) -> None:
-        h.send_response(200)  # type: ignore[attr-defined]
-        h.send_header("Content-Type", "image/jpeg")  # type: ignore[attr-defined]
-        h.send_header("Content-Length", "10737418240")  # type: ignore[attr-defined]
-        h.end_headers()  # type: ignore[attr-defined]
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "image/jpeg")
+        h.send_header("Content-Length", "10737418240")
+        h.end_headers()
 
-    with Server(handle, "/big.jpg") as server:
-        with pytest.raises(ImageTooLargeError, match="declares 10737418240 bytes"):
-            probe_url(server.url)
+    with (
+        Server(handle, "/big.jpg") as server,
+        pytest.raises(ImageTooLargeError, match="declares 10737418240 bytes"),
+    ):
+        probe_url(server.url)
 
 
 def test_an_http_error_and_a_closed_port_are_one_clear_line() -> None:
-    def not_found(h: object) -> None:
-        h.send_error(404, "Not Found")  # type: ignore[attr-defined]
+    def not_found(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_error(404, "Not Found")
 
     with Server(not_found, "/gone.jpg") as server:
         with pytest.raises(SourceOpenError, match="the server answered 404"):
