@@ -28,6 +28,7 @@ message in a dialog, without ever printing a traceback for a user's mistake::
     │   └── TeachError              too few samples or classes to teach a new classifier
     ├── InferenceError          the interpreter failed on a frame, or gave no finite output
     ├── PipelineError           a pipeline thread failed or did not stop
+    │   └── WorkerLostError         batch workers (Ray actors) died past the retry budget
     ├── WriteRefusedError       a path camviz must write is a device, FIFO, folder or
     │                           symlink loop (also an OSError, as write errors are)
     └── OutputError             results could not be written (a full disk, a size limit,
@@ -61,6 +62,7 @@ __all__ = [
     "DatasetError",
     "InferenceError",
     "PipelineError",
+    "WorkerLostError",
     "TeachError",
     "WriteRefusedError",
     "OutputError",
@@ -171,6 +173,11 @@ class InferenceError(CamvizError):
 
 class PipelineError(CamvizError):
     """A pipeline thread failed or did not stop in time."""
+
+
+class WorkerLostError(PipelineError):
+    """Batch workers (Ray actors) died and a photo could not be finished within the retry
+    budget; what was written before is whole, so ``--resume`` finishes the run."""
 
 
 class TeachError(DatasetError):
