@@ -130,8 +130,8 @@ class ModelMetadata:
 class ModelDescription:
     """A backend's reading of a model file, without running it.
 
-    ``output_op`` is the operator that computes output 0 (``"SOFTMAX"`` means
-    probabilities), or ``None`` when the graph cannot be read.
+    ``output_op`` is the operator that computes output 0 (``"SOFTMAX"`` and ``"LOGISTIC"``
+    mean probabilities), or ``None`` when the graph cannot be read.
     """
 
     metadata: ModelMetadata | None
@@ -139,7 +139,9 @@ class ModelDescription:
 
     @property
     def outputs_probabilities(self) -> bool | None:
-        return None if self.output_op is None else self.output_op == "SOFTMAX"
+        """True when output 0 comes from a softmax or a logistic (through ops that only move
+        values): already probabilities, never normalised again."""
+        return None if self.output_op is None else self.output_op in ("SOFTMAX", "LOGISTIC")
 
 
 class DelegateKind(StrEnum):
