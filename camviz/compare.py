@@ -152,6 +152,7 @@ class Comparison:
     model_b: str
     aligner: Aligner
     keep: int = 0  # thumbnails of the frames that disagree most
+    interrupted: bool = False  # stopped by Ctrl-C: what was counted until then
     records: list[PairRecord] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     _kept: list[tuple[float, int, npt.NDArray[np.uint8]]] = field(default_factory=list)
@@ -227,6 +228,7 @@ class CompareReport:
     matched_by: str
     records: tuple[PairRecord, ...]
     failures: tuple[dict[str, Any], ...]
+    interrupted: bool = False
 
     @classmethod
     def of(cls, comparison: Comparison) -> CompareReport:
@@ -256,6 +258,7 @@ class CompareReport:
             matched_by=comparison.aligner.how,
             records=tuple(rows),
             failures=tuple(comparison.failures),
+            interrupted=comparison.interrupted,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -275,6 +278,7 @@ class CompareReport:
             "classes_matched_by": self.matched_by,
             "frames_detail": [r.to_dict() for r in self.records],
             "failures": list(self.failures),
+            "interrupted": self.interrupted,
         }
 
     def markdown(self) -> str:
@@ -305,6 +309,8 @@ class CompareReport:
         ]
         if self.failures:
             lines.append(f"| failed | {len(self.failures)} |")
+        if self.interrupted:
+            lines.append("| interrupted | yes: the frames until Ctrl-C |")
         if self.disagreements:
             lines += [
                 "",
@@ -421,7 +427,8 @@ def compare_inputs(
     on_pair: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Compare ``a`` and ``b`` (owned by the calling thread) over photos, folders, videos and
-    streams; videos keep every ``every``-th frame, at most ``max_frames`` a video."""
+    streams; videos keep every ``every``-th frame, at most ``max_frames`` a video. Ctrl-C
+    (a stream runs until stopped) ends it with ``interrupted`` set and what was counted."""
     comparison = Comparison(a.info.name, b.info.name, Aligner.of(a, b), keep=keep)
     specs = [str(p) for p in inputs]
     videos = [s for s in specs if is_video_input(s)]
@@ -432,15 +439,18 @@ def compare_inputs(
     targets = [DecodeTarget.of(clf, reduce=reduce) for clf in (a, b)]
     target = max(targets, key=lambda t: max(t.input_size) / t.crop_fraction)
     photos = [str(p) for p in search.images]
-    for count, (photo, decoded) in enumerate(
-        _decoded(photos, target, workers or default_workers()), start=1
-    ):
-        if isinstance(decoded, CamvizError):
-            comparison.fail(photo, decoded)
-        else:
-            _pair(comparison, a, b, photo, decoded.image)
-        if on_pair is not None:
-            on_pair(count)
-    for spec in videos:
-        _video(comparison, a, b, spec, every, max_frames)
+    try:
+        for count, (photo, decoded) in enumerate(
+            _decoded(photos, target, workers or default_workers()), start=1
+        ):
+            if isinstance(decoded, CamvizError):
+                comparison.fail(photo, decoded)
+            else:
+                _pair(comparison, a, b, photo, decoded.image)
+            if on_pair is not None:
+                on_pair(count)
+        for spec in videos:
+            _video(comparison, a, b, spec, every, max_frames)
+    except KeyboardInterrupt:  # a stream runs until stopped: report what was seen
+        comparison.interrupted = True
     return comparison

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from camviz.cli.numbers import positive_int
-from camviz.cli.output import EXIT_FAILED, EXIT_OK, print_json
+from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, print_json
 from camviz.cli.subcommands import Subcommands
 from camviz.defaults import THREADS
 
@@ -102,4 +102,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if report.frames == 0:
         print("ImageNotFoundError: no frame to compare", file=sys.stderr)
         return EXIT_FAILED
+    if report.interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_FAILED if report.failures else EXIT_OK
