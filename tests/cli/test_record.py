@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from camviz.errors import OptionsError
+from camviz.errors import CamvizError, OptionsError, WriteRefusedError
 from camviz.videoout import ENCODER_NICE, RecorderState, VideoRecorder
 from tests.conftest import ROOT, camviz
 
@@ -146,3 +146,19 @@ def test_the_encoder_runs_below_the_callers_priority(tmp_path: Path) -> None:
         recorder.write(np.zeros((64, 64, 3), np.uint8), probe)
     assert seen == [min(19, mine + ENCODER_NICE)]
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_an_encoder_that_cannot_write_fails_at_stop_naming_the_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the recording's folder should be")
+    recorder = VideoRecorder(blocker / "clip.mp4", 30)
+    recorder.start()
+    recorder.write(np.zeros((64, 64, 3), np.uint8))
+    with pytest.raises(CamvizError, match="clip.mp4"):
+        recorder.stop()
+    assert recorder.stats.state is RecorderState.FAILED
+    assert not recorder.write(np.zeros((64, 64, 3), np.uint8))  # a failed recorder takes none
+    folder = tmp_path / "folder.mp4"
+    folder.mkdir()
+    with pytest.raises(WriteRefusedError, match="folder"):
+        VideoRecorder(folder, 30)
