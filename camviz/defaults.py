@@ -35,6 +35,8 @@ QUEUE_SIZE: Final = 4
 CROP_FRACTION: Final = 0.875
 #: Window of the frames-per-second meters, in seconds.
 FPS_WINDOW_S: Final = 2.0
+#: The performance meter's time window, in seconds (its light, graph and CPU share).
+METER_SPAN_S: Final = 10.0
 #: Latency samples kept for percentiles.
 LATENCY_HISTORY: Final = 2000
 #: Frames ``camviz bench`` runs per measurement.

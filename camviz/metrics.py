@@ -19,19 +19,21 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import numpy as np
 
-from camviz.defaults import BUDGET_MS, FPS_WINDOW_S, LATENCY_HISTORY
+from camviz.defaults import BUDGET_MS, FPS_WINDOW_S, LATENCY_HISTORY, METER_SPAN_S
 
 __all__ = [
     "FpsMeter",
     "LatencyStats",
     "Percentiles",
     "BudgetCounter",
+    "CpuMeter",
     "PipelineMetrics",
     "MetricsSnapshot",
     "STAGES",
@@ -99,6 +101,17 @@ class Percentiles:
     max: float = 0.0
     count: int = 0
 
+    @classmethod
+    def of(cls, values: Iterable[float]) -> Percentiles:
+        """The percentiles of ``values`` (milliseconds): the one place they are computed."""
+        data = np.fromiter(values, np.float64)
+        if data.size == 0:
+            return cls()
+        p50, p95, p99 = np.percentile(data, [50, 95, 99])
+        return cls(
+            float(p50), float(p95), float(p99), float(data.mean()), float(data.max()), data.size
+        )
+
     def to_dict(self) -> dict[str, float | int]:
         return {
             "p50": round(self.p50, 3),
@@ -130,13 +143,7 @@ class LatencyStats:
         return list(self._values)
 
     def percentiles(self) -> Percentiles:
-        if not self._values:
-            return Percentiles()
-        data = np.fromiter(self._values, np.float64, len(self._values))
-        p50, p95, p99 = np.percentile(data, [50, 95, 99])
-        return Percentiles(
-            float(p50), float(p95), float(p99), float(data.mean()), float(data.max()), data.size
-        )
+        return Percentiles.of(self._values)
 
 
 class BudgetCounter:
@@ -157,6 +164,49 @@ class BudgetCounter:
     @property
     def over_fraction(self) -> float:
         return self.over / self.total if self.total else 0.0
+
+
+class CpuMeter:
+    """The process's CPU share over a sliding window: ``time.process_time`` deltas (every
+    thread of the process) over wall-clock deltas, sampled once per frame.
+
+    1.0 is one core busy the whole time; on a machine with N cores it can reach N.
+    ``ms_per_frame`` is the process's CPU time per frame over the same window.
+    """
+
+    def __init__(self, window_s: float = METER_SPAN_S, maxlen: int = 4096) -> None:
+        if window_s <= 0:
+            raise ValueError("window_s must be positive")
+        self.window_s = window_s
+        self._samples: deque[tuple[float, float]] = deque(maxlen=maxlen)  # (wall, cpu) seconds
+
+    def tick(self, wall: float | None = None, cpu: float | None = None) -> None:
+        """One frame done at ``wall`` (monotonic) with the process at ``cpu`` CPU seconds."""
+        self._samples.append(
+            (
+                time.monotonic() if wall is None else wall,
+                time.process_time() if cpu is None else cpu,
+            )
+        )
+
+    def _window(self, now: float) -> tuple[float, float, int] | None:
+        samples = self._samples
+        while len(samples) > 2 and samples[0][0] < now - self.window_s:
+            samples.popleft()
+        if len(samples) < 2:
+            return None
+        (w0, c0), (w1, c1) = samples[0], samples[-1]
+        return (w1 - w0, c1 - c0, len(samples) - 1) if w1 > w0 else None
+
+    def share(self, now: float | None = None) -> float | None:
+        """CPU seconds per wall second over the window (None before two frames)."""
+        window = self._window(time.monotonic() if now is None else now)
+        return None if window is None else max(0.0, window[1] / window[0])
+
+    def ms_per_frame(self, now: float | None = None) -> float | None:
+        """CPU milliseconds the process spent per frame over the window (None before two)."""
+        window = self._window(time.monotonic() if now is None else now)
+        return None if window is None else max(0.0, window[1] * 1000.0 / window[2])
 
 
 #: Stage names in frame order; each is the time from the previous stamp.
@@ -185,6 +235,9 @@ class MetricsSnapshot:
     queue_depth: int = 0
     queue_peak: int = 0
     recent_e2e_ms: tuple[tuple[float, float], ...] = ()  # (monotonic stamp, ms), for graphs
+    #: the process's CPU share over the meter's window (1.0: one core busy), None before 2 frames
+    cpu_share: float | None = None
+    cpu_ms_per_frame: float | None = None  # the process's CPU time per frame, same window
 
     @property
     def light(self) -> BudgetLight:
@@ -211,6 +264,16 @@ class MetricsSnapshot:
             "first_invoke_ms": self.first_invoke_ms,
             "queue_depth": self.queue_depth,
             "queue_peak": self.queue_peak,
+            **self.meter_dict(),
+        }
+
+    def meter_dict(self) -> dict[str, Any]:
+        """The meter's metrics (JSON-ready): what ``camviz bench`` reports beside its own."""
+        return {
+            "cpu_share": None if self.cpu_share is None else round(self.cpu_share, 3),
+            "cpu_ms_per_frame": (
+                None if self.cpu_ms_per_frame is None else round(self.cpu_ms_per_frame, 3)
+            ),
         }
 
 
@@ -239,6 +302,7 @@ class PipelineMetrics:
             # the meter's window (10 s) at up to ~200 fps
             self._recent: deque[tuple[float, float]] = deque(maxlen=2048)
             self._budget = BudgetCounter(self._budget_ms)
+            self._cpu = CpuMeter()
             self._dropped = 0
             self._failed = 0
             self._load_ms: float | None = None
@@ -281,6 +345,7 @@ class PipelineMetrics:
             self._e2e.add(e2e_ms)
             self._recent.append((delivered_at, e2e_ms))
             self._budget.add(e2e_ms)
+            self._cpu.tick(delivered_at)
 
     def snapshot(self, now: float | None = None) -> MetricsSnapshot:
         now = time.monotonic() if now is None else now
@@ -304,4 +369,6 @@ class PipelineMetrics:
                 queue_depth=self._depth,
                 queue_peak=self._peak,
                 recent_e2e_ms=tuple(self._recent),
+                cpu_share=self._cpu.share(now),
+                cpu_ms_per_frame=self._cpu.ms_per_frame(now),
             )

@@ -18,31 +18,17 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
-import numpy as np
+from camviz.defaults import BUDGET_MS, METER_SPAN_S
+from camviz.metrics import BudgetLight, MetricsSnapshot, Percentiles, budget_light
 
-from camviz.defaults import BUDGET_MS
-from camviz.metrics import BudgetLight, budget_light
+__all__ = ["SPAN_S", "WARMUP_FRAMES", "WARMUP_S", "Meter", "MeterReading", "MeterWindow"]
 
-__all__ = ["MeterReading", "MeterWindow", "SPAN_S", "WARMUP_FRAMES", "WARMUP_S"]
-
-SPAN_S = 10.0
+SPAN_S = METER_SPAN_S
 WARMUP_FRAMES = 10
 WARMUP_S = 1.0
-
-
-class _Snap(Protocol):
-    @property
-    def captured(self) -> int: ...
-    @property
-    def dropped(self) -> int: ...
-    @property
-    def budget_ms(self) -> float: ...
-    @property
-    def recent_e2e_ms(self) -> Sequence[tuple[float, float]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +49,10 @@ class MeterReading:
     words: str = "not running"
     warmup: tuple[int, int] = (0, WARMUP_FRAMES)  # frames measured, frames needed
     y_max: float = field(default=BUDGET_MS * 1.5)
+    #: the pipeline's metrics this reading was made from (None: idle): every other metric
+    #: (fps, CPU share, failures...) is read from here, as ``camviz.metrics`` computed it
+    snapshot: MetricsSnapshot | None = None
+    window: Percentiles = field(default_factory=Percentiles)  # the window's latencies
 
     @property
     def count(self) -> int:
@@ -105,7 +95,7 @@ class MeterWindow:
         self._since = time.monotonic() if now is None else now
         self._counts.clear()
 
-    def read(self, snap: _Snap | None, now: float | None = None) -> MeterReading:
+    def read(self, snap: MetricsSnapshot | None, now: float | None = None) -> MeterReading:
         now = time.monotonic() if now is None else now
         if snap is None:
             return MeterReading("idle", BudgetLight.IDLE, span_s=self.span_s, now=now)
@@ -123,18 +113,20 @@ class MeterWindow:
             drop_share=drop_share,
             camera_fps=camera_fps,
             words="no frames yet",
+            snapshot=snap,
         )
         n = len(samples)
         if n == 0:
             return base
-        values = np.fromiter((ms for _, ms in samples), np.float64, n)
-        p50, p95 = (float(v) for v in np.percentile(values, [50, 95]))
+        window = Percentiles.of(ms for _, ms in samples)
+        p50, p95 = window.p50, window.p95
         stats = replace(
             base,
             p50=p50,
             p95=p95,
-            within=float(np.count_nonzero(values <= budget)) / n,
-            y_max=max(budget * 1.5, float(np.percentile(values, 90)) * 1.3, 1.0),
+            window=window,
+            within=sum(1 for _, ms in samples if ms <= budget) / n,
+            y_max=max(budget * 1.5, p95 * 1.3, 1.0),
         )
         measured_s = now - max(self._since, samples[0][0])
         warming = n < self.warmup_frames or (
@@ -157,7 +149,7 @@ class MeterWindow:
         return replace(stats, state=light.value, light=light, words=words, warmup=(n, n))
 
     def _camera_rates(
-        self, snap: _Snap, now: float, start: float
+        self, snap: MetricsSnapshot, now: float, start: float
     ) -> tuple[float | None, float | None]:
         """(share of camera frames never classified, camera fps) over the window."""
         counts = self._counts
@@ -170,3 +162,25 @@ class MeterWindow:
         if captured <= 0 or dropped < 0 or captured < dropped:
             return None, None  # nothing captured in the window yet, or counters restarted
         return dropped / captured, (captured / (now - t0) if now > t0 else None)
+
+
+class Meter:
+    """The session's meter (``session.meter``): one :class:`MeterWindow` over the running
+    pipeline's metrics. The session resets it on every model, source or thread switch;
+    a view calls :meth:`read` on its timer and shows the :class:`MeterReading`."""
+
+    def __init__(
+        self, snapshot: Callable[[], MetricsSnapshot | None], span_s: float = SPAN_S
+    ) -> None:
+        self.window = MeterWindow(span_s)
+        self._snapshot = snapshot
+        self.reading = MeterReading("idle", BudgetLight.IDLE, span_s=span_s)
+
+    def read(self, now: float | None = None) -> MeterReading:
+        """The meter now (also kept as :attr:`reading`)."""
+        self.reading = self.window.read(self._snapshot(), now)
+        return self.reading
+
+    def reset(self, now: float | None = None) -> None:
+        """Measure afresh: frames before now no longer count (warming up again)."""
+        self.window.reset(now)
