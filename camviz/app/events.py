@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-__all__ = ["Emitter", "Notice"]
+from camviz.classifier import ModelInfo
+
+__all__ = ["Emitter", "ModelLoaded", "Notice"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -80,3 +82,15 @@ class Notice:
     title: str | None = None
     detail: str | None = None  # the warning's text, when not ``message``
     timeout_ms: int = 0  # how long the status line shows it (0: until replaced)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLoaded:
+    """A model loaded and classifies from the next frame on.
+
+    ``spec`` is what to ask for to get it again: its zoo name, else its file's path.
+    """
+
+    info: ModelInfo
+    spec: str
+    message: str

@@ -1,51 +1,65 @@
-"""The session's outputs: snapshots and the CSV recording (a mixin of ``LiveSession``).
+"""The session's outputs: snapshots (PNG + JSON) and the CSV recording, with their events.
 
-Every file that cannot be written is said on ``events.notice`` (titled, so a
-window may warn) and listed in ``write_errors``; nothing partial is left.
+:class:`Outputs` is a component of :class:`~camviz.app.session.LiveSession`
+(``session.outputs``). It owns the recorder, the snapshot folder and the list of
+files that could not be written, and announces on its own emitters:
+``recording`` (the CSV's path, None: stopped) and ``snapshot`` ((png, json)).
+What it needs of the session comes in as two callables (the last result and the
+current source spec), so it imports nothing of the session.
+
+Threads: :meth:`Outputs.write` runs on the pipeline's inference thread (one CSV
+row per result); the other methods on any thread, serialised by a lock.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from camviz.app.events import Notice
+from camviz.app.events import Emitter, Notice
 from camviz.app.recording import CsvRecorder
 from camviz.app.snapshot import Render, SnapshotError, describe_write_error, save_snapshot
+from camviz.pipeline import FrameResult
 
-if TYPE_CHECKING:
-    from camviz.app.session import SessionEvents
-    from camviz.pipeline import FrameResult
-
-__all__ = ["OutputsMixin"]
+__all__ = ["Outputs"]
 
 
-class OutputsMixin:
-    """Snapshot and recording methods of :class:`~camviz.app.session.LiveSession`."""
+class Outputs:
+    """Snapshots and the CSV recording of the live session."""
 
-    events: SessionEvents
-    snapshot_dir: Path
-    source_spec: str | None
-    write_errors: list[str]
-    _control: threading.RLock
-    _lock: threading.Lock
-    _recorder: CsvRecorder | None
+    def __init__(
+        self,
+        snapshot_dir: Path,
+        *,
+        notice: Emitter[Notice],
+        last_result: Callable[[], FrameResult | None],
+        source_spec: Callable[[], str | None],
+    ) -> None:
+        self.snapshot_dir = Path(snapshot_dir)
+        self.write_errors: list[str] = []  # files that could not be saved, as told
+        self.recording: Emitter[Path | None] = Emitter("recording")  # the CSV, None: stopped
+        self.snapshots: Emitter[tuple[Path, Path]] = Emitter("snapshot")  # png, json
+        self._notice = notice
+        self._last_result = last_result
+        self._source_spec = source_spec
+        self._control = threading.RLock()
+        self._lock = threading.Lock()
+        self._recorder: CsvRecorder | None = None
 
     @property
-    def last_result(self) -> FrameResult | None:  # LiveSession's
-        raise NotImplementedError
-
-    def _notice(self, message: str, *, title: str | None = None) -> Any:  # LiveSession's
-        raise NotImplementedError
+    def recorder(self) -> CsvRecorder | None:
+        """The recording in progress (None: not recording)."""
+        with self._lock:
+            return self._recorder
 
     # ================================================================ recording
     def set_recording(self, path: str | Path | None) -> bool:
         """Record one CSV row per classified frame to ``path`` (None stops).
 
         The CSV appears at ``path`` (atomically) when the recording stops. If it
-        cannot be written the user is told (``events.notice``) and no partial
-        file is left; returns False then.
+        cannot be written the user is told (``notice``) and no partial file is
+        left; returns False then.
         """
         with self._control:
             with self._lock:
@@ -53,7 +67,7 @@ class OutputsMixin:
             ok = True
             if old is not None:
                 if old.close():
-                    self._notice(f"Recorded {old.rows} frames to {old.path}")
+                    self._say(f"Recorded {old.rows} frames to {old.path}")
                 else:
                     ok = False
                     self._write_failed("Recording not saved", old.path, old.error)
@@ -67,44 +81,56 @@ class OutputsMixin:
                 else:
                     with self._lock:
                         self._recorder = recorder
-                    self._notice(f"Recording to {path}")
-            self.events.recording.emit(recorder.path if recorder is not None else None)
+                    self._say(f"Recording to {path}")
+            self.recording.emit(recorder.path if recorder is not None else None)
             return ok
 
-    def _recording_failed(self, recorder: CsvRecorder) -> None:
+    def write(self, fr: FrameResult) -> None:
+        """One CSV row for ``fr`` if recording (the pipeline's thread); a failed write
+        stops the recording and says so."""
+        recorder = self.recorder
+        if recorder is None or recorder.write(fr):
+            return
         with self._lock:
             if self._recorder is not recorder:
                 return
             self._recorder = None
         recorder.close()
         self._write_failed("Recording not saved", recorder.path, recorder.error)
-        self.events.recording.emit(None)
+        self.recording.emit(None)
 
     # ================================================================ snapshot
     def snapshot(
         self, folder: Path | None = None, *, mirrored: bool = False, render: Render | None = None
     ) -> tuple[Path, Path] | None:
         """Save the last classified frame (PNG, drawn by ``render``) and its result (JSON)."""
-        fr = self.last_result
+        fr = self._last_result()
         if fr is None:
-            self._notice("Nothing to snapshot yet")
+            self._say("Nothing to snapshot yet")
             return None
         try:
             png, js = save_snapshot(
                 fr,
                 Path(folder) if folder is not None else self.snapshot_dir,
-                source=self.source_spec,
+                source=self._source_spec(),
                 mirrored=mirrored,
                 render=render,
             )
         except SnapshotError as exc:
             self._write_failed("Snapshot not saved", exc.path, exc.error)
             return None
-        self._notice(f"Snapshot saved: {png}")
-        self.events.snapshot.emit((png, js))
+        self._say(f"Snapshot saved: {png}")
+        self.snapshots.emit((png, js))
         return png, js
+
+    def close(self) -> None:
+        """Stop the recording (saving it)."""
+        self.set_recording(None)
+
+    def _say(self, message: str) -> None:
+        self._notice.emit(Notice(message))
 
     def _write_failed(self, what: str, path: Path, error: BaseException | None) -> None:
         message = f"{what}: {describe_write_error(path, error)}"
         self.write_errors.append(message)
-        self.events.notice.emit(Notice(message, title=what))
+        self._notice.emit(Notice(message, title=what))

@@ -1,44 +1,57 @@
-"""``LiveSession``: the live classifier without a window.
+"""``LiveSession``: the live classifier without a window, made of components.
 
 It owns the running :class:`~camviz.pipeline.Pipeline` (one at a time: start,
-stop, switch source, switch model, change options), the source fallback policy,
-the last result, snapshots, the CSV recording and teach mode
-(:class:`~camviz.app.teaching.Teaching`), and announces every change on
-:attr:`LiveSession.events` (:class:`SessionEvents`).
+stop, switch source, switch model), the last result and the model running, and
+holds the components that own the rest, each with its state and its events:
+
+* ``options``: :class:`~camviz.app.options_model.LiveOptionsModel`, the live options
+  (validated against :mod:`camviz.live_options`, applied as each one needs);
+* ``sources``: :class:`~camviz.app.sources.Sources`, the current source, the fallback
+  to the demo, a file's position and navigation;
+* ``outputs``: :class:`~camviz.app.outputs.Outputs`, snapshots and the CSV recording;
+* ``viewing``: :class:`~camviz.app.viewing.Viewing`, what each model sees;
+* ``meter``: :class:`~camviz.app.meter_window.Meter`, the meter's one time window;
+* ``teaching``: :class:`~camviz.app.teaching.Teaching`, teach mode.
+
+Every event is on :attr:`LiveSession.events` (:class:`SessionEvents`; the components'
+emitters are the same objects).
 
 Threads: control methods (``start``, ``switch_model``, ``close``...) may be
 called from any thread and are serialised by a lock. Pipeline callbacks arrive
 on the pipeline's threads; they only update state under a short lock, write the
-CSV row and emit, so ``events.result`` and ``events.pipeline`` fire on worker
-threads. Events caused by a control call fire on the caller's thread.
+CSV row and emit, so ``events.result``, ``events.pipeline`` and ``events.model``
+fire on worker threads. Events caused by a control call fire on the caller's thread.
 
 Fallback: when a source other than the demo fails (an ``ERROR`` event) before
 any frame was classified, the demo reel is played instead, once until a source
 is picked again (``start(..., rearm_fallback=True)``). The restart runs on a
 short-lived helper thread, since the failing pipeline's own thread cannot join
-itself; :meth:`LiveSession.close` joins it.
+itself; :meth:`LiveSession.close` joins it. The first start follows a plan
+computed by a pure function (:func:`camviz.app.startup.plan_start`).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from camviz.app.events import Emitter, Notice
+from camviz.app.events import Emitter, ModelLoaded, Notice
 from camviz.app.frames import LatestFrame
-from camviz.app.outputs import OutputsMixin
+from camviz.app.meter_window import Meter
+from camviz.app.options_model import LiveOptionsModel, OptionsChanged
+from camviz.app.outputs import Outputs
 from camviz.app.recording import CsvRecorder
-from camviz.app.snapshot import default_snapshot_dir
-from camviz.app.startup import start_up
+from camviz.app.snapshot import Render, default_snapshot_dir
+from camviz.app.sources import SourcePosition, Sources, SourceStarted
+from camviz.app.startup import StartPlan, plan_start
 from camviz.app.teaching import Teaching
-from camviz.app.viewing import ViewingMixin
+from camviz.app.viewing import Viewing
 from camviz.backends import Delegate
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.errors import CamvizError, ModelError, format_error
-from camviz.live_options import LiveOptions, checked, reporting_names
+from camviz.live_options import Apply, LiveOptions, needs, spec_for
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import (
     Backpressure,
@@ -48,39 +61,57 @@ from camviz.pipeline import (
     PipelineEvent,
     PipelineOptions,
 )
-from camviz.sources import CameraInfo, Source, make_source
+from camviz.preprocess import Fit
+from camviz.sources import CameraInfo, Source
 from camviz.sources.demo import DEMO
 from camviz.zoo import Zoo
 
-__all__ = ["DEMO", "LiveOptions", "LiveSession", "Notice", "SessionEvents", "SourceStarted"]
+__all__ = [
+    "DEMO",
+    "LiveOptions",
+    "LiveSession",
+    "ModelLoaded",
+    "Notice",
+    "SessionEvents",
+    "SourceStarted",
+    "model_spec",
+]
 
 STOP_TIMEOUT_S = 3.0
 
 
-@dataclass(frozen=True, slots=True)
-class SourceStarted:
-    """A pipeline started on a source."""
-
-    spec: str  # as given: "demo", a camera index, a path
-    name: str  # the source's own name
-    note: str  # which source, and why: "Source: demo (7 failed)"
-    fallback_from: str | None = None  # the source that failed, when this is the fallback
+def model_spec(info: ModelInfo) -> str:
+    """What to ask for to get the model of ``info`` again: its zoo name, else its file's
+    path (a user's file, even one holding a zoo model's bytes under another name)."""
+    zoo_name = info.spec is not None and info.name == info.spec.name
+    return str(info.name if zoo_name or info.path is None else info.path)
 
 
 class SessionEvents:
     """The events of a :class:`LiveSession` (see its module for the threads they fire on)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        source: Emitter[SourceStarted],
+        recording: Emitter[Path | None],
+        snapshot: Emitter[tuple[Path, Path]],
+        options: Emitter[OptionsChanged],
+        notice: Emitter[Notice],
+    ) -> None:
         self.result: Emitter[FrameResult] = Emitter("result")
         self.pipeline: Emitter[PipelineEvent] = Emitter("pipeline")
-        self.source: Emitter[SourceStarted] = Emitter("source")
-        self.notice: Emitter[Notice] = Emitter("notice")
-        self.recording: Emitter[Path | None] = Emitter("recording")  # the CSV, None: stopped
-        self.snapshot: Emitter[tuple[Path, Path]] = Emitter("snapshot")  # png, json
+        self.model: Emitter[ModelLoaded] = Emitter("model")
+        self.notice = notice  # shared with the outputs component
+        self.source = source  # the sources component's
+        self.recording = recording  # the outputs component's: the CSV, None: stopped
+        self.snapshot = snapshot  # the outputs component's: png, json
+        self.options = options  # the options model's
 
 
-class LiveSession(OutputsMixin, ViewingMixin):
-    """The live classifier's state and policy; front ends bind to :attr:`events`."""
+class LiveSession:
+    """The live classifier's state and policy; front ends bind to its components and
+    :attr:`events`."""
 
     def __init__(
         self,
@@ -90,21 +121,8 @@ class LiveSession(OutputsMixin, ViewingMixin):
         snapshot_dir: Path | None = None,
         fallback_to_demo: bool = True,
     ) -> None:
-        self.events = SessionEvents()
-        self.frames = LatestFrame()
         self.zoo = zoo
-        self.options = options or LiveOptions()
-        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else default_snapshot_dir()
-        #: a failing source is replaced by the demo (a window); scripted runs say False
-        self.fallback_to_demo = fallback_to_demo
-        #: why the start-up source or model failed before any frame was classified
-        self.startup_error: str | None = None
-        self.teaching = Teaching(self.frames, self.switch_model)
-        self.requested_model = ""  # the model asked for last (name or path)
-        self.source_spec: str | None = None
-        self.final_metrics: MetricsSnapshot | None = None  # set by close()
-        self.write_errors: list[str] = []  # files that could not be saved, as told
-        self.results_received = 0
+        self.frames = LatestFrame()
         self._control = threading.RLock()  # serialises control calls
         self._lock = threading.Lock()  # guards what the callbacks touch
         self._pipeline: Pipeline | None = None
@@ -112,16 +130,37 @@ class LiveSession(OutputsMixin, ViewingMixin):
         self._model_info: ModelInfo | None = None
         self._last: FrameResult | None = None
         self._history: list[PipelineEvent] = []
-        self._recorder: CsvRecorder | None = None
         self._got_results = False
-        self._fallback_done = False
         self._fallback_model: str | None = None  # used once if the start-up model fails
         self._loaded = False  # a model loaded in the current pipeline
-        self._threads_loaded = 0
-        self._pace = True
+        self._loaded_with: tuple[int, str] | None = None  # (threads, delegate) of the load
+        self._defer_model = False  # update(): threads apply with apply_threads()
         self._closed = threading.Event()
         self._helpers: list[threading.Thread] = []
-        self._viewing_init()
+        self.options = LiveOptionsModel(options, self._apply_options)
+        self.sources = Sources(self._source, fallback_to_demo=fallback_to_demo)
+        notice: Emitter[Notice] = Emitter("notice")
+        self.outputs = Outputs(
+            Path(snapshot_dir) if snapshot_dir else default_snapshot_dir(),
+            notice=notice,
+            last_result=lambda: self.last_result,
+            source_spec=lambda: self.sources.spec,
+        )
+        self.viewing = Viewing(self._refit, self._asked_model)
+        self.meter = Meter(self.metrics_snapshot)
+        self.events = SessionEvents(
+            source=self.sources.started,
+            recording=self.outputs.recording,
+            snapshot=self.outputs.snapshots,
+            options=self.options.changed,
+            notice=notice,
+        )
+        self.teaching = Teaching(self.frames, self.switch_model)
+        self.requested_model = ""  # the model asked for last (name or path)
+        #: why the start-up source or model failed before any frame was classified
+        self.startup_error: str | None = None
+        self.final_metrics: MetricsSnapshot | None = None  # set by close()
+        self.results_received = 0
 
     # ================================================================ state
     @property
@@ -137,6 +176,10 @@ class LiveSession(OutputsMixin, ViewingMixin):
     def paused(self) -> bool:
         pipeline = self._pipeline
         return pipeline is not None and pipeline.paused
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
 
     @property
     def last_result(self) -> FrameResult | None:
@@ -155,19 +198,17 @@ class LiveSession(OutputsMixin, ViewingMixin):
         return info.name if info is not None else None
 
     @property
+    def running_model(self) -> str | None:
+        """The spec of the model producing results (its zoo name, else its file's path):
+        what to ask for to get it again. None before one loads."""
+        info = self.model_info
+        return model_spec(info) if info is not None else None
+
+    @property
     def pipeline_events(self) -> list[PipelineEvent]:
         """Every pipeline event so far (a copy)."""
         with self._lock:
             return list(self._history)
-
-    @property
-    def recorder(self) -> CsvRecorder | None:
-        with self._lock:
-            return self._recorder
-
-    @property
-    def closed(self) -> bool:
-        return self._closed.is_set()
 
     def metrics_snapshot(self) -> MetricsSnapshot | None:
         """The running pipeline's metrics now (None when nothing runs)."""
@@ -175,18 +216,23 @@ class LiveSession(OutputsMixin, ViewingMixin):
         return pipeline.metrics.snapshot() if pipeline is not None else None
 
     def model_input(self) -> Any:
-        """The exact tensor the running model sees for the last frame (None before one)."""
-        pipeline, fr = self._pipeline, self.last_result
-        if pipeline is None or fr is None:
+        """The tensor the inference thread fed the model for the last result (None before
+        one). The first call asks the pipeline to carry it from the next frame on."""
+        pipeline = self._pipeline
+        if pipeline is None:
             return None
-        return pipeline.model_input(fr.frame.image)
+        pipeline.keep_model_inputs()
+        fr = self.last_result
+        return fr.model_input if fr is not None else None
 
-    def classifier_options(self, model: str | None = None) -> ClassifierOptions:
-        o = self.options
+    def classifier_options(
+        self, model: str | None = None, options: LiveOptions | None = None
+    ) -> ClassifierOptions:
+        o = options or self.options.value
         model = model or self.requested_model or (self.zoo.default if self.zoo else "")
         return ClassifierOptions(
             model=model,
-            fit=self.fit_for(model),
+            fit=self.viewing.fit_for(model),
             threads=o.threads,
             top_k=o.top_k,
             score_threshold=o.score_threshold,
@@ -210,14 +256,7 @@ class LiveSession(OutputsMixin, ViewingMixin):
         ``rearm_fallback``: the user picked this source, so a failure may fall back again.
         ``fallback_model``: if ``model`` does not load, run this one instead (said).
         """
-        with self._control:
-            if self._closed.is_set():
-                return False
-            if rearm_fallback:
-                self._fallback_done = False
-            self._pace = pace
-            self._fallback_model = fallback_model if fallback_model != model else None
-            return self._start(source, model)
+        return self.execute(StartPlan(source, model, fallback_model), pace, rearm_fallback)
 
     def start_up(
         self,
@@ -230,8 +269,17 @@ class LiveSession(OutputsMixin, ViewingMixin):
     ) -> bool:
         """The first start: ``source`` and ``model`` as given (the command line) always win;
         else the ``remembered`` model, the zoo default if it is gone or fails to load
-        (:func:`camviz.app.startup.start_up`)."""
-        return start_up(self, source, model, remembered=remembered, cameras=cameras, pace=pace)
+        (the plan: :func:`camviz.app.startup.plan_start`)."""
+        zoo = self.zoo
+        plan = plan_start(
+            source,
+            model,
+            remembered=remembered,
+            cameras=cameras or [],
+            zoo_names=tuple(zoo.names) if zoo is not None else (),
+            zoo_default=zoo.default if zoo is not None else None,
+        )
+        return self.execute(plan, pace)
 
     def start_default(
         self,
@@ -242,21 +290,24 @@ class LiveSession(OutputsMixin, ViewingMixin):
         fallback_model: str | None = None,
     ) -> bool:
         """The first camera found, else the demo reel (and say that no camera was found)."""
-        if cameras:
-            return self.start(
-                str(cameras[0].index), model, pace=pace, fallback_model=fallback_model
-            )
+        plan = plan_start(None, model, cameras=cameras)
+        return self.execute(
+            StartPlan(plan.source, model, fallback_model, plan.note, plan.notice), pace
+        )
+
+    def execute(self, plan: StartPlan, pace: bool = True, rearm_fallback: bool = False) -> bool:
+        """Carry out a start plan; False (said) if its source cannot be opened."""
         with self._control:
             if self._closed.is_set():
                 return False
-            self._pace = pace
-            self._fallback_model = fallback_model if fallback_model != model else None
-            return self._start(
-                DEMO,
-                model,
-                note="Source: demo (no camera found)",
-                notice=Notice("No camera found: showing the demo source", timeout_ms=15000),
-            )
+            for notice in plan.said:
+                self.events.notice.emit(notice)
+            if rearm_fallback:
+                self.sources.rearm()
+            self.sources.pace = pace
+            fallback = plan.fallback_model
+            self._fallback_model = fallback if fallback != plan.model else None
+            return self._start(plan.source, plan.model, note=plan.note, notice=plan.notice)
 
     def _start(
         self,
@@ -269,19 +320,20 @@ class LiveSession(OutputsMixin, ViewingMixin):
     ) -> bool:
         if model:
             self.requested_model = model
+        options = self.options.value
         try:
-            src = make_source(spec, pace=self._pace, loop=True)
-            options = PipelineOptions(
+            src = self.sources.open(spec)
+            pipeline_options = PipelineOptions(
                 classifier=self.classifier_options(),
                 backpressure=Backpressure.LATEST,  # a viewer: always show the newest frame
-                budget_ms=self.options.budget_ms,
-                smoothing=self.options.smoothing,
+                budget_ms=options.budget_ms,
+                smoothing=options.smoothing,
             )
         except CamvizError as exc:
             self.startup_error = format_error(exc)
             self._notice(format_error(exc), title="Cannot open source")
             return False
-        self._launch(src, spec, options, note or f"Source: {src.name}", fallback_from)
+        self._launch(src, spec, pipeline_options, note or f"Source: {src.name}", fallback_from)
         self.events.notice.emit(notice or Notice(f"Source: {src.name}"))
         return True
 
@@ -301,10 +353,11 @@ class LiveSession(OutputsMixin, ViewingMixin):
             self._got_results = False
             self._loaded = False
             self._last = None
-        self._threads_loaded = options.classifier.threads
-        self.source_spec = spec
+        value = self.options.value
+        self._loaded_with = (value.threads, value.delegate)
         self.startup_error = None
-        self.events.source.emit(SourceStarted(spec, src.name, note, fallback_from))
+        self.meter.reset()
+        self.sources.began(spec, src.name, note, fallback_from)
         pipeline = Pipeline(
             src,
             options,
@@ -337,6 +390,8 @@ class LiveSession(OutputsMixin, ViewingMixin):
             self._notice(f"Loading {Path(model).name}…")
             pipeline = self._pipeline
             if pipeline is not None:
+                value = self.options.value
+                self._loaded_with = (value.threads, value.delegate)
                 pipeline.switch_model(self.classifier_options(model))
 
     def set_paused(self, paused: bool) -> None:
@@ -348,39 +403,116 @@ class LiveSession(OutputsMixin, ViewingMixin):
                 else:
                     pipeline.resume()
 
-    def update(self, **changes: Any) -> bool:
-        """Change :class:`LiveOptions` fields; reporting ones apply to the running pipeline.
+    # ================================================================ options
+    def _apply_options(self, new: LiveOptions, names: frozenset[str]) -> None:
+        """The options model's applier: what each change needs (OptionsError: refused)."""
+        with self._control:
+            if "delegate" in names:
+                Delegate.parse(new.delegate)  # refused now, not at the next load
+            needed = needs(names)
+            pipeline = self._pipeline
+            if pipeline is None:
+                return
+            if Apply.REPORTING in needed:
+                pipeline.update(
+                    **{n: getattr(new, n) for n in names if spec_for(n).apply is Apply.REPORTING}
+                )
+            if Apply.RESTART in needed and self.sources.spec is not None:
+                self._helper(self._restart, self._generation)
+            elif Apply.MODEL in needed and not self._defer_model:
+                model = self.requested_model or self.running_model
+                if model:
+                    self._loaded_with = (new.threads, new.delegate)
+                    pipeline.switch_model(self.classifier_options(model, new))
 
-        False (said on ``events.notice``) if the pipeline refused a value. A new
-        thread count takes effect with :meth:`apply_threads` or the next model load.
-        """
+    def update(self, **changes: Any) -> bool:
+        """Change live options (``options.set``); False (said on ``events.notice``) if a
+        value is refused. A new thread count or delegate takes effect with
+        :meth:`apply_threads` or the next model load (``options.set`` reloads at once)."""
         with self._control:
             if isinstance(changes.get("delegate"), Delegate):
                 changes["delegate"] = str(changes["delegate"])
+            self._defer_model = True
             try:
-                new = checked(self.options, **changes)
-                if "delegate" in changes:
-                    Delegate.parse(new.delegate)  # refused now, not at the next load
-                reporting = {k: getattr(new, k) for k in changes if k in reporting_names()}
-                pipeline = self._pipeline
-                if pipeline is not None and reporting:
-                    pipeline.update(**reporting)
+                self.options.set(**changes)
             except CamvizError as exc:
                 self._notice(format_error(exc))
                 return False
-            self.options = new
+            finally:
+                self._defer_model = False
             return True
 
     def apply_threads(self) -> None:
-        """Reload the model if the thread count differs from the one it was loaded with."""
+        """Reload the model if the thread count or delegate differs from its load's."""
         with self._control:
-            threads = self.options.threads
-            if threads == self._threads_loaded:
+            value = self.options.value
+            if (value.threads, value.delegate) == self._loaded_with:
                 return
-            self._threads_loaded = threads
-            model = self.requested_model or self.model_name
+            model = self.requested_model or self.running_model
             if model:
                 self.switch_model(model)
+            else:
+                self._loaded_with = (value.threads, value.delegate)
+
+    # ================================================================ delegates to components
+    # (kept while views move to the components; each is one line)
+    @property
+    def source_spec(self) -> str | None:
+        return self.sources.spec
+
+    @property
+    def fallback_to_demo(self) -> bool:
+        return self.sources.fallback_to_demo
+
+    @fallback_to_demo.setter
+    def fallback_to_demo(self, value: bool) -> None:
+        self.sources.fallback_to_demo = value
+
+    def source_position(self) -> SourcePosition | None:
+        return self.sources.position()
+
+    def step_source(self, delta: int) -> bool:
+        return self.sources.step(delta)
+
+    def seek_source(self, fraction: float) -> bool:
+        return self.sources.seek(fraction)
+
+    def skip(self, delta: int) -> bool:
+        return self.sources.skip(delta)
+
+    @property
+    def fits(self) -> dict[str, Fit]:
+        return self.viewing.fits
+
+    def fit_for(self, model: str | None) -> Fit | None:
+        return self.viewing.fit_for(model)
+
+    def set_fit(self, fit: Fit, model: str | None = None) -> bool:
+        return self.viewing.set_fit(fit, model)
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.outputs.snapshot_dir
+
+    @snapshot_dir.setter
+    def snapshot_dir(self, folder: Path) -> None:
+        self.outputs.snapshot_dir = Path(folder)
+
+    @property
+    def write_errors(self) -> list[str]:
+        return self.outputs.write_errors
+
+    @property
+    def recorder(self) -> CsvRecorder | None:
+        return self.outputs.recorder
+
+    def set_recording(self, path: str | Path | None) -> bool:
+        return self.outputs.set_recording(path)
+
+    def snapshot(
+        self, folder: Path | None = None, *, mirrored: bool = False, render: Render | None = None
+    ) -> tuple[Path, Path] | None:
+        return self.outputs.snapshot(folder, mirrored=mirrored, render=render)
 
     # ================================================================ lifecycle
     def close(self, timeout: float = STOP_TIMEOUT_S) -> None:
@@ -394,7 +526,7 @@ class LiveSession(OutputsMixin, ViewingMixin):
                 if metrics is not None:
                     self.final_metrics = metrics
             finally:
-                self.set_recording(None)
+                self.outputs.close()
                 self.teaching.shutdown()  # joins the teach worker, removes temporary heads
                 self.requested_model = self.teaching.persistent_model(self.requested_model)
         for helper in self._helpers:
@@ -407,6 +539,20 @@ class LiveSession(OutputsMixin, ViewingMixin):
         self.close()
 
     # ================================================================ callbacks
+    def _source(self) -> Source | None:
+        pipeline = self._pipeline
+        return pipeline.source if pipeline is not None else None
+
+    def _refit(self, model: str) -> None:
+        """Reload ``model`` fed the new way (the viewing component's), if one runs."""
+        with self._control:
+            if self._pipeline is not None:
+                self.switch_model(model)
+
+    def _asked_model(self) -> str:
+        """The model asked for last, else the one running ('' before one loads)."""
+        return self.requested_model or self.running_model or ""
+
     def _notice(self, message: str, *, title: str | None = None) -> None:
         self.events.notice.emit(Notice(message, title=title))
 
@@ -417,9 +563,7 @@ class LiveSession(OutputsMixin, ViewingMixin):
             self._last = fr
             self._got_results = True
             self.results_received += 1
-            recorder = self._recorder
-        if recorder is not None and not recorder.write(fr):
-            self._recording_failed(recorder)
+        self.outputs.write(fr)
         self.events.result.emit(fr)
 
     def _on_event(self, generation: int, ev: PipelineEvent) -> None:
@@ -428,10 +572,10 @@ class LiveSession(OutputsMixin, ViewingMixin):
             if generation != self._generation:
                 return
             self._history.append(ev)
-            running = self._model_info.name if self._model_info is not None else None
-            info = ev.data.get("info")
+            running = self._model_info
+            info = ev.info if ev.kind is EventKind.MODEL_LOADED else None
             use_model: str | None = None
-            if ev.kind is EventKind.MODEL_LOADED and isinstance(info, ModelInfo):
+            if info is not None:
                 self._model_info = info
                 self._loaded = True
                 self._fallback_model = None
@@ -441,23 +585,21 @@ class LiveSession(OutputsMixin, ViewingMixin):
                     use_model, self._fallback_model = self._fallback_model, None
                 fall_back = (
                     not model_failed  # the demo would not load that model either
-                    and self.fallback_to_demo
-                    and not self._got_results
-                    and self.source_spec != DEMO
-                    and not self._fallback_done
                     and not self._closed.is_set()
+                    and self.sources.take_fallback(got_results=self._got_results)
                 )
-                if fall_back:
-                    self._fallback_done = True
                 if not self._got_results and use_model is None and not fall_back:
                     self.startup_error = ev.message
-        if ev.kind is EventKind.MODEL_LOADED and isinstance(info, ModelInfo):
-            self.teaching.note_running(info.name if info.spec is not None else str(info.path))
+        if info is not None:
+            self.meter.reset()
+            self.teaching.note_running(model_spec(info))
+            self.events.model.emit(ModelLoaded(info, model_spec(info), ev.message))
         elif ev.kind is EventKind.MODEL_FAILED:
-            self.requested_model = running or ""
+            # back to the spec of the model still running (a path for a user's file)
+            self.requested_model = model_spec(running) if running is not None else ""
         self.events.pipeline.emit(ev)
         if ev.kind is EventKind.MODEL_FAILED:
-            still = running or "the previous model"
+            still = running.name if running is not None else "the previous model"
             self.events.notice.emit(
                 Notice(
                     f"{ev.message} — still running {still}",
@@ -468,7 +610,7 @@ class LiveSession(OutputsMixin, ViewingMixin):
         elif ev.kind is not EventKind.STOPPED:
             self._notice(ev.message)
         if fall_back:
-            self._helper(self._fall_back, generation, self.source_spec, ev.message)
+            self._helper(self._fall_back, generation, self.sources.spec, ev.message)
         elif use_model is not None:
             self._helper(self._use_model, generation, self.requested_model, use_model, ev.message)
 
@@ -480,10 +622,11 @@ class LiveSession(OutputsMixin, ViewingMixin):
 
     def _use_model(self, generation: int, failed: str, model: str, why: str) -> None:
         with self._control:
-            if self._closed.is_set() or generation != self._generation or not self.source_spec:
+            spec = self.sources.spec
+            if self._closed.is_set() or generation != self._generation or not spec:
                 return
             self._start(
-                self.source_spec,
+                spec,
                 model,
                 notice=Notice(
                     f"{Path(failed).name or failed} does not load ({why}): "
@@ -503,3 +646,10 @@ class LiveSession(OutputsMixin, ViewingMixin):
                 notice=Notice(f"{failed} failed ({why}); showing the demo source instead"),
                 fallback_from=failed,
             )
+
+    def _restart(self, generation: int) -> None:
+        with self._control:
+            spec = self.sources.spec
+            if self._closed.is_set() or generation != self._generation or spec is None:
+                return
+            self._start(spec, None)

@@ -5,10 +5,11 @@
   the default, saying which (``notes``).
 * Paths are remembered absolute (:func:`absolute_spec`), so a later start from
   another folder finds the same file.
-* A remembered model that is gone (:func:`remembered_model`) or no longer
-  loads is replaced by the zoo's default model, said in the status line
-  (:meth:`camviz.app.session.LiveSession.start_up`); a model or source given on
-  the command line is always the one used.
+* :func:`plan_start` is the first start as a pure function (a :class:`StartPlan`
+  the session executes): a remembered model that is gone (:func:`remembered_model`)
+  or no longer loads is replaced by the zoo's default model, said in the status
+  line; a model or source given on the command line is always the one used;
+  without a source, the first camera, else the demo.
 * :func:`check_quit_after`: a scripted run's ``--quit-after`` must be a finite
   number of seconds, at least 0.
 """
@@ -17,19 +18,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from camviz.app.events import Notice
 from camviz.errors import OptionsError
 from camviz.live_options import from_saved, option_specs
+from camviz.sources import CameraInfo
 from camviz.sources.demo import DEMO
-
-if TYPE_CHECKING:
-    from camviz.app.session import LiveSession
-    from camviz.sources import CameraInfo
 
 __all__ = [
     "LIMITS",
@@ -38,8 +35,9 @@ __all__ = [
     "check_quit_after",
     "is_path_spec",
     "remembered_model",
+    "StartPlan",
+    "plan_start",
     "sane_options",
-    "start_up",
 ]
 
 
@@ -112,31 +110,53 @@ def check_quit_after(value: float | None) -> float | None:
     return seconds
 
 
-def start_up(
-    session: LiveSession,
+@dataclass(frozen=True, slots=True)
+class StartPlan:
+    """What the first start does: the session executes it (:meth:`LiveSession.start_up`)."""
+
+    source: str
+    model: str | None
+    fallback_model: str | None = None  # run this if ``model`` does not load (said)
+    note: str | None = None  # the source's note, when not "Source: <name>"
+    notice: Notice | None = None  # the status line once started, when not "Source: <name>"
+    said: tuple[Notice, ...] = ()  # told before starting (a remembered model is gone)
+
+
+def plan_start(
     source: str | None,
     model: str | None = None,
     *,
     remembered: str | None = None,
-    cameras: list[CameraInfo] | None = None,
-    pace: bool = True,
-) -> bool:
-    """The first start of ``session``: ``source`` and ``model`` as given always win.
+    cameras: Sequence[CameraInfo] = (),
+    zoo_names: tuple[str, ...] = (),
+    zoo_default: str | None = None,
+) -> StartPlan:
+    """The first start, as a pure function: ``source`` and ``model`` as given always win.
 
-    Without a model the ``remembered`` one is used if it is still there, with
-    the zoo's default as the fallback should it no longer load; one that is
-    gone is skipped (said on ``events.notice``). Without a source: the first
-    camera, else the demo.
+    Without a model the ``remembered`` one is used if it is still there, with the
+    zoo's default as the fallback should it no longer load; one that is gone is
+    skipped (said). Without a source: the first camera, else the demo (said).
     """
-    zoo = session.zoo
+    said: list[Notice] = []
     fallback = None
     if model is None and remembered:
-        model, why = remembered_model(remembered, tuple(zoo.names) if zoo is not None else ())
+        model, why = remembered_model(remembered, zoo_names)
         if why is not None:
-            session.events.notice.emit(
+            said.append(
                 Notice(f"{why[0].upper()}{why[1:]}: using the default model", timeout_ms=15000)
             )
-        fallback = zoo.default if zoo is not None and model is not None else None
-    if source is None:
-        return session.start_default(cameras or [], model, pace=pace, fallback_model=fallback)
-    return session.start(source, model, pace=pace, fallback_model=fallback)
+        fallback = zoo_default if model is not None else None
+    if fallback == model:
+        fallback = None
+    if source is not None:
+        return StartPlan(source, model, fallback, said=tuple(said))
+    if cameras:
+        return StartPlan(str(cameras[0].index), model, fallback, said=tuple(said))
+    return StartPlan(
+        DEMO,
+        model,
+        fallback,
+        note="Source: demo (no camera found)",
+        notice=Notice("No camera found: showing the demo source", timeout_ms=15000),
+        said=tuple(said),
+    )

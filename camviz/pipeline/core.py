@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from camviz.classifier import Classifier, ClassifierOptions
+from camviz.classifier import Classifier, ClassifierOptions, ModelInfo
 from camviz.defaults import FPS_WINDOW_S, LATENCY_HISTORY
 from camviz.errors import CamvizError, OptionsError, PipelineError, format_error
 from camviz.live_options import reporting_names, spec_for
@@ -102,7 +102,7 @@ class Pipeline:
         self._threads: list[threading.Thread] = []
         self._started = False
         self._finished = threading.Event()
-        self._preprocess: Callable[[Any], Any] | None = None
+        self._keep_inputs = threading.Event()  # carry model inputs on the results
         self.errors: list[BaseException] = []
 
     # ---------------------------------------------------------------- public control
@@ -257,13 +257,20 @@ class Pipeline:
 
     # ---------------------------------------------------------------- internals
     def _emit(
-        self, kind: EventKind, message: str, error: BaseException | None = None, **data: Any
+        self,
+        kind: EventKind,
+        message: str,
+        error: BaseException | None = None,
+        *,
+        info: ModelInfo | None = None,
+        model: str | None = None,
+        state: SourceState | None = None,
     ) -> None:
         if error is not None:
             self.errors.append(error)
         if self._on_event is not None:
             try:
-                self._on_event(PipelineEvent(kind, message, error, data))
+                self._on_event(PipelineEvent(kind, message, error, info, model, state))
             except Exception as exc:  # a broken consumer must not kill the pipeline
                 self.errors.append(exc)
 
@@ -328,16 +335,16 @@ class Pipeline:
                 self._smoother = ProbabilitySmoother(smoothing, self.options.hysteresis)
         return clf
 
-    def model_input(self, image: Any) -> Any:
-        """The exact tensor the running model sees for ``image`` (None before a model loads).
-
-        Preprocessing is a pure function, so any thread may call this.
-        """
-        preprocess = self._preprocess
-        return None if preprocess is None else preprocess(image)
+    def keep_model_inputs(self, keep: bool = True) -> None:
+        """Carry the tensor each frame fed the model on its :class:`FrameResult`
+        (``model_input``, a copy taken on the inference thread) from the next frame on;
+        off by default, since the copy costs a little every frame."""
+        if keep:
+            self._keep_inputs.set()
+        else:
+            self._keep_inputs.clear()
 
     def _model_loaded(self, clf: Classifier) -> None:
-        self._preprocess = clf.preprocess
         self.metrics.model_loaded(clf.info.load_ms, clf.info.first_invoke_ms)
         self._emit(
             EventKind.MODEL_LOADED,
@@ -398,15 +405,24 @@ class Pipeline:
     def _process(self, clf: Classifier, item: _QueuedFrame) -> None:
         dequeued = CLOCK()
         frame = item.frame
+        kept = self._keep_inputs.is_set()
+        clf.keep_input = kept
         try:
             result = clf.classify(frame.image)
         except CamvizError as exc:
             self.metrics.failed()
             self._emit(EventKind.FRAME_FAILED, f"frame {item.frame_id}: {format_error(exc)}", exc)
             return
+        fed = clf.last_input if kept else None
         if self._smoother.enabled:
             smoothed, first = self._smoother.update(result.probabilities)
-            result = clf.result_from(smoothed, result.times, first=first)
+            ranked = clf.result_from(smoothed, result.times, first=first)
+            result = dataclasses.replace(  # only what smoothing changes; every other field kept
+                result,
+                categories=ranked.categories,
+                probabilities=ranked.probabilities,
+                uncertain=ranked.uncertain,
+            )
         postprocessed = CLOCK()
         # classify() stamps its inner stages on the same clock
         preprocessed, inferred = result.times.preprocessed, result.times.invoked
@@ -421,7 +437,7 @@ class Pipeline:
             postprocessed=postprocessed,
             delivered=CLOCK(),
         )
-        out = FrameResult(item.frame_id, frame, result, stamps, clf.info.name)
+        out = FrameResult(item.frame_id, frame, result, stamps, clf.info.name, fed)
         if self._on_result is not None:
             self._on_result(out)
         else:

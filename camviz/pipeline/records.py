@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from camviz.classifier import ClassifierOptions
+from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.defaults import BUDGET_MS, QUEUE_SIZE
 from camviz.errors import OptionsError
 from camviz.metrics import STAGES
 from camviz.results import CLOCK as results_clock
 from camviz.results import ClassificationResult
 from camviz.smoothing import ProbabilitySmoother
-from camviz.sources import Frame, Source
+from camviz.sources import Frame, Source, SourceState
 
 __all__ = [
     "CLOCK",
@@ -99,11 +99,16 @@ class FrameStamps:
 
 @dataclass(frozen=True, slots=True)
 class FrameResult:
+    """One classified frame. ``model_input`` is the tensor the inference thread fed the
+    model for it (at the model's size, a copy), kept only once someone asked for it
+    (:meth:`camviz.pipeline.Pipeline.keep_model_inputs`); None otherwise."""
+
     frame_id: int
     frame: Frame
     result: ClassificationResult
     stamps: FrameStamps
     model: str
+    model_input: Any = None
 
 
 class EventKind(Enum):
@@ -119,7 +124,18 @@ class EventKind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class PipelineEvent:
+    """What happened, typed: ``info`` with MODEL_LOADED, ``model`` (the spec asked for)
+    with MODEL_FAILED, ``state`` with SOURCE_STATE."""
+
     kind: EventKind
     message: str
     error: BaseException | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    info: ModelInfo | None = None
+    model: str | None = None
+    state: SourceState | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The typed fields that are set, by name (for readers of the old untyped dict)."""
+        fields = {"info": self.info, "model": self.model, "state": self.state}
+        return {k: v for k, v in fields.items() if v is not None}

@@ -63,8 +63,14 @@ def test_letterbox_reloads_the_model_and_the_input_is_the_whole_frame(
     assert wait_for(lambda: len(loads()) > before)
     info = session.model_info
     assert info is not None and info.preprocessing.fit is Fit.LETTERBOX
-    assert wait_for(lambda: session.last_result is not None)
+    seen = session.results_received  # results after the load are the new model's
+    assert wait_for(lambda: session.results_received > seen)
+    # the tensor the inference thread fed, carried on the result (not preprocessed again)
+    fr = session.last_result
+    assert fr is not None and fr.model_input is not None
     tensor = np.asarray(session.model_input())
+    assert tensor is fr.model_input or session.last_result is not fr
+    assert tensor.shape == (*info.input_size[::-1], 3)
     # vtest.avi is 4:3: grey bands above and below the picture (uint8, raw pixels)
     assert (tensor[0] == LETTERBOX_PAD).all() and (tensor[-1] == LETTERBOX_PAD).all()
     assert not (tensor[tensor.shape[0] // 2] == LETTERBOX_PAD).all()

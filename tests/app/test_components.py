@@ -1,0 +1,112 @@
+"""LiveSession's components: the options model, the start plan, typed model events, the meter."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from camviz.app import LiveSession
+from camviz.app.events import ModelLoaded
+from camviz.app.options_model import LiveOptionsModel, OptionsChanged
+from camviz.app.startup import StartPlan, plan_start
+from camviz.errors import OptionsError
+from camviz.live_options import LiveOptions
+from camviz.pipeline import EventKind
+from camviz.sources import CameraInfo
+from camviz.sources.demo import DEMO
+from tests.conftest import MODELS, VIDEOS, wait_for
+
+LITE0 = "efficientnet_lite0_int8"
+needs_model = pytest.mark.skipif(
+    not (MODELS / f"{LITE0}.tflite").is_file(), reason=f"models/{LITE0}.tflite"
+)
+VIDEO = VIDEOS / "vtest.avi"
+
+
+def test_the_options_model_validates_applies_and_emits_once() -> None:
+    applied: list[frozenset[str]] = []
+    model = LiveOptionsModel(LiveOptions(), lambda new, names: applied.append(names))
+    changed: list[OptionsChanged] = []
+    model.changed.connect(changed.append)
+    new = model.set(top_k=3, smoothing=0.5, threads=LiveOptions().threads)  # threads unchanged
+    assert model.value is new and (new.top_k, new.smoothing) == (3, 0.5)
+    assert applied == [frozenset({"top_k", "smoothing"})]
+    assert changed == [OptionsChanged(new, frozenset({"top_k", "smoothing"}))]
+    with pytest.raises(OptionsError, match="top_k must be from 1 to 10"):
+        model.set(top_k=0)
+    assert model.value is new and len(changed) == 1  # refused: nothing changed, no event
+    assert model.set(top_k=3) is new and len(changed) == 1  # no change: no event
+
+
+def test_an_applier_that_refuses_leaves_the_options_as_they_were() -> None:
+    def refuse(new: LiveOptions, names: frozenset[str]) -> None:
+        raise OptionsError("no")
+
+    model = LiveOptionsModel(apply=refuse)
+    with pytest.raises(OptionsError):
+        model.set(budget_ms=50.0)
+    assert model.value == LiveOptions()
+
+
+def test_the_start_plan_is_a_pure_function() -> None:
+    plan = plan_start(None, None, cameras=[CameraInfo(2, 640, 480)])
+    assert plan.source == "2" and plan.note is None and plan.notice is None
+    none = plan_start(None, None)
+    assert none.source == DEMO and none.note == "Source: demo (no camera found)"
+    assert none.notice is not None and "No camera found" in none.notice.message
+    gone = plan_start("clip.mp4", None, remembered="/gone.tflite", zoo_names=(LITE0,))
+    assert gone == StartPlan("clip.mp4", None, None, said=gone.said)
+    assert "The remembered model /gone.tflite is gone" in gone.said[0].message
+    kept = plan_start("0", None, remembered=LITE0, zoo_names=(LITE0,), zoo_default="other")
+    assert (kept.model, kept.fallback_model) == (LITE0, "other")
+    given = plan_start("0", "mine.tflite", remembered=LITE0, zoo_names=(LITE0,))
+    assert (given.model, given.fallback_model, given.said) == ("mine.tflite", None, ())
+
+
+@pytest.fixture
+def session(tmp_path: Path, no_leaked_threads: None):
+    s = LiveSession(snapshot_dir=tmp_path / "snaps")
+    yield s
+    s.close()
+
+
+@needs_model
+def test_options_set_applies_between_frames_and_the_model_event_is_typed(
+    session: LiveSession,
+) -> None:
+    loaded: list[ModelLoaded] = []
+    session.events.model.connect(loaded.append)
+    assert session.start(str(VIDEO), LITE0)
+    assert wait_for(lambda: session.last_result is not None)
+    assert loaded and loaded[0].info.name == LITE0 and loaded[0].spec == LITE0
+    session.options.set(top_k=2)
+    seen = session.results_received
+    assert wait_for(lambda: session.results_received > seen + 1)
+    fr = session.last_result
+    assert fr is not None and len(fr.result.categories) == 2
+    session.options.set(threads=1)  # a model option: reloaded at once
+    assert wait_for(lambda: len(loaded) == 2)
+    assert session.meter.read().snapshot is not None
+
+
+@needs_model
+def test_a_refused_model_rolls_back_to_the_running_files_path(
+    session: LiveSession, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine.tflite"
+    shutil.copyfile(MODELS / f"{LITE0}.tflite", mine)
+    broken = tmp_path / "broken.tflite"
+    broken.write_bytes(b"not a flatbuffer" * 64)
+    assert session.start(str(VIDEO), str(mine))
+    assert wait_for(lambda: session.running_model == str(mine), timeout=60)
+    assert session.model_name == "mine"
+    session.switch_model(str(broken))
+    assert wait_for(
+        lambda: any(e.kind is EventKind.MODEL_FAILED for e in session.pipeline_events), timeout=60
+    )
+    assert session.requested_model == str(mine)  # the path, not the name "mine"
+    assert session.start(str(VIDEOS / "tree.avi"))  # the next source gets the model
+    assert wait_for(lambda: session.last_result is not None, timeout=60)
+    assert session.running_model == str(mine)
