@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, print_json
@@ -54,6 +55,19 @@ def add_bench_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="frames timed for the device's ceiling (0: skip it)",
     )
+    p.add_argument(
+        "--op-profile",
+        action="store_true",
+        help="also time each operator of the model (LiteRT models; by timing the model's "
+        "prefixes, since LiteRT's Python interpreter has no profiler)",
+    )
+    p.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="also write the results as CSV to FILE, one row per model and thread count "
+        "(default: none)",
+    )
 
 
 def _threads(given: list[int | str] | None) -> tuple[tuple[int, ...], bool]:
@@ -71,9 +85,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from camviz.batch.ceiling import paired_share
     from camviz.bench import (
         BenchOptions,
+        format_stages,
         format_table,
         machine_description,
+        pick_threads,
         plot,
+        results_csv,
         results_json,
         run_bench,
     )
@@ -110,6 +127,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
             options = ClassifierOptions(model=r.model, threads=r.threads, delegate=opts.delegate)
             ceilings.append(paired_share(opts.source, options, ceiling_frames=args.ceiling_frames))
     picked = _pick(results) if auto else None
+    chosen = pick_threads(results) if auto else None
+    profiles: list[tuple[Any, Any]] = []
+    if getattr(args, "op_profile", False):
+        from camviz.bench.ops import op_profile
+
+        for r in results:
+            progress(f"{r.model}, {r.threads} threads: per-operator times")
+            r.op_profile = [t.to_dict() for t in op_profile(r.model, r.threads)]
+            profiles.append((r, r.op_profile))
+    if getattr(args, "csv", None) is not None:
+        from camviz.fileio import write_bytes_atomic
+
+        table = results_csv(results, [c.to_dict() for c in ceilings])
+        write_bytes_atomic(args.csv, table.encode("utf-8"))
     if args.json:
         records = [r.to_dict() for r in results]
         for record, ceiling in zip(records, ceilings, strict=False):
@@ -120,7 +151,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             else (records[0] if len(records) == 1 else records)
         )
         if picked is not None:
-            payload = {"threads_auto": picked, "results": records}
+            payload = {"threads_auto": picked, "threads_chosen": chosen, "results": records}
         print_json(
             {"machine": machine_description(), "results": payload} if args.machine else payload
         )
@@ -130,6 +161,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"budget {opts.budget_ms:g} ms; e2e = capture to result in the real-time run "
             f"(source paced, latest frame wins); x = lossless pipeline fps / sequential fps"
         )
+        print()
+        print(format_stages(results))
+        for r in results:
+            if r.plan is not None:
+                print(f"threads {r.model} {r.threads}: {r.plan.why}")
+        if profiles:
+            from camviz.bench.ops import OpTime, format_op_profile
+
+            for r, rows in profiles:
+                times = [OpTime(**row) for row in rows]
+                print(format_op_profile(r.model, r.threads, times))
         for r, paired in zip(results, ceilings, strict=False):
             c = paired.ceiling
             print(
@@ -139,11 +181,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 f"reaches {paired.share * 100:.0f}% of it (median of {len(paired.rounds)} "
                 "rounds, each measuring both back to back)"
             )
-        if picked is not None:
+        if picked is not None and chosen is not None:
             best = min(results, key=lambda r: r.realtime.snapshot.e2e_ms.p95)
             print(
                 f"threads auto: {picked} (best real-time p95 end-to-end "
                 f"{best.realtime.snapshot.e2e_ms.p95:.1f} ms of {', '.join(map(str, threads))})"
+            )
+            lossless = chosen["lossless"]
+            print(
+                f"threads auto for lossless throughput: {lossless['threads']} "
+                f"({lossless['fps']:.1f} fps, {lossless['why']})"
             )
     if args.plot:
         plot(results, args.plot)

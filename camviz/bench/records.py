@@ -1,0 +1,227 @@
+"""What bench measures and keeps: options, the thread plan, one configuration's result.
+
+Statistics only (percentiles, stamps without pixels): nothing here grows with the
+frame size.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+
+from camviz.backends import Delegate
+from camviz.classifier import ClassifierOptions
+from camviz.defaults import BENCH_FRAMES, BUDGET_MS, THREADS
+from camviz.errors import OptionsError
+from camviz.metrics import BudgetLight, LatencyStats, Percentiles, budget_light
+from camviz.pipeline import RunRecord
+
+__all__ = [
+    "BenchOptions",
+    "BenchResult",
+    "SequentialRun",
+    "ThreadPlan",
+    "e2e_series",
+    "outside_invoke_ms",
+    "overhead_ms",
+    "peak_rss_mb",
+]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPlan:
+    """The threads of one configuration on the machine's cores, and why.
+
+    The capture thread decodes on one core while the interpreter's ``interpreter``
+    threads run the invoke; OpenCV's own pool (``cv2.setNumThreads``) is held to
+    ``opencv`` threads: preprocessing is a few exact 2x2 halvings and one 224-pixel
+    resize, and a pool of its own would compete with the interpreter's threads for
+    the same cores (0: OpenCV runs on the calling thread).
+    """
+
+    interpreter: int
+    opencv: int
+    cores: int
+
+    @classmethod
+    def for_threads(cls, interpreter: int, cores: int | None = None) -> ThreadPlan:
+        return cls(interpreter, 0, cores or os.cpu_count() or 1)
+
+    def apply(self) -> None:
+        """Set OpenCV's pool (process-wide) as planned."""
+        cv2.setNumThreads(self.opencv)
+
+    @property
+    def why(self) -> str:
+        spare = self.cores - self.interpreter - 1
+        where = (
+            f"{spare} core(s) spare"
+            if spare >= 0
+            else f"{-spare} thread(s) more than cores: decode and invoke take turns"
+        )
+        return (
+            f"{self.interpreter} interpreter thread(s) + 1 capture thread on {self.cores} "
+            f"cores ({where}); OpenCV's pool off (resizes run on the inference thread)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "interpreter": self.interpreter,
+            "opencv": self.opencv,
+            "capture": 1,
+            "cores": self.cores,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialRun:
+    """The sequential loop: decode (unpaced ``source.read``), then classify, on one thread."""
+
+    fps: float
+    stages_ms: dict[str, Percentiles]  # decode, preprocess, invoke, postprocess
+
+    @property
+    def outside_invoke_ms(self) -> float:
+        """p50 of decode + preprocess + postprocess (the loop's work outside the invoke)."""
+        return sum(self.stages_ms[k].p50 for k in ("decode", "preprocess", "postprocess"))
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    models: tuple[str, ...] = ("",)
+    threads: tuple[int, ...] = (THREADS,)
+    source: str = "demo"
+    frames: int = BENCH_FRAMES
+    budget_ms: float = BUDGET_MS
+    invokes: int = 200
+    warmup: int = 10
+    delegate: Delegate = field(default_factory=Delegate)
+
+    def __post_init__(self) -> None:
+        if self.frames < 10:
+            raise OptionsError(f"--frames must be at least 10, got {self.frames}")
+        if not (math.isfinite(self.budget_ms) and self.budget_ms > 0):
+            raise OptionsError(
+                f"--budget-ms must be a finite positive number, got {self.budget_ms}"
+            )
+        for t in self.threads:
+            ClassifierOptions(threads=t)  # validates
+
+
+def overhead_ms(run: RunRecord) -> Percentiles:
+    """The pipeline's own cost per frame: end-to-end minus preprocess and invoke."""
+    stats = LatencyStats(max(1, run.count))
+    for s in run.stamps:
+        stats.add(s.e2e_ms - (s.inferred - s.dequeued) * 1000.0)
+    return stats.percentiles()
+
+
+def outside_invoke_ms(run: RunRecord) -> Percentiles:
+    """Per frame, end-to-end minus the invoke: decode wait, queue, preprocess, postprocess
+    and delivery (the lossless run's includes the time a frame waits in its full queue)."""
+    stats = LatencyStats(max(1, run.count))
+    for s in run.stamps:
+        stats.add(s.e2e_ms - (s.inferred - s.preprocessed) * 1000.0)
+    return stats.percentiles()
+
+
+def e2e_series(run: RunRecord) -> list[tuple[float, float]]:
+    """(delivered stamp, end-to-end ms) of every frame of a run, in order."""
+    return [(s.delivered, s.e2e_ms) for s in run.stamps]
+
+
+@dataclass(slots=True)
+class BenchResult:
+    model: str
+    threads: int
+    source: str
+    load_ms: float
+    first_invoke_ms: float
+    invoke: Percentiles
+    realtime: RunRecord
+    lossless: RunRecord
+    sequential_fps: float
+    peak_rss_mb: float
+    budget_ms: float
+    delegate: str = "xnnpack"
+    runtime: str = ""
+    sequential: SequentialRun | None = None
+    plan: ThreadPlan | None = None
+    op_profile: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def light(self) -> BudgetLight:
+        """The budget light of the real-time run's end-to-end latency."""
+        e2e = self.realtime.snapshot.e2e_ms
+        return budget_light(e2e.p50, e2e.p95, self.budget_ms, e2e.count)
+
+    @property
+    def over_budget(self) -> bool:
+        return self.light.over_budget
+
+    def to_dict(self) -> dict[str, Any]:
+        rt = self.realtime.snapshot
+        ll = self.lossless.snapshot
+        return {
+            "model": self.model,
+            "threads": self.threads,
+            "runtime": self.runtime,
+            "delegate": self.delegate,
+            "source": self.source,
+            "budget_ms": self.budget_ms,
+            "load_ms": round(self.load_ms, 3),
+            "first_invoke_ms": round(self.first_invoke_ms, 3),
+            "invoke_ms": _p(self.invoke),
+            "pipeline": {
+                "mode": "realtime (paced, latest frame wins)",
+                "frames": self.realtime.count,
+                "fps": round(self.realtime.fps, 2),
+                "e2e_ms": _p(rt.e2e_ms),
+                "overhead_ms": _p(overhead_ms(self.realtime)),
+                "stages_ms": {k: _p(v) for k, v in rt.stages_ms.items()},
+                "captured": rt.captured,
+                "dropped": rt.dropped,
+                "over_budget_frac": round(rt.over_budget_frac, 4),
+                "queue_peak": rt.queue_peak,
+                "outside_invoke_ms": _p(outside_invoke_ms(self.realtime)),
+            },
+            "lossless": {
+                "frames": self.lossless.count,
+                "fps": round(self.lossless.fps, 2),
+                "e2e_ms": _p(ll.e2e_ms),
+                "stages_ms": {k: _p(v) for k, v in ll.stages_ms.items()},
+                "dropped": ll.dropped,
+                "queue_peak": ll.queue_peak,
+                "outside_invoke_ms": _p(outside_invoke_ms(self.lossless)),
+            },
+            "sequential_fps": round(self.sequential_fps, 2),
+            "sequential": {
+                "fps": round(self.sequential_fps, 2),
+                "stages_ms": {k: _p(v) for k, v in self.sequential.stages_ms.items()},
+            }
+            if self.sequential is not None
+            else None,
+            "threads_plan": self.plan.to_dict() if self.plan is not None else None,
+            "speedup_vs_sequential": round(self.lossless.fps / self.sequential_fps, 3)
+            if self.sequential_fps
+            else None,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "over_budget": self.over_budget,
+            "errors": self.realtime.errors + self.lossless.errors,
+            **({"op_profile": self.op_profile} if self.op_profile else {}),
+        }
+
+
+def _p(p: Percentiles) -> dict[str, float]:
+    return {"p50": round(p.p50, 3), "p95": round(p.p95, 3), "p99": round(p.p99, 3)}

@@ -1,0 +1,154 @@
+"""How bench runs: the interpreter alone, the sequential loop, the pipeline in both modes."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+import numpy as np
+
+from camviz.bench.records import (
+    BenchOptions,
+    BenchResult,
+    SequentialRun,
+    ThreadPlan,
+    peak_rss_mb,
+)
+from camviz.classifier import Classifier, ClassifierOptions
+from camviz.loading import open_classifier
+from camviz.metrics import LatencyStats, Percentiles
+from camviz.pipeline import Backpressure, PipelineOptions, RunRecord, run_pipeline
+from camviz.sources import Source, make_source
+
+__all__ = ["bench_one", "time_calls", "time_invokes"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _open(spec: str, *, pace: bool) -> Source:
+    source = make_source(spec, pace=pace, loop=True)
+    source.open()
+    return source
+
+
+def time_calls(call: Callable[[T], R], items: Iterable[T]) -> tuple[list[float], list[R]]:
+    """Milliseconds of ``call(item)`` for each of ``items``, and what each call returned.
+
+    The one per-call timing loop of camviz's benchmarks (``time.perf_counter``).
+    """
+    times: list[float] = []
+    returned: list[R] = []
+    for item in items:
+        start = time.perf_counter()
+        returned.append(call(item))
+        times.append((time.perf_counter() - start) * 1000.0)
+    return times, returned
+
+
+def time_invokes(clf: Classifier, frame: np.ndarray, runs: int, warmup: int) -> list[float]:
+    """Milliseconds of each of ``runs`` interpreter invokes on ``frame``, after ``warmup``."""
+    tensor = clf.preprocess(frame)
+    for _ in range(warmup):
+        clf.invoke_raw(tensor)
+    return time_calls(clf.invoke_raw, itertools.repeat(tensor, runs))[0]
+
+
+def _interpreter_stats(
+    clf: Classifier, frame: np.ndarray, invokes: int, warmup: int
+) -> Percentiles:
+    stats = LatencyStats(invokes)
+    for ms in time_invokes(clf, frame, invokes, warmup):
+        stats.add(ms)
+    return stats.percentiles()
+
+
+def _run_pipeline(
+    spec: str, options: ClassifierOptions, frames: int, budget_ms: float, *, realtime: bool
+) -> RunRecord:
+    """Run ``frames`` frames of the looped source through a pipeline."""
+    policy = Backpressure.LATEST if realtime else Backpressure.LOSSLESS
+    return run_pipeline(
+        _open(spec, pace=realtime),
+        # the model was test-loaded once already, by run_bench
+        PipelineOptions(
+            classifier=options, backpressure=policy, budget_ms=budget_ms, check_models=False
+        ),
+        frames=frames,
+        timeout=frames / 5.0 + 60.0,
+    )
+
+
+def _sequential(spec: str, options: ClassifierOptions, frames: int) -> SequentialRun:
+    """Decode, preprocess and invoke the same frames one after another on one thread,
+    each read timed (the decode stage) and each classification's stages kept."""
+    source = _open(spec, pace=False)
+    stages = {name: LatencyStats(frames) for name in ("decode", *_CLASSIFY_STAGES)}
+    try:
+        with open_classifier(options) as clf:
+            start = time.monotonic()
+            done = 0
+            while done < frames:
+                read0 = time.perf_counter()
+                frame = source.read()
+                if frame is None:
+                    break
+                stages["decode"].add((time.perf_counter() - read0) * 1000.0)
+                times = clf.classify(frame.image).times
+                stages["preprocess"].add(times.preprocess_ms)
+                stages["invoke"].add(times.invoke_ms)
+                stages["postprocess"].add(times.postprocess_ms)
+                done += 1
+            elapsed = time.monotonic() - start
+    finally:
+        source.close()
+    fps = done / elapsed if elapsed > 0 else 0.0
+    return SequentialRun(fps, {k: v.percentiles() for k, v in stages.items()})
+
+
+_CLASSIFY_STAGES = ("preprocess", "invoke", "postprocess")
+
+
+def bench_one(
+    opts: BenchOptions, model: str, threads: int, progress: Callable[[str], None]
+) -> BenchResult:
+    options = ClassifierOptions(model=model, threads=threads, delegate=opts.delegate)
+    plan = ThreadPlan.for_threads(threads)
+    plan.apply()
+    probe_source = _open(opts.source, pace=False)
+    try:
+        first = probe_source.read()
+    finally:
+        probe_source.close()
+    assert first is not None
+    with open_classifier(options) as clf:
+        name = clf.info.name
+        progress(f"{name}, {threads} threads: interpreter")
+        invoke = _interpreter_stats(clf, first.image, opts.invokes, opts.warmup)
+        load_ms, first_ms = clf.info.load_ms, clf.info.first_invoke_ms
+        runtime = clf.info.runtime
+    progress(f"{name}, {threads} threads: sequential loop")
+    sequential = _sequential(opts.source, options, opts.frames)
+    progress(f"{name}, {threads} threads: lossless pipeline")
+    lossless = _run_pipeline(opts.source, options, opts.frames, opts.budget_ms, realtime=False)
+    progress(f"{name}, {threads} threads: real-time pipeline")
+    realtime = _run_pipeline(opts.source, options, opts.frames, opts.budget_ms, realtime=True)
+    return BenchResult(
+        model=name,
+        threads=threads,
+        delegate=str(opts.delegate),
+        runtime=runtime,
+        source=opts.source,
+        load_ms=load_ms,
+        first_invoke_ms=first_ms,
+        invoke=invoke,
+        realtime=realtime,
+        lossless=lossless,
+        sequential_fps=sequential.fps,
+        peak_rss_mb=peak_rss_mb(),
+        budget_ms=opts.budget_ms,
+        sequential=sequential,
+        plan=plan,
+    )
