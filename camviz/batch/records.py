@@ -158,11 +158,13 @@ class ResultsFile:
 
     A context manager. :meth:`write` takes complete lines. See the module docstring
     for what is refused and what survives a full disk, a size limit or a kill.
+    ``truncate=True`` empties the file once it is locked (a file rewritten per run).
     ``torn`` is how many bytes of a torn last line were cut off on opening.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, truncate: bool = False) -> None:
         self.path = path
+        self.truncate = truncate  # start empty (a fresh --predictions file), once locked
         self.to_stdout = str(path) in STDOUT_NAMES
         self.torn = 0
         self.lines = 0
@@ -200,7 +202,8 @@ class ResultsFile:
                     "not a regular file"
                 )
             os.set_blocking(fd, True)
-            self.new_file = info.st_size == 0
+            if self.truncate:
+                os.ftruncate(fd, 0)
             self.torn = _cut_torn_tail(fd)
             self.new_file = os.fstat(fd).st_size == 0
         except BaseException:

@@ -84,12 +84,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     scores = []
     with contextlib.ExitStack() as stack:
         sink = None
-        if args.predictions is not None:
-            args.predictions.parent.mkdir(parents=True, exist_ok=True)
-            handle = stack.enter_context(args.predictions.open("w", encoding="utf-8"))
+        if args.predictions is not None:  # whole lines; a FIFO or device refused at once
+            from camviz.batch.records import ResultsFile
+
+            results = stack.enter_context(ResultsFile(args.predictions, truncate=True))
 
             def sink(record: dict[str, Any]) -> None:
-                handle.write(json_line(record) + "\n")
+                results.write(json_line(record) + "\n")
 
         for model in models:
             options = ClassifierOptions(model=model, threads=args.threads, delegate=delegate)
@@ -166,6 +167,19 @@ def _print_table(scores: list[Any], threads: int) -> None:
 def _write_plots(args: argparse.Namespace, scores: list[Any]) -> None:
     if not (args.confusion or args.plot):
         return
+    from camviz.errors import OutputError, WriteRefusedError
+
+    try:
+        _draw(args, scores)
+    except WriteRefusedError:
+        raise
+    except OSError as exc:  # a full disk, a read-only folder: one line, not a traceback
+        raise OutputError(
+            f"cannot write {exc.filename or 'a plot'}: {exc.strerror or exc}"
+        ) from exc
+
+
+def _draw(args: argparse.Namespace, scores: list[Any]) -> None:
     from camviz.batch.plots import accuracy_latency_png, confusion_png
 
     if args.confusion:

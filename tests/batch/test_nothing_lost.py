@@ -255,3 +255,19 @@ def test_results_file_refuses_a_second_holder_in_process(tmp_path: Path) -> None
     with ResultsFile(out) as again:
         again.write('{"path": "b"}\n')
     assert out.read_text() == '{"path": "a"}\n{"path": "b"}\n'
+
+
+def test_eval_predictions_to_a_fifo_is_refused_and_a_file_is_rewritten(tmp_path: Path) -> None:
+    from ..conftest import DATA
+
+    fifo = tmp_path / "pred.fifo"
+    os.mkfifo(fifo)
+    run = camviz("eval", DATA / "eval_photos.csv", "--no-progress", "--predictions", fifo)
+    assert run.returncode == 1
+    _one_line_error(run.stderr, "WriteRefusedError", str(fifo))
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("old line, not whole")
+    run = camviz("eval", DATA / "eval_photos.csv", "--no-progress", "--predictions", pred)
+    assert run.returncode in (0, 1) and "Traceback" not in run.stderr
+    records = _whole_lines(pred)
+    assert records and all("path" in r for r in records)
