@@ -121,7 +121,7 @@ class Classifier:
         )
         if spec is None:  # a zoo model's file given by path (a copy, say) is fed as the zoo does
             spec = zoo_spec_of(content)
-        backend = backend_for(path, options.backend)
+        backend = backend_for(path, options.backend, options.accelerator)
         model = backend.load(
             content,
             threads=options.threads,

@@ -25,9 +25,11 @@ and the ``camviz`` console script.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from camviz.cli.globals import apply_global_options
 from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
@@ -40,8 +42,9 @@ __all__ = ["main", "build_parser"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``camviz`` command; returns its exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    apply_global_options(parser, args)
+    with _escaped_stderr():  # argparse echoes what it was given (unknown options, values)
+        args = parser.parse_args(argv)
+        apply_global_options(parser, args)
     try:
         return int(args.func(args))
     except CamvizError as exc:
@@ -53,6 +56,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `camviz classify --json ... | head`: the reader has gone
         _silence_stdout()
         return EXIT_OK
+
+
+class _EscapingStream:
+    """A text stream writing through :func:`terminal_safe` (newlines kept)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write(terminal_safe(text, lines=True)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _escaped_stderr() -> Iterator[None]:
+    saved = sys.stderr
+    sys.stderr = _EscapingStream(saved)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stderr = saved
 
 
 def _silence_stdout() -> None:

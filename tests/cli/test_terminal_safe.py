@@ -82,3 +82,10 @@ def test_errors_of_other_commands_are_escaped(tmp_path: Path) -> None:
         assert run.returncode != 0, args
         assert not _raw_controls(run.stderr), (args, run.stderr)
         assert "\\x1b" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_usage_errors_echo_escaped() -> None:
+    for args in (("classify", f"--{EVIL}", "x.jpg"), ("classify", "--format", EVIL, "x.jpg")):
+        run = camviz(*args)
+        assert run.returncode == 2
+        assert not _raw_controls(run.stderr) and "\\x1b" in run.stderr
