@@ -58,7 +58,8 @@ def test_classify_text_and_error_lines_are_escaped(evil_tree: Path, tmp_path: Pa
     assert run.returncode == 1
     assert not _raw_controls(run.stdout) and not _raw_controls(run.stderr)
     assert "\\x1b]52;c;aGFja2Vk\\x07" in run.stdout  # the name is still there, escaped
-    assert run.stderr.count("ImageDecodeError") == 1 and run.stderr.count("ImageNotFound") == 1
+    assert run.stderr.count("ImageDecodeError") == 1  # the broken photo
+    assert run.stderr.count("Error: ") == 2 and "gone\\x1b]52" in run.stderr  # the missing one
     assert "1. " in run.stdout and "tabby" in run.stdout  # the good photo still classified
 
 
