@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from camviz.backends import choice
 from camviz.backends.base import (
     Accelerator,
     Backend,
@@ -55,12 +56,14 @@ __all__ = [
     "ModelMetadata",
     "TensorSpec",
     "accelerators",
+    "auto_choice_key",
     "backend_choices",
     "backend_for",
     "backend_names",
     "canonical_backend_name",
     "is_backend_name",
     "model_files_hint",
+    "remembered_backend",
     "runtime_family",
     "backends_for",
     "default_backend",
@@ -162,9 +165,15 @@ def backends_for(path: str | Path | None) -> tuple[Backend, ...]:
     return tuple(b for b in BACKENDS.values() if suffix in b.suffixes)
 
 
-def backend_for(path: str | Path | None = None, name: str = AUTO) -> Backend:
-    """The backend that runs ``path``: the one ``name`` names, or (``auto``) the first
-    installed one that reads its suffix.
+def backend_for(
+    path: str | Path | None = None,
+    name: str = AUTO,
+    accelerator: Accelerator | str = Accelerator.CPU,
+) -> Backend:
+    """The backend that runs ``path``: the one ``name`` names, or (``auto``) the one
+    ``camviz bench --backend all`` measured fastest for this file on this machine and
+    ``accelerator`` (:mod:`camviz.backends.choice`), else the first installed one that
+    reads its suffix.
 
     An unclaimed suffix is not refused under ``auto``: the default backend reads the
     bytes and, if they are not its kind of model, says so naming the file. A named
@@ -186,10 +195,35 @@ def backend_for(path: str | Path | None = None, name: str = AUTO) -> Backend:
     found = backends_for(path)
     if not found:
         return default_backend()
-    for candidate in found:
-        if candidate.installed():
-            return candidate
-    raise _missing(found[0], f"a {Path(str(path)).suffix} model")
+    installed = [candidate for candidate in found if candidate.installed()]
+    if not installed:
+        raise _missing(found[0], f"a {Path(str(path)).suffix} model")
+    if len(installed) > 1 and path is not None:
+        fastest = remembered_backend(Path(path), accelerator, installed)
+        if fastest is not None:
+            return fastest
+    return installed[0]
+
+
+def auto_choice_key(content: bytes, accelerator: Accelerator | str = Accelerator.CPU) -> str:
+    """The key ``auto``'s choice for these model bytes is remembered under (sha256, device,
+    the installed runtimes' versions, the CPU)."""
+    versions = (b.version() for b in BACKENDS.values() if b.installed())
+    return choice.choice_key(choice.sha256_of(content), str(accelerator), versions)
+
+
+def remembered_backend(
+    path: Path, accelerator: Accelerator | str, candidates: list[Backend]
+) -> Backend | None:
+    """The backend ``camviz bench --backend all`` measured fastest for ``path`` here, if any."""
+    if not choice.cache_path().is_file():
+        return None
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    name = choice.remembered(auto_choice_key(content, accelerator))
+    return next((b for b in candidates if b.name == name), None)
 
 
 def load_model(
