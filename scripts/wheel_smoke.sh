@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build camviz's wheel, install it into a fresh venv outside the checkout, and run there what a
-# user runs first: classify a photo, list the zoo, a short bench, the window on the demo
-# (offscreen), a model given by path with no manifest anywhere, and the public Python API.
+# user runs first. Without the gui extra (no PySide6): classify a photo, list the zoo, a short
+# bench, the window saying which extra it needs; then with the gui extra, the window on the demo
+# (offscreen); and a model given by path with no manifest anywhere, the public Python API.
 #
 #   bash scripts/wheel_smoke.sh              (make wheel-smoke; part of make test)
 #   PYTHON=python3.12 bash scripts/wheel_smoke.sh
@@ -25,10 +26,14 @@ step "build the wheel (work folder $WORK)"
 WHEEL=$(ls "$WORK"/dist/camviz-*.whl)
 ls -l "$WHEEL"
 
-step "install it into a fresh venv"
+step "install it into a fresh venv, without the gui extra"
 "$PYTHON" -m venv "$WORK/venv"
 BIN=$WORK/venv/bin
 "$BIN/python" -m pip install -q "$WHEEL"
+if "$BIN/python" -c "import PySide6" 2>/dev/null; then
+  echo "PySide6 was installed without the gui extra" >&2
+  exit 1
+fi
 
 # Everything below runs outside the checkout, with nothing pointing camviz back at it.
 cd "$WORK"
@@ -67,7 +72,16 @@ run "$BIN/camviz" models
 step "camviz bench (a generous budget: this checks that it runs, not this machine's speed)"
 run "$BIN/camviz" bench --frames 30 --invokes 20 --budget-ms 1000
 
-step "the window on the demo reel, offscreen"
+step "the window without the gui extra names it"
+if "$BIN/camviz" --source demo --quit-after 5 2>window.err; then
+  echo "the window ran without PySide6?" >&2
+  exit 1
+fi
+cat window.err
+grep -q "pip install 'camviz\[gui\]'" window.err
+
+step "with the gui extra: the window on the demo reel, offscreen"
+"$BIN/python" -m pip install -q "$WHEEL[gui]"
 run "$BIN/camviz" --source demo --quit-after 5 --stats-json stats.json
 "$BIN/python" -c "import json; d = json.load(open('stats.json')); print('last result:', d.get('last_result', d.get('result', '?')) if isinstance(d, dict) else d)" | cut -c1-200
 
