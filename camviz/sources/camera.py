@@ -104,7 +104,7 @@ def camera_target(text: str) -> int | str | None:
     Options after ``?`` are not part of the target (see :func:`camera_spec`).
     """
     text = text.partition("?")[0]
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is no index (int() refuses it)
         return int(text)
     if text.startswith("/dev/video"):
         return text
