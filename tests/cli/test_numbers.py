@@ -70,3 +70,11 @@ def test_out_of_range_numbers_are_one_line_usage_errors(args: tuple[str, ...]) -
 def test_an_arabic_indic_top_k_is_taken() -> None:
     run = camviz("classify", "--threads", "1", "--format", "json", "--top-k", "٣", COFFEE)
     assert run.returncode == 0 and len(json.loads(run.stdout)["top"]) == 3
+
+
+@pytest.mark.parametrize("text", ["²", "³", "½"])
+def test_a_unicode_digit_source_is_a_one_line_error(text: str) -> None:
+    for args in (("classify", text), ("--source", text, "bench", "--frames", "10")):
+        run = camviz(*args, timeout=60)
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1 and text in run.stderr
