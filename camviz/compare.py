@@ -359,7 +359,10 @@ def _pair(
         input_region(width, height, b.info.preprocessing),
     )
     comparison.add(
-        name, ra, rb, lambda: thumbnail(image, ra, rb, regions, (a.info.name, b.info.name))
+        name,
+        ra,
+        rb,
+        lambda: thumbnail(image, ra, rb, regions, (comparison.model_a, comparison.model_b)),
     )
 
 
@@ -414,6 +417,13 @@ def _video(
         source.close()
 
 
+def _names(a: Classifier, b: Classifier) -> tuple[str, str]:
+    """The two models' names; with their runtimes when the names alone are the same."""
+    if a.info.name != b.info.name:
+        return a.info.name, b.info.name
+    return f"{a.info.name} ({a.info.runtime})", f"{b.info.name} ({b.info.runtime})"
+
+
 def compare_inputs(
     a: Classifier,
     b: Classifier,
@@ -429,7 +439,7 @@ def compare_inputs(
     """Compare ``a`` and ``b`` (owned by the calling thread) over photos, folders, videos and
     streams; videos keep every ``every``-th frame, at most ``max_frames`` a video. Ctrl-C
     (a stream runs until stopped) ends it with ``interrupted`` set and what was counted."""
-    comparison = Comparison(a.info.name, b.info.name, Aligner.of(a, b), keep=keep)
+    comparison = Comparison(*_names(a, b), Aligner.of(a, b), keep=keep)
     specs = [str(p) for p in inputs]
     videos = [s for s in specs if is_video_input(s)]
     search = find_images([s for s in specs if s not in videos])

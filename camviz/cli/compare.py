@@ -35,6 +35,22 @@ def add_compare_command(sub: Subcommands) -> None:
     p.add_argument(
         "--delegate", default="xnnpack", metavar="DELEGATE", help="where both models run"
     )
+    p.add_argument(
+        "--backend",
+        default="auto",
+        metavar="RUNTIME",
+        help="the runtime of both models: auto (each file's own), litert, onnxruntime, openvino",
+    )
+    p.add_argument(
+        "--backend-b",
+        default=None,
+        metavar="RUNTIME",
+        help="model B's runtime, when it differs (the same model on two runtimes: "
+        "compare M M --backend-b openvino)",
+    )
+    p.add_argument(
+        "--accelerator", default="cpu", metavar="DEVICE", help="cpu (default), gpu or npu"
+    )
     p.add_argument("--json", action="store_true", help="the report as JSON (with every frame)")
     p.add_argument(
         "--thumbs", type=Path, default=None, metavar="DIR", help="save the most disagreeing frames"
@@ -67,11 +83,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from camviz.loading import open_classifier
 
     delegate = Delegate.parse(args.delegate)
-    common = {"threads": args.threads, "delegate": delegate, "top_k": 5, "score_threshold": 0.0}
-    with (
-        open_classifier(ClassifierOptions(model=args.model_a, **common)) as a,
-        open_classifier(ClassifierOptions(model=args.model_b, **common)) as b,
-    ):
+    common = {
+        "threads": args.threads,
+        "delegate": delegate,
+        "top_k": 5,
+        "score_threshold": 0.0,
+        "accelerator": args.accelerator,
+    }
+    options_a = ClassifierOptions(model=args.model_a, backend=args.backend, **common)
+    options_b = ClassifierOptions(
+        model=args.model_b, backend=args.backend_b or args.backend, **common
+    )
+    with open_classifier(options_a) as a, open_classifier(options_b) as b:
         comparison = compare_inputs(
             a,
             b,

@@ -116,3 +116,13 @@ def test_models_of_different_input_sizes_see_the_same_decoded_photo() -> None:
     (record,) = comparison.records
     assert 0.0 <= record.overlap <= 1.0 and record.kl >= 0.0
     assert comparison.report().matched_by == "index"
+
+
+@pytest.mark.slow
+def test_one_model_on_two_runtimes(tmp_path: Path) -> None:
+    pytest.importorskip("openvino", reason="the OpenVINO backend needs camviz[openvino]")
+    out = camviz("compare", INT8, INT8, PHOTOS, "--backend-b", "openvino", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["model_a"] != report["model_b"] and "openvino" in report["model_b"].lower()
+    assert report["frames"] == 27 and report["top1_agreement"] >= 25 / 27
