@@ -24,7 +24,10 @@ the process's user+sys CPU time per frame: much less sensitive than wall time to
 processes on a shared machine (but spin-waiting worker threads count).
 
 Same thread budget: camviz and OpenCV get ``--threads`` (ai-edge-litert ``num_threads``;
-``cv2.setNumThreads``). MediaPipe 1.2.3's Python API has no thread option (``BaseOptions``
+``cv2.setNumThreads``), each at its best: camviz runs with OpenCV's pool off, as its
+thread plan has it (``camviz.bench.ThreadPlan``: its resizes are small and a pool would
+compete with the interpreter's threads), OpenCV DNN with ``--threads`` pool threads,
+set before each contender's run. MediaPipe 1.2.3's Python API has no thread option (``BaseOptions``
 has only the model and ``delegate`` CPU/GPU); it runs with its built-in default, CPU delegate,
 and its measured CPU use is reported instead (per-thread /proc accounting showed it
 splitting each frame over two internal threads on a 2-core machine).
@@ -89,6 +92,7 @@ from peers_runs import (
     opencv_memory,
 )
 
+from camviz.bench import ThreadPlan
 from camviz.defaults import BENCH_FRAMES, THREADS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +102,16 @@ PHOTOS = ROOT / "assets" / "photos" / "skimage"
 
 def _photos() -> list[Path]:
     return sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in (".png", ".jpg"))
+
+
+def _cv2_threads(count: int, run: Any) -> Any:
+    """``run`` with OpenCV's pool set to ``count`` threads first (0: off)."""
+
+    def wrapped() -> Any:
+        cv2.setNumThreads(count)
+        return run()
+
+    return wrapped
 
 
 def bench_model(
@@ -198,6 +212,10 @@ def bench_model(
     if net is not None:
         opencv_memory(net, warm)
 
+    camviz_pool = ThreadPlan.for_threads(threads).opencv
+    for x in c:
+        if x.run is not None:
+            x.run = _cv2_threads(camviz_pool if x.key.startswith("camviz") else threads, x.run)
     runnable = [x for x in c if x.run is not None]
     for r in range(rounds):
         order = runnable[r % len(runnable) :] + runnable[: r % len(runnable)]
