@@ -32,6 +32,15 @@ def add_explain_command(sub: Subcommands) -> None:
     p.add_argument("--model", default="", help="zoo model name or model file")
     p.add_argument("--threads", type=positive_int, default=THREADS)
     p.add_argument("--delegate", default="xnnpack", metavar="DELEGATE", help="where it runs")
+    p.add_argument(
+        "--backend",
+        default="auto",
+        metavar="RUNTIME",
+        help="auto (the file's own), litert, onnxruntime or openvino",
+    )
+    p.add_argument(
+        "--accelerator", default="cpu", metavar="DEVICE", help="cpu (default), gpu or npu"
+    )
     p.add_argument("--grid", type=positive_int, default=GRID, help=f"cells a side ({GRID})")
     p.add_argument(
         "--patch",
@@ -61,7 +70,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     options = ExplainOptions(grid=args.grid, patch=args.patch)
     image = load_image(args.photo)
     clf_options = ClassifierOptions(
-        model=args.model, threads=args.threads, delegate=Delegate.parse(args.delegate)
+        model=args.model,
+        threads=args.threads,
+        delegate=Delegate.parse(args.delegate),
+        backend=args.backend,
+        accelerator=args.accelerator,
     )
     with open_classifier(clf_options) as clf:
         progress = ProgressBar("explain", enabled=not args.quiet, unit="patch")
