@@ -7,6 +7,8 @@ The command modules import their work lazily, so building the parser stays cheap
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
@@ -127,16 +129,14 @@ class CamvizParser(argparse.ArgumentParser):
         return super().format_help()
 
 
-def _house_rules(parser: argparse.ArgumentParser) -> None:
+def _house_rules(commands: Iterable[argparse.ArgumentParser]) -> None:
     """What every command shares: the help formatter, and ``--verbose`` after the command."""
-    for action in parser._actions:  # argparse keeps its subparsers here
-        if isinstance(action, argparse._SubParsersAction):
-            for command in set(action.choices.values()):
-                command.formatter_class = HelpFormatter
-                if "--verbose" not in command._option_string_actions:
-                    command.add_argument(
-                        "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE
-                    )
+    for command in commands:
+        command.formatter_class = HelpFormatter
+        with contextlib.suppress(argparse.ArgumentError):  # a command that has its own
+            command.add_argument(
+                "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE
+            )
 
 
 VERBOSE = "also show the log lines of OpenCV and camviz on stderr"
@@ -412,5 +412,5 @@ def build_parser() -> argparse.ArgumentParser:
         add(sub)
     add_compare_command(sub)  # camviz compare MODEL_A MODEL_B SOURCE...
     add_explain_command(sub)  # camviz explain PHOTO --out heat.png
-    _house_rules(parser)
+    _house_rules(set(sub.choices.values()))
     return parser
