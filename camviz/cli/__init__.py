@@ -74,7 +74,7 @@ class _EscapingStream:
 @contextlib.contextmanager
 def _escaped_stderr() -> Iterator[None]:
     saved = sys.stderr
-    sys.stderr = _EscapingStream(saved)  # type: ignore[assignment]
+    sys.stderr = _EscapingStream(saved)
     try:
         yield
     finally:
