@@ -417,16 +417,20 @@ class Preprocessor:
         return canvas
 
     def _model_size(
-        self, image: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8] | None = None
+        self,
+        image: npt.NDArray[np.uint8],
+        out: npt.NDArray[np.uint8] | None = None,
+        order: ColorOrder = ColorOrder.RGB,
     ) -> npt.NDArray[np.uint8]:
-        """What the model sees, at its input size, in the model's colour order (into ``out``)."""
+        """What the model sees, at its input size, in the model's colour order (into ``out``);
+        ``order`` is the image's (a BGR frame is swapped here, on the model-size image)."""
         if self.spec.fit is Fit.LETTERBOX:
             resized = self._letterbox(image, out)
         else:
             crop = center_crop(image, self.spec.crop_fraction)
             how = self.interpolation(crop.shape)
             resized = _resize(crop, self.size, how, self.spec.resize, out)
-        if self.spec.color_order is ColorOrder.BGR:  # on the model-size image: 224x224, not 4K
+        if self.spec.color_order is not order:  # on the model-size image: 224x224, not 4K
             if out is None:
                 resized = np.asarray(cv2.cvtColor(resized, cv2.COLOR_RGB2BGR), np.uint8)
             else:
@@ -445,16 +449,24 @@ class Preprocessor:
         """The input tensor's shape without the batch dimension: (height, width, 3)."""
         return (self.size[1], self.size[0], 3)
 
-    def run(self, image: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[Any], float]:
+    def run(
+        self, image: npt.NDArray[np.uint8], order: ColorOrder = ColorOrder.RGB
+    ) -> tuple[npt.NDArray[Any], float]:
         """The input tensor (a new array) and the share of its values that had to be clipped
         (see :meth:`run_into`)."""
         tensor = np.empty(self.shape, self.dtype)
-        return tensor, self.run_into(image, tensor)
+        return tensor, self.run_into(image, tensor, order)
 
-    def run_into(self, image: npt.NDArray[np.uint8], tensor: npt.NDArray[Any]) -> float:
+    def run_into(
+        self,
+        image: npt.NDArray[np.uint8],
+        tensor: npt.NDArray[Any],
+        order: ColorOrder = ColorOrder.RGB,
+    ) -> float:
         """Write the input tensor for ``image`` into ``tensor`` (shape :attr:`shape`, the
         model's dtype: the runtime's input memory, say) and return the share of its values
-        that had to be clipped.
+        that had to be clipped. ``order`` is ``image``'s channel order: a BGR frame (as
+        OpenCV decodes) is converted on the model-size image, never at full size.
 
         A value counts as clipped when the mapping put it more than one
         quantisation step outside the integer range: a correct mapping clips
@@ -468,13 +480,13 @@ class Preprocessor:
                 f"got {tensor.shape} {tensor.dtype}"
             )
         if self._identity:  # uint8 pixels as they are: resized straight into the tensor
-            self._model_size(image, tensor)
+            self._model_size(image, tensor, order)
             return 0.0
         if self._shift:  # int8 raw pixels: x - 128 is x ^ 0x80 read as int8, no arithmetic
-            resized = self._model_size(image, self._pixels)
+            resized = self._model_size(image, self._pixels, order)
             np.bitwise_xor(resized, np.uint8(0x80), out=tensor.view(np.uint8))
             return 0.0
-        resized = self._model_size(image, self._pixels)
+        resized = self._model_size(image, self._pixels, order)
         if self._limits is None and tensor.dtype == np.float32:  # float: gain and offset, in place
             np.multiply(resized, self._gain, out=tensor)
             np.add(tensor, self._offset, out=tensor)

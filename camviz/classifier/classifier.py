@@ -37,7 +37,7 @@ from camviz.errors import InferenceError, ModelError, ModelNotFoundError, Option
 from camviz.fileio import read_regular_file
 from camviz.imageio import as_rgb8, check_rgb_image
 from camviz.labels import LabelLayout, label_layout
-from camviz.preprocess import MappingSource, Preprocessor, choose_mapping
+from camviz.preprocess import ColorOrder, MappingSource, Preprocessor, choose_mapping
 from camviz.results import CLOCK, Category, ClassificationResult, StageTimes, short_label
 from camviz.zoo import ModelKind, imagenet_labels, resolve_model, zoo_spec_of
 
@@ -289,8 +289,12 @@ class Classifier:
         """
         model = self._require_open()
         t0 = CLOCK()
-        image_rgb = as_rgb8(image_rgb, color)  # grey, 4 channels, 16-bit, float: converted
-        raw, clipped, t1 = self._run(model, image_rgb)
+        order = ColorOrder.RGB
+        if color == "bgr" and _is_rgb8(image_rgb):  # BGR: swapped on the model-size image
+            order = ColorOrder.BGR
+        else:  # grey, 4 channels, 16-bit, float: converted
+            image_rgb = as_rgb8(image_rgb, color)
+        raw, clipped, t1 = self._run(model, image_rgb, order)
         t2 = CLOCK()
         probs = self.probabilities(raw)
         result = self.result_from(probs)
@@ -308,7 +312,10 @@ class Classifier:
         return dataclasses.replace(result, times=times, input_clipped=clipped)
 
     def _run(
-        self, model: LoadedModel, image_rgb: npt.NDArray[np.uint8]
+        self,
+        model: LoadedModel,
+        image_rgb: npt.NDArray[np.uint8],
+        order: ColorOrder = ColorOrder.RGB,
     ) -> tuple[npt.NDArray[Any], float, float]:
         """Preprocess into the input tensor and invoke: (output 0, clipped share, the
         :data:`CLOCK` stamp between the two). The input is written straight into the
@@ -319,7 +326,7 @@ class Classifier:
             done: list[float] = []
 
             def fill(tensor: npt.NDArray[Any]) -> None:
-                done.append(preprocess.run_into(image_rgb, tensor[0]))
+                done.append(preprocess.run_into(image_rgb, tensor[0], order))
                 if self.keep_input:
                     self.last_input = tensor[0].copy()
                 done.append(CLOCK())
@@ -382,6 +389,17 @@ class Classifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_rgb8(image: Any) -> bool:
+    """An HxWx3 uint8 array: three channels the preprocessor takes in either order."""
+    return (
+        isinstance(image, np.ndarray)
+        and image.ndim == 3
+        and image.shape[2] == 3
+        and (image.dtype == np.uint8)
+        and 0 not in image.shape[:2]
+    )
 
 
 def _category_mask(

@@ -163,3 +163,19 @@ def test_a_bad_frame_is_refused_before_the_interpreter_sees_it() -> None:
             clf.classify(np.zeros((10, 10, 7), np.uint8))  # seven channels: no image
         frame = _photo(640, 480)
         assert clf.classify(frame).top is not None  # still works afterwards
+
+
+def test_a_bgr_frame_is_swapped_on_the_model_size_image_not_at_full_size() -> None:
+    rgb = _photo(1920, 1080)
+    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    for model_order in (ColorOrder.RGB, ColorOrder.BGR):
+        prep = Preprocessor(PreprocessSpec(color_order=model_order), (224, 224), np.dtype(np.uint8))
+        from_rgb, _ = prep.run(rgb)
+        from_bgr, _ = prep.run(bgr, ColorOrder.BGR)
+        np.testing.assert_array_equal(from_bgr, from_rgb)
+    with Classifier.create(ClassifierOptions(threads=1)) as clf:
+        as_rgb = clf.classify(rgb)
+        as_bgr = clf.classify(bgr, color="bgr")
+        swapped = clf.classify(bgr)  # BGR passed as RGB: classified with red and blue swapped
+    np.testing.assert_array_equal(as_bgr.probabilities, as_rgb.probabilities)
+    assert not np.array_equal(swapped.probabilities, as_rgb.probabilities)
