@@ -50,11 +50,13 @@ def is_video_input(text: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class Sampling:
     """Which frames to classify: every ``every``-th frame, or ``fps`` frames per second of
-    the source's clock (position in a file, capture time of a stream); default all."""
+    the source's clock (position in a file, time since a stream's first frame); default
+    all; at most ``max_frames`` classified, and none past ``max_seconds`` of that clock."""
 
     every: int | None = None
     fps: float | None = None
     max_frames: int | None = None
+    max_seconds: float | None = None
 
     def __post_init__(self) -> None:
         if self.every is not None and self.fps is not None:
@@ -63,6 +65,10 @@ class Sampling:
             raise OptionsError(f"--every must be at least 1, got {self.every}")
         if self.fps is not None and not (math.isfinite(self.fps) and self.fps > 0):
             raise OptionsError(f"--fps must be a positive number, got {self.fps}")
+        if self.max_seconds is not None and not (
+            math.isfinite(self.max_seconds) and self.max_seconds > 0
+        ):
+            raise OptionsError(f"--max-seconds must be a positive number, got {self.max_seconds}")
 
 
 class _Selector:
@@ -137,6 +143,9 @@ def classify_frames(
                 if frame is None:
                     break
                 stamp, clock = _clock(source, frame)
+                limit = sampling.max_seconds  # the duration limit, on the source's clock
+                if limit is not None and clock != "capture" and stamp > limit:
+                    break
                 if selector.keep(frame.index, stamp):
                     put((frame, stamp, clock))
         except CamvizError as exc:

@@ -110,7 +110,15 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="stop a video after N frames",
+        help="stop a video or stream after N frames (default: all; live sources: until stopped)",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="stop a video or stream after S seconds of it (its position, or the time since a "
+        "stream's first frame; default: no limit)",
     )
     p.add_argument(
         "--record",
@@ -292,7 +300,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         from camviz.batch.ray_runner import require_ray
 
         require_ray()  # before any work
-    sampling = Sampling(args.every, args.fps, args.max_frames)
+    sampling = Sampling(args.every, args.fps, args.max_frames, args.max_seconds)
     photo_args, videos, not_sources = _split_inputs([str(p) for p in args.paths])
     search = find_images(photo_args) if photo_args else None
     photos = [str(p) for p in search.images] if search else []

@@ -221,3 +221,25 @@ def test_no_display_no_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     run = camviz("classify", "screen", "--max-frames", "1", env=env)
     assert run.returncode == 1 and "there is no display" in run.stderr
+
+
+def test_duration_limits_on_a_video_and_a_stream(tree_jpegs: list[bytes]) -> None:
+    demo = camviz("classify", "demo", "--max-seconds", "0.5", "--format", "json", "--top-k", "1")
+    assert demo.returncode == 0, demo.stderr
+    stamps = [float(r["timestamp_s"]) for r in _records(demo.stdout)]  # type: ignore[arg-type]
+    cap = cv2.VideoCapture(str(demo_reel_path()))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    assert stamps == sorted(stamps) and stamps[-1] <= 0.5
+    assert len(stamps) == int(0.5 * fps) + 1  # every frame from 0 to 0.5 s of the reel
+    holder: list[Server] = []
+    server = Server(mjpeg(tree_jpegs, holder, fps=10, then_go_away=False), "/live")
+    holder.append(server)
+    with server:
+        started = time.monotonic()
+        run = camviz("classify", server.url, "--max-seconds", "1", "--format", "json", timeout=60)
+        took = time.monotonic() - started
+    assert run.returncode == 0, run.stderr
+    stamps = [float(r["timestamp_s"]) for r in _records(run.stdout)]  # type: ignore[arg-type]
+    assert stamps[0] == 0.0 and stamps[-1] <= 1.0 and 5 <= len(stamps) <= 11
+    assert took < 20  # it ended at 1 s of stream, not when the stream did (3 s)
