@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from camviz.backends import tflite_graph, tflite_metadata
+from camviz.backends import litert_compiled, tflite_graph, tflite_metadata
 from camviz.backends.base import (
     Accelerator,
     Delegate,
@@ -308,21 +308,31 @@ class TFLiteBackend:
         source: str,
         delegate: Delegate | None = None,
         accelerator: Accelerator = Accelerator.CPU,
-    ) -> TFLiteModel:
+    ) -> TFLiteModel | litert_compiled.CompiledTFLiteModel:
         accelerator = Accelerator.parse(accelerator)
-        if accelerator not in self.accelerators():
+        if accelerator is Accelerator.CPU:
+            return load_model(content, threads=threads, source=source, delegate=delegate)
+        if delegate is not None and delegate.kind is DelegateKind.EXTERNAL:
             raise AcceleratorError(
-                f"LiteRT has no {accelerator.value.upper()} accelerator on this machine "
-                f"(it offers: {', '.join(a.value for a in self.accelerators())}); "
-                "run it with --accelerator cpu, or try --backend openvino"
+                f"--accelerator {accelerator.value} and an external delegate ({delegate}) both "
+                "choose where the model runs; give one of them"
             )
-        return load_model(content, threads=threads, source=source, delegate=delegate)
+        # GPU and NPU: LiteRT's CompiledModel (the Interpreter has no such accelerators)
+        return litert_compiled.load_compiled(
+            content, threads=threads, source=source, accelerator=accelerator
+        )
 
     def installed(self) -> bool:
         return "ok" in runtime_status().values()
 
     def accelerators(self) -> tuple[Accelerator, ...]:
-        return (Accelerator.CPU,)
+        """CPU (the Interpreter), and GPU and NPU when this ai-edge-litert has CompiledModel
+        (whether the device is present is known when a model is compiled for it)."""
+        try:
+            importlib.import_module("ai_edge_litert.compiled_model")
+        except ImportError:
+            return (Accelerator.CPU,)
+        return (Accelerator.CPU, Accelerator.GPU, Accelerator.NPU)
 
     def version(self) -> str:
         for name in _candidates():

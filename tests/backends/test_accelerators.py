@@ -1,0 +1,77 @@
+"""``--accelerator cpu|gpu|npu``: LiteRT's CompiledModel for GPU and NPU, and a clear error
+naming what is missing on a machine without them (this one has neither, unless it says so)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from camviz import Classifier, ClassifierOptions, load_image
+from camviz.backends import BACKENDS, Accelerator
+from camviz.backends.litert_compiled import load_compiled
+from camviz.errors import AcceleratorError, OptionsError
+from tests.conftest import MODELS, PHOTOS, ROOT, camviz
+
+pytest.importorskip(
+    "ai_edge_litert.compiled_model", reason="LiteRT's CompiledModel (ai-edge-litert 2)"
+)
+
+LITERT = BACKENDS["litert"]
+INT8 = MODELS / "efficientnet_lite0_int8.tflite"
+
+
+def _has(accelerator: Accelerator) -> bool:
+    try:
+        LITERT.load(INT8.read_bytes(), threads=1, source=str(INT8), accelerator=accelerator)
+    except AcceleratorError:
+        return False
+    return True
+
+
+def test_the_compiled_model_gives_the_interpreters_outputs() -> None:
+    """The CompiledModel path (GPU/NPU in use) reads and writes tensors as the Interpreter."""
+    content = INT8.read_bytes()
+    compiled = load_compiled(content, threads=2, source=str(INT8), accelerator=Accelerator.CPU)
+    assert compiled.outputs[0].quantized and compiled.outputs[0].zero_point == 82
+    photos = sorted(p for p in PHOTOS.rglob("*") if p.is_file())
+    with Classifier.create(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
+        for photo in photos:
+            tensor = clf.preprocess(load_image(photo))
+            assert np.array_equal(compiled.run(tensor[None]), clf.invoke_raw(tensor))
+    compiled.close()
+
+
+@pytest.mark.parametrize(
+    ("accelerator", "missing"),
+    [(Accelerator.GPU, "No adapters found"), (Accelerator.NPU, "No compiler plugin found")],
+)
+def test_an_accelerator_that_is_not_here_names_what_is_missing(
+    accelerator: Accelerator, missing: str
+) -> None:
+    if _has(accelerator):
+        pytest.skip(f"this machine has a LiteRT {accelerator.value}")
+    name = accelerator.value.upper()
+    with pytest.raises(AcceleratorError, match=rf"LiteRT has no {name} here \(.*{missing}"):
+        Classifier.create(
+            ClassifierOptions(model="efficientnet_lite0_int8", accelerator=accelerator)
+        )
+
+
+def test_the_command_line_says_it_in_one_line_without_native_logs() -> None:
+    if _has(Accelerator.GPU):
+        pytest.skip("this machine has a LiteRT GPU")
+    done = camviz(
+        "classify", str(ROOT / "assets/photos/skimage/chelsea.png"), "--accelerator", "gpu"
+    )
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr[-2000:]
+    assert lines[0].startswith("AcceleratorError: LiteRT has no GPU here")
+    assert "--accelerator cpu" in lines[0]
+
+
+def test_an_unknown_accelerator_or_backend_lists_the_choices() -> None:
+    with pytest.raises(OptionsError, match="cpu, gpu, npu"):
+        ClassifierOptions(accelerator="tpu")
+    with pytest.raises(OptionsError, match="auto, litert, onnxruntime, openvino"):
+        ClassifierOptions(backend="tensorrt")
