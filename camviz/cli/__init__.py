@@ -26,6 +26,7 @@ and the ``camviz`` console script.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -45,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _escaped_stderr():  # argparse echoes what it was given (unknown options, values)
         args = parser.parse_args(argv)
         apply_global_options(parser, args)
+    _escape_log_lines()
     try:
         return int(args.func(args))
     except CamvizError as exc:
@@ -69,6 +71,19 @@ class _EscapingStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def _escape_record(record: logging.LogRecord) -> bool:
+    record.msg, record.args = terminal_safe(record.getMessage()), None
+    return True
+
+
+def _escape_log_lines() -> None:
+    """Log lines (camviz's warnings name models and files) through :func:`terminal_safe`."""
+    handlers = [*logging.getLogger().handlers, logging.lastResort]
+    for handler in handlers:
+        if handler is not None and _escape_record not in handler.filters:
+            handler.addFilter(_escape_record)
 
 
 @contextlib.contextmanager

@@ -46,7 +46,7 @@ class ProgressBar:
     def __init__(
         self, label: str, stream: TextIO | None = None, enabled: bool = True, unit: str = "it"
     ) -> None:
-        self.label = label
+        self.label = terminal_safe(label)  # a model's or file's name from outside
         self.stream = stream or sys.stderr
         self.enabled = enabled and _isatty(self.stream)
         self.unit = unit

@@ -90,3 +90,20 @@ def test_usage_errors_echo_escaped() -> None:
         run = camviz(*args)
         assert run.returncode == 2
         assert not _raw_controls(run.stderr) and "\\x1b" in run.stderr
+
+
+def test_log_lines_are_escaped_after_the_cli_starts() -> None:
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+
+    code = (
+        "import logging; from camviz.cli import main; main(['models', '--no-measure', 'x']); "
+        f"logging.getLogger('camviz.classifier').warning('model %s clipped', {EVIL!r})"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert "clipped" in run.stderr and "\\x1b]52" in run.stderr
+    assert not _raw_controls(run.stderr)
