@@ -21,8 +21,13 @@ MAX_TOP_K: Final = 10
 #: Temporal smoothing of the probabilities (0: off) and its upper bound.
 SMOOTHING: Final = 0.0
 MAX_SMOOTHING: Final = 0.95
-#: Where the model's operators run: ``xnnpack``, ``cpu`` or a delegate library path.
+#: Where the model's operators run: ``xnnpack``, ``cpu`` or a delegate library path
+#: (``str(camviz.backends.Delegate())``, checked by tests/live_options).
 DELEGATE: Final = "xnnpack"
+#: Which runtime runs a model (``auto``: the first installed one that reads the file) and
+#: the kind of device it runs on (``camviz.backends.backend_choices()``, ``accelerators()``).
+BACKEND: Final = "auto"
+ACCELERATOR: Final = "cpu"
 #: Categories below this probability are not listed.
 SCORE_THRESHOLD: Final = 0.0
 #: Locale of the display names read from model metadata (MediaPipe's default too).

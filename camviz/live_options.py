@@ -205,6 +205,22 @@ class LiveOptions:
         label="Delegate",
         help="Where the model runs: xnnpack, cpu, or a delegate library path",
     )
+    backend: str = live_option(
+        default=defaults.BACKEND,
+        apply=Apply.MODEL,
+        cli_flag="--backend",
+        persist=False,
+        label="Runtime",
+        help="Which runtime runs the model: auto (the first installed that reads it) or a name",
+    )
+    accelerator: str = live_option(
+        default=defaults.ACCELERATOR,
+        apply=Apply.MODEL,
+        cli_flag="--accelerator",
+        persist=False,
+        label="Device",
+        help="The kind of device the model runs on: cpu, gpu or npu",
+    )
 
 
 def _specs() -> tuple[OptionSpec, ...]:

@@ -133,11 +133,15 @@ class MeterWindow:
             math.isfinite(self._since) and measured_s < self.warmup_s
         )
         if warming:
+            if n < self.warmup_frames:
+                words = f"warming up: {n} of {self.warmup_frames} frames measured"
+            else:  # enough frames, not yet long enough
+                words = f"warming up: {n} frames measured, {measured_s:.1f} of {self.warmup_s:g} s"
             return replace(
                 stats,
                 state="warming up",
-                words=f"warming up: {n} of {self.warmup_frames} frames measured",
-                warmup=(n, self.warmup_frames),
+                words=words,
+                warmup=(min(n, self.warmup_frames), self.warmup_frames),
             )
         light = budget_light(p50, p95, budget, n)
         share = f"{stats.within * 100:.0f}% of frames under {budget:.0f} ms"

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from camviz.app.events import Emitter
+from camviz.backends import accelerators, backend_choices
 from camviz.live_options import LiveOptions, checked
 
-__all__ = ["LiveOptionsModel", "OptionsChanged"]
+__all__ = ["LiveOptionsModel", "OptionsChanged", "choices_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,18 @@ class OptionsChanged:
 
     options: LiveOptions
     names: frozenset[str]
+
+
+def choices_for(name: str) -> tuple[str, ...]:
+    """The values a text option offers (a combo box's items); () for free text or numbers.
+    The runtimes and devices are the backend registry's."""
+    if name == "backend":
+        return backend_choices()
+    if name == "accelerator":
+        return accelerators()
+    if name == "delegate":
+        return ("xnnpack", "cpu")  # or a delegate library's path
+    return ()
 
 
 Applier = Callable[[LiveOptions, frozenset[str]], None]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from camviz.backends import is_model_file, model_files_hint
 from camviz.imageio import IMAGE_EXTENSIONS
 from camviz.sources.stream import STREAM_SCHEMES, is_stream, redact
 from camviz.zoo import is_head_path
@@ -37,7 +38,6 @@ MAX_RECENT = 8
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
 )
-_MODEL_SUFFIX = ".tflite"
 
 
 def _is_stream(spec: str) -> bool:
@@ -102,13 +102,13 @@ class Drop:
 
 
 def classify_drop(paths: list[str]) -> Drop:
-    """The first usable dropped path: a model (.tflite, .head.npz), else a source."""
+    """The first usable dropped path: a model (a file a backend reads, .head.npz), else a source."""
     if not paths:
         return Drop(DropKind.REFUSED, message="Nothing to open in what was dropped")
     for text in paths:
         path = Path(text)
         name = path.name.lower()
-        if is_head_path(name) or name.endswith(_MODEL_SUFFIX):
+        if is_head_path(name) or is_model_file(name):
             if path.is_file():
                 return Drop(DropKind.MODEL, str(path.absolute()))
         elif path.is_dir() or (
@@ -124,7 +124,7 @@ def classify_drop(paths: list[str]) -> Drop:
         DropKind.REFUSED,
         message=(
             f"Cannot use the {what} {first.name}: drop an image ({images}), a video, "
-            "a folder of images, a .tflite model or a taught .head.npz"
+            f"a folder of images, a model ({model_files_hint()}) or a taught .head.npz"
         ),
     )
 

@@ -48,7 +48,7 @@ from camviz.app.sources import SourcePosition, Sources, SourceStarted
 from camviz.app.startup import StartPlan, plan_start
 from camviz.app.teaching import Teaching
 from camviz.app.viewing import Viewing
-from camviz.backends import Delegate
+from camviz.backends import Accelerator, Delegate
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.errors import CamvizError, ModelError, format_error
 from camviz.live_options import Apply, LiveOptions, needs, spec_for
@@ -138,7 +138,7 @@ class LiveSession:
         self._closed = threading.Event()
         self._helpers: list[threading.Thread] = []
         self.options = LiveOptionsModel(options, self._apply_options)
-        self.sources = Sources(self._source, fallback_to_demo=fallback_to_demo)
+        self.sources = Sources(lambda: self._pipeline, fallback_to_demo=fallback_to_demo)
         notice: Emitter[Notice] = Emitter("notice")
         self.outputs = Outputs(
             Path(snapshot_dir) if snapshot_dir else default_snapshot_dir(),
@@ -238,6 +238,8 @@ class LiveSession:
             score_threshold=o.score_threshold,
             min_confidence=o.min_confidence,
             delegate=Delegate.parse(o.delegate),
+            backend=o.backend,
+            accelerator=Accelerator.parse(o.accelerator),
         )
 
     # ================================================================ control
@@ -407,9 +409,9 @@ class LiveSession:
     def _apply_options(self, new: LiveOptions, names: frozenset[str]) -> None:
         """The options model's applier: what each change needs (OptionsError: refused)."""
         with self._control:
-            if "delegate" in names:
-                Delegate.parse(new.delegate)  # refused now, not at the next load
             needed = needs(names)
+            if Apply.MODEL in needed:
+                self.classifier_options(None, new)  # a bad delegate, runtime or device: refused now
             pipeline = self._pipeline
             if pipeline is None:
                 return
@@ -434,7 +436,7 @@ class LiveSession:
                 changes["delegate"] = str(changes["delegate"])
             self._defer_model = True
             try:
-                self.options.set(**changes)
+                self.options.set(**changes)  # validated there, applied by _apply_options
             except CamvizError as exc:
                 self._notice(format_error(exc))
                 return False
@@ -539,10 +541,6 @@ class LiveSession:
         self.close()
 
     # ================================================================ callbacks
-    def _source(self) -> Source | None:
-        pipeline = self._pipeline
-        return pipeline.source if pipeline is not None else None
-
     def _refit(self, model: str) -> None:
         """Reload ``model`` fed the new way (the viewing component's), if one runs."""
         with self._control:

@@ -12,7 +12,8 @@ file source is and how to move in it.
   file, a video's position and length) and navigation: :meth:`Sources.step`
   (previous/next image), :meth:`Sources.seek` (a point of the video),
   :meth:`Sources.skip` (images or :data:`SKIP_MS` steps). The source does them
-  before its next frame (capture thread).
+  before its next frame (capture thread); while paused, the pipeline reads and
+  classifies that one frame (:meth:`camviz.pipeline.Pipeline.step`) and stays paused.
 
 The start plan (which source and model the first start uses) is a pure function,
 :func:`camviz.app.startup.plan_start`; the session executes it.
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from camviz.app.events import Emitter
+from camviz.pipeline import Pipeline
 from camviz.sources import DemoSource, ImageSource, Source, VideoSource, make_source
 from camviz.sources.demo import DEMO
 
@@ -81,12 +83,12 @@ def _is_video_file(source: object) -> bool:
 class Sources:
     """The current source, the demo fallback and file navigation (module doc)."""
 
-    def __init__(self, current: Callable[[], Source | None], *, fallback_to_demo: bool) -> None:
+    def __init__(self, pipeline: Callable[[], Pipeline | None], *, fallback_to_demo: bool) -> None:
         #: a failing source is replaced by the demo (a window); scripted runs say False
         self.fallback_to_demo = fallback_to_demo
         self.started: Emitter[SourceStarted] = Emitter("source")
         self.pace = True  # files and the demo at their own rate (False: as fast as they decode)
-        self._current = current
+        self._pipeline = pipeline
         self._lock = threading.Lock()
         self._spec: str | None = None
         self._fallback_done = False
@@ -101,11 +103,19 @@ class Sources:
     @property
     def source(self) -> Source | None:
         """The running source object (None when nothing runs)."""
-        return self._current()
+        pipeline = self._pipeline()
+        return pipeline.source if pipeline is not None else None
+
+    def _show_paused(self) -> None:
+        """Paused: classify the frame a move lands on, and stay paused."""
+        pipeline = self._pipeline()
+        if pipeline is not None and pipeline.paused:
+            pipeline.step()
 
     def open(self, spec: str) -> Source:
         """A source for ``spec`` (CamvizError naming it if it cannot be made)."""
-        return make_source(spec, pace=self.pace, loop=True)
+        # a window keeps retrying a lost camera or stream (no reconnect budget)
+        return make_source(spec, pace=self.pace, loop=True, reconnect_timeout=None)
 
     def began(self, spec: str, name: str, note: str, fallback_from: str | None = None) -> None:
         """The session started a pipeline on ``spec``: remember it and say so."""
@@ -136,7 +146,7 @@ class Sources:
     # ================================================================ position and navigation
     def position(self) -> SourcePosition | None:
         """Where the running file source is (None for cameras, streams, the demo)."""
-        source = self._current()
+        source = self.source
         if isinstance(source, ImageSource):
             where, file = source.position, source.current_file
             if where is None or len(source.files) < 2:
@@ -153,19 +163,23 @@ class Sources:
         return None
 
     def step(self, delta: int) -> bool:
-        """The previous (-1) or next (+1) image of a slideshow; False if none runs."""
-        source = self._current()
+        """The previous (-1) or next (+1) image of a slideshow (shown even while paused);
+        False if none runs."""
+        source = self.source
         if not isinstance(source, ImageSource):
             return False
         source.step(delta)
+        self._show_paused()
         return True
 
     def seek(self, fraction: float) -> bool:
-        """Go to ``fraction`` (0..1) of a video file; False if none runs."""
-        source = self._current()
+        """Go to ``fraction`` (0..1) of a video file (shown even while paused); False if
+        none runs."""
+        source = self.source
         if not isinstance(source, VideoSource) or not _is_video_file(source):
             return False
         source.seek(fraction)
+        self._show_paused()
         return True
 
     def skip(self, delta: int) -> bool:
@@ -174,10 +188,11 @@ class Sources:
         Presses in quick succession add up. False when the source is neither (a
         camera, a stream, the demo).
         """
-        source = self._current()
+        source = self.source
         if isinstance(source, ImageSource):
             return self.step(delta)
         if not isinstance(source, VideoSource) or not _is_video_file(source):
             return False
         source.seek_by(delta * SKIP_MS)
+        self._show_paused()
         return True

@@ -88,6 +88,7 @@ class Pipeline:
         self._stop = threading.Event()
         self._resume = threading.Event()
         self._resume.set()
+        self._step = threading.Event()  # paused: read one frame
         self._lock = threading.Lock()
         self._pending_model: ClassifierOptions | None = None
         self._switch_generation = 0  # bumped by every switch_model(); the latest one wins
@@ -152,6 +153,12 @@ class Pipeline:
 
     def resume(self) -> None:
         self._resume.set()
+
+    def step(self) -> None:
+        """While paused: capture and classify one frame (the one a seek or step in the
+        source lands on), then stay paused. Does nothing visible while running."""
+        if self.paused:
+            self._step.set()
 
     @property
     def paused(self) -> bool:
@@ -285,8 +292,9 @@ class Pipeline:
             self.source.open()  # idempotent; reads a first frame or raises naming the source
             while not stop.is_set():
                 if not self._resume.is_set():
-                    self._resume.wait(0.1)
-                    continue
+                    if not self._step.wait(0.1):
+                        continue
+                    self._step.clear()  # paused, but one frame was asked for: read it
                 frame = self.source.read()
                 if frame is None:
                     break

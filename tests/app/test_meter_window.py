@@ -85,3 +85,14 @@ def test_rates_are_over_the_same_window() -> None:
     r = w.read(snap(samples, captured=60, dropped=30), now=3.0)
     assert r.model_fps == pytest.approx(10.0)
     assert r.camera_fps == pytest.approx(20.0) and r.drop_share == pytest.approx(0.5)
+
+
+def test_warming_up_by_time_once_enough_frames_are_measured() -> None:
+    w = MeterWindow(warmup_frames=10, warmup_s=1.0)
+    w.reset(now=100.0)
+    fast = [(100.0 + i * 0.025, 10.0) for i in range(16)]  # 16 frames in 0.4 s
+    r = w.read(snap(fast), now=100.4)
+    assert r.state == "warming up"
+    assert r.words == "warming up: 16 frames measured, 0.4 of 1 s"  # not "16 of 10"
+    assert r.warmup == (10, 10)
+    assert w.read(snap(fast), now=101.2).state == "green"

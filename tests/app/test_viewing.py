@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from camviz.app import LiveSession
 from camviz.app.viewing import SKIP_MS, SourcePosition, model_key
+from camviz.imageio import load_image
 from camviz.pipeline import EventKind
 from camviz.preprocess import LETTERBOX_PAD, Fit
 from tests.conftest import MODELS, PHOTOS, VIDEOS, wait_for
@@ -112,3 +114,30 @@ def test_video_position_and_seek(session: LiveSession) -> None:
             and p.position_ms < before.position_ms - SKIP_MS
         )
     )
+
+
+@needs_model
+def test_navigation_while_paused_shows_the_frame_it_lands_on(
+    session: LiveSession, tmp_path: Path
+) -> None:
+    photos = sorted((PHOTOS / "opencv").glob("*.jpg"))[:3]
+    for i, photo in enumerate(photos):
+        shutil.copy(photo, tmp_path / f"{i}-{photo.name}")
+    assert session.start(str(tmp_path), LITE0)
+    assert wait_for(lambda: session.last_result is not None)
+    session.set_paused(True)
+    time.sleep(0.3)  # let a frame read before the pause go through
+    seen = session.results_received
+    before = session.source_position()
+    assert before is not None
+    assert session.step_source(1)
+    assert wait_for(lambda: session.results_received > seen)  # classified while paused
+    after = session.source_position()
+    assert after is not None and after.number == before.number % 3 + 1
+    fr = session.last_result
+    assert fr is not None
+    # the frame classified is the image landed on
+    assert np.array_equal(fr.frame.image, load_image(tmp_path / after.name))
+    assert session.paused
+    time.sleep(0.5)
+    assert session.results_received == seen + 1  # and it stays paused: one frame only

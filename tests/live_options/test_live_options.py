@@ -68,3 +68,14 @@ def test_saved_values_keep_what_is_usable() -> None:
         f"saved budget_ms 'abc' is not a number: using {defaults.BUDGET_MS}",
     ]
     assert from_saved({"delegate": "cpu"})[0].delegate == defaults.DELEGATE  # not saved
+
+
+def test_the_model_options_name_what_the_backends_take() -> None:
+    from camviz.app.options_model import choices_for
+    from camviz.backends import Delegate, accelerators, backend_choices
+
+    assert str(Delegate()) == defaults.DELEGATE
+    assert LiveOptions().backend in backend_choices() == choices_for("backend")
+    assert LiveOptions().accelerator in accelerators() == choices_for("accelerator")
+    assert needs(["backend", "accelerator", "delegate"]) == {Apply.MODEL}
+    assert choices_for("top_k") == ()

@@ -234,7 +234,7 @@ def test_model_file_deleted_or_replaced_while_loaded(
     assert len(failed) == 1
     if fault == "deleted":
         assert failed[0].message.startswith(
-            f"ModelNotFoundError: model file {mine} does not exist; give a .tflite file"
+            f"ModelNotFoundError: model file {mine} does not exist; give a model file"
         )
     else:
         assert failed[0].message.startswith(

@@ -243,7 +243,7 @@ class FakeSource(Source):
             raise RuntimeError("driver exploded")
         image = np.full((240, 320, 3), self.count % 255, np.uint8)
         if self.count == self.bad_frame_at:
-            image = np.zeros((240, 320), np.uint8)  # not HxWx3: the classifier refuses it
+            image = np.zeros((240, 320, 2), np.uint8)  # no image: the classifier refuses it
         return self._make_frame(image)
 
 
