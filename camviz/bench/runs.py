@@ -22,7 +22,7 @@ from camviz.metrics import LatencyStats, Percentiles
 from camviz.pipeline import Backpressure, PipelineOptions, RunRecord, run_pipeline
 from camviz.sources import Source, make_source
 
-__all__ = ["bench_one", "time_calls", "time_invokes"]
+__all__ = ["bench_one", "sequential_run", "time_calls", "time_invokes"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -81,7 +81,7 @@ def _run_pipeline(
     )
 
 
-def _sequential(spec: str, options: ClassifierOptions, frames: int) -> SequentialRun:
+def sequential_run(spec: str, options: ClassifierOptions, frames: int) -> SequentialRun:
     """Decode, preprocess and invoke the same frames one after another on one thread,
     each read timed (the decode stage) and each classification's stages kept."""
     source = _open(spec, pace=False)
@@ -130,7 +130,7 @@ def bench_one(
         load_ms, first_ms = clf.info.load_ms, clf.info.first_invoke_ms
         runtime = clf.info.runtime
     progress(f"{name}, {threads} threads: sequential loop")
-    sequential = _sequential(opts.source, options, opts.frames)
+    sequential = sequential_run(opts.source, options, opts.frames)
     progress(f"{name}, {threads} threads: lossless pipeline")
     lossless = _run_pipeline(opts.source, options, opts.frames, opts.budget_ms, realtime=False)
     progress(f"{name}, {threads} threads: real-time pipeline")
