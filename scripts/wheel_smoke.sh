@@ -2,7 +2,8 @@
 # Build camviz's wheel, install it into a fresh venv outside the checkout, and run there what a
 # user runs first. Without the gui extra (no PySide6): classify a photo, list the zoo, a short
 # bench, the window saying which extra it needs; then with the gui extra, the window on the demo
-# (offscreen); and a model given by path with no manifest anywhere, the public Python API.
+# (offscreen); and a model given by path with no manifest anywhere, the public Python API, and that
+# no model-building code came with it.
 #
 #   bash scripts/wheel_smoke.sh              (make wheel-smoke; part of make test)
 #   PYTHON=python3.12 bash scripts/wheel_smoke.sh
@@ -105,6 +106,24 @@ with open_classifier(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
 assert rgb.top is not None and bgr.top is not None
 assert rgb.top.label == bgr.top.label, (rgb.top, bgr.top)
 print(f"{rgb.top.label} {rgb.top.score:.3f} (RGB from load_image == BGR from cv2.imread)")
+PY
+
+step "no model-building code installed; exporting a head names the build extra"
+run "$BIN/python" - <<'PY'
+import importlib.util
+
+from camviz.errors import ExtraNotInstalledError
+from camviz.export import require_export
+
+assert importlib.util.find_spec("camviz.modelbuild") is None, "camviz.modelbuild is installed"
+assert importlib.util.find_spec("tools") is None, "the repository's tools/ is installed"
+try:
+    require_export()
+except ExtraNotInstalledError as exc:
+    assert "camviz[build]" in str(exc), exc
+    print(f"{type(exc).__name__}: {exc}")
+else:
+    raise AssertionError("tensorflow in a venv that installed only the wheel")
 PY
 
 printf '\nwheel smoke passed in %d s\n' $((SECONDS - START))

@@ -118,6 +118,7 @@ def test_time_calls_times_each_call_and_keeps_what_it_returned() -> None:
     assert returned == [2, 4, 6] and len(times) == 3 and min(times) >= 0.0
 
 
+@pytest.mark.slow
 def test_bench_runs_on_the_delegate_it_is_given_and_says_so() -> None:
     import json
     import subprocess

@@ -294,6 +294,7 @@ needs_foreign = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_foreign
 def test_models_describes_any_file_and_reports_a_bad_one() -> None:
     run = camviz("models", NO_METADATA, "efficientnet_lite0_int8", "nosuchmodel", "--json")
