@@ -67,6 +67,7 @@ __all__ = [
     "runtime_family",
     "backends_for",
     "default_backend",
+    "delegate_choices",
     "file_dialog_filter",
     "image_input_size",
     "is_model_file",
@@ -103,6 +104,12 @@ def backend_choices() -> tuple[str, ...]:
 def accelerators() -> tuple[str, ...]:
     """What ``--accelerator`` takes: ``cpu``, ``gpu``, ``npu``."""
     return tuple(a.value for a in Accelerator)
+
+
+def delegate_choices() -> tuple[str, ...]:
+    """The delegates ``--delegate`` names by word (``xnnpack``, ``cpu``); a library path is
+    the other kind."""
+    return tuple(k.value for k in DelegateKind if k is not DelegateKind.EXTERNAL)
 
 
 def model_file_suffixes() -> tuple[str, ...]:

@@ -20,6 +20,8 @@ GPU or NPU provider this onnxruntime build has; :func:`execution_providers` list
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import importlib.util
 import time
 from typing import Any
 
@@ -339,11 +341,11 @@ class OnnxBackend:
         )
 
     def installed(self) -> bool:
+        """Whether onnxruntime can be imported, found without importing it (a slow import)."""
         try:
-            _ort()
-        except ImportError:
+            return importlib.util.find_spec("onnxruntime") is not None
+        except (ImportError, ValueError):
             return False
-        return True
 
     def accelerators(self) -> tuple[Accelerator, ...]:
         have = execution_providers()
@@ -351,8 +353,8 @@ class OnnxBackend:
 
     def version(self) -> str:
         try:
-            return f"onnxruntime {_ort().__version__}"
-        except ImportError:
+            return f"onnxruntime {importlib.metadata.version('onnxruntime')}"
+        except importlib.metadata.PackageNotFoundError:
             return ""
 
     def describe(self, content: bytes) -> ModelDescription:

@@ -13,6 +13,8 @@ metadata of a ``.tflite``, the metadata_props of an ``.onnx``); an IR says nothi
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import importlib.util
 import os
 import tempfile
 import time
@@ -221,11 +223,12 @@ class OpenVinoBackend:
             os.unlink(name)
 
     def installed(self) -> bool:
+        """Whether openvino can be imported, found without importing it (its import is
+        slow and starts a telemetry thread that never ends)."""
         try:
-            _ov()
-        except ImportError:
+            return importlib.util.find_spec("openvino") is not None
+        except (ImportError, ValueError):
             return False
-        return True
 
     def accelerators(self) -> tuple[Accelerator, ...]:
         have = devices()
@@ -235,8 +238,8 @@ class OpenVinoBackend:
 
     def version(self) -> str:
         try:
-            return f"openvino {_ov().__version__.split('-')[0]}"
-        except ImportError:
+            return f"openvino {importlib.metadata.version('openvino')}"
+        except importlib.metadata.PackageNotFoundError:
             return ""
 
     def describe(self, content: bytes) -> ModelDescription:

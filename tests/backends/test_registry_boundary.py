@@ -26,6 +26,7 @@ RUNTIME_NAME = re.compile(r"litert|tflite|onnx|openvino|xnnpack", re.IGNORECASE)
 
 #: Files that still name a runtime, and what replaces it (requests filed with their owners).
 PENDING: dict[str, str] = {
+    "app/options_model.py": "delegate_choices()",
     "app/picker.py": "is_model_file(path), model_files_hint()",
     "bench/ops.py": "a Backend capability for per-operator timing, not camviz.backends.tflite_graph",
     "bench/records.py": "str(Delegate())",
@@ -127,6 +128,7 @@ def test_the_registry_names_backends_and_accelerators() -> None:
     assert backends.backend_names() == ("litert", "onnxruntime", "openvino")
     assert backends.backend_choices()[0] == "auto"
     assert backends.accelerators() == ("cpu", "gpu", "npu")
+    assert backends.delegate_choices() == ("xnnpack", "cpu")
     assert not backends.is_model_file("photo.jpg")
     assert backends.runtime_family("m.tflite") == "TFLite"
     assert backends.backend_for("m.tflite").name == "litert"
