@@ -22,7 +22,7 @@ Layer: with bench, evaluate and batch (imports batch, loading, sources, annotate
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +37,8 @@ from camviz.batch.decode import Decoded, DecodeTarget
 from camviz.batch.frames import is_video_input
 from camviz.batch.runner import decode_timed, default_workers
 from camviz.classifier import Classifier
-from camviz.errors import CamvizError, ModelError, format_error
+from camviz.defaults import METER_SPAN_S
+from camviz.errors import CamvizError, ModelError, OptionsError, format_error
 from camviz.imageio import find_images
 from camviz.labels import LabelLayout
 from camviz.preprocess import input_region
@@ -50,6 +51,7 @@ __all__ = [
     "Comparison",
     "CompareReport",
     "PairRecord",
+    "RollingAgreement",
     "compare_inputs",
     "thumbnail",
 ]
@@ -142,6 +144,37 @@ def _latency(values: list[float]) -> dict[str, float | None]:
         "p50_ms": round(float(np.percentile(array, 50)), 3),
         "p95_ms": round(float(np.percentile(array, 95)), 3),
     }
+
+
+class RollingAgreement:
+    """Top-1 agreement and top-5 overlap over the last ``window_s`` seconds of frame pairs
+    (a window's live A/B reading over the meter's window): ``add(stamp, record)`` with the
+    pair's capture stamp, in time order; older pairs fall out."""
+
+    def __init__(self, window_s: float = METER_SPAN_S) -> None:
+        if not window_s > 0:
+            raise OptionsError(f"the agreement window must be positive, not {window_s}")
+        self.window_s = window_s
+        self._pairs: deque[tuple[float, bool, float]] = deque()
+
+    def add(self, stamp: float, record: PairRecord) -> None:
+        self._pairs.append((stamp, record.agree, record.overlap))
+        while self._pairs and self._pairs[0][0] < stamp - self.window_s:
+            self._pairs.popleft()
+
+    @property
+    def count(self) -> int:
+        return len(self._pairs)
+
+    @property
+    def agreement(self) -> float | None:
+        """The share of the window's pairs whose top-1 is the same (None when empty)."""
+        return sum(p[1] for p in self._pairs) / len(self._pairs) if self._pairs else None
+
+    @property
+    def overlap(self) -> float | None:
+        """The mean top-5 overlap of the window's pairs (None when empty)."""
+        return sum(p[2] for p in self._pairs) / len(self._pairs) if self._pairs else None
 
 
 @dataclass(slots=True)

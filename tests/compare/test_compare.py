@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from camviz.classifier import ClassifierOptions
-from camviz.compare import Aligner, Comparison, compare_inputs
+from camviz.compare import Aligner, Comparison, RollingAgreement, compare_inputs
 from camviz.loading import open_classifier
 from tests.conftest import ROOT, camviz
 
@@ -126,3 +126,20 @@ def test_one_model_on_two_runtimes(tmp_path: Path) -> None:
     report = json.loads(out.stdout)
     assert report["model_a"] != report["model_b"] and "openvino" in report["model_b"].lower()
     assert report["frames"] == 27 and report["top1_agreement"] >= 25 / 27
+
+
+def test_rolling_agreement_counts_the_window_only() -> None:
+    with (
+        open_classifier(ClassifierOptions(model=FLOAT)) as a,
+        open_classifier(ClassifierOptions(model=INT8)) as b,
+    ):
+        comparison = compare_inputs(a, b, [str(PHOTOS)])
+    records = comparison.records
+    rolling = RollingAgreement(window_s=5.0)
+    for second, record in enumerate(records):  # one pair a second
+        rolling.add(float(second), record)
+    last = records[-6:]  # stamps 21..26: within 5 s of the last
+    assert rolling.count == 6
+    assert rolling.agreement == pytest.approx(sum(r.agree for r in last) / 6)
+    assert rolling.overlap == pytest.approx(sum(r.overlap for r in last) / 6)
+    assert RollingAgreement().agreement is None
