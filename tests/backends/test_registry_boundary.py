@@ -28,7 +28,7 @@ RUNTIME_NAME = re.compile(r"litert|tflite|onnx|openvino|xnnpack", re.IGNORECASE)
 PENDING: dict[str, str] = {
     "app/options_model.py": "delegate_choices()",
     "app/picker.py": "is_model_file(path), model_files_hint()",
-    "bench/ops.py": "a Backend capability for per-operator timing, not camviz.backends.tflite_graph",
+    "bench/ops.py": "a Backend capability for per-operator timing, not tflite_graph itself",
     "bench/records.py": "str(Delegate())",
     "cli/bench.py": "the --op-profile help from the backend that offers it",
     "cli/compare.py": "str(Delegate())",
