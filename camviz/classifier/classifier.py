@@ -37,6 +37,7 @@ from camviz.errors import InferenceError, ModelError, ModelNotFoundError, Option
 from camviz.fileio import read_regular_file
 from camviz.imageio import as_rgb8, check_rgb_image
 from camviz.labels import LabelLayout, label_layout
+from camviz.live_options import reporting_names
 from camviz.preprocess import ColorOrder, MappingSource, Preprocessor, choose_mapping
 from camviz.results import CLOCK, Category, ClassificationResult, StageTimes, short_label
 from camviz.zoo import ModelKind, imagenet_labels, resolve_model, zoo_spec_of
@@ -352,24 +353,17 @@ class Classifier:
         """Run the interpreter alone on a prepared tensor (for benchmarks)."""
         return self._require_open().run(tensor[None])
 
-    def update(
-        self,
-        *,
-        top_k: int | None = None,
-        score_threshold: float | None = None,
-        min_confidence: float | None = None,
-        category_allowlist: tuple[str, ...] | None = None,
-        category_denylist: tuple[str, ...] | None = None,
-    ) -> None:
-        """Change reporting options without reloading the model."""
-        given = {
-            "top_k": top_k,
-            "score_threshold": score_threshold,
-            "min_confidence": min_confidence,
-            "category_allowlist": category_allowlist,
-            "category_denylist": category_denylist,
-        }
-        options = self.options.replace(**{k: v for k, v in given.items() if v is not None})
+    def update(self, **changes: Any) -> None:
+        """Change reporting options without reloading the model: the live options applied
+        between frames that are :class:`ClassifierOptions` fields
+        (:func:`camviz.live_options.reporting_names`), and the category lists. A value
+        of None is no change; any other name is refused (OptionsError)."""
+        unknown = sorted(set(changes) - UPDATABLE)
+        if unknown:
+            raise OptionsError(
+                f"Classifier.update takes {', '.join(sorted(UPDATABLE))}; not {', '.join(unknown)}"
+            )
+        options = self.options.replace(**{k: v for k, v in changes.items() if v is not None})
         self._keep = _category_mask(options, self.info.labels)
         self.options = options
 
@@ -400,6 +394,14 @@ def _is_rgb8(image: Any) -> bool:
         and (image.dtype == np.uint8)
         and 0 not in image.shape[:2]
     )
+
+
+#: What :meth:`Classifier.update` changes without a reload: the reporting live options the
+#: classifier applies, and the category lists.
+UPDATABLE = frozenset(
+    {f.name for f in dataclasses.fields(ClassifierOptions)} & set(reporting_names())
+    | {"category_allowlist", "category_denylist"}
+)
 
 
 def _category_mask(
