@@ -13,7 +13,7 @@ TFLITE_VENV := .venv-tflite
 ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast lint pytest pytest-build models bench screenshot screenshots clean install wheel wheel-smoke system-deps
+.PHONY: run test test-fast lint pytest pytest-build models onnx-models bench screenshot screenshots clean install wheel wheel-smoke system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -92,6 +92,12 @@ $(BUILD_VENV)/.installed: pyproject.toml constraints/build.txt
 # reference's float64 logits (models/reference/) in the 15th digit; the .tflite files never vary.
 models: $(BUILD_VENV)/.installed
 	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} $(BUILD_VENV)/bin/python -m tools.zoo_build
+
+# ONNX exports of the zoo's EfficientNet-Lite0 weights (float NCHW, NHWC, BGR, torchvision-normalised, uint8,
+# QDQ int8 calibrated on assets/photos) into build/onnx, to try --backend onnxruntime; the tests make their own.
+onnx-models: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[onnx]'
+	$(BIN)/python -m tests.backends.onnx_export build/onnx
 
 bench: $(VENV)/.installed
 	$(BIN)/camviz bench $(ARGS)
