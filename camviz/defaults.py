@@ -21,6 +21,8 @@ MAX_TOP_K: Final = 10
 #: Temporal smoothing of the probabilities (0: off) and its upper bound.
 SMOOTHING: Final = 0.0
 MAX_SMOOTHING: Final = 0.95
+#: How much a challenger's smoothed probability must beat the label shown first to replace it.
+HYSTERESIS: Final = 0.05
 #: Where the model's operators run: ``xnnpack``, ``cpu`` or a delegate library path
 #: (``str(camviz.backends.Delegate())``, checked by tests/live_options).
 DELEGATE: Final = "xnnpack"

@@ -186,6 +186,16 @@ class LiveOptions:
         label="Smoothing",
         help="Average scores over frames: 0 is off, higher is steadier",
     )
+    hysteresis: float = live_option(
+        default=defaults.HYSTERESIS,
+        minimum=0.0,
+        maximum=0.5,
+        step=0.01,
+        decimals=2,
+        apply=Apply.REPORTING,
+        label="Label stickiness",
+        help="With smoothing: how much a new label must beat the one shown to replace it",
+    )
     budget_ms: float = live_option(
         default=defaults.BUDGET_MS,
         minimum=1.0,

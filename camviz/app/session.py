@@ -32,6 +32,7 @@ computed by a pure function (:func:`camviz.app.startup.plan_start`).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from functools import partial
 from pathlib import Path
@@ -51,7 +52,7 @@ from camviz.app.viewing import Viewing
 from camviz.backends import Accelerator, Delegate
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.errors import CamvizError, ModelError, format_error
-from camviz.live_options import Apply, LiveOptions, needs, spec_for
+from camviz.live_options import Apply, LiveOptions, needs, option_specs, spec_for
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import (
     Backpressure,
@@ -78,6 +79,13 @@ __all__ = [
 ]
 
 STOP_TIMEOUT_S = 3.0
+_CLASSIFIER_FIELDS = frozenset(f.name for f in dataclasses.fields(ClassifierOptions))
+_PIPELINE_FIELDS = frozenset(f.name for f in dataclasses.fields(PipelineOptions))
+
+
+def _passed(options: LiveOptions, fields: frozenset[str]) -> dict[str, Any]:
+    """The live options that are among ``fields`` (a consumer's own), by name."""
+    return {s.name: getattr(options, s.name) for s in option_specs() if s.name in fields}
 
 
 def model_spec(info: ModelInfo) -> str:
@@ -228,19 +236,13 @@ class LiveSession:
     def classifier_options(
         self, model: str | None = None, options: LiveOptions | None = None
     ) -> ClassifierOptions:
-        o = options or self.options.value
+        """The classifier's options for ``model``: every live option that is a
+        :class:`ClassifierOptions` field, by name."""
+        values = _passed(options or self.options.value, _CLASSIFIER_FIELDS)
+        values["delegate"] = Delegate.parse(values["delegate"])
+        values["accelerator"] = Accelerator.parse(values["accelerator"])
         model = model or self.requested_model or (self.zoo.default if self.zoo else "")
-        return ClassifierOptions(
-            model=model,
-            fit=self.viewing.fit_for(model),
-            threads=o.threads,
-            top_k=o.top_k,
-            score_threshold=o.score_threshold,
-            min_confidence=o.min_confidence,
-            delegate=Delegate.parse(o.delegate),
-            backend=o.backend,
-            accelerator=Accelerator.parse(o.accelerator),
-        )
+        return ClassifierOptions(model=model, fit=self.viewing.fit_for(model), **values)
 
     # ================================================================ control
     def start(
@@ -322,14 +324,12 @@ class LiveSession:
     ) -> bool:
         if model:
             self.requested_model = model
-        options = self.options.value
         try:
             src = self.sources.open(spec)
-            pipeline_options = PipelineOptions(
+            pipeline_options = PipelineOptions(  # and every live option it takes, by name
                 classifier=self.classifier_options(),
                 backpressure=Backpressure.LATEST,  # a viewer: always show the newest frame
-                budget_ms=options.budget_ms,
-                smoothing=options.smoothing,
+                **_passed(self.options.value, _PIPELINE_FIELDS),
             )
         except CamvizError as exc:
             self.startup_error = format_error(exc)

@@ -46,6 +46,8 @@ _POLL_S = 0.05  # how long a worker waits for an item before looking at its stop
 _RESULTS_BOUND = 256  # results() buffer when there is no on_result callback
 #: the reporting options the classifier applies itself (Classifier.update)
 _CLASSIFIER_FIELDS = frozenset(f.name for f in dataclasses.fields(ClassifierOptions))
+#: the options the pipeline applies itself (budget, smoothing...)
+_PIPELINE_FIELDS = frozenset(f.name for f in dataclasses.fields(PipelineOptions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,8 @@ class Pipeline:
         self._check_request: tuple[ClassifierOptions, int] | None = None
         self._check_cancel = threading.Event()
         self._checker: threading.Thread | None = None
-        self._pending_updates: dict[str, Any] = {}
+        self._pending_updates: dict[str, Any] = {}  # for the classifier
+        self._pending_options = False  # self.options changed: the worker applies them
         self._smoother = ProbabilitySmoother(self.options.smoothing, self.options.hysteresis)
         self._results: queue.Queue[object] | None = (
             None if on_result else queue.Queue(_RESULTS_BOUND)
@@ -228,16 +231,20 @@ class Pipeline:
                 f"Pipeline.update takes {', '.join(reporting_names())}; not {', '.join(unknown)}"
             )
         values = {k: spec_for(k).check(v) for k, v in changes.items() if v is not None}
+        # each option goes, by its name, to the classifier or to the pipeline's own options
         classifier = {k: v for k, v in values.items() if k in _CLASSIFIER_FIELDS}
+        own = {k: v for k, v in values.items() if k not in classifier}
+        if set(own) - _PIPELINE_FIELDS:
+            raise OptionsError(f"no part of the pipeline takes {', '.join(sorted(own))}")
         ClassifierOptions().replace(**classifier)  # the classifier's own rules too
-        if "smoothing" in values:
-            ProbabilitySmoother(values["smoothing"], self.options.hysteresis)
-        if "budget_ms" in values:
-            self.metrics.set_budget(values["budget_ms"])
         with self._lock:
+            options = dataclasses.replace(self.options, **own)  # validates (the smoother's)
             self._pending_updates.update(classifier)
-            if "smoothing" in values:
-                self._pending_updates["smoothing"] = values["smoothing"]
+            self.options = options
+            if own:
+                self._pending_options = True
+        if "budget_ms" in own:
+            self.metrics.set_budget(options.budget_ms)
 
     def results(self, timeout: float | None = None) -> Iterator[FrameResult]:
         """Iterate results until the stream ends (only without an ``on_result`` callback)."""
@@ -318,6 +325,8 @@ class Pipeline:
         with self._lock:
             pending, self._pending_model = self._pending_model, None
             updates, self._pending_updates = self._pending_updates, {}
+            own, self._pending_options = self._pending_options, False
+            options = self.options
         if pending is not None:
             try:
                 new = open_classifier(pending)
@@ -336,11 +345,13 @@ class Pipeline:
                 self._smoother.reset()
                 self._model_loaded(clf)
         if updates:
-            smoothing = updates.pop("smoothing", None)
-            if updates:
-                clf.update(**updates)
-            if smoothing is not None:
-                self._smoother = ProbabilitySmoother(smoothing, self.options.hysteresis)
+            clf.update(**updates)
+        smoother = self._smoother
+        if own and (smoother.factor, smoother.hysteresis) != (
+            options.smoothing,
+            options.hysteresis,
+        ):
+            self._smoother = ProbabilitySmoother(options.smoothing, options.hysteresis)
         return clf
 
     def keep_model_inputs(self, keep: bool = True) -> None:

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from camviz.classifier import ClassifierOptions, ModelInfo
-from camviz.defaults import BUDGET_MS, QUEUE_SIZE
+from camviz.defaults import BUDGET_MS, HYSTERESIS, QUEUE_SIZE
 from camviz.errors import OptionsError
 from camviz.metrics import STAGES
 from camviz.results import CLOCK as results_clock
@@ -43,7 +43,7 @@ class PipelineOptions:
     queue_size: int = QUEUE_SIZE
     budget_ms: float = BUDGET_MS
     smoothing: float = 0.0
-    hysteresis: float = 0.05
+    hysteresis: float = HYSTERESIS
     check_models: bool = True  # test-load model files (not zoo names) in a child first
 
     def __post_init__(self) -> None:

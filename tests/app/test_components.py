@@ -86,6 +86,13 @@ def test_options_set_applies_between_frames_and_the_model_event_is_typed(
     assert wait_for(lambda: session.results_received > seen + 1)
     fr = session.last_result
     assert fr is not None and len(fr.result.categories) == 2
+    # an option the pipeline takes by name reaches it (hysteresis: added to the table alone)
+    session.options.set(smoothing=0.5, hysteresis=0.2)
+    pipeline = session.pipeline
+    assert pipeline is not None
+    assert (pipeline.options.smoothing, pipeline.options.hysteresis) == (0.5, 0.2)
+    with pytest.raises(OptionsError, match="hysteresis must be from 0 to 0.5"):
+        session.options.set(hysteresis=0.7)
     session.options.set(threads=1)  # a model option: reloaded at once
     assert wait_for(lambda: len(loaded) == 2)
     assert session.meter.read().snapshot is not None

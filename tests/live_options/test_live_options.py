@@ -55,6 +55,7 @@ def test_needs_says_what_a_change_takes() -> None:
         "score_threshold",
         "min_confidence",
         "smoothing",
+        "hysteresis",
         "budget_ms",
     }
 
