@@ -20,12 +20,6 @@ def cmd_teach(args: argparse.Namespace) -> int:
     from camviz.sources import SourceKind, parse_source
     from camviz.teach import TrainOptions, is_head_path, save_confusion_png, teach_folder
 
-    # the one source grammar: a camera, a URL or a glob are sources, but not a data set
-    parse_source(args.data).require(
-        {SourceKind.FOLDER},
-        "camviz teach",
-        "a folder with one subfolder of photos or videos a class",
-    )
     if not is_head_path(args.out):
         raise CamvizError(f"--out {args.out} must end in .head.npz (so --model recognises it)")
     if args.confusion_png:
@@ -37,6 +31,13 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
         check_target(args.export_tflite)  # fail before the work, not after
         require_export(args.backbone)
+    # the one source grammar, after the extras (named before any work): a camera, a URL or a
+    # glob are sources, but not a data set
+    parse_source(args.data).require(
+        {SourceKind.FOLDER},
+        "camviz teach",
+        "a folder with one subfolder of photos or videos a class",
+    )
     options = TrainOptions(
         val=args.val,
         seed=args.seed,
