@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from camviz.app.events import Emitter
-from camviz.backends import accelerators, backend_choices
+from camviz.backends import accelerators, backend_choices, delegate_choices
 from camviz.live_options import LiveOptions, checked
 
 __all__ = ["LiveOptionsModel", "OptionsChanged", "choices_for"]
@@ -39,7 +39,7 @@ def choices_for(name: str) -> tuple[str, ...]:
     if name == "accelerator":
         return accelerators()
     if name == "delegate":
-        return ("xnnpack", "cpu")  # or a delegate library's path
+        return delegate_choices()  # or a delegate library's path
     return ()
 
 
