@@ -79,6 +79,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from camviz.batch.ray_runner import require_ray
 
         require_ray()
+    from camviz.sources import SourceKind, parse_source
+
+    # the one source grammar: a camera, the screen, a URL or a glob are sources, not data sets
+    # (a missing file is left to the reader, which says so); a CSV is a file of no photo kind
+    parse_source(args.data, missing_ok=True).require(
+        {SourceKind.FOLDER, SourceKind.VIDEO},
+        "camviz eval",
+        "a folder with one subfolder a class, or a CSV file of labelled paths",
+    )
     models = args.model or [""]
     delegate = Delegate.parse(args.delegate)
     scores = []

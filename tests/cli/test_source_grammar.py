@@ -258,3 +258,13 @@ def test_duration_limits_on_a_video_and_a_stream(tree_jpegs: list[bytes]) -> Non
     stamps = [float(r["timestamp_s"]) for r in _records(run.stdout)]  # type: ignore[arg-type]
     assert stamps[0] == 0.0 and stamps[-1] <= 1.0 and 5 <= len(stamps) <= 11
     assert took < 20  # it ended at 1 s of stream, not when the stream did (3 s)
+
+
+def test_eval_and_teach_refuse_a_source_that_is_no_data_set_naming_its_kind() -> None:
+    for command, extra in (("eval", ()), ("teach", ("--out", "x.head.npz"))):
+        for source, kind in (("0", "a camera"), ("screen", "a screen"), (ORANGE, "a photo")):
+            run = camviz(command, source, *extra)
+            assert run.returncode == 1, (command, source)
+            assert run.stderr.startswith(
+                f"OptionsError: camviz {command} cannot use {source}, {kind}: it takes a folder"
+            ), run.stderr
