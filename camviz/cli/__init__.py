@@ -10,8 +10,9 @@
     camviz export-head M.head.npz --out M.tflite   a taught model as one int8 .tflite
     camviz cameras              list the cameras OpenCV can open
 
-Errors print as ``Type: message`` on stderr (control characters escaped:
-:func:`camviz.errors.terminal_safe`) and the exit code is non-zero.
+Errors print as ``Type: message`` on stderr and the exit code is non-zero. Everything
+a command prints goes through :func:`camviz.errors.terminal_safe` (control characters
+from file names, labels, sources and messages are escaped; JSON output has none raw).
 
 What lives here: ``parser`` (the argparse tree), ``output`` (exit codes, progress bar,
 tables), and one module per command group, each a ``cmd_*`` function that calls the
@@ -43,28 +44,33 @@ __all__ = ["main", "build_parser"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``camviz`` command; returns its exit code."""
     parser = build_parser()
-    with _escaped_stderr():  # argparse echoes what it was given (unknown options, values)
+    with _escaped_streams():  # argparse echoes what it was given (unknown options, values)
         args = parser.parse_args(argv)
         apply_global_options(parser, args)
     _escape_log_lines()
-    try:
-        return int(args.func(args))
-    except CamvizError as exc:
-        print(terminal_safe(format_error(exc)), file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:  # `camviz classify --json ... | head`: the reader has gone
-        _silence_stdout()
-        return EXIT_OK
+    with _escaped_streams():  # every text line of every command (JSON has no raw controls)
+        try:
+            return int(args.func(args))
+        except CamvizError as exc:
+            print(terminal_safe(format_error(exc)), file=sys.stderr)
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:  # `camviz classify --json ... | head`: the reader has gone
+            _silence_stdout()
+            return EXIT_OK
 
 
 class _EscapingStream:
-    """A text stream writing through :func:`terminal_safe` (newlines kept)."""
+    """A text stream writing through :func:`terminal_safe` (newlines kept).
+
+    ``unescaped`` is the stream itself, for the progress bar (tqdm redraws with CR).
+    """
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
+        self.unescaped = getattr(stream, "unescaped", stream)
 
     def write(self, text: str) -> int:
         return int(self._stream.write(terminal_safe(text, lines=True)))
@@ -87,13 +93,16 @@ def _escape_log_lines() -> None:
 
 
 @contextlib.contextmanager
-def _escaped_stderr() -> Iterator[None]:
-    saved = sys.stderr
-    sys.stderr = _EscapingStream(saved)
+def _escaped_streams() -> Iterator[None]:
+    """``sys.stdout`` and ``sys.stderr`` through :func:`terminal_safe` meanwhile: whatever a
+    command prints (names, labels, sources, messages from outside) reaches the terminal
+    escaped, even from code that did not escape it itself."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _EscapingStream(out), _EscapingStream(err)
     try:
         yield
     finally:
-        sys.stderr = saved
+        sys.stdout, sys.stderr = out, err
 
 
 def _silence_stdout() -> None:

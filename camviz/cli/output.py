@@ -47,7 +47,8 @@ class ProgressBar:
         self, label: str, stream: TextIO | None = None, enabled: bool = True, unit: str = "it"
     ) -> None:
         self.label = terminal_safe(label)  # a model's or file's name from outside
-        self.stream = stream or sys.stderr
+        base = stream or sys.stderr
+        self.stream = getattr(base, "unescaped", base)  # tqdm redraws with CR
         self.enabled = enabled and _isatty(self.stream)
         self.unit = unit
         self._bar: Any = None

@@ -107,3 +107,15 @@ def test_log_lines_are_escaped_after_the_cli_starts() -> None:
     )
     assert "clipped" in run.stderr and "\\x1b]52" in run.stderr
     assert not _raw_controls(run.stderr)
+
+
+def test_lines_printed_by_any_command_are_escaped(tmp_path: Path) -> None:
+    """teach prints its skipped files itself: the streams of every command are escaped."""
+    for name, photo in (("cat", "chelsea.png"), ("cup", "coffee.png")):
+        (tmp_path / name).mkdir()
+        for i in range(3):
+            shutil.copy(PHOTOS / "skimage" / photo, tmp_path / name / f"{i}.png")
+    (tmp_path / "cup" / f"evil{EVIL}.jpg").write_bytes(b"not a photo")
+    run = camviz("teach", tmp_path, "--out", tmp_path / "m.head.npz", "--no-progress")
+    assert run.returncode == 0, run.stderr
+    assert "evil\\x1b]52" in run.stderr and not _raw_controls(run.stderr + run.stdout)
