@@ -1,8 +1,8 @@
 """Start-up policy: remembered settings that cannot brick the window, scripted runs.
 
-* Remembered values are only suggestions. :func:`sane_options` keeps each saved
-  option that is a finite number within its range and replaces the others with
-  the default, saying which (``notes``).
+* Remembered values are only suggestions: :func:`camviz.live_options.from_saved`
+  keeps each saved option that is usable and replaces the others with the default,
+  saying which.
 * Paths are remembered absolute (:func:`absolute_spec`), so a later start from
   another folder finds the same file.
 * :func:`plan_start` is the first start as a pure function (a :class:`StartPlan`
@@ -18,52 +18,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from camviz.app.events import Notice
 from camviz.errors import OptionsError
-from camviz.live_options import from_saved, option_specs
 from camviz.sources import CameraInfo
 from camviz.sources.demo import DEMO
 
 __all__ = [
-    "LIMITS",
-    "Limit",
     "absolute_spec",
     "check_quit_after",
     "is_path_spec",
     "remembered_model",
     "StartPlan",
     "plan_start",
-    "sane_options",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    default: float
-    low: float
-    high: float
-    integer: bool = False
-
-
-#: The range of each remembered option, from :mod:`camviz.live_options` (values outside
-#: are ignored, with a note).
-LIMITS: dict[str, Limit] = {
-    spec.name: Limit(spec.default, spec.minimum, spec.maximum, integer=spec.kind is int)
-    for spec in option_specs()
-    if spec.persist and spec.minimum is not None and spec.maximum is not None
-}
-
-
-def sane_options(saved: Mapping[str, object]) -> tuple[dict[str, float | int], list[str]]:
-    """Every option of :data:`LIMITS`: the saved value when it is usable, else the default
-    (:func:`camviz.live_options.from_saved`). Returns the values and one note per value
-    ignored."""
-    options, notes = from_saved({name: saved.get(name) for name in LIMITS})
-    return {name: getattr(options, name) for name in LIMITS}, notes
 
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")

@@ -12,33 +12,8 @@ from camviz.app.startup import (
     absolute_spec,
     check_quit_after,
     remembered_model,
-    sane_options,
 )
-from camviz.defaults import BUDGET_MS, THREADS
 from camviz.errors import OptionsError
-
-
-def test_saved_options_that_are_not_finite_or_out_of_range_are_ignored() -> None:
-    values, notes = sane_options(
-        {
-            "threads": "nan",
-            "top_k": "3",
-            "score_threshold": "inf",
-            "min_confidence": "-0.5",
-            "smoothing": "0.5",
-            "budget_ms": "1e9",
-        }
-    )
-    assert values["threads"] == THREADS and values["budget_ms"] == BUDGET_MS
-    assert values["top_k"] == 3 and values["smoothing"] == 0.5
-    assert all(math.isfinite(v) for v in values.values())
-    assert len(notes) == 4 and any("threads 'nan'" in n for n in notes)
-    _, said = sane_options({"top_k": "2.5", "threads": "many"})
-    assert said == [
-        "saved threads 'many' is not a number: using 2",
-        "saved top_k '2.5' is not a whole number: using 5",
-    ]
-    assert sane_options({})[1] == []
 
 
 def test_paths_are_made_absolute_and_nothing_else(tmp_path: Path, monkeypatch) -> None:

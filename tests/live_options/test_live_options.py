@@ -80,3 +80,25 @@ def test_the_model_options_name_what_the_backends_take() -> None:
     assert LiveOptions().accelerator in accelerators() == choices_for("accelerator")
     assert needs(["backend", "accelerator", "delegate"]) == {Apply.MODEL}
     assert choices_for("top_k") == ()
+
+
+def test_saved_options_that_are_not_finite_or_out_of_range_are_ignored() -> None:
+    options, notes = from_saved(
+        {
+            "threads": "nan",
+            "top_k": "3",
+            "score_threshold": "inf",
+            "min_confidence": "-0.5",
+            "smoothing": "0.5",
+            "budget_ms": "1e9",
+        }
+    )
+    assert options.threads == defaults.THREADS and options.budget_ms == defaults.BUDGET_MS
+    assert options.top_k == 3 and options.smoothing == 0.5
+    assert len(notes) == 4 and any("threads 'nan'" in n for n in notes)
+    _, said = from_saved({"top_k": "2.5", "threads": "many"})
+    assert said == [
+        "saved threads 'many' is not a number: using 2",
+        "saved top_k '2.5' is not a whole number: using 5",
+    ]
+    assert from_saved({}) == (LiveOptions(), [])
