@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("onnxruntime", reason="the ONNX backend needs camviz[onnx] (onnxruntime)")
-pytest.importorskip("onnx", reason="the ONNX export needs the onnx package")
+onnx = pytest.importorskip("onnx", reason="the ONNX export needs the onnx package")
 
 from camviz import Classifier, ClassifierOptions, load_image
 from camviz.backends import BACKENDS, Accelerator, backend_for
@@ -142,3 +142,30 @@ def test_without_the_extra_an_onnx_model_says_which_extra_to_install(
     assert done.returncode != 0
     assert "pip install 'camviz[onnx]'" in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+
+
+def test_the_torchvision_guess_is_said_and_mean_std_override_it(
+    exports: dict[str, Path], chelsea_path: Path
+) -> None:
+    image = load_image(chelsea_path)
+    with Classifier.create(ClassifierOptions(model=str(exports["float"]))) as clf:
+        expected = clf.classify(image).probabilities
+    tv = str(exports["torchvision"])
+    with Classifier.create(ClassifierOptions(model=tv)) as clf:
+        assert "torchvision's ImageNet mean and std (a guess)" in clf.info.mapping_source
+        guessed = clf.classify(image).probabilities
+    assert float(np.abs(guessed - expected).max()) < 1e-3
+    # the float export takes 0..255: told so on the command line's scale, it is fed right
+    model = exports["float"].with_name("no_metadata.onnx")
+    proto = onnx.load(str(exports["float"]))
+    del proto.metadata_props[:]
+    onnx.save(proto, str(model))
+    with Classifier.create(ClassifierOptions(model=str(model), mean=0, std=1)) as clf:
+        assert clf.info.mapping_source == "--mean 0,0,0 --std 1,1,1"
+        given = clf.classify(image).probabilities
+    assert float(np.abs(given - expected).max()) < 1e-3
+    with Classifier.create(ClassifierOptions(model=str(model))) as clf:  # the wrong guess
+        wrong = clf.classify(image)
+    assert (
+        wrong.top.label != "tiger cat" or float(np.abs(wrong.probabilities - expected).max()) > 0.1
+    )
