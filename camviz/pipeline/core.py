@@ -44,6 +44,7 @@ __all__ = ["Pipeline", "ResultCallback", "EventCallback", "FrameCallback"]
 
 _POLL_S = 0.05  # how long a worker waits for an item before looking at its stop event
 _RESULTS_BOUND = 256  # results() buffer when there is no on_result callback
+_CAPTURE_JOIN_S = 1.0  # how long the inference thread's end waits for the capture thread
 #: the reporting options the classifier applies itself (Classifier.update)
 _CLASSIFIER_FIELDS = frozenset(f.name for f in dataclasses.fields(ClassifierOptions))
 #: the options the pipeline applies itself (budget, smoothing...)
@@ -107,6 +108,9 @@ class Pipeline:
         self._started = False
         self._finished = threading.Event()
         self._keep_inputs = threading.Event()  # carry model inputs on the results
+        # stop() and the inference thread's end close the source one at a time, so the
+        # source's last SOURCE_STATE comes before STOPPED
+        self._source_lock = threading.Lock()
         self.errors: list[BaseException] = []
 
     # ---------------------------------------------------------------- public control
@@ -122,9 +126,10 @@ class Pipeline:
         capture = threading.Thread(target=self._capture_loop, name="camviz-capture", daemon=True)
         infer = threading.Thread(target=self._inference_loop, name="camviz-inference", daemon=True)
         self._threads = [capture, infer]
+        # STARTED first: the threads' own events (SOURCE_STATE, MODEL_LOADED) come after it
+        self._emit(EventKind.STARTED, f"{self.source.name}: {self.policy.value} backpressure")
         infer.start()
         capture.start()
-        self._emit(EventKind.STARTED, f"{self.source.name}: {self.policy.value} backpressure")
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop both threads and close the source; returns within ``timeout`` seconds."""
@@ -134,10 +139,13 @@ class Pipeline:
             self._check_request = None
             self._check_cancel.set()
             checker = self._checker
-        try:
-            self.source.close()
-        except Exception as exc:  # closing must not keep us from joining
-            self.errors.append(exc)
+        if self._source_lock.acquire(timeout=timeout):  # not held: another thread closes it
+            try:
+                self.source.close()
+            except Exception as exc:  # closing must not keep us from joining
+                self.errors.append(exc)
+            finally:
+                self._source_lock.release()
         deadline = CLOCK() + timeout
         threads = [*self._threads, *([checker] if checker is not None else [])]
         for thread in threads:
@@ -386,7 +394,6 @@ class Pipeline:
                 if not stop.is_set():  # not a test load cancelled by stop()
                     self._emit(EventKind.ERROR, format_error(exc), exc)
                 stop.set()
-                self.source.close()
                 return
             self._model_loaded(clf)
             while not stop.is_set():
@@ -409,8 +416,21 @@ class Pipeline:
                 self._results.put(END)
             if ended and not stop.is_set():
                 self._emit(EventKind.ENDED, f"{self.source.name}: end of stream")
+            self._settle_source()
             self._emit(EventKind.STOPPED, "pipeline stopped")
             self._finished.set()
+
+    def _settle_source(self) -> None:
+        """The inference thread's end: close the source (or wait for stop() closing it) and
+        let the capture thread finish, so no SOURCE_STATE comes after STOPPED."""
+        with self._source_lock:
+            try:
+                self.source.close()
+            except Exception as exc:
+                self.errors.append(exc)
+        capture = self._threads[0]
+        if capture is not threading.current_thread():
+            capture.join(_CAPTURE_JOIN_S)
 
     def _put_result(self, out: FrameResult) -> None:
         assert self._results is not None
