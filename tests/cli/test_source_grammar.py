@@ -158,6 +158,8 @@ def test_classify_a_camera_index_when_there_is_none_is_refused_clearly() -> None
         "or use --source demo / a video file\n"
     )  # one line: OpenCV's own "[ WARN:0@...] cap_v4l.cpp" lines are kept off the terminal
     assert time.monotonic() - started < 30
+    bench = camviz("bench", "--source", "0", "--quiet", timeout=60)  # the example
+    assert bench.returncode == 1 and bench.stderr == run.stderr
     verbose = camviz("classify", "0", "--verbose", timeout=60)
     assert verbose.returncode == 1 and "cap_v4l.cpp" in verbose.stderr  # --verbose lets them in
 
