@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import struct
 from collections.abc import Iterable
@@ -74,18 +75,16 @@ _JPEG_SOS = b"\xff\xda"
 _JPEG_EOI = b"\xff\xd9"
 
 
+#: A marker inside entropy-coded data: 0xFF then neither 0x00 (stuffing), a restart
+#: marker (0xD0-0xD7) nor another 0xFF (fill).
+_JPEG_MARKER = re.compile(b"\xff[\x01-\xcf\xd8-\xfe]")
+
+
 def _jpeg_scan_end(data: bytes, pos: int) -> int:
-    """Where the entropy-coded data starting at ``pos`` ends: its next real marker
-    (an 0xFF not followed by 0x00, a restart marker or a fill byte), or ``len(data)``."""
-    while True:
-        pos = data.find(b"\xff", pos)
-        if pos < 0 or pos + 1 >= len(data):
-            return len(data)
-        following = data[pos + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-            pos += 1 if following == 0xFF else 2
-            continue
-        return pos
+    """Where the entropy-coded data starting at ``pos`` ends: its next real marker, or
+    ``len(data)``."""
+    found = _JPEG_MARKER.search(data, pos)
+    return len(data) if found is None else found.start()
 
 
 def jpeg_structure(data: bytes) -> tuple[int, int] | None:
