@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("onnxruntime", reason="the ONNX backend needs camviz[onnx] (onnxruntime)")
-onnx = pytest.importorskip("onnx", reason="the ONNX export needs the onnx package")
+pytest.importorskip("onnx", reason="the ONNX export needs the onnx package")
+
+import onnx
 
 from camviz import Classifier, ClassifierOptions, load_image
 from camviz.backends import BACKENDS, Accelerator, backend_for
