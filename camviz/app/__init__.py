@@ -30,7 +30,7 @@ from camviz.app.outputs import Outputs
 from camviz.app.recording import CsvRecorder
 from camviz.app.session import LiveSession, SessionEvents, model_spec
 from camviz.app.snapshot import describe_write_error, save_snapshot
-from camviz.app.sources import SourcePosition, Sources, SourceStarted
+from camviz.app.sources import SourcePosition, Sources, SourceStarted, SourceStateChanged
 from camviz.app.teaching import MAX_BACKLOG, TeachFailure, Teaching, TeachWorker, Trained
 from camviz.app.viewing import Viewing
 from camviz.live_options import LiveOptions
@@ -54,6 +54,7 @@ __all__ = [
     "SessionEvents",
     "SourcePosition",
     "SourceStarted",
+    "SourceStateChanged",
     "Sources",
     "TeachFailure",
     "TeachWorker",

@@ -588,6 +588,8 @@ class LiveSession:
                 )
                 if not self._got_results and use_model is None and not fall_back:
                     self.startup_error = ev.message
+        if ev.kind is EventKind.SOURCE_STATE and ev.state is not None:
+            self.sources.note_state(ev.state, ev.message)
         if info is not None:
             self.meter.reset()
             self.teaching.note_running(model_spec(info))

@@ -27,10 +27,17 @@ from dataclasses import dataclass
 
 from camviz.app.events import Emitter
 from camviz.pipeline import Pipeline
-from camviz.sources import DemoSource, ImageSource, Source, VideoSource, make_source
+from camviz.sources import (
+    DemoSource,
+    ImageSource,
+    Source,
+    SourceState,
+    VideoSource,
+    make_source,
+)
 from camviz.sources.demo import DEMO
 
-__all__ = ["SKIP_MS", "SourcePosition", "SourceStarted", "Sources"]
+__all__ = ["SKIP_MS", "SourcePosition", "SourceStarted", "SourceStateChanged", "Sources"]
 
 #: How far one press of the arrow keys moves in a video.
 SKIP_MS = 5000.0
@@ -44,6 +51,15 @@ class SourceStarted:
     name: str  # the source's own name
     note: str  # which source, and why: "Source: demo (7 failed)"
     fallback_from: str | None = None  # the source that failed, when this is the fallback
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStateChanged:
+    """The running source's state changed (opening, running, reconnecting, ended, failed)."""
+
+    spec: str | None  # the source, as given
+    state: SourceState
+    message: str  # the source's own words ("rtsp://cam: lost, reconnecting in 0.5 s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +103,9 @@ class Sources:
         #: a failing source is replaced by the demo (a window); scripted runs say False
         self.fallback_to_demo = fallback_to_demo
         self.started: Emitter[SourceStarted] = Emitter("source")
+        #: the running source's state (a lost stream says RECONNECTING, then RUNNING again)
+        self.state_changed: Emitter[SourceStateChanged] = Emitter("source_state")
+        self._state: SourceState | None = None
         self.pace = True  # files and the demo at their own rate (False: as fast as they decode)
         self._pipeline = pipeline
         self._lock = threading.Lock()
@@ -121,7 +140,27 @@ class Sources:
         """The session started a pipeline on ``spec``: remember it and say so."""
         with self._lock:
             self._spec = spec
+            self._state = SourceState.OPENING
         self.started.emit(SourceStarted(spec, name, note, fallback_from))
+
+    @property
+    def state(self) -> SourceState | None:
+        """The running source's last state (None before one starts)."""
+        with self._lock:
+            return self._state
+
+    @property
+    def reconnecting(self) -> bool:
+        """A live source was lost and is being reopened: its last frame is not live."""
+        return self.state is SourceState.RECONNECTING
+
+    def note_state(self, state: SourceState, message: str) -> None:
+        """The source said its state (the session relays its SOURCE_STATE events)."""
+        with self._lock:
+            changed, self._state = state is not self._state, state
+            spec = self._spec
+        if changed:
+            self.state_changed.emit(SourceStateChanged(spec, state, message))
 
     # ================================================================ the fallback
     def rearm(self) -> None:

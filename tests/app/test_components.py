@@ -117,3 +117,28 @@ def test_a_refused_model_rolls_back_to_the_running_files_path(
     assert session.start(str(VIDEOS / "tree.avi"))  # the next source gets the model
     assert wait_for(lambda: session.last_result is not None, timeout=60)
     assert session.running_model == str(mine)
+
+
+@needs_model
+def test_a_lost_camera_is_said_by_the_sources_component(
+    session: LiveSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from camviz.app import SourceStateChanged
+    from camviz.sources import CameraSource, SourceState
+    from tests.pipeline.test_faults import UnpluggableCamera, real_frames
+
+    camera = UnpluggableCamera(real_frames(10))
+    source = CameraSource(0, capture_factory=camera.factory, backoff_initial=0.05, backoff_max=0.2)
+    monkeypatch.setattr(session.sources, "open", lambda spec: source)
+    said: list[SourceStateChanged] = []
+    session.sources.state_changed.connect(said.append)
+    assert session.start("0", LITE0)
+    assert wait_for(lambda: session.last_result is not None)
+    assert session.sources.state is SourceState.RUNNING and not session.sources.reconnecting
+    camera.plugged.clear()  # unplugged
+    assert wait_for(lambda: session.sources.reconnecting)
+    assert said[-1].state is SourceState.RECONNECTING and said[-1].spec == "0"
+    camera.plugged.set()  # back
+    assert wait_for(lambda: session.sources.state is SourceState.RUNNING)
+    states = [s.state for s in said]
+    assert states[states.index(SourceState.RECONNECTING) :].count(SourceState.RECONNECTING) == 1
