@@ -40,6 +40,10 @@ _EXPORTS: dict[str, str] = {
     "PipelineOptions": "camviz.pipeline",
     "FrameResult": "camviz.pipeline",
     "PipelineEvent": "camviz.pipeline",
+    "Delivery": "camviz.running",
+    "RunningClassifier": "camviz.running",
+    "RunningMode": "camviz.running",
+    "RunningOptions": "camviz.running",
     "load_image": "camviz.imageio",
     "CamvizError": "camviz.errors",
 }
@@ -50,11 +54,15 @@ __all__ = [
     "ClassificationResult",
     "Classifier",
     "ClassifierOptions",
+    "Delivery",
     "Frame",
     "FrameResult",
     "Pipeline",
     "PipelineEvent",
     "PipelineOptions",
+    "RunningClassifier",
+    "RunningMode",
+    "RunningOptions",
     "Source",
     "__version__",
     "load_image",
@@ -70,6 +78,7 @@ if TYPE_CHECKING:
     from camviz.loading import open_classifier
     from camviz.pipeline import FrameResult, Pipeline, PipelineEvent, PipelineOptions
     from camviz.results import Category, ClassificationResult
+    from camviz.running import Delivery, RunningClassifier, RunningMode, RunningOptions
     from camviz.sources import Frame, Source, make_source, open_source
 
 
