@@ -226,6 +226,7 @@ def test_a_kill_and_a_torn_tail_then_resume_gives_one_line_per_input(
     _exactly_once(out, photos)
 
 
+@pytest.mark.slow
 def test_a_second_writer_is_refused_and_the_first_finishes(
     tmp_path: Path, photos: list[Path]
 ) -> None:
