@@ -49,10 +49,17 @@ Applier = Callable[[LiveOptions, frozenset[str]], None]
 class LiveOptionsModel:
     """The current live options, their validation and their ``changed`` event."""
 
-    def __init__(self, value: LiveOptions | None = None, apply: Applier | None = None) -> None:
+    def __init__(
+        self,
+        value: LiveOptions | None = None,
+        apply: Applier | None = None,
+        *,
+        lock: threading.RLock | None = None,
+    ) -> None:
+        """``lock``: the owner's lock, when ``apply`` takes it too (one lock, no lock order)."""
         self._value = value if value is not None else LiveOptions()
         self._apply = apply
-        self._lock = threading.RLock()
+        self._lock = lock if lock is not None else threading.RLock()
         self.changed: Emitter[OptionsChanged] = Emitter("options")
 
     @property

@@ -145,7 +145,7 @@ class LiveSession:
         self._defer_model = False  # update(): threads apply with apply_threads()
         self._closed = threading.Event()
         self._helpers: list[threading.Thread] = []
-        self.options = LiveOptionsModel(options, self._apply_options)
+        self.options = LiveOptionsModel(options, self._apply_options, lock=self._control)
         self.sources = Sources(lambda: self._pipeline, fallback_to_demo=fallback_to_demo)
         notice: Emitter[Notice] = Emitter("notice")
         self.outputs = Outputs(
