@@ -175,6 +175,11 @@ def bench_model(
             "capture thread -> queue(4) -> inference thread",
         ),
         Contender(
+            "camviz_lossless1", E2E, "camviz lossless pipeline, 1 thread",
+            lambda: camviz_lossless(model, 1, video, count),
+            "1 interpreter thread: the capture thread gets the other core",
+        ),
+        Contender(
             "camviz_seq_live", E2E, "camviz sequential loop",
             lambda: camviz_sequential_live(clf, video, count),
             "VideoSource.read + classify on one thread",
