@@ -241,9 +241,16 @@ class CaptureSource(Source):
             if image is not None:
                 check_frame(image, self.name)
                 return self._make_live_frame(to_rgb8(image, self.name))
+            if self._ran_out():
+                return None
             if not self._reconnect():
                 return None
         return None
+
+    def _ran_out(self) -> bool:
+        """Whether a failed read is the end of a finite capture (then ENDED), not a loss
+        to reconnect from. Live captures never run out."""
+        return False
 
     def _reconnect(self) -> bool:
         """Release and reopen with back-off; False if closed (or given up: raises)."""

@@ -70,6 +70,7 @@ class Probe:
     body: bytes = b""
     response: Any = None
     boundary: bytes = b""
+    declared: int | None = None  # Content-Length: a file of that length, not a live stream
 
 
 def _request(url: str) -> urllib.request.Request:
@@ -155,15 +156,17 @@ def probe_url(url: str, timeout: float = OPEN_TIMEOUT_S) -> Probe:
         )
     try:
         declared = _declared_length(response.headers.get("Content-Length"))
-        if major.startswith(("video/", "audio/")) or "mpegurl" in major:
+        if "mpegurl" in major:  # HLS: a playlist of a live or finite stream
             return Probe(UrlKind.STREAM, content_type)
+        if major.startswith(("video/", "audio/")):
+            return Probe(UrlKind.STREAM, content_type, declared=declared)
         if major.startswith("image/"):
             return Probe(UrlKind.PHOTO, content_type, _read_capped(response, declared, name))
         head = response.read(16)
         if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
             rest = _read_capped(response, None if declared is None else declared - len(head), name)
             return Probe(UrlKind.PHOTO, content_type, head + rest)
-        return Probe(UrlKind.STREAM, content_type)
+        return Probe(UrlKind.STREAM, content_type, declared=declared)
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
         raise SourceOpenError(f"{name}: the server stopped sending ({exc})") from None
     finally:
@@ -367,6 +370,7 @@ class UrlSource(Source):
             open_timeout=self.open_timeout,
             read_timeout=self.read_timeout,
             reconnect_timeout=self.reconnect_timeout,
+            finite=probe.declared is not None and not self.loop,  # a video file: once
         )
         try:
             inner.open()

@@ -9,7 +9,9 @@ source box, ``make_source``):
   phone webcam apps and ESP32 cameras serve it), ``https://host/live.m3u8``
   (HLS), and any other ``http(s)``, ``rtmp(s)``, ``srt``, ``udp`` or ``tcp`` URL
   FFmpeg opens. A URL of a finite file (``http://host/clip.mp4``) plays, and
-  is reopened from the start when it ends, like a stream that dropped;
+  is reopened from the start when it ends, like a stream that dropped, unless
+  ``finite`` (what :class:`~camviz.sources.UrlSource` passes for a video file
+  the server declares the length of, when not looping): then its end is the end;
 * a GStreamer pipeline ending in ``appsink``, e.g.
   ``rtspsrc location=rtsp://host/live latency=0 ! decodebin ! videoconvert ! appsink``
   (only with an OpenCV built with GStreamer: :func:`gstreamer_available`).
@@ -44,7 +46,7 @@ import numpy as np
 
 from camviz.defaults import BACKOFF_INITIAL_S, BACKOFF_MAX_S, OPEN_TIMEOUT_S
 from camviz.errors import SourceOpenError
-from camviz.sources.base import StateCallback, valid_fps
+from camviz.sources.base import SourceState, StateCallback, valid_fps
 from camviz.sources.capture import (
     CaptureFactory,
     CaptureLike,
@@ -204,6 +206,7 @@ class StreamSource(CaptureSource):
         backoff_initial: float = BACKOFF_INITIAL_S,
         backoff_max: float = BACKOFF_MAX_S,
         reconnect_timeout: float | None = None,
+        finite: bool = False,
     ) -> None:
         text = url.strip()
         if not is_stream(text):
@@ -218,6 +221,8 @@ class StreamSource(CaptureSource):
         else:
             self.label = f"stream {redact(text)}"
         self.read_timeout = read_timeout
+        #: A file served over the network (its length declared): its end is the end.
+        self.finite = finite
         self.connect_timeout = open_timeout
         super().__init__(
             self.label,
@@ -297,6 +302,16 @@ class StreamSource(CaptureSource):
             f"cannot open {what}: FFmpeg could not connect to it or does not understand "
             "it (check the path and the login; does ffplay or VLC open it?)"
         )
+
+    def _ran_out(self) -> bool:
+        if not self.finite:
+            return False
+        if self.state is SourceState.ENDED:
+            return True
+        with self._lock:
+            self._release_locked()
+        self._set_state(SourceState.ENDED, f"{self.name}: end after {self._index} frames")
+        return True
 
     def _lost(self, waited: float) -> str:
         return f"{self.label} lost and not back after {waited:.1f} s"

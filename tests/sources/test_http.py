@@ -16,7 +16,7 @@ from camviz.imageio import load_image
 from camviz.sources import SourceState, UrlSource, make_source
 from camviz.sources.http import UrlKind, probe_url
 
-from .conftest import CHELSEA, ORANGE, TREE, StateLog
+from .conftest import CHELSEA, ORANGE, TREE, StateLog, decoded_count
 from .httpserve import Server, huge_part, mjpeg, photo
 
 
@@ -133,3 +133,16 @@ def test_a_stream_that_stays_down_fails_within_the_reconnect_budget(
         assert SourceState.RECONNECTING in log.states()
         assert log.states()[-1] is SourceState.FAILED
         source.close()
+
+
+def test_a_video_file_served_over_http_plays_once_unless_looped() -> None:
+    with Server(photo(TREE.read_bytes(), "video/x-msvideo"), "/clip.avi") as server:
+        once = make_source(server.url, pace=False)
+        with once:
+            frames = list(iter(once.read, None))
+        assert isinstance(once, UrlSource) and once.kind is UrlKind.STREAM
+        assert len(frames) == decoded_count(TREE) and once.state is SourceState.ENDED
+        looped = make_source(server.url, pace=False, loop=True)  # the window, bench: again
+        with looped:
+            again = [looped.read() for _ in range(decoded_count(TREE) + 5)]
+        assert all(f is not None for f in again)
