@@ -169,3 +169,51 @@ def format_runtimes(model: str, runs: list[RuntimeRun]) -> str:
             f"invoke p50 {r.p50:.2f} ms  p90 {r.p90:.2f} ms  top-1 agreement {agree}"
         )
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m camviz.runtimes MODEL... [--photos DIR] [--threads N] [--json]``."""
+    import argparse
+    import json
+    import sys
+    from pathlib import Path
+
+    from camviz.imageio import load_image
+
+    parser = argparse.ArgumentParser(prog="python -m camviz.runtimes", description=__doc__)
+    parser.add_argument("models", nargs="+", metavar="MODEL", help="zoo names or model files")
+    parser.add_argument("--photos", type=Path, default=Path("assets/photos"), metavar="DIR")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--accelerator", default="cpu")
+    parser.add_argument("--invokes", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    suffixes = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+    photos = sorted(p for p in args.photos.rglob("*") if p.suffix.lower() in suffixes)
+    try:
+        frames = [load_image(p) for p in photos]
+        results = {
+            model: compare_runtimes(
+                model,
+                frames,
+                threads=args.threads,
+                accelerator=args.accelerator,
+                invokes=args.invokes,
+                rounds=args.rounds,
+            )
+            for model in args.models
+        }
+    except CamvizError as exc:
+        print(format_error(exc), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({m: [r.to_dict() for r in runs] for m, runs in results.items()}))
+    else:
+        for model, runs in results.items():
+            print(format_runtimes(model, runs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

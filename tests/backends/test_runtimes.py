@@ -71,3 +71,29 @@ def test_a_runtime_that_cannot_load_the_model_is_reported_and_the_others_run(
     assert runs[0].error is None and runs[0].p50 is not None
     assert runs[1].error == "ModelLoadError: this OpenVINO cannot read it"
     assert not cache.exists()  # one runtime measured: nothing to choose between
+
+
+def test_the_module_runs_from_the_command_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "CAMVIZ_CACHE_DIR": str(tmp_path)}
+    flags = ["--invokes", "4", "--rounds", "1", "--threads", "1", "--json"]
+    photos = ["--photos", str(PHOTOS / "skimage")]
+    done = subprocess.run(
+        [sys.executable, "-m", "camviz.runtimes", "efficientnet_lite0_int8", *flags, *photos],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    runs = report["efficientnet_lite0_int8"]
+    assert [r["backend"] for r in runs] == ["litert", "openvino"]
+    assert all(r["invoke_ms"]["n"] == 4 and r["error"] is None for r in runs)
+    assert (tmp_path / choice.CACHE_NAME).is_file()
