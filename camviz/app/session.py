@@ -143,6 +143,7 @@ class LiveSession:
         self._loaded = False  # a model loaded in the current pipeline
         self._loaded_with: tuple[int, str] | None = None  # (threads, delegate) of the load
         self._defer_model = False  # update(): threads apply with apply_threads()
+        self._pending_model: str | None = None  # asked for, neither loaded nor refused yet
         self._closed = threading.Event()
         self._helpers: list[threading.Thread] = []
         self.options = LiveOptionsModel(options, self._apply_options, lock=self._control)
@@ -211,6 +212,14 @@ class LiveSession:
         what to ask for to get it again. None before one loads."""
         info = self.model_info
         return model_spec(info) if info is not None else None
+
+    @property
+    def pending_model(self) -> str | None:
+        """The model being switched to: asked for, neither loaded nor refused yet (every
+        switch ends in a MODEL_LOADED or a MODEL_FAILED event; a file's test load is
+        time-limited). None when no switch is under way."""
+        with self._lock:
+            return self._pending_model
 
     @property
     def pipeline_events(self) -> list[PipelineEvent]:
@@ -355,6 +364,7 @@ class LiveSession:
             self._got_results = False
             self._loaded = False
             self._last = None
+            self._pending_model = None
         value = self.options.value
         self._loaded_with = (value.threads, value.delegate)
         self.startup_error = None
@@ -394,6 +404,8 @@ class LiveSession:
             if pipeline is not None:
                 value = self.options.value
                 self._loaded_with = (value.threads, value.delegate)
+                with self._lock:
+                    self._pending_model = model
                 pipeline.switch_model(self.classifier_options(model))
 
     def set_paused(self, paused: bool) -> None:
@@ -573,6 +585,8 @@ class LiveSession:
             running = self._model_info
             info = ev.info if ev.kind is EventKind.MODEL_LOADED else None
             use_model: str | None = None
+            if ev.kind in (EventKind.MODEL_LOADED, EventKind.MODEL_FAILED, EventKind.ERROR):
+                self._pending_model = None
             if info is not None:
                 self._model_info = info
                 self._loaded = True

@@ -110,9 +110,11 @@ def test_a_refused_model_rolls_back_to_the_running_files_path(
     assert wait_for(lambda: session.running_model == str(mine), timeout=60)
     assert session.model_name == "mine"
     session.switch_model(str(broken))
+    assert session.pending_model == str(broken)  # under way until loaded or refused
     assert wait_for(
         lambda: any(e.kind is EventKind.MODEL_FAILED for e in session.pipeline_events), timeout=60
     )
+    assert session.pending_model is None
     assert session.requested_model == str(mine)  # the path, not the name "mine"
     assert session.start(str(VIDEOS / "tree.avi"))  # the next source gets the model
     assert wait_for(lambda: session.last_result is not None, timeout=60)
