@@ -17,6 +17,7 @@ import pytest
 from camviz import Classifier, ClassifierOptions
 from camviz.errors import ModelLoadError, NotAClassifierError
 from camviz.loading import open_classifier
+from tests.conftest import DATA
 
 onnx = pytest.importorskip("onnx", reason="the hostile models are written with onnx.helper")
 pytest.importorskip("onnxruntime", reason="they run on the ONNX backend (camviz[onnx])")
@@ -158,3 +159,67 @@ def test_a_head_whose_arrays_are_not_numbers_is_refused_without_a_traceback(
     np.savez(path, **arrays)
     with pytest.raises(ModelLoadError, match=rf"its {array} array holds .* values, not numbers"):
         open_classifier(ClassifierOptions(model=str(path)))
+
+
+def _tflite_softmax_then_slice(out: Path) -> Path:
+    """tests/data/softmax_classifier.tflite with a SLICE after its softmax: 2 of 3 classes kept."""
+    import importlib
+
+    import flatbuffers
+
+    schema = importlib.import_module("ai_edge_litert.schema_py_generated")
+    content = (DATA / "softmax_classifier.tflite").read_bytes()
+    model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
+    graph = model.subgraphs[0]
+    softmax_out = int(graph.outputs[0])
+
+    def constant(values: np.ndarray, name: str) -> int:
+        buffer = schema.BufferT()
+        buffer.data = np.frombuffer(values.astype(np.int32).tobytes(), np.uint8)
+        model.buffers.append(buffer)
+        tensor = schema.TensorT()
+        tensor.shape, tensor.type = np.array(values.shape, np.int32), schema.TensorType.INT32
+        tensor.buffer, tensor.name = len(model.buffers) - 1, name
+        graph.tensors.append(tensor)
+        return len(graph.tensors) - 1
+
+    begin = constant(np.array([0, 0]), "begin")
+    size = constant(np.array([1, 2]), "size")
+    kept = schema.TensorT()
+    kept.shape, kept.type, kept.name = np.array([1, 2], np.int32), schema.TensorType.FLOAT32, "kept"
+    empty = schema.BufferT()
+    model.buffers.append(empty)
+    kept.buffer = len(model.buffers) - 1
+    graph.tensors.append(kept)
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.SLICE
+    code.version = 1
+    model.operatorCodes.append(code)
+    op = schema.OperatorT()
+    op.opcodeIndex = len(model.operatorCodes) - 1
+    op.inputs = np.array([softmax_out, begin, size], np.int32)
+    op.outputs = np.array([len(graph.tensors) - 1], np.int32)
+    op.builtinOptionsType = schema.BuiltinOptions.SliceOptions
+    op.builtinOptions = schema.SliceOptionsT()
+    graph.operators.append(op)
+    graph.outputs = np.array([len(graph.tensors) - 1], np.int32)
+    model.signatureDefs = None
+    builder = flatbuffers.Builder(len(content) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    out.write_bytes(bytes(builder.Output()))
+    return out
+
+
+def test_a_tflite_softmax_followed_by_a_slice_is_not_normalised_twice(tmp_path: Path) -> None:
+    # a uniform colour the 3-class model calls "red" with 0.94 (green 0.06, blue 0.0003)
+    image = np.empty((64, 64, 3), np.uint8)
+    image[...] = (179, 108, 0)
+    with Classifier.create(ClassifierOptions(model=str(DATA / "softmax_classifier.tflite"))) as clf:
+        whole = clf.classify(image).top
+    assert whole.score == pytest.approx(0.94, abs=0.01)
+    sliced = _tflite_softmax_then_slice(tmp_path / "softmax_slice.tflite")
+    with Classifier.create(ClassifierOptions(model=str(sliced), labels=None)) as clf:
+        assert clf.info.output == "probabilities"
+        top = clf.classify(image).top
+    assert top.index == whole.index == 0
+    assert top.score == pytest.approx(whole.score, abs=0.01)  # a second softmax gives 0.7
