@@ -84,7 +84,7 @@ def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _describe(args: argparse.Namespace) -> int:
-    from camviz.backends import Delegate
+    from camviz.backends import Delegate, runtime_devices
     from camviz.zoo_report import describe_models
 
     facts = describe_models(
@@ -100,7 +100,13 @@ def _describe(args: argparse.Namespace) -> int:
     for f in failed:
         print(terminal_safe(f"{f.model}: {f.error}"), file=sys.stderr)
     if args.json:
-        print_json({"threads": args.threads, "models": [f.to_dict() for f in facts]})
+        print_json(
+            {
+                "threads": args.threads,
+                "runtimes": {k: v.to_dict() for k, v in runtime_devices().items()},
+                "models": [f.to_dict() for f in facts],
+            }
+        )
         return EXIT_FAILED if failed else EXIT_OK
     for f in facts:
         if f.info is None:
@@ -108,4 +114,8 @@ def _describe(args: argparse.Namespace) -> int:
         table([["model", f.model], *[[k, v] for k, v in _rows(f.to_dict())]])
         print()
     print(f"invoke: median of {args.runs} interpreter invokes here and now, {args.threads} threads")
+    for name, facts_of in runtime_devices().items():
+        lists = ", ".join(map(str, facts_of["lists"]))  # type: ignore[call-overload]
+        devices = ", ".join(map(str, facts_of["accelerators"]))  # type: ignore[call-overload]
+        print(f"{facts_of['version']}: --backend {name}, --accelerator {devices}" + (f" ({lists})" if lists else ""))
     return EXIT_FAILED if failed else EXIT_OK

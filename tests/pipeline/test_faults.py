@@ -97,17 +97,14 @@ def test_camera_unplugged_mid_stream_reconnects_and_results_resume(
         assert wait_for(lambda: len(rec.results) >= 5)
         camera.plugged.clear()  # unplugged
         assert wait_for(
-            lambda: any(
-                e.data.get("state") is SourceState.RECONNECTING
-                for e in rec.of(EventKind.SOURCE_STATE)
-            )
+            lambda: any(e.state is SourceState.RECONNECTING for e in rec.of(EventKind.SOURCE_STATE))
         )
         time.sleep(0.5)  # it keeps trying while the camera is away
         before = len(rec.results)
         camera.plugged.set()  # back
         assert wait_for(lambda: len(rec.results) >= before + 5)
         assert pipe.running
-    states = [e.data.get("state") for e in rec.of(EventKind.SOURCE_STATE)]
+    states = [e.state for e in rec.of(EventKind.SOURCE_STATE)]
     i = states.index(SourceState.RECONNECTING)
     assert SourceState.RUNNING in states[i:]
     assert camera.opened >= 3  # first open, failed attempts, the reconnect

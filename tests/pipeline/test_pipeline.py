@@ -386,5 +386,5 @@ def test_results_iterator_without_callback(no_leaked_threads: None) -> None:
 
 def test_source_states_reach_the_pipeline(no_leaked_threads: None) -> None:
     run = run_pipeline(VideoSource(VIDEOS / "tree.avi", pace=False), timeout=60)
-    states = [e.data.get("state") for e in run.events if e.kind is EventKind.SOURCE_STATE]
+    states = [e.state for e in run.events if e.kind is EventKind.SOURCE_STATE]
     assert SourceState.RUNNING in states and SourceState.ENDED in states
