@@ -21,9 +21,12 @@ Adding a runtime: one module here and one entry in :data:`BACKENDS`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from camviz.backends import choice
+from camviz.backends import onnx as onnx_backend
+from camviz.backends import openvino as openvino_backend
 from camviz.backends.base import (
     Accelerator,
     Backend,
@@ -54,6 +57,7 @@ __all__ = [
     "LoadedModel",
     "ModelDescription",
     "ModelMetadata",
+    "RuntimeDevices",
     "TensorSpec",
     "accelerators",
     "auto_choice_key",
@@ -73,6 +77,7 @@ __all__ = [
     "is_model_file",
     "load_model",
     "model_file_suffixes",
+    "runtime_devices",
     "runtime_status",
 ]
 
@@ -247,6 +252,43 @@ def load_model(
     return chosen.load(
         content, threads=threads, source=source, delegate=delegate, accelerator=accelerator
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeDevices:
+    """One installed backend: its version, the accelerators it can use here, and what its
+    runtime lists (ONNX Runtime's execution providers, OpenVINO's devices)."""
+
+    version: str
+    accelerators: tuple[str, ...]
+    lists: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "accelerators": list(self.accelerators),
+            "lists": list(self.lists),
+        }
+
+
+def runtime_devices() -> dict[str, RuntimeDevices]:
+    """Every installed backend by name, with its version and devices."""
+    listed = {
+        "litert": lambda: (
+            "GPU and NPU found, or refused naming what is missing, at compile time",
+        ),
+        "onnxruntime": onnx_backend.execution_providers,
+        "openvino": openvino_backend.devices,
+    }
+    found: dict[str, RuntimeDevices] = {}
+    for backend in BACKENDS.values():
+        if backend.installed():
+            found[backend.name] = RuntimeDevices(
+                backend.version(),
+                tuple(a.value for a in backend.accelerators()),
+                listed[backend.name]() if backend.name in listed else (),
+            )
+    return found
 
 
 def runtime_status() -> dict[str, str]:

@@ -114,8 +114,9 @@ def _describe(args: argparse.Namespace) -> int:
         table([["model", f.model], *[[k, v] for k, v in _rows(f.to_dict())]])
         print()
     print(f"invoke: median of {args.runs} interpreter invokes here and now, {args.threads} threads")
-    for name, facts_of in runtime_devices().items():
-        lists = ", ".join(map(str, facts_of["lists"]))  # type: ignore[call-overload]
-        devices = ", ".join(map(str, facts_of["accelerators"]))  # type: ignore[call-overload]
-        print(f"{facts_of['version']}: --backend {name}, --accelerator {devices}" + (f" ({lists})" if lists else ""))
+    for name, here in runtime_devices().items():  # what --backend and --accelerator can take
+        lists = f" ({', '.join(here.lists)})" if here.lists else ""
+        print(
+            f"{here.version}: --backend {name}, --accelerator {', '.join(here.accelerators)}{lists}"
+        )
     return EXIT_FAILED if failed else EXIT_OK
