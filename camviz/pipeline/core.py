@@ -111,6 +111,7 @@ class Pipeline:
         # stop() and the inference thread's end close the source one at a time, so the
         # source's last SOURCE_STATE comes before STOPPED
         self._source_lock = threading.Lock()
+        self._capture_launched = threading.Event()  # start() has started the capture thread
         self.errors: list[BaseException] = []
 
     # ---------------------------------------------------------------- public control
@@ -130,6 +131,7 @@ class Pipeline:
         self._emit(EventKind.STARTED, f"{self.source.name}: {self.policy.value} backpressure")
         infer.start()
         capture.start()
+        self._capture_launched.set()
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop both threads and close the source; returns within ``timeout`` seconds."""
@@ -429,7 +431,9 @@ class Pipeline:
             except Exception as exc:
                 self.errors.append(exc)
         capture = self._threads[0]
-        if capture is not threading.current_thread():
+        if capture is not threading.current_thread() and self._capture_launched.wait(
+            _CAPTURE_JOIN_S
+        ):
             capture.join(_CAPTURE_JOIN_S)
 
     def _put_result(self, out: FrameResult) -> None:
