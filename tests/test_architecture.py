@@ -225,14 +225,6 @@ def test_the_circle_check_sees_a_circle_behind_type_checking(tmp_path: Path) -> 
 #: namedtuple's public methods begin with an underscore
 _PUBLIC_UNDERSCORED = frozenset({"_replace", "_asdict", "_fields", "_make"})
 
-#: Known readers of argparse's private names, in camviz/cli (asked of the CLI's owner:
-#: argparse has no public type for a subparsers action, nor a public list of actions).
-#: This list may only shrink; the aim is an empty one.
-KNOWN_PRIVATE_READS: dict[str, int] = {
-    "camviz/cli/globals.py": 4,
-    "camviz/cli/parser.py": 6,
-}
-
 
 def _private_reads(path: Path) -> list[str]:
     """``obj._name`` (obj not self, cls or super()) and ``from x import _name`` in ``path``."""
@@ -266,19 +258,7 @@ def test_no_module_reads_another_modules_private_names() -> None:
         for path in sorted(PACKAGE.rglob("*.py"))
         if (found := _private_reads(path))
     }
-    unknown = {
-        file: found
-        for file, found in reads.items()
-        if file not in KNOWN_PRIVATE_READS
-        or not all("argparse." in r or "parser._actions" in r for r in found)
-    }
-    assert unknown == {}
-    grown = {
-        file: len(found)
-        for file, found in reads.items()
-        if len(found) > KNOWN_PRIVATE_READS.get(file, 0)
-    }
-    assert grown == {}, f"more private reads than known: {grown}"
+    assert reads == {}
 
 
 def test_the_private_check_sees_reads_and_imports(tmp_path: Path) -> None:
