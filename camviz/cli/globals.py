@@ -35,17 +35,16 @@ def _flag(name: str) -> str:
 
 
 def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    for action in parser._actions:  # argparse keeps its subparsers here
-        if isinstance(action, argparse._SubParsersAction):
-            found = action.choices.get(command)
-            if isinstance(found, argparse.ArgumentParser):
-                return found
-    raise KeyError(command)
+    """The parser of ``command`` (the top parser keeps them: CamvizParser.commands)."""
+    found = getattr(parser, "commands", {}).get(command)
+    if not isinstance(found, argparse.ArgumentParser):
+        raise KeyError(command)
+    return found
 
 
 def _appends(parser: argparse.ArgumentParser, dest: str) -> bool:
     """True if the command's option collects a list (``--model`` repeatable, as eval's)."""
-    return any(isinstance(a, argparse._AppendAction) and a.dest == dest for a in parser._actions)
+    return dest in getattr(parser, "repeatable", ())
 
 
 def set_verbosity(verbose: bool) -> None:

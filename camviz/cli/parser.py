@@ -10,7 +10,7 @@ import argparse
 import contextlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from camviz import __version__
 from camviz.cli.bench import add_bench_options, cmd_bench, thread_spec
@@ -117,9 +117,27 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser; it remembers which of its options collect a list (``append``),
+    for :mod:`camviz.cli.globals` (``--model`` before ``eval`` is one model of a list)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.repeatable: set[str] = set()
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        if kwargs.get("action") == "append":
+            self.repeatable.add(action.dest)
+        return action
+
+
 class CamvizParser(argparse.ArgumentParser):
     """The top parser: its help ends with what a source can be (the grammar's one text,
-    loaded only when help is printed: camviz.sources imports OpenCV)."""
+    loaded only when help is printed: camviz.sources imports OpenCV); :attr:`commands`
+    are the commands' parsers by name."""
+
+    commands: dict[str, argparse.ArgumentParser]
 
     def format_help(self) -> str:
         if self.epilog is None:
@@ -188,7 +206,7 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=cmd_gui)
 
 
-def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_classify(sub: Any) -> None:  # argparse's subparsers
     p = sub.add_parser(
         "classify", help="classify photos, folders, videos, streams, a camera or the screen"
     )
@@ -256,7 +274,7 @@ def _add_classify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(func=cmd_classify)
 
 
-def _add_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_models(sub: Any) -> None:  # argparse's subparsers
     p = sub.add_parser(
         "models", help="describe the model zoo, or any model files, with latency measured here"
     )
@@ -272,7 +290,7 @@ def _add_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(func=cmd_models)
 
 
-def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_eval(sub: Any) -> None:  # argparse's subparsers
     p = sub.add_parser("eval", help="top-1/top-5 accuracy on a labelled folder or CSV")
     p.add_argument("data", help="folder with one subfolder per class, or a CSV of path,indices")
     p.add_argument(
@@ -286,7 +304,7 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_eval)
 
 
-def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_bench(sub: Any) -> None:  # argparse's subparsers
     p = sub.add_parser("bench", help="does a model meet the frame budget on this device?")
     p.add_argument(
         "--model", action="append", help="model to bench (repeatable; default: the zoo's default)"
@@ -331,7 +349,7 @@ def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=cmd_bench)
 
 
-def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_teach(sub: Any) -> None:  # argparse's subparsers
     p = sub.add_parser("teach", help="teach new classes from folders of photos and videos")
     p.add_argument("data", help="folder with one subfolder per class (photos and/or videos)")
     p.add_argument("--out", required=True, help="where to save the taught model (*.head.npz)")
@@ -384,7 +402,7 @@ def _add_teach(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=cmd_export_head)
 
 
-def _add_cameras(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_cameras(sub: Any) -> None:  # argparse's subparsers
     p = sub.add_parser("cameras", help="list the cameras that open")
     p.add_argument(
         "--max-index",
@@ -405,12 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"camviz {__version__}")
     parser.add_argument("--verbose", action="store_true", help=VERBOSE)
     _add_gui_options(parser)
-    sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser
-    )
+    # typed loosely: the command modules take argparse's own (private) type
+    sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for add in (_add_classify, _add_models, _add_eval, _add_bench, _add_teach, _add_cameras):
         add(sub)
     add_compare_command(sub)  # camviz compare MODEL_A MODEL_B SOURCE...
     add_explain_command(sub)  # camviz explain PHOTO --out heat.png
-    _house_rules(set(sub.choices.values()))
+    parser.commands = dict(sub.choices)
+    _house_rules(set(parser.commands.values()))
     return parser

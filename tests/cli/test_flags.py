@@ -106,3 +106,19 @@ def test_the_command_line_and_the_api_run_without_pyside6() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "orange" in run.stdout
+
+
+def test_window_options_before_a_command_fill_its_own_and_lists_stay_lists() -> None:
+    from camviz.cli.globals import apply_global_options
+
+    parser = build_parser()
+    cases = {
+        ("--model", "m.tflite", "eval", "data"): ("model", ["m.tflite"]),  # eval's is a list
+        ("--threads", "3", "bench"): ("threads", [3]),  # a sweep in bench
+        ("--threads", "3", "classify", "x.jpg"): ("threads", 3),
+        ("--model", "m.tflite", "classify", "x.jpg"): ("model", "m.tflite"),
+    }
+    for argv, (name, wanted) in cases.items():
+        args = parser.parse_args(list(argv))
+        apply_global_options(parser, args)
+        assert getattr(args, name) == wanted, argv
