@@ -92,7 +92,7 @@ _SCREEN = re.compile(r"(?i)^screen(?::(.*))?$")
 class SourceKind(Enum):
     """What a source string names."""
 
-    DEMO = "demo"
+    DEMO = DEMO  # the one name: camviz.sources.demo.DEMO
     CAMERA = "camera"
     SCREEN = "screen"
     URL = "url"  # http(s): a photo or a stream, decided when it is opened
