@@ -83,6 +83,11 @@ _CLASSIFIER_FIELDS = frozenset(f.name for f in dataclasses.fields(ClassifierOpti
 _PIPELINE_FIELDS = frozenset(f.name for f in dataclasses.fields(PipelineOptions))
 
 
+def _model_options(options: LiveOptions) -> tuple[object, ...]:
+    """The values of the options a model is loaded with (Apply.MODEL)."""
+    return tuple(getattr(options, s.name) for s in option_specs() if s.apply is Apply.MODEL)
+
+
 def _passed(options: LiveOptions, fields: frozenset[str]) -> dict[str, Any]:
     """The live options that are among ``fields`` (a consumer's own), by name."""
     return {s.name: getattr(options, s.name) for s in option_specs() if s.name in fields}
@@ -141,7 +146,7 @@ class LiveSession:
         self._got_results = False
         self._fallback_model: str | None = None  # used once if the start-up model fails
         self._loaded = False  # a model loaded in the current pipeline
-        self._loaded_with: tuple[int, str] | None = None  # (threads, delegate) of the load
+        self._loaded_with: tuple[object, ...] | None = None  # the model options of the load
         self._defer_model = False  # update(): threads apply with apply_threads()
         self._pending_model: str | None = None  # asked for, neither loaded nor refused yet
         self._closed = threading.Event()
@@ -365,8 +370,7 @@ class LiveSession:
             self._loaded = False
             self._last = None
             self._pending_model = None
-        value = self.options.value
-        self._loaded_with = (value.threads, value.delegate)
+        self._loaded_with = _model_options(self.options.value)
         self.startup_error = None
         self.meter.reset()
         self.sources.began(spec, src.name, note, fallback_from)
@@ -402,11 +406,13 @@ class LiveSession:
             self._notice(f"Loading {Path(model).name}…")
             pipeline = self._pipeline
             if pipeline is not None:
-                value = self.options.value
-                self._loaded_with = (value.threads, value.delegate)
-                with self._lock:
-                    self._pending_model = model
-                pipeline.switch_model(self.classifier_options(model))
+                self._switch(pipeline, model, self.options.value)
+
+    def _switch(self, pipeline: Pipeline, model: str, options: LiveOptions) -> None:
+        self._loaded_with = _model_options(options)
+        with self._lock:
+            self._pending_model = model
+        pipeline.switch_model(self.classifier_options(model, options))
 
     def set_paused(self, paused: bool) -> None:
         with self._control:
@@ -436,8 +442,7 @@ class LiveSession:
             elif Apply.MODEL in needed and not self._defer_model:
                 model = self.requested_model or self.running_model
                 if model:
-                    self._loaded_with = (new.threads, new.delegate)
-                    pipeline.switch_model(self.classifier_options(model, new))
+                    self._switch(pipeline, model, new)
 
     def update(self, **changes: Any) -> bool:
         """Change live options (``options.set``); False (said on ``events.notice``) if a
@@ -457,16 +462,17 @@ class LiveSession:
             return True
 
     def apply_threads(self) -> None:
-        """Reload the model if the thread count or delegate differs from its load's."""
+        """Reload the model if a model option (threads, delegate, runtime, device) differs
+        from its load's."""
         with self._control:
             value = self.options.value
-            if (value.threads, value.delegate) == self._loaded_with:
+            if _model_options(value) == self._loaded_with:
                 return
             model = self.requested_model or self.running_model
             if model:
                 self.switch_model(model)
             else:
-                self._loaded_with = (value.threads, value.delegate)
+                self._loaded_with = _model_options(value)
 
     # ================================================================ delegates to components
     # (kept while views move to the components; each is one line)

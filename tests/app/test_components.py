@@ -144,3 +144,20 @@ def test_a_lost_camera_is_said_by_the_sources_component(
     assert wait_for(lambda: session.sources.state is SourceState.RUNNING)
     states = [s.state for s in said]
     assert states[states.index(SourceState.RECONNECTING) :].count(SourceState.RECONNECTING) == 1
+
+
+@needs_model
+def test_update_defers_model_options_until_apply_threads(session: LiveSession) -> None:
+    loaded: list[ModelLoaded] = []
+    session.events.model.connect(loaded.append)
+    assert session.start(str(VIDEO), LITE0)
+    assert wait_for(lambda: len(loaded) == 1)
+    assert session.update(threads=1, delegate="cpu")  # the spin box: not yet
+    assert session.options.value.threads == 1 and session.pending_model is None
+    session.apply_threads()  # left the box: one reload with both
+    assert wait_for(lambda: len(loaded) == 2)
+    assert loaded[-1].info.delegate == "cpu"
+    session.apply_threads()  # nothing changed since: no reload
+    assert session.pending_model is None
+    assert not session.update(delegate="")  # refused, said, unchanged
+    assert session.options.value.delegate == "cpu"
