@@ -100,6 +100,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.warmup < 0 or args.ceiling_frames < 0:
         raise OptionsError("--warmup and --ceiling-frames must be 0 or more")
     threads, auto = _threads(args.threads)
+    backend = getattr(args, "backend", "auto")
+    if backend == "all":
+        return _compare_runtimes(args, threads[0])
+    if backend != "auto" or getattr(args, "accelerator", "cpu") != "cpu":
+        raise OptionsError(
+            "bench's pipeline runs on the runtime --backend auto picks, on the CPU; "
+            "--backend all times every installed runtime (and device, --accelerator) "
+            "on the source's frames"
+        )
     opts = BenchOptions(
         models=tuple(args.model or [""]),
         threads=threads,
@@ -202,6 +211,41 @@ def cmd_bench(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_FAILED if over else EXIT_OK
+
+
+#: Frames of the source ``--backend all`` feeds every runtime (full-size frames are kept).
+COMPARE_FRAMES = 8
+
+
+def _compare_runtimes(args: argparse.Namespace, threads: int) -> int:
+    """``bench --backend all``: every installed runtime that reads the model, on the same
+    frames of ``--source`` (:func:`camviz.runtimes.compare_runtimes`); the fastest is
+    remembered for ``--backend auto``."""
+    from camviz.runtimes import compare_runtimes, format_runtimes
+    from camviz.sources import open_source
+
+    frames: list[Any] = []
+    with open_source(args.source, pace=False, loop=True) as source:
+        while len(frames) < COMPARE_FRAMES and (frame := source.read()) is not None:
+            frames.append(frame.image)
+    report: dict[str, Any] = {"source": args.source, "threads": threads, "models": {}}
+    for model in args.model or [""]:
+        if not args.quiet:
+            print(f"bench: {model or 'the default model'} on every runtime", file=sys.stderr)
+        runs = compare_runtimes(
+            model,
+            frames,
+            threads=threads,
+            accelerator=args.accelerator,
+            invokes=args.invokes,
+            warmup=args.warmup,
+        )
+        report["models"][model or "default"] = [r.to_dict() for r in runs]
+        if not args.json:
+            print(format_runtimes(model or "default model", runs))
+    if args.json:
+        print_json(report)
+    return EXIT_OK
 
 
 def _pick(results: list[Any]) -> int:

@@ -345,6 +345,7 @@ def _add_bench(sub: Any) -> None:  # argparse's subparsers
         help="plot the latencies (plot extra)",
     )
     _add_quiet(p, "quiet", "no progress lines on stderr")
+    add_backend_options(p)  # --backend (and `all`: every runtime), --accelerator
     add_bench_options(p)  # --warmup, --ceiling-frames
     p.set_defaults(func=cmd_bench)
 

@@ -119,3 +119,17 @@ def test_window_options_before_a_command_fill_its_own_and_lists_stay_lists() -> 
         args = parser.parse_args(list(argv))
         apply_global_options(parser, args)
         assert getattr(args, name) == wanted, argv
+
+
+@pytest.mark.slow
+def test_bench_backend_all_times_every_installed_runtime_on_the_sources_frames() -> None:
+    import json
+
+    run = camviz("bench", "--backend", "all", "--invokes", "10", "--json", "--quiet")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    runs = report["models"]["default"]
+    assert report["source"] == "demo" and runs[0]["backend"] == "litert"
+    assert all(r["error"] or r["invoke_ms"]["p50"] > 0 for r in runs)
+    refused = camviz("bench", "--backend", "onnx")  # the pipeline runs on auto's choice
+    assert refused.returncode == 1 and "--backend all times every installed" in refused.stderr
