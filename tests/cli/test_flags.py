@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -122,10 +123,14 @@ def test_window_options_before_a_command_fill_its_own_and_lists_stay_lists() -> 
 
 
 @pytest.mark.slow
-def test_bench_backend_all_times_every_installed_runtime_on_the_sources_frames() -> None:
+def test_bench_backend_all_times_every_installed_runtime_on_the_sources_frames(
+    tmp_path: Path,
+) -> None:
     import json
+    import os
 
-    run = camviz("bench", "--backend", "all", "--invokes", "10", "--json", "--quiet")
+    env = {**os.environ, "CAMVIZ_CACHE_DIR": str(tmp_path)}  # auto's choice: not the user's
+    run = camviz("bench", "--backend", "all", "--invokes", "10", "--json", "--quiet", env=env)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     runs = report["models"]["default"]
