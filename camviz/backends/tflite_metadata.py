@@ -188,9 +188,19 @@ def _read_zip_member(model: bytes, name: str, limit: int | None = None) -> bytes
 
 
 def _check_normalization(mean: tuple[float, ...] | None, std: tuple[float, ...] | None) -> None:
+    """Shape before values: 1 or 3 numbers each (one per channel, or one for all), finite,
+    and a std above zero (a zero one divides every pixel by zero)."""
     for name, values in (("mean", mean), ("std", std)):
-        if values is not None and not all(math.isfinite(v) for v in values):
+        if values is None:
+            continue
+        if len(values) not in (1, 3):
+            raise _Corrupt(
+                f"the input normalisation {name} has {len(values)} values; it takes 1 or 3"
+            )
+        if not all(math.isfinite(v) for v in values):
             raise _Corrupt(f"the input normalisation {name} {list(values)} is not finite")
+    if std is not None and min(std) <= 0:
+        raise _Corrupt(f"the input normalisation std {list(std)} is not above zero")
 
 
 def _parse(model: bytes, meta: bytes) -> ModelMetadata:

@@ -157,3 +157,41 @@ def test_manifest_matches_shipped_file(name: str) -> None:
         )
     else:
         assert entry["input_quantization"] is None and entry["output_quantization"] is None
+
+
+@pytest.mark.parametrize(
+    ("mean", "std", "why"),
+    [
+        ((0.0,), (0.0,), r"std \[0\.0\] is not above zero"),
+        ((0.0, 0.0), (1.0, 1.0), r"mean has 2 values; it takes 1 or 3"),
+        ((0.0,), (-1.0, 1.0, 1.0), r"std \[-1\.0, 1\.0, 1\.0\] is not above zero"),
+    ],
+)
+def test_normalisation_metadata_is_checked_for_shape_and_sign(
+    lite0_int8: bytes, mean: tuple[float, ...], std: tuple[float, ...], why: str
+) -> None:
+    export = pytest.importorskip("camviz.export.metadata_writer", reason="the metadata writer")
+    labels = [f"class {i}" for i in range(1000)]
+    meta = export.ImageClassifierMetadata(
+        name="hostile normalisation",
+        description="camviz test model",
+        version="1",
+        author="camviz tests",
+        license="Apache-2.0",
+        input_name="image",
+        input_description="RGB image",
+        color_space="RGB",
+        width=224,
+        height=224,
+        mean=mean,
+        std=std,
+        input_min=0.0,
+        input_max=255.0,
+        output_name="scores",
+        output_description="logits",
+        labels_file="labels.txt",
+        labels_description="labels",
+    )
+    content = export.add_metadata(lite0_int8, meta, labels)
+    with pytest.raises(ModelLoadError, match=f"metadata is corrupt: the input normalisation {why}"):
+        read_metadata(content)
