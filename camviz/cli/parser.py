@@ -305,7 +305,13 @@ def _add_eval(sub: Any) -> None:  # argparse's subparsers
 
 
 def _add_bench(sub: Any) -> None:  # argparse's subparsers
-    p = sub.add_parser("bench", help="does a model meet the frame budget on this device?")
+    p = sub.add_parser(
+        "bench",
+        help="does a model meet the frame budget on this device?",
+        description="Does a model meet the frame budget on this device? The live pipeline on "
+        "--source, timed end to end; --backend all instead times every installed runtime "
+        "(LiteRT, ONNX Runtime, OpenVINO...) on the same frames of the source.",
+    )
     p.add_argument(
         "--model", action="append", help="model to bench (repeatable; default: the zoo's default)"
     )
