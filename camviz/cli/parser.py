@@ -99,7 +99,7 @@ def _add_invokes(parser: argparse.ArgumentParser, dest: str, default: int, help:
     parser.add_argument("--runs", dest=dest, type=positive_int, help=argparse.SUPPRESS)
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+class HelpFormatter(argparse.HelpFormatter):
     """Every option's help ends with its default, unless it says it already (or has none)."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
@@ -115,6 +115,10 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         ):
             text += " (default: %(default)s)"
         return text
+
+
+class TopHelpFormatter(argparse.RawDescriptionHelpFormatter, HelpFormatter):
+    """``camviz --help``: defaults shown, and the grammar's table kept as it is written."""
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -425,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = CamvizParser(
         prog="camviz",
         description="Live camera image classification with TensorFlow Lite models.",
-        formatter_class=HelpFormatter,
+        formatter_class=TopHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"camviz {__version__}")
     parser.add_argument("--verbose", action="store_true", help=VERBOSE)
