@@ -94,3 +94,23 @@ def test_a_device_that_is_not_here_is_named(accelerator: Accelerator) -> None:
     wanted = accelerator.value.upper()
     with pytest.raises(AcceleratorError, match=rf"OpenVINO sees no {wanted} here \(it sees: CPU"):
         OPENVINO.load(content, threads=1, source="m.tflite", accelerator=accelerator)
+
+
+def test_an_onnx_export_in_nchw_and_bgr_runs_on_openvino_as_on_the_tflite(
+    tmp_path: Path, chelsea: np.ndarray
+) -> None:
+    pytest.importorskip("onnx", reason="the ONNX export needs the onnx package")
+    from tests.backends.onnx_export import export
+
+    paths = export(MODELS / "efficientnet_lite0_float32.tflite", tmp_path, ("float", "bgr"))
+    with Classifier.create(ClassifierOptions(model="efficientnet_lite0_float32")) as ref:
+        tensor = ref.preprocess(chelsea)
+        expected = ref.probabilities(ref.invoke_raw(tensor))
+        for variant, path in paths.items():
+            model = OPENVINO.load(path.read_bytes(), threads=1, source=str(path))
+            assert model.inputs[0].shape == (1, 224, 224, 3), variant  # NHWC as camviz feeds
+            got = ref.probabilities(model.run(tensor[None]))
+            assert float(np.abs(got - expected).max()) < 1e-3, variant
+    with Classifier.create(ClassifierOptions(model=str(paths["bgr"]), backend="openvino")) as clf:
+        assert clf.info.runtime == "openvino"
+        assert clf.classify(chelsea).top.label == "tiger cat"
