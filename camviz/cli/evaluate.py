@@ -63,7 +63,7 @@ def confusion_path(base: Path, model: str, models: int) -> Path:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from camviz.backends import Delegate
+    from camviz.backends import Accelerator, Delegate
     from camviz.batch.scoring import score_model
     from camviz.classifier import ClassifierOptions
     from camviz.errors import OptionsError
@@ -102,7 +102,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 results.write(json_line(record) + "\n")
 
         for model in models:
-            options = ClassifierOptions(model=model, threads=args.threads, delegate=delegate)
+            options = ClassifierOptions(
+                model=model,
+                threads=args.threads,
+                delegate=delegate,
+                backend=args.backend,
+                accelerator=Accelerator.parse(args.accelerator),
+            )
             progress = ProgressBar(f"eval {model or 'default model'}", enabled=not args.no_progress)
             scores.append(
                 score_model(

@@ -302,6 +302,7 @@ def _add_eval(sub: Any) -> None:  # argparse's subparsers
     )
     p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
     _add_delegate(p)
+    add_backend_options(p)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     _add_quiet(p, "no_progress", "no progress bar on stderr")
     add_eval_options(p)  # --predictions, --confusion, --plot, --ray ...
