@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+#: The source string of the bundled demo reel (camviz.sources.demo re-exports it).
+DEMO: Final = "demo"
 #: Frame budget in milliseconds: 33 ms a frame is 30 fps.
 BUDGET_MS: Final = 33.0
 #: Interpreter threads. 2 is right for an idle 2-core machine; on a loaded one 1 can win.

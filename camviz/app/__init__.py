@@ -33,8 +33,8 @@ from camviz.app.snapshot import describe_write_error, save_snapshot
 from camviz.app.sources import SourcePosition, Sources, SourceStarted, SourceStateChanged
 from camviz.app.teaching import MAX_BACKLOG, TeachFailure, Teaching, TeachWorker, Trained
 from camviz.app.viewing import Viewing
+from camviz.defaults import DEMO
 from camviz.live_options import LiveOptions
-from camviz.sources.demo import DEMO
 
 __all__ = [
     "DEMO",

@@ -51,6 +51,7 @@ from camviz.app.teaching import Teaching
 from camviz.app.viewing import Viewing
 from camviz.backends import Accelerator, Delegate
 from camviz.classifier import ClassifierOptions, ModelInfo
+from camviz.defaults import DEMO
 from camviz.errors import CamvizError, ModelError, format_error
 from camviz.live_options import Apply, LiveOptions, needs, option_specs, spec_for
 from camviz.metrics import MetricsSnapshot
@@ -64,7 +65,6 @@ from camviz.pipeline import (
 )
 from camviz.preprocess import Fit
 from camviz.sources import CameraInfo, Source
-from camviz.sources.demo import DEMO
 from camviz.zoo import Zoo
 
 __all__ = [

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from camviz.app.events import Emitter
+from camviz.defaults import DEMO
 from camviz.pipeline import Pipeline
 from camviz.sources import (
     DemoSource,
@@ -35,7 +36,6 @@ from camviz.sources import (
     VideoSource,
     make_source,
 )
-from camviz.sources.demo import DEMO
 
 __all__ = ["SKIP_MS", "SourcePosition", "SourceStarted", "SourceStateChanged", "Sources"]
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from camviz.app.events import Notice
+from camviz.defaults import DEMO
 from camviz.errors import OptionsError
 from camviz.sources import CameraInfo
-from camviz.sources.demo import DEMO
 
 __all__ = [
     "absolute_spec",

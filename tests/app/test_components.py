@@ -11,11 +11,11 @@ from camviz.app import LiveSession
 from camviz.app.events import ModelLoaded
 from camviz.app.options_model import LiveOptionsModel, OptionsChanged
 from camviz.app.startup import StartPlan, plan_start
+from camviz.defaults import DEMO
 from camviz.errors import OptionsError
 from camviz.live_options import LiveOptions
 from camviz.pipeline import EventKind
 from camviz.sources import CameraInfo
-from camviz.sources.demo import DEMO
 from tests.conftest import MODELS, VIDEOS, wait_for
 
 LITE0 = "efficientnet_lite0_int8"
