@@ -118,23 +118,29 @@ def measure_invoke_ms(
     return time_invokes(clf, frame, runs, warmup)
 
 
-def _measure(entry: ModelEntry, runs: int) -> ModelEntry:
+def _measure(entry: ModelEntry, runs: int, warmup: int = INVOKE_WARMUP) -> ModelEntry:
     try:
         with open_classifier(ClassifierOptions(model=entry.name, threads=entry.threads)) as clf:
-            times = measure_invoke_ms(clf, runs=runs)
+            times = measure_invoke_ms(clf, runs=runs, warmup=warmup)
     except CamvizError as exc:
         return replace(entry, error=format_error(exc))
     latency, load = round(statistics.median(times), 3), round(clf.info.load_ms, 3)
     return replace(entry, latency_ms=latency, load_ms=load)
 
 
-def zoo_report(threads: int = THREADS, runs: int = INVOKE_RUNS, measure: bool = True) -> ZooReport:
-    """The zoo's models in manifest order; with ``measure``, each one loaded and timed."""
+def zoo_report(
+    threads: int = THREADS,
+    runs: int = INVOKE_RUNS,
+    measure: bool = True,
+    warmup: int = INVOKE_WARMUP,
+) -> ZooReport:
+    """The zoo's models in manifest order; with ``measure``, each one loaded and timed
+    (``warmup`` untimed invokes first)."""
     zoo = load_zoo()
     entries = []
     for spec in zoo.models:
         entry = ModelEntry.of(spec, default=spec.name == zoo.default, threads=threads)
-        entries.append(_measure(entry, runs) if measure else entry)
+        entries.append(_measure(entry, runs, warmup) if measure else entry)
     return ZooReport(threads=threads, models=tuple(entries))
 
 
@@ -165,6 +171,7 @@ def describe_models(
     delegate: Delegate | None = None,
     backend: str = "auto",
     accelerator: str = "cpu",
+    warmup: int = INVOKE_WARMUP,
 ) -> tuple[ModelFacts, ...]:
     """Open each model in turn and say what it is; a bad one is reported, the rest still run."""
     facts = []
@@ -180,7 +187,7 @@ def describe_models(
             if needs_check(model):  # a user's file: test-load it in a child first
                 check_model_file(model, backend=options.backend)
             with open_classifier(options) as clf:
-                times = measure_invoke_ms(clf, runs=runs) if measure else None
+                times = measure_invoke_ms(clf, runs=runs, warmup=warmup) if measure else None
                 info = clf.info
         except CamvizError as exc:
             facts.append(ModelFacts(model, None, error=format_error(exc)))

@@ -19,7 +19,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         return _describe(args)
     from camviz.zoo_report import zoo_report
 
-    report = zoo_report(threads=args.threads, runs=args.runs, measure=not args.no_measure)
+    report = zoo_report(
+        threads=args.threads, runs=args.runs, measure=not args.no_measure, warmup=args.warmup
+    )
     if args.json:
         print_json(report.to_dict())
         return EXIT_OK
@@ -91,6 +93,7 @@ def _describe(args: argparse.Namespace) -> int:
         list(args.paths),
         threads=args.threads,
         runs=args.runs,
+        warmup=args.warmup,
         measure=not args.no_measure,
         delegate=Delegate.parse(args.delegate),
         backend=args.backend,

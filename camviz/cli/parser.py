@@ -22,6 +22,7 @@ from camviz.cli.explain import add_explain_command
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
 from camviz.cli.numbers import (
+    bounded_int,
     camera_index_count,
     finite_float,
     non_negative_float,
@@ -47,6 +48,7 @@ __all__ = ["build_parser", "finite_float", "positive_float", "positive_int", "un
 
 # Defaults of options that camviz.defaults does not hold (yet).
 MODELS_RUNS: Final = 20  # camviz.zoo_report.INVOKE_RUNS (not imported: it loads numpy)
+MODELS_WARMUP: Final = 3  # camviz.zoo_report.INVOKE_WARMUP
 BENCH_INVOKES: Final = 200  # camviz.bench.BenchOptions.invokes
 TEACH_VAL: Final = 0.2  # camviz.teach.TrainOptions.val
 TEACH_L2: Final = 1e-4  # camviz.teach.TrainOptions.l2
@@ -289,6 +291,13 @@ def _add_models(sub: Any) -> None:  # argparse's subparsers
     _add_delegate(p)
     add_backend_options(p)
     _add_invokes(p, "runs", MODELS_RUNS, "interpreter invokes timed per model (after warm-up)")
+    p.add_argument(
+        "--warmup",
+        type=bounded_int(0, 1_000_000, "invokes"),
+        default=MODELS_WARMUP,
+        metavar="N",
+        help="untimed invokes before the timed ones (as bench's; benchmark_model's --warmup_runs)",
+    )
     p.add_argument("--no-measure", action="store_true", help="skip the latency measurement")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.set_defaults(func=cmd_models)

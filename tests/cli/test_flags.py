@@ -38,6 +38,9 @@ def test_one_name_for_one_idea_and_the_old_names_still_work() -> None:
     assert parser.parse_args(["models", "--runs", "4"]).runs == 4
     assert parser.parse_args(["models"]).runs == 20
     assert parser.parse_args(["bench", "--invokes", "5"]).invokes == 5
+    # --warmup: the untimed invokes, on models as on bench
+    assert parser.parse_args(["models", "--warmup", "0"]).warmup == 0
+    assert parser.parse_args(["models"]).warmup == 3 and parser.parse_args(["bench"]).warmup == 10
     assert "--runs" not in _commands(parser)["models"].format_help()
 
 
