@@ -146,3 +146,27 @@ def test_a_video_file_served_over_http_plays_once_unless_looped() -> None:
         with looped:
             again = [looped.read() for _ in range(decoded_count(TREE) + 5)]
         assert all(f is not None for f in again)
+
+
+def test_a_login_in_the_url_is_sent_as_basic_auth_and_never_shown() -> None:
+    import base64
+
+    data = ORANGE.read_bytes()
+    seen: list[str] = []
+
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        seen.append(h.headers.get("Authorization", ""))
+        if seen[-1] != "Basic " + base64.b64encode(b"me:s3cret").decode():
+            h.send_error(401, "Unauthorized")
+            return
+        photo(data, "image/jpeg")(h)
+
+    with Server(handle, "/snap.jpg") as server:
+        url = server.url.replace("http://", "http://me:s3cret@")
+        with make_source(url, pace=False) as source:
+            assert source.read() is not None
+        assert "s3cret" not in source.name and "***" in source.name
+        wrong = server.url.replace("http://", "http://me:nope@")
+        with pytest.raises(SourceOpenError, match="answered 401") as refused:
+            make_source(wrong).open()
+        assert "nope" not in str(refused.value)
