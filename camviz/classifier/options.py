@@ -49,18 +49,19 @@ def _channels(value: Any, what: str) -> tuple[float, ...] | None:
     """None, or 1 or 3 finite numbers (one is used for every channel); std above 0."""
     if value is None:
         return None
+    given = value
     if isinstance(value, str):
         value = [v for v in value.replace(",", " ").split() if v]
     try:
         numbers = tuple(float(v) for v in (value if hasattr(value, "__iter__") else [value]))
     except (TypeError, ValueError):
-        raise OptionsError(f"{what} must be 1 or 3 numbers, got {value!r}") from None
+        raise OptionsError(f"{what} must be 1 or 3 numbers, got {given!r}") from None
     if len(numbers) == 1:
         numbers = numbers * 3
     if len(numbers) != 3 or not all(math.isfinite(v) and abs(v) <= 1e6 for v in numbers):
-        raise OptionsError(f"{what} must be 1 or 3 finite numbers (0..255 scale), got {value!r}")
+        raise OptionsError(f"{what} must be 1 or 3 finite numbers (0..255 scale), got {given!r}")
     if what == "std" and min(numbers) <= 0:
-        raise OptionsError(f"std must be above 0, got {value!r}")
+        raise OptionsError(f"std must be above 0, got {given!r}")
     return numbers
 
 

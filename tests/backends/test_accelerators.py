@@ -75,3 +75,22 @@ def test_an_unknown_accelerator_or_backend_lists_the_choices() -> None:
         ClassifierOptions(accelerator="tpu")
     with pytest.raises(OptionsError, match="auto, litert, onnxruntime, openvino"):
         ClassifierOptions(backend="tensorrt")
+
+
+def test_mean_and_std_take_one_or_three_numbers_on_the_pixel_scale() -> None:
+    options = ClassifierOptions(mean="127.5", std="127.5")
+    assert options.mean == (127.5,) * 3 and options.std == (127.5,) * 3
+    assert ClassifierOptions(mean="123.7,116.3,103.5", std=(58.4, 57.1, 57.4)).mean == (
+        123.7,
+        116.3,
+        103.5,
+    )
+    for mean, std, why in (
+        ("1,2", "1", "mean must be 1 or 3 finite numbers .* got '1,2'"),
+        ("0", "0", "std must be above 0, got '0'"),
+        ("nan", "1", "mean must be 1 or 3 finite numbers"),
+        ("x", "1", "mean must be 1 or 3 numbers, got 'x'"),
+        ("0", None, "mean and std go together"),
+    ):
+        with pytest.raises(OptionsError, match=why):
+            ClassifierOptions(mean=mean, std=std)
