@@ -19,10 +19,12 @@ from camviz.errors import ModelLoadError, NotAClassifierError, RuntimeUnavailabl
 
 __all__ = [
     "cut_before_last_dense",
+    "dense_input_quantization",
     "operator_prefixes",
     "io_quantization",
     "last_dense_layer",
     "output_producer",
+    "with_last_dense",
     "with_metadata_buffer",
     "with_outputs",
 ]
@@ -289,3 +291,209 @@ def operator_prefixes(content: bytes, *, source: str = "model") -> Iterator[tupl
         )
         name = _op_name(schema, model, kept[-1])
         yield name, _tensor_name(graph.tensors[own[0]]), _pack(model, len(content))
+
+
+def dense_input_quantization(content: bytes, *, source: str = "model") -> tuple[float, int]:
+    """(scale, zero point) of the input of the last FULLY_CONNECTED op; (0.0, 0) if float."""
+    schema, model = _unpack(content, source)
+    graph = model.subgraphs[0]
+    _, op = _last_dense_op(schema, model, source)
+    return _tensor_quant(graph.tensors[int(op.inputs[0])])
+
+
+def with_last_dense(
+    content: bytes,
+    weights: npt.NDArray[np.float32],
+    bias: npt.NDArray[np.float32],
+    output_range: tuple[float, float],
+    *,
+    softmax: bool = True,
+    source: str = "model",
+) -> bytes:
+    """``content`` with its last FULLY_CONNECTED op computing ``weights @ x + bias`` instead.
+
+    ``weights`` is ``(classes, features)``. The op keeps its form: int8 weights are quantised
+    per channel or per tensor as the op's were (symmetric, zero point 0), the int32 bias at
+    ``input_scale * weight_scale``, and its output's scale and zero point cover
+    ``output_range`` (the new logits' min and max; float ops ignore it). The operators after
+    it (quantise, reshape) are replaced: with ``softmax`` a SOFTMAX op follows (int8 output at
+    scale 1/256 and zero point -128, uint8 at zero point 0, as TFLite's quantised softmax
+    requires), then what gives the model's old output type (QUANTIZE to uint8, DEQUANTIZE to
+    float32). Signatures point at the new output; the TFLite metadata is dropped (it
+    described the old one).
+    """
+    schema, model = _unpack(content, source)
+    graph = model.subgraphs[0]
+    k, op = _last_dense_op(schema, model, source)
+    tail = [_op_name(schema, model, o) for o in graph.operators[k + 1 :]]
+    if any(name not in _PASS_THROUGH for name in tail):
+        raise ModelLoadError(
+            f"{source}: its last dense layer is followed by {', '.join(tail)}; only a model "
+            "ending in that layer (and quantise or reshape ops) can take a new one"
+        )
+    w64 = np.asarray(weights, np.float64)
+    b64 = np.asarray(bias, np.float64).reshape(-1)
+    x, w, b = (int(i) for i in op.inputs[:3])
+    classes, features = w64.shape
+    old_w = graph.tensors[w]
+    if int(old_w.shape[-1]) != features or b64.shape != (classes,) or b < 0:
+        raise ModelLoadError(
+            f"{source}: its last dense layer reads {int(old_w.shape[-1])} features, not {features}"
+        )
+    old_out = graph.tensors[int(graph.outputs[0])]
+    wanted = int(old_out.type)
+    y = graph.tensors[int(op.outputs[0])]
+    y.shape = np.asarray([1, classes], np.int32)
+    y.shapeSignature = None
+    types = schema.TensorType
+    if int(old_w.type) == types.INT8:
+        in_scale, _ = _tensor_quant(graph.tensors[x])
+        per_channel = old_w.quantization is not None and len(old_w.quantization.scale) > 1
+        peak = np.abs(w64).max(axis=1) if per_channel else np.full(classes, np.abs(w64).max())
+        w_scale = np.maximum(peak, 1e-12) / 127.0
+        w_q = np.clip(np.round(w64 / w_scale[:, None]), -127, 127).astype(np.int8)
+        b_scale = in_scale * w_scale
+        b_q = np.clip(np.round(b64 / b_scale), -(2**31), 2**31 - 1).astype(np.int32)
+        _set_constant(model, graph, w, w_q.reshape(classes, features), w_scale, per_channel)
+        _set_constant(model, graph, b, b_q, b_scale, True)
+        low, high = min(0.0, float(output_range[0])), max(0.0, float(output_range[1]))
+        scale = max(high - low, 1e-6) / 255.0
+        lowest = -128 if int(y.type) == types.INT8 else 0
+        zero = int(np.clip(round(lowest - low / scale), lowest, lowest + 255))
+        y.quantization = _quant(schema, [scale], [zero])
+    elif int(old_w.type) == types.FLOAT32:
+        _set_constant(model, graph, w, w64.astype(np.float32), None, False)
+        _set_constant(model, graph, b, b64.astype(np.float32), None, False)
+    else:
+        raise ModelLoadError(f"{source}: its last dense layer has weights of an unsupported type")
+    graph.operators = list(graph.operators[: k + 1])
+    last = int(op.outputs[0])
+    if softmax:
+        quantized = int(y.type) in (types.INT8, types.UINT8)
+        zero = -128 if int(y.type) == types.INT8 else 0
+        quant = _quant(schema, [1.0 / 256.0], [zero]) if quantized else None
+        prob = _add_tensor(schema, graph, "softmax", classes, int(y.type), quant)
+        options = schema.SoftmaxOptionsT()
+        options.beta = 1.0
+        _add_op(schema, model, graph, "SOFTMAX", 2 if int(y.type) == types.INT8 else 1,
+                [last], [prob], schema.BuiltinOptions.SoftmaxOptions, options)  # fmt: skip
+        last = prob
+    if int(graph.tensors[last].type) != wanted:
+        kind = "DEQUANTIZE" if wanted == types.FLOAT32 else "QUANTIZE"
+        src = graph.tensors[last].quantization
+        quant = None
+        if wanted != types.FLOAT32 and src is not None:
+            shift = 128 if wanted == types.UINT8 else -128
+            quant = _quant(schema, list(src.scale), [int(src.zeroPoint[0]) + shift])
+        name = "probabilities" if softmax else "logits"
+        out = _add_tensor(schema, graph, name, classes, wanted, quant)
+        _add_op(schema, model, graph, kind, 2, [last], [out], 0, None)
+        last = out
+    graph.outputs = np.asarray([last], np.int32)
+    for signature in model.signatureDefs or []:
+        for entry in signature.outputs or []:
+            entry.tensorIndex = last
+    _drop_metadata(model, "TFLITE_METADATA")
+    return _pack(model, len(content) + 4096)
+
+
+def _last_dense_op(schema: Any, model: Any, source: str) -> tuple[int, Any]:
+    graph = model.subgraphs[0]
+    for k in range(len(graph.operators) - 1, -1, -1):
+        if _op_name(schema, model, graph.operators[k]) == "FULLY_CONNECTED":
+            return k, graph.operators[k]
+    raise NotAClassifierError(f"{source} has no FULLY_CONNECTED layer")
+
+
+def _tensor_quant(tensor: Any) -> tuple[float, int]:
+    q = tensor.quantization
+    if q is None or q.scale is None or len(q.scale) != 1:
+        return (0.0, 0)
+    zero = q.zeroPoint if q.zeroPoint is not None else [0]
+    return float(q.scale[0]), int(zero[0])
+
+
+def _quant(schema: Any, scales: list[float], zeros: list[int]) -> Any:
+    quant = schema.QuantizationParametersT()
+    quant.scale = np.asarray(scales, np.float32)
+    quant.zeroPoint = np.asarray(zeros, np.int64)
+    quant.quantizedDimension = 0
+    return quant
+
+
+def _set_constant(
+    model: Any,
+    graph: Any,
+    index: int,
+    values: npt.NDArray[Any],
+    scales: npt.NDArray[np.float64] | None,
+    per_channel: bool,
+) -> None:
+    """Tensor ``index`` holding ``values`` in a buffer of its own, with its quantisation."""
+    schema = importlib.import_module(_SCHEMA)
+    tensor = graph.tensors[index]
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(np.ascontiguousarray(values).tobytes(), np.uint8)
+    shared = sum(int(t.buffer) == int(tensor.buffer) for t in graph.tensors) > 1
+    if shared or tensor.buffer == 0:
+        model.buffers.append(buffer)
+        tensor.buffer = len(model.buffers) - 1
+    else:
+        model.buffers[tensor.buffer] = buffer
+    tensor.shape = np.asarray(values.shape, np.int32)
+    tensor.shapeSignature = None
+    if scales is None:
+        tensor.quantization = None
+    else:
+        s = [float(v) for v in scales] if per_channel else [float(scales[0])]
+        tensor.quantization = _quant(schema, s, [0] * len(s))
+
+
+def _add_tensor(schema: Any, graph: Any, name: str, classes: int, kind: int, quant: Any) -> int:
+    tensor = schema.TensorT()
+    tensor.name = name
+    tensor.shape = np.asarray([1, classes], np.int32)
+    tensor.type = kind
+    tensor.buffer = 0
+    tensor.quantization = quant
+    graph.tensors.append(tensor)
+    return len(graph.tensors) - 1
+
+
+def _add_op(
+    schema: Any,
+    model: Any,
+    graph: Any,
+    name: str,
+    version: int,
+    inputs: list[int],
+    outputs: list[int],
+    options_type: int,
+    options: Any,
+) -> None:
+    code = int(getattr(schema.BuiltinOperator, name))
+    index = next(
+        (
+            i
+            for i, c in enumerate(model.operatorCodes)
+            if max(int(c.builtinCode), int(c.deprecatedBuiltinCode)) == code
+        ),
+        None,
+    )
+    if index is None:
+        entry = schema.OperatorCodeT()
+        entry.builtinCode = code
+        entry.deprecatedBuiltinCode = min(code, 127)
+        entry.version = version
+        model.operatorCodes.append(entry)
+        index = len(model.operatorCodes) - 1
+    else:
+        existing = model.operatorCodes[index]
+        existing.version = max(int(existing.version), version)
+    op = schema.OperatorT()
+    op.opcodeIndex = index
+    op.inputs = np.asarray(inputs, np.int32)
+    op.outputs = np.asarray(outputs, np.int32)
+    op.builtinOptionsType = options_type
+    op.builtinOptions = options
+    graph.operators.append(op)
