@@ -35,7 +35,10 @@ consumer's callbacks from its own single thread (``camviz-delivery``), in that o
 The pipeline emits STOPPED after its source's last SOURCE_STATE and after its threads'
 last event, so through a :class:`Delivery` STOPPED is the last event a consumer sees.
 ``LIVE_STREAM`` mode delivers its results and (with ``event_callback``) the pipeline's
-events through one :class:`Delivery`: the result callback always runs on that one thread.
+events through one :class:`Delivery`: the callbacks always run on that one thread, STOPPED
+last (``VIDEO`` mode too delivers ``event_callback``'s events that way). A frame that
+fails is a FRAME_FAILED event (logged as a warning when no ``event_callback`` hears it);
+in ``VIDEO`` mode its call raises the error instead.
 A callback that raises is logged and counted in :attr:`Delivery.errors`; delivery goes on.
 The FIFO is not bounded: a consumer slower than the frames lets them queue up, so keep the
 callbacks short (a GUI hands them to its own thread).
@@ -322,10 +325,13 @@ class RunningClassifier:
             try:
                 answer = self._answers.get(timeout=self.options.timeout_s)
             except queue.Empty:
-                raise PipelineError(
+                error = PipelineError(
                     f"no result for the frame at {timestamp_ms} ms within "
-                    f"{self.options.timeout_s:.0f} s"
-                ) from None
+                    f"{self.options.timeout_s:.0f} s; close this classifier and make a new one"
+                )
+                # a late answer would be taken for the next frame's: no further calls
+                self._failure = PipelineEvent(EventKind.ERROR, str(error), error)
+                raise error from None
         if isinstance(answer, FrameResult):
             return answer.result
         raise self._error_of(answer)
@@ -397,11 +403,13 @@ class RunningClassifier:
             classifier=self.options.classifier,
             backpressure=Backpressure.LATEST if live else Backpressure.LOSSLESS,
         )
+        if live or self.options.event_callback is not None:
+            deliver = self._deliver_live if live else None
+            self._delivery = Delivery(deliver, self.options.event_callback)
+        on_result: Callable[[FrameResult], None] = self._answers.put
         if live:
-            self._delivery = Delivery(self._deliver_live, self.options.event_callback)
-            on_result: Callable[[FrameResult], None] = self._delivery.result
-        else:
-            on_result = self._answers.put
+            assert self._delivery is not None
+            on_result = self._delivery.result
         self._pipeline = Pipeline(self._source, options, on_result=on_result, on_event=self._event)
         self._pipeline.start()
         loaded = self._loaded.wait(self.options.timeout_s)
@@ -432,12 +440,13 @@ class RunningClassifier:
             self._loaded.set()
             if self.mode is RunningMode.VIDEO:
                 self._answers.put(event)  # a call waiting for its frame learns why
-        elif event.kind is EventKind.FRAME_FAILED and self.mode is RunningMode.VIDEO:
-            self._answers.put(event)
+        elif event.kind is EventKind.FRAME_FAILED:
+            if self.mode is RunningMode.VIDEO:
+                self._answers.put(event)  # the waiting call raises it
+            elif self.options.event_callback is None:
+                _log.warning("%s", event.message)  # no one else would hear of it
         if self._delivery is not None:
             self._delivery.event(event)
-        elif self.options.event_callback is not None:
-            self.options.event_callback(event)
 
     def _deliver_live(self, item: FrameResult) -> None:
         callback = self.options.result_callback

@@ -20,6 +20,7 @@ from camviz import (
 )
 from camviz.classifier import Classifier
 from camviz.errors import ModelNotFoundError, OptionsError, PipelineError
+from camviz.pipeline import EventKind, PipelineEvent
 from camviz.results import ClassificationResult
 
 from ..conftest import PHOTOS, VIDEOS
@@ -183,3 +184,45 @@ def test_close_joins_within_its_timeout_even_with_frames_waiting(
     assert not [t for t in before if t.name.startswith("camviz-") and t.is_alive()]
     clf.close()  # idempotent
     assert log.items and log.items[-1][2] == 9
+
+
+def test_live_events_and_results_come_in_order_from_one_thread(
+    clip_frames: list[tuple[np.ndarray, int]], no_leaked_threads: None
+) -> None:
+    handed: list[tuple[int | None, str]] = []  # (thread, what) in the order handed over
+
+    def on_result(result: ClassificationResult, image: np.ndarray, ms: int) -> None:
+        handed.append((threading.get_ident(), f"result {ms}"))
+
+    def on_event(event: PipelineEvent) -> None:
+        handed.append((threading.get_ident(), event.kind.name))
+
+    options = RunningOptions(
+        running_mode=RunningMode.LIVE_STREAM, result_callback=on_result, event_callback=on_event
+    )
+    with RunningClassifier(options) as clf:
+        for image, ms in clip_frames:
+            clf.classify_async(image, ms)
+    what = [w for _, w in handed]
+    assert what[0] == "STARTED" and what[-1] == "STOPPED" and what.count("STOPPED") == 1
+    assert what.index("MODEL_LOADED") < what.index(next(w for w in what if w.startswith("result")))
+    assert what[-2] in ("ENDED", "SOURCE_STATE")  # the last frame's result came before them
+    assert f"result {clip_frames[-1][1]}" in what
+    assert len({ident for ident, _ in handed}) == 1 and handed[0][0] != threading.get_ident()
+
+
+def test_video_events_come_from_one_thread_too(
+    clip_frames: list[tuple[np.ndarray, int]], no_leaked_threads: None
+) -> None:
+    seen: list[tuple[int | None, EventKind]] = []
+    options = RunningOptions(
+        running_mode=RunningMode.VIDEO,
+        event_callback=lambda e: seen.append((threading.get_ident(), e.kind)),
+    )
+    with RunningClassifier(options) as clf:
+        for image, ms in clip_frames[:3]:
+            clf.classify_for_video(image, ms)
+    kinds = [k for _, k in seen]
+    assert kinds[0] is EventKind.STARTED and kinds[-1] is EventKind.STOPPED
+    assert EventKind.MODEL_LOADED in kinds and EventKind.ENDED in kinds
+    assert len({ident for ident, _ in seen}) == 1
