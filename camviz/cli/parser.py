@@ -407,14 +407,14 @@ def _add_teach(sub: Any) -> None:  # argparse's subparsers
         type=Path,
         default=None,
         metavar="FILE",
-        help="also write a standalone int8 .tflite (needs the 'build' extra)",
+        help="also write a standalone int8 .tflite (head + softmax, labels inside)",
     )
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     _add_quiet(p, "no_progress", "no progress bar on stderr")
     p.set_defaults(func=cmd_teach)
 
     p = sub.add_parser(
-        "export-head", help="a taught *.head.npz as a standalone int8 .tflite (build extra)"
+        "export-head", help="a taught *.head.npz as one int8 .tflite (softmax, labels inside)"
     )
     p.add_argument("head", type=Path, help="the taught model (*.head.npz)")
     p.add_argument("--out", type=Path, required=True, help="the .tflite to write")
