@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 pytest.importorskip("openvino", reason="the OpenVINO backend needs camviz[openvino]")
 
 from camviz import Classifier, ClassifierOptions, load_image
-from camviz.backends import BACKENDS, Accelerator, backend_for
+from camviz.backends import BACKENDS, Accelerator, Delegate, backend_for
 from camviz.errors import AcceleratorError, ModelLoadError
 from camviz.zoo import load_zoo
 from tests.conftest import MODELS, PHOTOS
@@ -19,37 +20,79 @@ ALL_PHOTOS = sorted(p for p in PHOTOS.rglob("*") if p.is_file())
 OPENVINO = BACKENDS["openvino"]
 
 
-#: A top-1 whose lead over the second is below this is a near-tie: int8 kernels that round
-#: differently (OpenVINO's float requantisation, LiteRT's fixed-point) may flip it.
-NEAR_TIE = 0.025
+#: The acceptance is >= 26 of 27 photos for every zoo model. Measured here (AVX-512 VNNI,
+#: OpenVINO 2026.4, LiteRT 2.3): two int8 models miss it whatever OpenVINO's setting
+#: (EXECUTION_MODE_HINT ACCURACY, INFERENCE_PRECISION_HINT f32 or neither give the same or
+#: fewer): the int8 kernels round differently, as LiteRT's own builtin kernels do against its
+#: XNNPACK (see test_openvinos_int8_disagreements_are_the_rounding_litert_s_own_kernels_show).
+INT8_SHORT = {
+    "efficientnet_lite1_int8": "measured 22 of 27 (LiteRT builtin vs its XNNPACK: 24)",
+    "efficientnet_lite2_int8": "measured 24 of 27 (LiteRT builtin vs its XNNPACK: 24)",
+}
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", [m.name for m in load_zoo().models])
-def test_openvinos_top1_on_each_zoo_tflite_equals_litert_s(name: str) -> None:
-    """Float models: the same top-1 on at least 26 of the 27 photos. Int8 models: the same,
-    or (measured: Lite1 22, Lite2 24 of 27) every disagreement a near-tie within LiteRT's top 3."""
+@functools.cache
+def _raw_outputs(name: str, delegate: str = "xnnpack") -> tuple[np.ndarray, np.ndarray]:
+    """(LiteRT's, OpenVINO's) raw output 0 on every photo, as rows; LiteRT with ``delegate``."""
     spec = load_zoo().get(name)
-    content = spec.path.read_bytes()
-    model = OPENVINO.load(content, threads=2, source=str(spec.path))
+    model = OPENVINO.load(spec.path.read_bytes(), threads=2, source=str(spec.path))
     assert model.runtime == "openvino" and model.device == "CPU"
-    agree, ties = 0, []
-    with Classifier.create(ClassifierOptions(model=name)) as clf:
+    ours, theirs = [], []
+    options = ClassifierOptions(model=name, delegate=Delegate.parse(delegate))
+    with Classifier.create(options) as clf:
         assert model.inputs[0].shape[1:3] == clf.info.input_size[::-1]
         for photo in ALL_PHOTOS:
             tensor = clf.preprocess(load_image(photo))
-            ours = clf.probabilities(clf.invoke_raw(tensor))
-            theirs = clf.probabilities(model.run(tensor[None]))
-            if ours.argmax() == theirs.argmax():
-                agree += 1
-                continue
-            first, second = np.sort(ours)[::-1][:2]
-            ties.append(float(first - second) < NEAR_TIE and theirs.argmax() in ours.argsort()[-3:])
+            assert tensor.dtype == model.inputs[0].dtype  # fed as the model takes it
+            ours.append(np.asarray(clf.invoke_raw(tensor)).reshape(-1))
+            theirs.append(np.asarray(model.run(tensor[None])).reshape(-1))
     model.close()
-    if spec.dtype == "float32" or agree >= 26:
-        assert agree >= 26, f"{name}: OpenVINO agrees with LiteRT on {agree} of 27 photos"
-    else:
-        assert agree >= 20 and all(ties), f"{name}: {agree} of 27 agree; near-ties: {ties}"
+    return np.stack(ours), np.stack(theirs)
+
+
+def _agree(a: np.ndarray, b: np.ndarray) -> int:
+    return int((a.argmax(axis=1) == b.argmax(axis=1)).sum())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(m.name, marks=pytest.mark.xfail(strict=True, reason=INT8_SHORT[m.name]))
+        if m.name in INT8_SHORT
+        else m.name
+        for m in load_zoo().models
+    ],
+)
+def test_openvinos_top1_on_each_zoo_tflite_equals_litert_s(name: str) -> None:
+    """The acceptance: the same top-1 on at least 26 of the 27 photos, for every zoo model."""
+    ours, theirs = _raw_outputs(name)
+    assert len(ours) == len(ALL_PHOTOS) == 27
+    agree = _agree(ours, theirs)
+    assert agree >= 26, f"{name}: OpenVINO agrees with LiteRT on {agree} of 27 photos"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [m.name for m in load_zoo().models if m.dtype != "float32"])
+def test_openvinos_int8_disagreements_are_the_rounding_litert_s_own_kernels_show(
+    name: str,
+) -> None:
+    """The limit, measured: OpenVINO runs the quantised input as given (uint8, the model's own
+    scale and zero point) and its uint8 logits are LiteRT's within a few output steps (mean
+    under one); LiteRT's builtin kernels differ from its XNNPACK as much, and flip as many
+    top-1s; every OpenVINO disagreement is a photo whose two best logits, in LiteRT, are
+    within two quantisation steps of each other."""
+    xnnpack, openvino = _raw_outputs(name)
+    builtin, _ = _raw_outputs(name, "cpu")
+    assert xnnpack.dtype == openvino.dtype == np.uint8  # quantised out, not dequantised
+    steps = np.abs(xnnpack.astype(int) - openvino.astype(int))
+    own = np.abs(xnnpack.astype(int) - builtin.astype(int))
+    assert steps.mean() < 1.0 and steps.max() <= 12, (steps.mean(), steps.max())
+    assert steps.mean() < own.mean() + 0.25, (steps.mean(), own.mean())
+    assert _agree(xnnpack, openvino) >= _agree(xnnpack, builtin) - 2
+    for row in np.flatnonzero(xnnpack.argmax(axis=1) != openvino.argmax(axis=1)):
+        first, second = np.sort(xnnpack[row].astype(int))[::-1][:2]
+        assert first - second <= 2, f"{ALL_PHOTOS[row].name}: LiteRT leads by {first - second}"
 
 
 def test_a_zoo_tflite_on_openvino_reads_its_quantisation_and_metadata() -> None:
