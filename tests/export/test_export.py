@@ -1,13 +1,10 @@
 """Exporting a taught head as one standalone int8 .tflite (``camviz export-head``).
 
-The first part runs everywhere (no TensorFlow): the missing 'build' extra is named, before
-any training. The rest needs TensorFlow (the 'build' extra), which ``make test`` does not
-install, so it skips without it; run it with::
-
-    .venv-build/bin/python -m pytest tests/export/test_export.py
-
-It teaches five real clips (the first 60% of 100 frames of each), exports the head through
-the CLI and checks the .tflite against the TaughtClassifier on the held-out 40%.
+The export is graph surgery on the shipped int8 backbone (no TensorFlow, no torch, no extra):
+these tests run in the main venv, and the CLI runs with both made unimportable. The slow part
+teaches five real clips (the first 60% of 100 frames of each), exports the head through the
+CLI and checks the .tflite against the TaughtClassifier on the held-out 40%: in camviz, in
+LiteRT directly, and in MediaPipe when ``.venv-mediapipe`` is there.
 """
 
 from __future__ import annotations
@@ -15,16 +12,26 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 
+from camviz.backends import load_model
+from camviz.backends.tflite_graph import (
+    dense_input_quantization,
+    last_dense_layer,
+    output_producer,
+    with_last_dense,
+)
 from camviz.backends.tflite_metadata import read_metadata_file
 from camviz.classifier import ClassifierOptions
-from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
+from camviz.errors import ModelLoadError, OptionsError
 from camviz.export import export_head, fold_head
+from camviz.features import FeatureExtractor, load_backbone
 from camviz.loading import open_classifier
 from camviz.teach import (
     HEAD_SUFFIX,
@@ -47,34 +54,34 @@ CLIPS = {
 }
 FRAMES = 100
 VAL = 0.4
-MISSING = "ExtraNotInstalledError: Exporting a taught model needs the 'build' extra"
+MEDIAPIPE = ROOT / ".venv-mediapipe" / "bin" / "python"
+HIDE = "sys.modules.update(dict.fromkeys(('tensorflow', 'torch', 'tf_keras'))); "
 
 
-def _toy_head(dim: int = 1280) -> Head:
+def _toy_head(dim: int = 1280, sha256: str = "0" * 64, scale: float = 1.0) -> Head:
     rng = np.random.default_rng(0)
     return Head(
         labels=("a", "b", "c"),
-        weights=rng.normal(size=(3, dim)).astype(np.float32),
+        weights=(scale * rng.normal(size=(3, dim))).astype(np.float32),
         bias=rng.normal(size=3).astype(np.float32),
         mean=rng.normal(size=dim).astype(np.float32),
         std=rng.uniform(0.5, 2.0, dim).astype(np.float32),
         backbone="efficientnet_lite0_int8",
-        backbone_sha256="0" * 64,
+        backbone_sha256=sha256,
         feature_tensor="",
     )
 
 
-def _camviz(args: list[str], *, hide_tensorflow: bool = False) -> subprocess.CompletedProcess[str]:
-    """``python -m camviz ARGS`` in this interpreter, optionally as if TensorFlow were absent."""
-    hide = "sys.modules['tensorflow'] = None; " if hide_tensorflow else ""
-    code = f"import sys; {hide}from camviz.cli import main; sys.exit(main(sys.argv[1:]))"
+def _camviz(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``python -m camviz ARGS`` in this interpreter, with TensorFlow and torch unimportable."""
+    code = f"import sys; {HIDE}from camviz.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True, text=True, cwd=ROOT, timeout=900, check=False,
     )  # fmt: skip
 
 
-# ------------------------------------------------------------------ always run (no TensorFlow)
+# ------------------------------------------------------------------ quick
 def test_fold_head_gives_the_heads_logits() -> None:
     head = _toy_head(64)
     weights, bias = fold_head(head)
@@ -82,37 +89,54 @@ def test_fold_head_gives_the_heads_logits() -> None:
     assert np.allclose(features @ weights.T + bias, head.logits(features), atol=1e-4)
 
 
-def test_export_without_tensorflow_names_the_extra(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "tensorflow", None)
-    with pytest.raises(ExtraNotInstalledError) as info:
-        export_head(_toy_head(), tmp_path / "m.tflite")
-    assert info.value.extra == "build" and info.value.missing == "tensorflow-cpu"
-    assert "pip install 'camviz[build]'" in str(info.value)
-    assert not list(tmp_path.iterdir())
+def test_export_is_surgery_on_the_shipped_backbone(tmp_path: Path) -> None:
+    """A head on the real backbone: only the last dense layer and the softmax are new."""
+    backbone = load_backbone("efficientnet_lite0_int8")
+    head = _toy_head(sha256=backbone.sha256, scale=0.05)  # logits of a few units, as taught
+    result = export_head(head, tmp_path / "toy.tflite")
+    content = result.path.read_bytes()
+    assert output_producer(content) == "SOFTMAX"
+    assert result.feature_max_abs_diff == 0.0  # every op before the head is the shipped one
+    assert result.output_scale == 1 / 256 and result.output_zero_point == 0
+    assert result.probability_max_abs_diff < 0.03
+    low, high = result.logit_range
+    assert low < 0 < high
+    meta = read_metadata_file(result.path)
+    assert meta is not None and meta.labels == ("a", "b", "c")
+    shipped = backbone.spec.path.read_bytes()
+    assert len(content) < len(shipped)  # 3 classes instead of 1000
 
 
-def test_cli_fails_before_training_without_the_build_extra(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    for label in ("carphone", "tree"):
-        (data / label).mkdir(parents=True)
-        (data / label / CLIPS[label].name).symlink_to(CLIPS[label])
-    out = tmp_path / f"m{HEAD_SUFFIX}"
-    taught = _camviz(
-        ["teach", str(data), "--out", str(out), "--export-tflite", str(tmp_path / "m.tflite")],
-        hide_tensorflow=True,
-    )
-    assert taught.returncode == 1
-    assert taught.stderr.startswith(MISSING) and taught.stderr.count("\n") == 1, taught.stderr
-    assert "features" not in taught.stderr and not out.exists()  # no training started
-    head = _toy_head().save(tmp_path / f"toy{HEAD_SUFFIX}")
-    exported = _camviz(
-        ["export-head", str(head), "--out", str(tmp_path / "m.tflite")], hide_tensorflow=True
-    )
-    assert exported.returncode == 1
-    assert exported.stderr.startswith(MISSING) and exported.stderr.count("\n") == 1
-    assert not (tmp_path / "m.tflite").exists()
+@pytest.mark.parametrize("name", ["efficientnet_lite0_int8", "efficientnet_lite0_float32"])
+def test_the_backbones_own_layer_put_back_gives_its_softmax(name: str, chelsea: np.ndarray) -> None:
+    """with_last_dense with the ImageNet layer itself: the zoo model's softmax, in the graph."""
+    backbone = load_backbone(name)
+    shipped = backbone.spec.path.read_bytes()
+    dense = last_dense_layer(shipped)
+    with FeatureExtractor.create(backbone) as extractor:
+        tensor = extractor.preprocess(chelsea)
+        logits = extractor.logits(extractor.features_of_tensor(tensor)[None])[0]
+    new = with_last_dense(shipped, dense.weights, dense.bias, (-20.0, 20.0))
+    assert output_producer(new) == "SOFTMAX"
+    model = load_model(new, threads=1, source=name)
+    try:
+        out = model.outputs[0]
+        raw = model.run(tensor[None]).reshape(-1).astype(np.float64)
+    finally:
+        model.close()
+    probabilities = (raw - out.zero_point) * out.scale if out.quantized else raw
+    expected = np.exp(logits - logits.max())
+    expected /= expected.sum()
+    assert int(np.argmax(probabilities)) == int(np.argmax(expected))
+    if out.quantized:  # int8: the new layer's int32 bias is at input scale x weight scale
+        assert out.dtype == np.uint8 and (out.scale, out.zero_point) == (1 / 256, 0)
+        assert np.abs(probabilities - expected).max() < 0.02
+        in_scale, _ = dense_input_quantization(new)
+        layer = last_dense_layer(new)
+        assert in_scale > 0 and np.allclose(layer.bias, dense.bias, atol=in_scale * 0.02)
+    else:
+        assert abs(probabilities.sum() - 1) < 1e-5
+        assert np.abs(probabilities - expected).max() < 1e-5
 
 
 def test_cli_refuses_an_output_that_is_not_tflite(tmp_path: Path) -> None:
@@ -123,11 +147,10 @@ def test_cli_refuses_an_output_that_is_not_tflite(tmp_path: Path) -> None:
     assert bad.returncode == 1 and bad.stderr.startswith("OptionsError: --out"), bad.stderr
 
 
-# ------------------------------------------------------------------ needs TensorFlow
+# ------------------------------------------------------------------ real clips (slow)
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Teach the five clips (60% of each), save the head, export it with the CLI."""
-    pytest.importorskip("tensorflow", reason="exporting needs the 'build' extra")
     folder = tmp_path_factory.mktemp("export")
     session = TeachSession("efficientnet_lite0_int8", options=TrainOptions(val=VAL))
     held_out: dict[str, list[np.ndarray]] = {}
@@ -153,22 +176,25 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
-def test_exported_model_carries_labels_and_logits(exported: dict[str, Any]) -> None:
+@pytest.mark.slow
+def test_exported_model_carries_labels_and_probabilities(exported: dict[str, Any]) -> None:
     model: Path = exported["model"]
     record = exported["record"]
     assert not list(exported["folder"].glob("*.tmp"))  # atomic write left nothing behind
-    assert record["bytes"] == model.stat().st_size and record["output"] == "logits"
+    assert record["bytes"] == model.stat().st_size and record["output"] == "probabilities"
     meta = read_metadata_file(model)
     assert meta is not None and meta.labels == tuple(CLIPS)
     assert meta.mean == (0.0, 0.0, 0.0) and meta.std == (1.0, 1.0, 1.0)
-    assert meta.color_space == "RGB" and "5 logits" in (meta.description or "")
+    assert meta.color_space == "RGB" and "5 probabilities" in (meta.description or "")
     with open_classifier(ClassifierOptions(model=str(model))) as clf:
-        assert clf.info.labels == tuple(CLIPS) and clf.info.output == "logits"
+        assert clf.info.labels == tuple(CLIPS) and clf.info.output == "probabilities"
         assert clf.info.dtype == "uint8" and clf.info.input_size == (224, 224)
-    # calibrated on exactly the zoo's crops: the int8 backbone inside is the shipped one
+    # every operator before the head is the shipped backbone's
     assert record["feature_max_abs_diff"] == 0.0 and record["calibration_frames"] == 0
+    assert record["output_quantization"] == {"scale": 1 / 256, "zero_point": 0}
 
 
+@pytest.mark.slow
 def test_exported_int8_agrees_with_the_taught_head(exported: dict[str, Any]) -> None:
     agree = total = correct = 0
     with (
@@ -189,9 +215,77 @@ def test_exported_int8_agrees_with_the_taught_head(exported: dict[str, Any]) -> 
     assert correct / total >= 0.95
 
 
-def test_export_refuses_a_head_of_another_backbone_file(
+def _centre_crop(frame: np.ndarray, size: int = 224) -> np.ndarray:
+    h, w = frame.shape[:2]
+    side = round(min(h, w) * 0.875)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = frame[top : top + side, left : left + side]
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+
+
+@pytest.mark.slow
+def test_litert_alone_reads_probabilities_that_sum_to_1(exported: dict[str, Any]) -> None:
+    """No camviz in the loop: LiteRT's interpreter on the file, softmax already applied."""
+    litert = pytest.importorskip("ai_edge_litert.interpreter", reason="LiteRT is not installed")
+    interpreter = litert.Interpreter(model_path=str(exported["model"]))
+    interpreter.allocate_tensors()
+    (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+    assert out["dtype"] == np.uint8 and out["quantization"] == (1 / 256, 0)
+    labels = tuple(CLIPS)
+    correct = total = 0
+    for label, frames in exported["held_out"].items():
+        for frame in frames[::4]:
+            interpreter.set_tensor(inp["index"], _centre_crop(frame)[None])
+            interpreter.invoke()
+            probabilities = interpreter.get_tensor(out["index"]).reshape(-1) / 256
+            assert abs(probabilities.sum() - 1) <= len(labels) / 256, probabilities
+            total += 1
+            correct += labels[int(np.argmax(probabilities))] == label
+    assert correct / total >= 0.9, (correct, total)
+
+
+@pytest.mark.slow
+def test_mediapipe_reports_the_labels_and_probabilities(
     exported: dict[str, Any], tmp_path: Path
 ) -> None:
+    if not MEDIAPIPE.exists():
+        pytest.skip(f"MediaPipe's venv {MEDIAPIPE.parent.parent} is not there")
+    for label, frames in exported["held_out"].items():
+        for n, frame in enumerate(frames[::8]):
+            cv2.imwrite(str(tmp_path / f"{label}-{n}.png"), frame[..., ::-1])
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from pathlib import Path
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+        options = vision.ImageClassifierOptions(
+            base_options=BaseOptions(model_asset_path=sys.argv[1]), max_results=-1)
+        rows = []
+        with vision.ImageClassifier.create_from_options(options) as classifier:
+            for path in sorted(Path(sys.argv[2]).glob("*.png")):
+                result = classifier.classify(mp.Image.create_from_file(str(path)))
+                cats = result.classifications[0].categories
+                rows.append([path.stem.split("-")[0], {c.category_name: c.score for c in cats}])
+        print(json.dumps(rows))
+        """
+    )
+    run = subprocess.run(
+        [str(MEDIAPIPE), "-c", script, str(exported["model"]), str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = json.loads(run.stdout.strip().splitlines()[-1])
+    assert len(rows) == sum(len(f[::8]) for f in exported["held_out"].values())
+    correct = 0
+    for label, scores in rows:
+        assert set(scores) == set(CLIPS)  # display names from the metadata
+        assert abs(sum(scores.values()) - 1) <= len(CLIPS) / 256, scores
+        correct += max(scores, key=scores.get) == label
+    assert correct / len(rows) >= 0.9, (correct, len(rows))
+
+
+def test_export_refuses_a_head_of_another_backbone_file(tmp_path: Path) -> None:
     head = _toy_head()  # sha256 of a backbone file that is not the shipped one
     with pytest.raises(ModelLoadError, match="teach the classes again"):
         export_head(head, tmp_path / "m.tflite")

@@ -100,8 +100,14 @@ def test_the_wheel_holds_no_model_building_code(wheel: zipfile.ZipFile) -> None:
             for alias in node.names
         ]
         assert not [m for m in imported if m.split(".")[0] == "tools"], name
-    # the head export ships (behind the build extra), in its own package
+        # nothing installed imports what builds models from weights, lazily or not
+        heavy = [m for m in imported if m.split(".")[0] in ("tensorflow", "torch", "tf_keras")]
+        assert not heavy, f"{name} imports {heavy}"
+    # the head export ships (graph surgery, no extra), without the zoo build's network code
     assert "camviz/export/head.py" in names
+    moved = {p.name for p in ZOO_BUILD.glob("*.py")} - {"__init__.py", "__main__.py"}
+    assert {"efficientnet.py", "tfnet.py", "calibration.py"} <= moved
+    assert not [n for n in names if n.startswith("camviz/") and Path(n).name in moved]
 
 
 @pytest.mark.slow
@@ -194,17 +200,16 @@ def _third_party_imports(paths: list[Path]) -> set[str]:
 
 def test_what_camviz_imports_is_declared() -> None:
     package = ROOT / "camviz"
-    export = package / "export"  # the head export: the build extra, imported lazily
-    runtime = [p for p in package.rglob("*.py") if export not in p.parents]
+    runtime = list(package.rglob("*.py"))  # the head export included: it needs no extra
     # the runtime: core dependencies, the extras (plot, ray, ...), the tflite-runtime fallback
     groups = PYPROJECT["project"]["optional-dependencies"]
     extras = [g for g in groups if g not in ("test", "build")]
     runtime_ok = {*_requirements("core", *extras), "tflite-runtime"}
     used = {_DISTRIBUTION.get(m, m) for m in _third_party_imports(runtime)}
     assert used <= runtime_ok, f"imported, not declared: {sorted(used - runtime_ok)}"
-    # make models (tools/zoo_build) and the head export; crosscheck_torch is a one-off
-    # needing torch in a venv of its own
-    builders = [*ZOO_BUILD.rglob("*.py"), *export.rglob("*.py")]
+    # make models (tools/zoo_build); crosscheck_torch is a one-off needing torch in a venv of
+    # its own
+    builders = list(ZOO_BUILD.rglob("*.py"))
     tools = [p for p in builders if p.name != "crosscheck_torch.py"]
     build_ok = {*_requirements("core", "build"), "ai-edge-litert"}
     used = {_DISTRIBUTION.get(m, m) for m in _third_party_imports(tools) - {"tools"}}

@@ -30,6 +30,5 @@ def test_missing_extras_are_named(
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ExtraNotInstalledError, match="Confusion plot needs the 'plot' extra"):
         save_confusion_png(report, tmp_path / "c.png")
-    monkeypatch.setitem(sys.modules, "tensorflow", None)
-    with pytest.raises(ExtraNotInstalledError, match="Exporting a taught model needs the 'build'"):
-        export_head(head, tmp_path / "m.tflite")
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # the head export needs no extra
+    assert export_head(head, tmp_path / "m.tflite").path.is_file()

@@ -4,13 +4,16 @@ What lives here: the zoo's build specs (``specs``: names, weight packages, publi
 figures), the build itself (``builder``: convert, calibrate, check against the NumPy
 reference and the held-out photos, write ``models/`` and ``models/manifest.json``), SqueezeNet
 (``squeezenet``), the NumPy reference (``reference``), the generated ``models/README.md``
-(``readme``), and a one-off cross-check against PyTorch (``crosscheck_torch``).
+(``readme``), a one-off cross-check against PyTorch (``crosscheck_torch``), and the pieces that
+build EfficientNet-Lite: its ``.pth`` weights (``efficientnet``, ``torch_legacy``, ``weights``:
+where they are), the network in TensorFlow ops and the TFLite converter (``tfnet``), and the
+int8 calibration crops of ``assets/photos`` (``calibration``).
 
 Not part of the ``camviz`` package or its wheel: a tool of the repository, run in
 ``.venv-build`` (the ``build`` extra, pinned by ``constraints/build.txt``). It imports camviz;
-camviz never imports it. What the build shares with ``camviz teach --export`` (EfficientNet-Lite
-in TensorFlow ops, the converter, the calibration crops, the TFLite metadata writer, the
-weights' location) lives in :mod:`camviz.export`, and the builder imports it from there.
+camviz never imports it. What the build shares with the head export (``camviz export-head``,
+graph surgery on the shipped int8 file, no TensorFlow) is only the TFLite metadata writer,
+:mod:`camviz.export.metadata_writer`, which the builder imports from there.
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ import numpy as np
 
 from camviz import jsonio
 from camviz.errors import ExtraNotInstalledError
-from camviz.export import calibration as ph
-from camviz.export.calibration import CALIBRATION_PER_PHOTO, CROP_FRACTION
 from camviz.export.metadata_writer import LABELS_NAME, ImageClassifierMetadata, add_metadata
-from camviz.export.weights import dist_file, weights_path
+from tools.zoo_build import calibration as ph
+from tools.zoo_build.calibration import CALIBRATION_PER_PHOTO, CROP_FRACTION
 from tools.zoo_build.specs import DEFAULT_MODEL, SPECS, ModelBuildSpec
+from tools.zoo_build.weights import dist_file, weights_path
 
 __all__ = ["REFERENCE_PHOTOS", "BuildOptions", "build"]
 
@@ -103,12 +103,11 @@ class _Arch:
 
 
 def _load_arch(spec: ModelBuildSpec) -> _Arch:
-    from camviz.export import tfnet
-    from tools.zoo_build import reference
+    from tools.zoo_build import reference, tfnet
 
     path, rel = _weights_path(spec)
     if spec.family == "efficientnet":
-        from camviz.export.efficientnet import load_efficientnet_lite
+        from tools.zoo_build.efficientnet import load_efficientnet_lite
 
         net = load_efficientnet_lite(path)
         fn = tfnet.efficientnet_function(net, spec.input_size)
@@ -194,7 +193,7 @@ def _reference_inputs(root: Path, size: int, bgr: bool) -> tuple[np.ndarray, np.
     for rel in REFERENCE_PHOTOS:
         rgb = ph.load_rgb(root / rel)
         top, left, side = ph.center_geometry(rgb.shape[0], rgb.shape[1], CROP_FRACTION)
-        px = ph.center_crop(rgb, size, CROP_FRACTION)
+        px = ph.square_center_crop(rgb, size, CROP_FRACTION)
         pixels.append(px[..., ::-1] if bgr else px)
         geometry.append((top, left, side))
     return np.ascontiguousarray(np.stack(pixels)), np.asarray(geometry, dtype=np.int64)
@@ -207,7 +206,7 @@ def _sha256(data: bytes) -> str:
 def _build_arch(
     arch: _Arch, specs: Sequence[ModelBuildSpec], opts: BuildOptions, labels: list[str]
 ) -> list[dict[str, Any]]:
-    from camviz.export.tfnet import convert
+    from tools.zoo_build.tfnet import convert
 
     spec0 = arch.spec
     size = spec0.input_size
@@ -294,7 +293,7 @@ def _build_arch(
         sanity = {}
         for rel, wanted in SANITY.items():
             rgb = ph.load_rgb(opts.photos_dir / rel)
-            px = ph.center_crop(rgb, size, CROP_FRACTION)
+            px = ph.square_center_crop(rgb, size, CROP_FRACTION)
             top1 = int(np.argmax(runner.logits(px[..., ::-1] if bgr else px)))
             sanity[rel] = {"top1": top1, "label": labels[top1], "expected": list(wanted)}
             if top1 not in wanted:
@@ -382,8 +381,8 @@ def _merge_manifest(path: Path, entries: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def build(opts: BuildOptions) -> list[dict[str, Any]]:
-    from camviz.export.tfnet import require_tensorflow
     from tools.zoo_build.readme import write_readme
+    from tools.zoo_build.tfnet import require_tensorflow
 
     require_tensorflow()  # fail first on the heaviest missing piece of the build extra
 

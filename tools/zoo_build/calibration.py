@@ -1,4 +1,4 @@
-"""The int8 calibration data of the zoo build and the head export: real photos committed
+"""The int8 calibration data of the zoo build: real photos committed
 under ``assets/photos/`` and the deterministic crops made from them.
 
 Split (fixed, by source):
@@ -24,23 +24,23 @@ from pathlib import Path
 
 import numpy as np
 
+from camviz.defaults import CROP_FRACTION  # the app's centre crop (of the short side)
+from camviz.export.head import CALIBRATION_DIR, HELDOUT_DIR  # the split the export uses too
+
 __all__ = [
     "CALIBRATION_DIR",
     "CALIBRATION_PER_PHOTO",
     "CROP_FRACTION",
     "HELDOUT_DIR",
     "Crop",
-    "center_crop",
+    "square_center_crop",
     "crops",
     "list_photos",
     "load_rgb",
 ]
 
-CALIBRATION_DIR = "opencv"
-#: the app's centre crop (of the short side), and the calibration crops per photo
-CROP_FRACTION = 0.875
+#: the calibration crops per photo
 CALIBRATION_PER_PHOTO = 8
-HELDOUT_DIR = "skimage"
 _EXTENSIONS = {".jpg", ".jpeg", ".png"}
 
 
@@ -84,7 +84,7 @@ def center_geometry(height: int, width: int, fraction: float) -> tuple[int, int,
     return (height - side) // 2, (width - side) // 2, side
 
 
-def center_crop(rgb: np.ndarray, size: int, fraction: float) -> np.ndarray:
+def square_center_crop(rgb: np.ndarray, size: int, fraction: float) -> np.ndarray:
     top, left, side = center_geometry(rgb.shape[0], rgb.shape[1], fraction)
     return _resize(rgb[top : top + side, left : left + side], size)
 

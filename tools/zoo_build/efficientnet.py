@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from camviz.export.torch_legacy import load_legacy_state_dict
+from tools.zoo_build.torch_legacy import load_legacy_state_dict
 
 __all__ = [
     "BN_EPS",

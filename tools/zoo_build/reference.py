@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from camviz.export.efficientnet import BN_EPS, ConvBN, EfficientNetLite
+from tools.zoo_build.efficientnet import BN_EPS, ConvBN, EfficientNetLite
 from tools.zoo_build.squeezenet import SqueezeNet
 
 __all__ = ["efficientnet_logits", "same_padding", "squeezenet_logits"]

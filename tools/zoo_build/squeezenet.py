@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from camviz.export.tfnet import require_tensorflow
+from tools.zoo_build.tfnet import require_tensorflow
 
 __all__ = ["SqueezeNet", "load_squeezenet", "squeezenet_function"]
 

