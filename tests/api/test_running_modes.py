@@ -206,7 +206,7 @@ def test_live_events_and_results_come_in_order_from_one_thread(
     what = [w for _, w in handed]
     assert what[0] == "STARTED" and what[-1] == "STOPPED" and what.count("STOPPED") == 1
     assert what.index("MODEL_LOADED") < what.index(next(w for w in what if w.startswith("result")))
-    assert what[-2] in ("ENDED", "SOURCE_STATE")  # the last frame's result came before them
+    assert what[-2] in ("ENDED", "SOURCE_STATE")  # the end of the frames, then STOPPED
     assert f"result {clip_frames[-1][1]}" in what
     assert len({ident for ident, _ in handed}) == 1 and handed[0][0] != threading.get_ident()
 
