@@ -13,7 +13,7 @@ TFLITE_VENV := .venv-tflite
 ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast lint pytest pytest-build models onnx-models bench screenshot screenshots clean install wheel wheel-smoke system-deps
+.PHONY: run test test-fast lint pytest models onnx-models bench screenshot screenshots clean install wheel wheel-smoke system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,11 +63,8 @@ system-deps:
 pytest: $(VENV)/.installed $(VENV)/.ray-installed $(TFLITE_VENV)/.installed system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Exporting taught models needs tensorflow (the `build` extra): its tests run in .venv-build.
-pytest-build: $(BUILD_VENV)/.installed
-	$(BUILD_VENV)/bin/python -m pytest -q tests/export/test_export.py
-
-test: lint pytest pytest-build wheel-smoke
+# The head export needs no tensorflow (graph surgery): tests/export runs in `make pytest`.
+test: lint pytest wheel-smoke
 
 # Every test not marked slow (the ones over a few seconds); `make test` runs them all.
 test-fast: $(VENV)/.installed
