@@ -112,7 +112,8 @@ class ClassificationResult:
     ``uncertain`` is true when no label is likely: the best probability is below
     the classifier's ``min_confidence``. ``input_clipped`` is the share of the
     model's integer input pinned at its range's ends (a wrong input mapping shows
-    there: see :mod:`camviz.preprocess`).
+    there: see :mod:`camviz.preprocess`). ``runtime`` and ``device`` say what ran the model
+    (``ModelInfo.runtime`` and ``.device``: ``"openvino"`` on ``"CPU"``...).
     """
 
     categories: tuple[Category, ...]
@@ -121,6 +122,8 @@ class ClassificationResult:
     model: str
     times: StageTimes = StageTimes()
     input_clipped: float = 0.0
+    runtime: str = ""
+    device: str = ""
 
     @property
     def top(self) -> Category | None:
@@ -131,6 +134,8 @@ class ClassificationResult:
         window's ``--stats-json`` use it; never build a result record by hand."""
         return {
             "model": self.model,
+            "runtime": self.runtime,
+            "device": self.device,
             "top": [c.to_dict() for c in self.categories],
             "uncertain": self.uncertain,
             "latency_ms": round(self.times.total_ms, 3),

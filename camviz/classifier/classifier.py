@@ -272,7 +272,13 @@ class Classifier:
         )
         uncertain = float(probs[int(top[0])]) < options.min_confidence
         return ClassificationResult(
-            categories, probs, uncertain, self.info.name, times or StageTimes()
+            categories,
+            probs,
+            uncertain,
+            self.info.name,
+            times or StageTimes(),
+            runtime=self.info.runtime,
+            device=self.info.device,
         )
 
     def classify(
