@@ -37,6 +37,7 @@ from camviz.cli.teach import cmd_export_head, cmd_teach
 from camviz.defaults import (
     BENCH_FRAMES,
     BUDGET_MS,
+    DEMO,
     DISPLAY_NAMES_LOCALE,
     MIN_CONFIDENCE,
     SCORE_THRESHOLD,
@@ -338,7 +339,7 @@ def _add_bench(sub: Any) -> None:  # argparse's subparsers
     )
     p.add_argument(
         "--source",
-        default="demo",
+        default=DEMO,
         metavar="SOURCE",
         help="what the pipeline reads: demo, a video, a folder, a glob, a camera, the screen, "
         "a URL... (see `camviz --help`)",

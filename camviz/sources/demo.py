@@ -8,14 +8,12 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from camviz.defaults import DEMO  # the source string that names the demo reel (any case)
 from camviz.errors import SourceOpenError
 from camviz.sources.base import StateCallback
 from camviz.sources.video import VideoSource
 
 __all__ = ["DEMO", "DemoSource", "assets_dir", "demo_reel_path"]
-
-#: The source string that names the demo reel (any case).
-DEMO = "demo"
 
 
 def assets_dir() -> Path:
