@@ -60,6 +60,8 @@ CSV_FIELDS = (
     "score",
     "uncertain",
     "latency_ms",
+    "runtime",
+    "device",
     "error",
 )
 
@@ -291,6 +293,8 @@ def csv_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "score": top.get("score"),
         "uncertain": record.get("uncertain"),
         "latency_ms": record.get("latency_ms"),
+        "runtime": record.get("runtime"),
+        "device": record.get("device"),
         "error": f"{error['type']}: {error['message']}" if error else None,
     }
     return {key: _csv_value(value) for key, value in row.items()}
