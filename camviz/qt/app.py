@@ -84,7 +84,7 @@ def run_gui(
     *,
     delegate: str | None = None,
     settings: QSettings | None = None,
-    size: tuple[int, int] = (1280, 720),
+    size: tuple[int, int] | None = None,
 ) -> int:
     """Open the camviz window and run the Qt event loop; returns the exit code.
 
@@ -114,7 +114,8 @@ def run_gui(
         window.threads_spin.setValue(threads)
     if chosen is not None:
         window.session.update(delegate=chosen)
-    window.resize(*size)
+    if size is not None:  # else the size restored, or the first one that fits the screen
+        window.resize(*size)
     window.show()
     began = time.monotonic()
     started = window.start_up(source, model, cameras)

@@ -152,9 +152,10 @@ class InputBox(QGroupBox):
         layout.addWidget(self.input_view)
         layout.addWidget(self.input_label)
 
-    def show_tensor(self, tensor: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
-        """Show the exact tensor the model was fed; returns the picture shown."""
-        picture = tensor_to_display(tensor)
+    def show_tensor(self, tensor: npt.NDArray[Any], *, bgr: bool = False) -> npt.NDArray[np.uint8]:
+        """Show the exact tensor the model was fed (``bgr``: in blue-first order); returns
+        the picture shown, in RGB."""
+        picture = tensor_to_display(tensor, bgr=bgr)
         self.input_view.set_frame(picture)
         self.input_label.setText(describe_tensor(tensor))
         return picture

@@ -162,6 +162,10 @@ class FrameView(QWidget):
     def frame(self) -> Image | None:
         return self._frame
 
+    def placeholder(self) -> str:
+        """What the view says while it has no frame."""
+        return self._placeholder
+
     def clear(self, placeholder: str | None = None) -> None:
         if placeholder is not None:
             self._placeholder = placeholder

@@ -225,6 +225,9 @@ class PerformanceMeter(QFrame):
         self._state = "idle"
         self.reading = MeterReading("idle", BudgetLight.IDLE, span_s=span_s)
         self.refresh_count = 0
+        self._outage: str | None = None  # the source stopped: what the meter says instead
+        self._condition: str | None = None  # paused: what the meter says instead
+        self._still = False  # a still image: no camera rate to speak of
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
@@ -308,6 +311,21 @@ class PerformanceMeter(QFrame):
             f"{runtime} · {delegate} · {threads} thread{'s' if threads != 1 else ''}"
         )
 
+    def set_outage(self, words: str | None) -> None:
+        """The source stopped (``words`` say so, the light goes grey); None: it is back."""
+        self._outage = words
+        self._show(self.reading)
+
+    def set_condition(self, words: str | None) -> None:
+        """A state the window is in (paused), said instead of the rates' verdict."""
+        self._condition = words
+        self._show(self.reading)
+
+    def set_still(self, still: bool) -> None:
+        """A still image: the source has no frame rate (no "camera fps")."""
+        self._still = still
+        self._show(self.reading)
+
     def status(self) -> BudgetStatus:
         return self._status
 
@@ -343,7 +361,7 @@ class PerformanceMeter(QFrame):
             # rates over the meter's window once it has one, else the pipeline's own
             camera = reading.camera_fps if reading.camera_fps is not None else snap.capture_fps
             model = reading.model_fps if reading.model_fps is not None else snap.inference_fps
-            v["camera"].setText(f"{camera:.1f}")
+            v["camera"].setText("still image" if self._still else f"{camera:.1f}")
             v["inference"].setText(f"{model:.1f}")
             v["e2e_ms"].setText(f"{reading.p50:.1f} / {reading.p95:.1f}" if reading.count else "–")
             share = reading.drop_share
@@ -353,14 +371,21 @@ class PerformanceMeter(QFrame):
 
     def _show(self, reading: MeterReading) -> None:
         self.graph.set_reading(reading)
+        light, state = reading.light, reading.state
+        over = self._outage if self._outage is not None else self._condition
+        if over is not None:  # the rates are not what is going on: say what is
+            light = BudgetLight.IDLE
+            state = "reconnecting" if self._outage is not None else "paused"
+            text = f"{state.upper()} — {over}"
+        else:
+            word = state.upper() if light is not BudgetLight.IDLE else ""
+            window = f" (last {reading.span_s:.0f} s)" if light is not BudgetLight.IDLE else ""
+            text = f"{word + ' — ' if word else ''}{reading.words}{window}"
         self._light.setStyleSheet(
-            f"background: {_STATUS_COLORS[reading.light]}; border-radius: 7px;"
-            " border: 1px solid #222;"
+            f"background: {_STATUS_COLORS[light]}; border-radius: 7px; border: 1px solid #222;"
         )
-        word = reading.state.upper() if reading.light is not BudgetLight.IDLE else ""
-        window = f" (last {reading.span_s:.0f} s)" if reading.light is not BudgetLight.IDLE else ""
-        self._status_label.setText(f"{word + ' — ' if word else ''}{reading.words}{window}")
-        self._state = reading.state
-        if reading.light is not self._status:
-            self._status = reading.light
-            self.statusChanged.emit(reading.light.value)
+        self._status_label.setText(text)
+        self._state = state
+        if light is not self._status:
+            self._status = light
+            self.statusChanged.emit(light.value)

@@ -10,12 +10,20 @@ import numpy.typing as npt
 from camviz.classifier import ModelInfo
 from camviz.metrics import MetricsSnapshot
 
-__all__ = ["describe_tensor", "model_info_html", "tensor_to_display"]
+__all__ = [
+    "NAME_CHARS",
+    "describe_tensor",
+    "elide",
+    "model_info_html",
+    "plain_words",
+    "tensor_to_display",
+]
 
 
-def tensor_to_display(tensor: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
-    """An HxWx3 uint8 picture of a model input tensor (uint8 as is, int8 shifted,
-    float stretched from its min..max to 0..255)."""
+def tensor_to_display(tensor: npt.NDArray[Any], *, bgr: bool = False) -> npt.NDArray[np.uint8]:
+    """An HxWx3 uint8 RGB picture of a model input tensor (uint8 as is, int8 shifted,
+    float stretched from its min..max to 0..255); ``bgr``: the model takes its
+    channels blue first (Caffe's SqueezeNet), turned back to RGB for the screen."""
     t = np.asarray(tensor)
     if t.ndim == 4:
         t = t[0]
@@ -31,7 +39,8 @@ def tensor_to_display(tensor: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
         f = t.astype(np.float32)
         lo, hi = float(f.min()), float(f.max())
         out = ((f - lo) * (255.0 / (hi - lo if hi > lo else 1.0))).clip(0, 255).astype(np.uint8)
-    return np.ascontiguousarray(out[:, :, :3])
+    picture = out[:, :, :3]
+    return np.ascontiguousarray(picture[:, :, ::-1] if bgr else picture)
 
 
 def describe_tensor(tensor: npt.NDArray[Any]) -> str:
@@ -53,7 +62,7 @@ def model_info_html(info: ModelInfo, metrics: MetricsSnapshot | None) -> str:
     )
     top1 = info.published_top1
     rows = [
-        ("name", info.name),
+        ("name", elide(info.name, NAME_CHARS)),
         ("input", f"{info.input_size[0]}x{info.input_size[1]} {info.dtype}"),
         ("classes", str(info.num_classes)),
         ("file", f"{info.file_bytes / 1e6:.2f} MB"),
@@ -67,6 +76,29 @@ def model_info_html(info: ModelInfo, metrics: MetricsSnapshot | None) -> str:
         + "".join(f"<tr><td><i>{k}</i>&nbsp;</td><td>{_html(v)}</td></tr>" for k, v in rows)
         + "</table>"
     )
+
+
+NAME_CHARS = 34  # a model's name in the side panel, at most (then "…"; the tooltip has it whole)
+
+
+def elide(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with "…", at a word's end where there is one."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    for sep in (" ", "_", "-", "."):
+        at = cut.rfind(sep)
+        if at >= limit // 2:
+            cut = cut[:at]
+            break
+    return cut + "…"
+
+
+def plain_words(text: str) -> str:
+    """A message written for the command line, as a window says it: no backticks, the
+    model list instead of the ``camviz models`` command."""
+    text = text.replace("a model from `camviz models`", "a model of the Model list")
+    return text.replace("``", "").replace("`", "")
 
 
 def _html(text: str) -> str:

@@ -28,16 +28,28 @@ from camviz.classifier import ModelInfo
 from camviz.preprocess import Fit
 from camviz.qt.settings import SettingsStore
 from camviz.sources.stream import redact
+from camviz.zoo import is_head_path
 
-__all__ = ["FitPicker", "ModelPicker", "SourcePicker", "drop_paths", "running_spec"]
+__all__ = [
+    "FitPicker",
+    "ModelPicker",
+    "SourcePicker",
+    "drop_paths",
+    "running_spec",
+    "same_model",
+]
 
 
 def running_spec(info: ModelInfo) -> str:
-    """How a loaded model is asked for again: its zoo name, else its file's path."""
-    return info.name if info.spec is not None else str(info.path)
+    """How a loaded model is asked for again: its zoo name, else its file's path (a copy of
+    a zoo model under another name is a file of the user's)."""
+    spec = info.spec
+    if info.path is None or (spec is not None and getattr(spec, "name", None) == info.name):
+        return info.name
+    return str(info.path)
 
 
-def _same_model(a: str, b: str) -> bool:
+def same_model(a: str, b: str) -> bool:
     """Whether two model specs name the same model (a path however it is written)."""
     if a == b:
         return True
@@ -75,7 +87,7 @@ class ModelPicker(QObject):
         c = self.combo
         for i in range(c.count()):
             data = c.itemData(i)
-            if data is not None and _same_model(str(data), model):
+            if data is not None and same_model(str(data), model):
                 return i
         return -1
 
@@ -105,7 +117,7 @@ class ModelPicker(QObject):
         specs = self.specs()
         if not specs:
             return None
-        index = next((i for i, s in enumerate(specs) if current and _same_model(s, current)), -1)
+        index = next((i for i, s in enumerate(specs) if current and same_model(s, current)), -1)
         return specs[(index + 1) % len(specs)]
 
     def _activated(self, index: int) -> None:
@@ -140,7 +152,7 @@ class FitPicker(QObject):
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(max(0, self.combo.findData(fit.value)))
         self.combo.blockSignals(False)
-        taught = info is not None and info.spec is None and str(info.path).endswith(".head.npz")
+        taught = info is not None and info.spec is None and is_head_path(str(info.path))
         self.combo.setEnabled(info is not None and not taught)
         fraction = spec.crop_fraction if spec is not None else None
         # letterboxed, the model sees the whole frame: no box to draw

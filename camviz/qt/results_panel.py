@@ -161,6 +161,7 @@ class ResultsPanel(QFrame):
         layout.addStretch(1)
         self._rows = [_Row(grid, i, self) for i in range(max_rows)]
         self._uncertain = False
+        self._stale = False
         self._shown = 0
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.set_top_k(self._top_k)
@@ -228,6 +229,17 @@ class ResultsPanel(QFrame):
         for row in self._rows:
             row.set_visible(False)
         self._shown = 0
+
+    def set_stale(self, stale: bool) -> None:
+        """Grey the rows: the source stopped, they are the last frame's labels."""
+        if stale == self._stale:
+            return
+        self._stale = stale
+        self.setEnabled(not stale)  # the palette's disabled colours: greyed, still readable
+        self.setToolTip("The source stopped: these are the last frame's labels" if stale else "")
+
+    def is_stale(self) -> bool:
+        return self._stale
 
     # ------------------------------------------------------- introspection
     def is_uncertain(self) -> bool:

@@ -8,13 +8,60 @@ Only widgets: :mod:`camviz.qt.window_sources` feeds it the session's
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    QToolButton,
+    QWidget,
+)
 
 from camviz.app.viewing import SourcePosition
 
-__all__ = ["SEEK_STEPS", "SourceBar"]
+__all__ = ["SEEK_STEPS", "JumpSlider", "SourceBar"]
 
 SEEK_STEPS = 1000  # the slider's resolution
+
+
+class JumpSlider(QSlider):
+    """A slider a click moves to where it was clicked (``jumped(value)``), not by a page."""
+
+    jumped = Signal(int)
+
+    def value_at(self, x: float) -> int:
+        """The value under the horizontal position ``x`` (widget pixels)."""
+        opt = QStyleOptionSlider()
+        self.initStyleOption(opt)
+        style = self.style()
+        groove = style.subControlRect(
+            QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self
+        )
+        handle = style.subControlRect(
+            QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self
+        )
+        span = max(1, groove.width() - handle.width())
+        pos = round(x - groove.x() - handle.width() / 2)
+        return QStyle.sliderValueFromPosition(
+            self.minimum(), self.maximum(), max(0, min(pos, span)), span, opt.upsideDown
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() is Qt.MouseButton.LeftButton:
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            handle = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self
+            )
+            if not handle.contains(event.position().toPoint()):
+                value = self.value_at(event.position().x())
+                self.setValue(value)
+                self.jumped.emit(value)
+                event.accept()
+                return
+        super().mousePressEvent(event)
 
 
 class SourceBar(QWidget):
@@ -33,11 +80,12 @@ class SourceBar(QWidget):
         self.next_button.setText("▶")
         self.next_button.setToolTip("Next image")
         self.next_button.clicked.connect(lambda: self.stepRequested.emit(1))
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = JumpSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SEEK_STEPS)
         self.slider.setToolTip("Where the video is: drag or click to seek")
         self.slider.sliderReleased.connect(self._released)
-        self.slider.actionTriggered.connect(self._clicked)
+        self.slider.jumped.connect(lambda v: self.seekRequested.emit(v / SEEK_STEPS))
+        self.slider.actionTriggered.connect(self._stepped)
         self.label = QLabel("")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout(self)
@@ -76,7 +124,8 @@ class SourceBar(QWidget):
     def _released(self) -> None:
         self.seekRequested.emit(self.slider.value() / SEEK_STEPS)
 
-    def _clicked(self, action: int) -> None:
+    def _stepped(self, action: int) -> None:
+        """The keyboard or wheel moved the slider: seek there."""
         if action in (
             QSlider.SliderAction.SliderPageStepAdd.value,
             QSlider.SliderAction.SliderPageStepSub.value,

@@ -99,6 +99,7 @@ class TeachPanel(QWidget):
     trainingFinished = Signal(object)  # Trained
     trainingFailed = Signal(str)  # message
     countsChanged = Signal(object)  # dict[str, int]
+    modelSaved = Signal(str)  # the path a taught model was saved to
 
     def __init__(
         self, teaching: Teaching, *, capture_hz: float = 10.0, parent: QWidget | None = None
@@ -116,6 +117,9 @@ class TeachPanel(QWidget):
             Relay(ev.ready, self._ready, self),
             Relay(ev.models, lambda _: self._update_buttons(), self),
         ]
+        self._unsaved = False  # samples captured since the last save
+        self._saved_samples = 0
+        self._captured = 0  # samples of every class, as the worker last counted them
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._capture_tick)
@@ -338,6 +342,9 @@ class TeachPanel(QWidget):
         )
 
     def _counts_changed(self, counts: dict[str, int]) -> None:
+        self._captured = sum(counts.values())
+        if self._captured > self._saved_samples:
+            self._unsaved = True
         for label, n in counts.items():
             if label in self.rows:
                 self.rows[label].count.setText(f"{n} frame{'' if n == 1 else 's'}")
@@ -432,7 +439,14 @@ class TeachPanel(QWidget):
         """Write the latest taught model to ``path`` (``*.head.npz``, atomically)."""
         saved = self.teaching.save_model(path)
         self.status_label.setText(f"Saved {saved}")
+        self._unsaved = False
+        self._saved_samples = self._captured
+        self.modelSaved.emit(str(saved))
         return saved
+
+    def unsaved_samples(self) -> int:
+        """Samples captured since the last save of a taught model (0: nothing to lose)."""
+        return self._captured if self._unsaved else 0
 
     def load_model(self, path: str | Path) -> bool:
         """Check a ``*.head.npz`` and switch the pipeline to it; False (shown) if bad."""

@@ -48,20 +48,22 @@ from camviz.defaults import MAX_TOP_K, TOP_K
 from camviz.errors import CamvizError, format_error
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
-from camviz.preprocess import Fit
+from camviz.preprocess import ColorOrder, Fit
 from camviz.qt import shortcuts
 from camviz.qt.bridge import SessionBridge
 from camviz.qt.controls import Controls, InputBox, ModelBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy, render_result
 from camviz.qt.meter import PerformanceMeter
-from camviz.qt.model_info import model_info_html, tensor_to_display
+from camviz.qt.model_info import model_info_html, plain_words, tensor_to_display
 from camviz.qt.pickers import FitPicker, ModelPicker, SourcePicker, drop_paths
 from camviz.qt.results_panel import ResultsPanel
 from camviz.qt.settings import SettingsStore
 from camviz.qt.source_bar import SourceBar
 from camviz.qt.teach_panel import TeachPanel
+from camviz.qt.video_state import VideoState
 from camviz.qt.window_layout import FullScreen, TeachDockRoom, first_size
 from camviz.sources import CameraInfo
+from camviz.sources.spec import SourceKind, parse_source
 from camviz.zoo import Zoo, load_zoo
 
 __all__ = ["MainWindow", "describe_write_error", "tensor_to_display"]
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.bridge = SessionBridge(self.session, self)
         self.results_shown = 0
         self.geometry_restored = False
+        self.status_said = ""  # the last status message, whole
         self._shutting_down = False
         self._build_ui(cameras if cameras is not None else [])
         self._connect()
@@ -191,6 +194,7 @@ class MainWindow(QMainWindow):
         scroll.setFixedWidth(350)
         scroll.setObjectName("side_panel")
         self.side_panel = scroll
+        self.video_state = VideoState(self.session, self.view, self.results, self.meter, self)
         self.dock_room = TeachDockRoom(self, self.teach_dock)
         self.full_screen = FullScreen(self, self._chrome, self._full_screen_changed)
 
@@ -210,13 +214,14 @@ class MainWindow(QMainWindow):
         sp.sourceRequested.connect(self._source_requested)
         sp.modelRequested.connect(self._model_requested)
         mp.chosen.connect(self.switch_model)
-        for picker in (sp, mp):
-            picker.said.connect(self._status)
+        for picker in (sp, mp, self.video_state):
+            picker.said.connect(self.say)
         self.fit_picker.chosen.connect(self._fit_chosen)
-        self.store.problem.connect(lambda message: self._status(message, 20000))
+        self.store.problem.connect(lambda message: self.say(message, 20000))
         self.source_bar.stepRequested.connect(self.step_source)
         self.source_bar.seekRequested.connect(self.seek_source)
         self.teach_dock.visibilityChanged.connect(self._teach_dock_shown)
+        self.teach_panel.modelSaved.connect(self._taught_model_saved)
         self.setAcceptDrops(True)
         self.options_form.changed.connect(self._option_changed)
         self.options_form.committed.connect(lambda _name: self.session.apply_threads())
@@ -262,7 +267,7 @@ class MainWindow(QMainWindow):
         notes: list[str] = []
         options, mirrored = self.store.options(budget_ms, notes)
         if notes:
-            self._status("Settings ignored: " + "; ".join(notes), 20000)
+            self.say("Settings ignored: " + "; ".join(notes), 20000)
         form = self.options_form
         form.set_values({name: getattr(options, name) for name in form.names()}, quiet=True)
         self.mirror_check.setChecked(mirrored)
@@ -334,7 +339,9 @@ class MainWindow(QMainWindow):
         self.session.stop()
 
     def switch_model(self, model: str) -> None:
-        """Load ``model`` (zoo name or .tflite path) live; the old one runs until it loads."""
+        """Load ``model`` (zoo name or .tflite path) live; the old one runs until it loads
+        (or is refused, said), waited for at most ``VideoState.switch_timeout_s``."""
+        self.video_state.model_requested(model)
         self.session.switch_model(model)
 
     def set_paused(self, paused: bool) -> None:
@@ -343,7 +350,8 @@ class MainWindow(QMainWindow):
             self.pause_button.setChecked(paused)
         self.pause_button.setText("Resume" if paused else "Pause")
         self.view.set_paused(paused)
-        self._status("Paused (Space resumes)" if paused else "Running")
+        self.video_state.set_paused(paused)
+        self.say("Paused (Space resumes)" if paused else "Running")
 
     def is_paused(self) -> bool:
         return self.pause_button.isChecked()
@@ -409,7 +417,8 @@ class MainWindow(QMainWindow):
         self._moved(self.session.skip(1))
 
     def _moved(self, moved: bool) -> None:
-        if moved:  # the bar follows once the source has moved (never after the window is gone)
+        if moved:  # paused: show the frame it lands on; the bar follows once it has moved
+            self.video_state.peek()
             QTimer.singleShot(150, self, self.refresh_position)
 
     def refresh_position(self) -> None:
@@ -433,9 +442,17 @@ class MainWindow(QMainWindow):
         self.source_picker.dropped(drop_paths(event.mimeData()))
         event.acceptProposedAction()
 
+    def _taught_model_saved(self, path: str) -> None:
+        """A taught model running from its temporary file now runs as the file the user
+        named (its name in the list and the results)."""
+        if self.session.teaching.is_temporary(self.session.requested_model):
+            self.model_picker.select(path)
+            self.switch_model(path)
+
     def _source_requested(self, spec: str) -> None:
-        """The user picked a source: run it with the model running now."""
-        self.session.start(spec, rearm_fallback=True)
+        """The user picked a source: run it with the model running now (never with one
+        that was just refused)."""
+        self.session.start(spec, self.model_picker.running or None, rearm_fallback=True)
 
     def _model_requested(self, spec: str) -> None:
         self.model_picker.select(spec)
@@ -444,9 +461,7 @@ class MainWindow(QMainWindow):
     def _fit_chosen(self, fit: Fit) -> None:
         info = self.session.model_info
         if info is not None and not self.session.set_fit(fit):
-            self._status(
-                "A taught model sees what its backbone was trained on: a centre crop", 8000
-            )
+            self.say("A taught model sees what its backbone was trained on: a centre crop", 8000)
             self.view.set_crop_fraction(self.fit_picker.show_model(info))
 
     def _option_changed(self, name: str, value: float) -> None:
@@ -457,7 +472,7 @@ class MainWindow(QMainWindow):
         try:
             self.session.update(**{name: value})
         except CamvizError as exc:
-            self._status(format_error(exc))
+            self.say(format_error(exc))
 
     def _record_toggled(self, on: bool) -> None:
         if on and self.session.recorder is None:
@@ -483,6 +498,7 @@ class MainWindow(QMainWindow):
     def _on_result(self, fr: FrameResult) -> None:
         if self._shutting_down:
             return
+        self.video_state.result(fr)
         result = fr.result
         self.view.show_result(result)
         self.results.set_result(result)
@@ -492,6 +508,7 @@ class MainWindow(QMainWindow):
     def _on_event(self, ev: PipelineEvent) -> None:
         if self._shutting_down:
             return
+        self.video_state.pipeline_event(ev)
         if ev.kind is EventKind.MODEL_LOADED:
             info = ev.data.get("info")
             if isinstance(info, ModelInfo):
@@ -510,6 +527,9 @@ class MainWindow(QMainWindow):
         self.view.clear(f"Opening {started.name}…")
         self.pause_button.setChecked(False)
         self.view.set_paused(False)
+        self.video_state.set_paused(False)
+        self.video_state.source_started(started)
+        self.meter.set_still(_is_still(started.spec))
         self.view.set_inset(None)
         self.meter.reset()
         self.set_source_note(started.note)
@@ -518,14 +538,15 @@ class MainWindow(QMainWindow):
             self.source_picker.remember(started.spec)
 
     def _on_notice(self, notice: Notice) -> None:
-        self._status(notice.message, notice.timeout_ms)
+        self.say(notice.message, notice.timeout_ms)
         if notice.title is None:
             return
         self.problems.append(f"{notice.title}: {notice.message}")
         if self.interactive and not self._shutting_down:  # a scripted run never waits
-            QMessageBox.warning(self, notice.title, notice.detail or notice.message)
+            QMessageBox.warning(self, notice.title, plain_words(notice.detail or notice.message))
 
     def _on_recording(self, path: Path | None) -> None:
+        self.view.set_badge("REC", path is not None)
         self.record_check.blockSignals(True)
         self.record_check.setChecked(path is not None)
         self.record_check.blockSignals(False)
@@ -546,7 +567,10 @@ class MainWindow(QMainWindow):
             self.input_box.show_problem(f"Cannot show the model input: {format_error(exc)}")
             return
         if tensor is not None:
-            self.view.set_inset(self.input_box.show_tensor(np.asarray(tensor)))
+            info = self.session.model_info
+            order = getattr(getattr(info, "preprocessing", None), "color_order", None)
+            picture = self.input_box.show_tensor(np.asarray(tensor), bgr=order is ColorOrder.BGR)
+            self.view.set_inset(picture)
 
     def _model_shown(self, info: ModelInfo) -> None:
         """A model (re)loaded: its crop box on the video, the meter measures afresh."""
@@ -557,6 +581,7 @@ class MainWindow(QMainWindow):
 
     def _show_model_info(self, info: ModelInfo) -> None:
         self.info_label.setText(model_info_html(info, self.current_metrics()))
+        self.info_label.setToolTip(info.name if info.path is None else f"{info.name}\n{info.path}")
 
     # ========================================================== snapshot
     def snapshot(self, folder: Path | None = None) -> tuple[Path, Path] | None:
@@ -579,6 +604,7 @@ class MainWindow(QMainWindow):
             return
         self._shutting_down = True
         self._slow_timer.stop()
+        self.video_state.stop()
         self.meter.set_refresh_hz(0)
         self.view.set_refresh_hz(0)
         self.view.set_frame_slot(None)
@@ -590,16 +616,52 @@ class MainWindow(QMainWindow):
             self.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._shutting_down and not self.may_drop_teach_samples():
+            event.ignore()
+            return
         self.shutdown()
         event.accept()
+
+    def may_drop_teach_samples(self) -> bool:
+        """Asked before closing with teach samples captured but not saved (never in a
+        scripted run): True to close."""
+        unsaved = self.teach_panel.unsaved_samples()
+        if not unsaved or not self.interactive:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Quit camviz?",
+            f"{unsaved} teach sample{'s' if unsaved != 1 else ''} captured since the last save"
+            " will be lost. Quit anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer is QMessageBox.StandardButton.Yes
 
     # ========================================================== helpers
     def set_source_note(self, text: str) -> None:
         """The permanent right-hand status bar text (current source and why)."""
         self.source_note.setText(text)
 
-    def _status(self, message: str, timeout_ms: int = 0) -> None:
-        self.statusBar().showMessage(message, timeout_ms)
+    def say(self, message: str, timeout_ms: int = 0) -> None:
+        """Say ``message`` in the status bar, elided with "…" to its room (whole in the
+        tooltip and in :attr:`status_said`)."""
+        self.status_said = message
+        bar = self.statusBar()
+        room = bar.width() - self.source_note.width() - 32
+        shown = message
+        if room > 80 and bar.fontMetrics().horizontalAdvance(message) > room:
+            shown = bar.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, room)
+        bar.setToolTip(message if shown != message else "")
+        bar.showMessage(shown, timeout_ms)
+
+
+def _is_still(spec: str) -> bool:
+    """Whether ``spec`` is one still image (no frame rate to show)."""
+    try:
+        return parse_source(spec, missing_ok=True).kind is SourceKind.PHOTO
+    except CamvizError:
+        return False
 
 
 def _load_zoo_or_none() -> Zoo | None:

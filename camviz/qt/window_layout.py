@@ -134,7 +134,7 @@ class TeachDockRoom(QObject):
         panel = side.findChild(QWidget, "side_panel") if side is not None else None
         if panel is not None and panel.isVisible():
             panel_left = panel.mapToGlobal(panel.rect().topLeft()).x()
-            right = min(screen.right(), panel_left - 1)
+            right = min(screen.right(), panel_left - 12)  # clear of it, frame and all
         else:
             right = min(screen.right(), frame.right())
         left = max(screen.left(), right - width)

@@ -40,6 +40,22 @@ def astronaut() -> np.ndarray:
     return load_rgb(PHOTOS / "skimage" / "astronaut.png")
 
 
+@pytest.fixture(autouse=True)
+def questions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """QMessageBox.question answers Yes (recorded) in every test: a window closed with teach
+    samples unsaved asks, and no test may hang on a modal question (a test can patch again)."""
+    asked: list[str] = []
+
+    def question(
+        parent: object, title: str, text: str, *args: object
+    ) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
 @pytest.fixture
 def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """QMessageBox.warning records (title, text) instead of blocking, in every module."""
@@ -68,13 +84,14 @@ def make_window(
 
     made: list[MainWindow] = []
 
-    def make(size: tuple[int, int] = (1280, 720), **kwargs: Any) -> MainWindow:
+    def make(size: tuple[int, int] | None = (1280, 720), **kwargs: Any) -> MainWindow:
         kwargs.setdefault("settings", settings)
         kwargs.setdefault("cameras", [])
         kwargs.setdefault("snapshot_dir", tmp_path / "snapshots")
         win = MainWindow(**kwargs)
         qtbot.addWidget(win)
-        win.resize(*size)
+        if size is not None:  # None: the size the window chose (restored, or the first)
+            win.resize(*size)
         win.show()
         made.append(win)
         return win

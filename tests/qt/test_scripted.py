@@ -128,7 +128,7 @@ def test_signals_close_the_window_cleanly(tmp_path: Path, sig: int) -> None:
 
 BLOCKING = """
 import threading
-import camviz.app.session as session_module
+import camviz.app.sources as sources_module
 from camviz.sources.base import Source
 
 class Stuck(Source):
@@ -141,7 +141,7 @@ class Stuck(Source):
     def read(self):
         threading.Event().wait()  # never returns, even when closed
 
-session_module.make_source = lambda *a, **k: Stuck()
+sources_module.make_source = lambda *a, **k: Stuck()
 """
 
 

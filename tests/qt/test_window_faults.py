@@ -19,8 +19,8 @@ from PySide6.QtCore import QSettings
 import camviz.app.snapshot as snapshot_module
 import camviz.loading.safety as safety
 from camviz.pipeline import EventKind
-from camviz.qt import window as window_module
 from camviz.qt import pickers
+from camviz.qt import window as window_module
 from camviz.qt.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,8 @@ def running(qtbot: Any, win: MainWindow, source: str = "demo") -> None:
 
 
 def status(win: MainWindow) -> str:
-    return win.statusBar().currentMessage()
+    """The last status message, whole (the bar shows it elided to its room)."""
+    return win.status_said
 
 
 # ------------------------------------------------------------------ snapshots
@@ -285,9 +286,7 @@ def test_open_tflite_that_crashes_the_runtime_is_refused_and_the_gui_stays_free(
     crash = "import os, signal, time; time.sleep(0.5); os.kill(os.getpid(), signal.SIGSEGV)"
     monkeypatch.setattr(safety, "_child_command", lambda path: [sys.executable, "-c", crash])
     safety.forget_checks()  # a file that passed with the real child must be tried again
-    monkeypatch.setattr(
-        pickers.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), "")
-    )
+    monkeypatch.setattr(pickers.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), ""))
     running(qtbot, window)
     start = time.monotonic()
     window.model_combo.activated.emit(window.model_combo.findData(None))  # "Open .tflite…"
