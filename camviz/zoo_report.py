@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from camviz.backends import Accelerator, Delegate
+from camviz.backends import Accelerator, Delegate, delegate_runs
 from camviz.classifier import Classifier, ClassifierOptions, ModelInfo
 from camviz.defaults import THREADS
 from camviz.errors import CamvizError, format_error
@@ -62,6 +62,9 @@ class ModelEntry:
     latency_ms: float | None = None  # median invoke after warm-up
     load_ms: float | None = None
     error: str | None = None  # ``Type: message`` when the model failed to load or run
+    runtime: str = ""  # what ran it (``ModelInfo.runtime``, ``.device``, ``.delegate``);
+    device: str = ""  # empty when not measured
+    delegate: str = ""  # empty where no delegate runs (ONNX Runtime, OpenVINO)
 
     @classmethod
     def of(cls, spec: ModelSpec, *, default: bool, threads: int) -> ModelEntry:
@@ -91,6 +94,8 @@ class ModelEntry:
             record["latency_ms"] = round(self.latency_ms, 3)
         if self.load_ms is not None:
             record["load_ms"] = round(self.load_ms, 3)
+        if self.runtime:
+            record.update(runtime=self.runtime, device=self.device, delegate=self.delegate)
         if self.error is not None:
             record["error"] = self.error
         return record
@@ -125,7 +130,15 @@ def _measure(entry: ModelEntry, runs: int, warmup: int = INVOKE_WARMUP) -> Model
     except CamvizError as exc:
         return replace(entry, error=format_error(exc))
     latency, load = round(statistics.median(times), 3), round(clf.info.load_ms, 3)
-    return replace(entry, latency_ms=latency, load_ms=load)
+    info = clf.info
+    return replace(
+        entry,
+        latency_ms=latency,
+        load_ms=load,
+        runtime=info.runtime,
+        device=info.device,
+        delegate=info.delegate if delegate_runs(info.runtime, info.device) else "",
+    )
 
 
 def zoo_report(
@@ -157,6 +170,8 @@ class ModelFacts:
         record: dict[str, Any] = {"model": self.model}
         if self.info is not None:
             record.update(self.info.to_dict())
+            if not delegate_runs(self.info.runtime, self.info.device):
+                record["delegate"] = None  # ONNX Runtime, OpenVINO: a device, no delegate
         record["latency_ms"] = None if self.latency_ms is None else round(self.latency_ms, 3)
         if self.error is not None:
             record["error"] = self.error

@@ -72,6 +72,7 @@ __all__ = [
     "backends_for",
     "default_backend",
     "delegate_choices",
+    "delegate_runs",
     "file_dialog_filter",
     "image_input_size",
     "is_model_file",
@@ -115,6 +116,14 @@ def delegate_choices() -> tuple[str, ...]:
     """The delegates ``--delegate`` names by word (``xnnpack``, ``cpu``); a library path is
     the other kind."""
     return tuple(k.value for k in DelegateKind if k is not DelegateKind.EXTERNAL)
+
+
+def delegate_runs(runtime: str, device: str) -> bool:
+    """Whether a model that ran on ``runtime`` and ``device`` (``ModelInfo.runtime`` and
+    ``.device``) ran through a ``--delegate``: LiteRT's Interpreter does (XNNPACK, its own
+    kernels or an external library); LiteRT's CompiledModel on a GPU or NPU, ONNX Runtime
+    and OpenVINO do not (they name a device)."""
+    return runtime == TFLiteBackend.name and device in ("CPU", "delegate")
 
 
 def model_file_suffixes() -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from camviz.cli.output import EXIT_FAILED, EXIT_OK, mb, pct, print_json, table, terminal_safe
 
-__all__ = ["cmd_models"]
+__all__ = ["cmd_models", "runtime_text"]
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -26,7 +26,15 @@ def cmd_models(args: argparse.Namespace) -> int:
         print_json(report.to_dict())
         return EXIT_OK
     rows = [
-        ["name", "input", "dtype", "size", "top-1 (published)", f"latency ({args.threads} thr)"]
+        [
+            "name",
+            "input",
+            "dtype",
+            "size",
+            "top-1 (published)",
+            f"latency ({args.threads} thr)",
+            "runtime",
+        ]
     ]
     for m in report.models:
         rows.append(
@@ -37,11 +45,22 @@ def cmd_models(args: argparse.Namespace) -> int:
                 mb(m.file_bytes) if m.file_bytes else "missing",
                 pct(m.published_top1),
                 f"{m.latency_ms:.2f} ms" if m.latency_ms is not None else m.error or "-",
+                runtime_text(m.runtime, m.device, m.delegate) if m.runtime else "-",
             ]
         )
     table(rows)
-    print("* default model; latency: median interpreter invoke here and now, after warm-up")
+    print("* default model; latency: median invoke here and now, after warm-up")
     return EXIT_OK
+
+
+def runtime_text(runtime: str, device: str, delegate: str | None) -> str:
+    """``openvino on CPU``; for LiteRT's Interpreter, with its delegate: ``litert on CPU,
+    delegate xnnpack``. ``delegate`` is ignored where no delegate runs (another runtime, or
+    LiteRT's CompiledModel on a GPU or NPU)."""
+    from camviz.backends import delegate_runs
+
+    text = f"{runtime} on {device}"
+    return f"{text}, delegate {delegate}" if delegate and delegate_runs(runtime, device) else text
 
 
 def _normalisation(d: dict[str, Any]) -> str:
@@ -79,7 +98,7 @@ def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
             d["output"] + ("" if background is None else f", background class {background}"),
         ),
         ("file size", mb(d["file_bytes"])),
-        ("runtime", f"{d['runtime']} on {d.get('device', 'CPU')}, delegate {d['delegate']}"),
+        ("runtime", runtime_text(d["runtime"], d["device"], d["delegate"])),
         ("load", f"{d['load_ms']:.1f} ms"),
         ("invoke", "-" if d["latency_ms"] is None else f"{d['latency_ms']:.2f} ms (median)"),
     ]
@@ -116,7 +135,7 @@ def _describe(args: argparse.Namespace) -> int:
             continue
         table([["model", f.model], *[[k, v] for k, v in _rows(f.to_dict())]])
         print()
-    print(f"invoke: median of {args.runs} interpreter invokes here and now, {args.threads} threads")
+    print(f"invoke: median of {args.runs} invokes here and now, {args.threads} threads")
     for name, here in runtime_devices().items():  # what --backend and --accelerator can take
         lists = f" ({', '.join(here.lists)})" if here.lists else ""
         print(
