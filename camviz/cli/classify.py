@@ -203,6 +203,7 @@ class _Sink:
             write(csv_line())
         self.failed = 0
         self.written = 0
+        self._ran_on: tuple[str, str, str] | None = None  # the last text header's
 
     def error(self, path: str, exc: BaseException) -> None:
         self.record(error_record(path, exc))
@@ -222,17 +223,30 @@ class _Sink:
             self.write(csv_line(record))
         elif self.mode == "json":
             self.write(json_line(record) + "\n")
-        elif result is not None:
-            from camviz.classifier import CLIP_WARN_FRACTION
+        else:
+            self._header(record)
+            self._text(record, result)
 
-            label = (
-                record["path"]
-                if "frame" not in record
-                else (f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s")
-            )
-            self.write(_human(label, result, CLIP_WARN_FRACTION))
-        else:  # a video frame: only its record
+    def _text(self, record: dict[str, Any], result: Any) -> None:
+        if result is None:  # a video frame: only its record
             self.write(_frame_line(record))
+            return
+        from camviz.classifier import CLIP_WARN_FRACTION
+
+        label = (
+            record["path"]
+            if "frame" not in record
+            else (f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s")
+        )
+        self.write(_human(label, result, CLIP_WARN_FRACTION))
+
+    def _header(self, record: dict[str, Any]) -> None:
+        """The text listing's line naming what runs the model (``model NAME: openvino on CPU``),
+        written before the first result and again when the model, runtime or device changes."""
+        ran_on = (str(record.get("model")), str(record.get("runtime")), str(record.get("device")))
+        if ran_on != self._ran_on:
+            self._ran_on = ran_on
+            self.write(terminal_safe(f"model {ran_on[0]}: {ran_on[1]} on {ran_on[2]}") + "\n")
 
 
 def _stdout_write(text: str) -> None:

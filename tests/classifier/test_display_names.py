@@ -150,7 +150,7 @@ def test_cli_prints_and_writes_the_display_name(named_model: Path) -> None:
 
     human = run("--display-names-locale", "fr", "--quiet")
     assert human.returncode == 0, human.stderr
-    first = human.stdout.splitlines()[1]
+    first = human.stdout.splitlines()[2]  # after the runtime's line and the photo's
     assert any(f"{name} [{LABELS[i]}]" in first for i, name in FRENCH.items()), first
     record = json.loads(run("--display-names-locale", "fr", "--json").stdout)
     assert {c["display_name"] for c in record["top"][:1]} <= set(FRENCH.values())

@@ -30,7 +30,8 @@ def test_the_format_follows_the_out_suffix(tmp_path: Path) -> None:
     assert _classify("--out", str(as_json), COFFEE) == 0
     assert json.loads(as_json.read_text())["top"][0]["label"] == "espresso"
     assert _classify("--out", str(as_text), COFFEE) == 0
-    assert as_text.read_text().startswith(f"{COFFEE}  [") and "1. " in as_text.read_text()
+    header = "model efficientnet_lite0_int8: litert on CPU\n"  # what ran it, then the photos
+    assert as_text.read_text().startswith(f"{header}{COFFEE}  [") and "1. " in as_text.read_text()
     other = tmp_path / "r.results"  # an unknown suffix: JSON lines, as before
     assert _classify("--out", str(other), COFFEE) == 0
     assert json.loads(other.read_text())["path"] == COFFEE
@@ -87,7 +88,8 @@ def test_csv_writes_true_false_and_empty_for_none(
 def test_video_frame_text_lines_keep_not_sure(capsys: pytest.CaptureFixture[str]) -> None:
     video = str(VIDEOS / "vtest.avi")
     assert _classify("--min-confidence", "1", "--every", "40", "--max-frames", "3", video) == 0
-    lines = capsys.readouterr().out.splitlines()
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header == "model efficientnet_lite0_int8: litert on CPU"
     assert len(lines) == 3 and all("frame" in line and "not sure" in line for line in lines)
     assert _classify("--min-confidence", "0", "--every", "40", "--max-frames", "2", video) == 0
     assert "not sure" not in capsys.readouterr().out
