@@ -38,6 +38,7 @@ __all__ = [
     "SnapshotLike",
     "budget_status",
     "contrast_ratio",
+    "cpu_text",
     "light_color",
 ]
 
@@ -89,6 +90,16 @@ GRAPH_TEXT = QColor(200, 200, 200)  # 11:1 on the background
 _BUDGET_LINE = QColor(_STATUS_COLORS[BudgetStatus.AMBER])  # 7.4:1: also used for its label
 _TRACE = QColor(90, 170, 255)
 _STRIP = 16  # px at the top of the graph for its labels: the trace never goes there
+
+
+def cpu_text(snap: Any) -> str:
+    """ "85% of a core · 12 ms/frame" (the process's CPU share and its CPU time per frame)."""
+    share = getattr(snap, "cpu_share", None) if snap is not None else None
+    if share is None:
+        return "–"
+    per_frame = getattr(snap, "cpu_ms_per_frame", None)
+    text = f"{share * 100:.0f}% of a core" if share < 1.5 else f"{share:.1f} cores"
+    return text + (f" · {per_frame:.0f} ms/frame" if per_frame is not None else "")
 
 
 def light_color(light: BudgetLight) -> QColor:
@@ -254,6 +265,12 @@ class PerformanceMeter(QFrame):
                 "Camera frames the model never saw (it keeps the newest)",
             ),
             ("runtime", "runs on", "TFLite runtime, delegate and interpreter threads"),
+            (
+                "cpu",
+                "CPU load",
+                "The process's CPU time per second of wall time over the meter's window"
+                " (100% is one core busy) and per classified frame",
+            ),
         ]
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
@@ -277,10 +294,20 @@ class PerformanceMeter(QFrame):
         layout.addLayout(grid)
         self.graph = LatencyGraph(self, span_s=span_s)
         layout.addWidget(self.graph, 1)
+        self._reader: Callable[[], MeterReading] | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self.set_refresh_hz(refresh_hz)
         self._show(self.reading)
+
+    def set_reader(
+        self, reader: Callable[[], MeterReading] | None, display_fps: Callable[[], float] | None
+    ) -> None:
+        """Read the session's meter (``session.meter.read``) on the timer: one time window,
+        reset by the session itself at every switch, instead of this widget's own."""
+        self._reader = reader
+        if display_fps is not None:
+            self._display_fps = display_fps
 
     # ------------------------------------------------------------------ API
     def set_provider(
@@ -341,19 +368,29 @@ class PerformanceMeter(QFrame):
         return self._values[key].text()
 
     def refresh(self) -> None:
-        """Pull a snapshot from the provider and show it (the timer calls this)."""
-        snap = self._provider() if self._provider is not None else None
+        """Read the meter (or a snapshot from the provider) and show it (the timer calls this)."""
         display = self._display_fps() if self._display_fps is not None else None
+        if self._reader is not None:
+            self.show_reading(self._reader(), display_fps=display)
+            return
+        snap = self._provider() if self._provider is not None else None
         self.show_snapshot(snap, display_fps=display)
+
+    def show_reading(self, reading: MeterReading, *, display_fps: float | None = None) -> None:
+        """Show one reading of the session's meter (its snapshot carries the rates)."""
+        self._show_values(reading, reading.snapshot, display_fps)
 
     def show_snapshot(
         self, snap: Any, *, display_fps: float | None = None, now: float | None = None
     ) -> None:
+        self._show_values(self.time_window.read(snap, now), snap, display_fps)
+
+    def _show_values(self, reading: MeterReading, snap: Any, display_fps: float | None) -> None:
         self.refresh_count += 1
+        self.reading = reading
         v = self._values
         v["display"].setText("–" if display_fps is None else f"{display_fps:.1f}")
-        reading = self.time_window.read(snap, now)
-        self.reading = reading
+        v["cpu"].setText(cpu_text(snap))
         if snap is None:
             for key in ("camera", "inference", "e2e_ms", "dropped"):
                 v[key].setText("–")

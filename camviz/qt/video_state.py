@@ -12,9 +12,8 @@ results panel and the meter what is going on:
   greyed, the meter saying that the source stopped; lifted by the next frame;
 * a fallback to the demo reel: said in a banner on the video, not only in the
   status bar;
-* navigation while paused (→/←, ▶, the seek bar): the pipeline runs until one
-  frame captured after the move is classified, then pauses again, so the frame
-  it lands on is shown with its labels.
+* paused, the meter says so (a move while paused is shown by the session itself:
+  it classifies the one frame the move lands on and stays paused).
 """
 
 from __future__ import annotations
@@ -35,10 +34,9 @@ from camviz.qt.results_panel import ResultsPanel
 from camviz.sources import SourceState
 from camviz.sources.stream import redact
 
-__all__ = ["PEEK_TIMEOUT_S", "SWITCH_TIMEOUT_S", "Pending", "VideoState"]
+__all__ = ["SWITCH_TIMEOUT_S", "Pending", "VideoState"]
 
 SWITCH_TIMEOUT_S = 20.0  # a source's first result or a model's load, at most
-PEEK_TIMEOUT_S = 5.0  # paused navigation: pause again after this even without a frame
 RECONNECTING = "RECONNECTING"
 
 
@@ -75,7 +73,6 @@ class VideoState(QObject):
         self.switch_timeout_s = switch_timeout_s
         self.pending: dict[str, Pending] = {}
         self.outage = False
-        self.peek_since: float | None = None  # paused navigation running since (monotonic)
         self.paused = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
@@ -89,7 +86,6 @@ class VideoState(QObject):
         self.pending.pop("source", None)
         self.pending["source"] = Pending("source", started.name, time.monotonic())
         self._set_outage(False)
-        self.peek_since = None
         if started.fallback_from is not None:
             self.view.set_banner(
                 f"{_short(started.fallback_from)} could not be opened: showing the demo reel"
@@ -107,22 +103,17 @@ class VideoState(QObject):
         self.pending.pop("source", None)
         if self.outage:
             self._set_outage(False)
-        since = self.peek_since
-        if since is not None and fr.frame.captured >= since:
-            self.peek_since = None
-            if self.paused:
-                self.session.set_paused(True)
 
     def pipeline_event(self, ev: PipelineEvent) -> None:
         kind = ev.kind
         if kind is EventKind.SOURCE_STATE:
-            state = ev.data.get("state")
+            state = ev.state
             if state is SourceState.RECONNECTING:
                 self._set_outage(True)
             elif state is SourceState.RUNNING:
                 self._set_outage(False)
         elif kind is EventKind.MODEL_LOADED:
-            info, pending = ev.data.get("info"), self.pending.get("model")
+            info, pending = ev.info, self.pending.get("model")
             if pending is not None and isinstance(info, ModelInfo) and _answers(info, pending):
                 del self.pending["model"]
         elif kind is EventKind.MODEL_FAILED:  # the refusal of the latest model asked for
@@ -136,25 +127,11 @@ class VideoState(QObject):
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
-        if not paused:
-            self.peek_since = None
         self.meter.set_condition("paused: the frame on screen stays" if paused else None)
-
-    def peek(self) -> None:
-        """Navigation while paused: classify the frame it lands on, then pause again."""
-        if not self.paused:
-            return
-        self.peek_since = time.monotonic()
-        self.session.set_paused(False)
 
     # ------------------------------------------------------------------ timers
     def tick(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
-        since = self.peek_since
-        if since is not None and now - since > PEEK_TIMEOUT_S:
-            self.peek_since = None
-            if self.paused:
-                self.session.set_paused(True)
         for key, pending in list(self.pending.items()):
             if now - pending.since < self.switch_timeout_s:
                 continue

@@ -46,6 +46,7 @@ from camviz.app.snapshot import describe_write_error
 from camviz.classifier import ModelInfo
 from camviz.defaults import MAX_TOP_K, TOP_K
 from camviz.errors import CamvizError, format_error
+from camviz.live_options import Apply, spec_for
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
 from camviz.preprocess import ColorOrder, Fit
@@ -140,9 +141,8 @@ class MainWindow(QMainWindow):
         self.view.set_frame_slot(self.session.frames)
         self.view.clear("Starting…")
         self.results = ResultsPanel(max_rows=MAX_TOP_K, top_k=TOP_K)
-        self.meter = PerformanceMeter(
-            provider=self.current_metrics, display_fps=self.view.display_fps, refresh_hz=4.0
-        )
+        self.meter = PerformanceMeter(refresh_hz=4.0)
+        self.meter.set_reader(self.session.meter.read, self.view.display_fps)
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         self.source_bar = SourceBar()
@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
         scripted run: :class:`SettingsStore` is read-only there)."""
         store, session = self.store, self.session
         store.save_fits(session.fits)
-        store.save_options(session.options, self.view.is_mirrored())
+        store.save_options(session.options.value, self.view.is_mirrored())
         names = tuple(session.zoo.names) if session.zoo is not None else ()
         if session.source_spec is not None:
             store.save_source(session.source_spec)
@@ -417,8 +417,8 @@ class MainWindow(QMainWindow):
         self._moved(self.session.skip(1))
 
     def _moved(self, moved: bool) -> None:
-        if moved:  # paused: show the frame it lands on; the bar follows once it has moved
-            self.video_state.peek()
+        if moved:  # the bar follows once the source has moved (paused too: the session
+            # classifies the frame a move lands on)
             QTimer.singleShot(150, self, self.refresh_position)
 
     def refresh_position(self) -> None:
@@ -469,8 +469,11 @@ class MainWindow(QMainWindow):
             self.results.set_top_k(int(value))
         elif name == "budget_ms":
             self.meter.set_budget_ms(float(value))
-        try:
+        if spec_for(name).apply is not Apply.REPORTING:  # a reload: when the box is left
             self.session.update(**{name: value})
+            return
+        try:
+            self.session.options.set(**{name: value})
         except CamvizError as exc:
             self.say(format_error(exc))
 
@@ -510,7 +513,7 @@ class MainWindow(QMainWindow):
             return
         self.video_state.pipeline_event(ev)
         if ev.kind is EventKind.MODEL_LOADED:
-            info = ev.data.get("info")
+            info = ev.info
             if isinstance(info, ModelInfo):
                 self.model_picker.loaded(info)
                 self._show_model_info(info)
@@ -531,7 +534,6 @@ class MainWindow(QMainWindow):
         self.video_state.source_started(started)
         self.meter.set_still(_is_still(started.spec))
         self.view.set_inset(None)
-        self.meter.reset()
         self.set_source_note(started.note)
         self.source_bar.show_position(None)
         if started.fallback_from is None:
@@ -575,9 +577,8 @@ class MainWindow(QMainWindow):
     def _model_shown(self, info: ModelInfo) -> None:
         """A model (re)loaded: its crop box on the video, the meter measures afresh."""
         self.view.set_crop_fraction(self.fit_picker.show_model(info))
-        self.view.set_inset(None)
-        self.meter.reset()
-        self.meter.set_runtime(info.runtime, info.delegate, self.session.options.threads)
+        self.view.set_inset(None)  # (the session resets its meter at every load)
+        self.meter.set_runtime(info.runtime, info.delegate, self.session.options.value.threads)
 
     def _show_model_info(self, info: ModelInfo) -> None:
         self.info_label.setText(model_info_html(info, self.current_metrics()))

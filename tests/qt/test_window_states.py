@@ -441,3 +441,24 @@ def test_the_model_list_is_the_running_one_after_a_refusal(make_window: Any) -> 
     win.model_picker.select(names[1])  # asked for; then MODEL_FAILED:
     win.model_picker.failed()
     assert win.model_combo.currentData() == names[0]
+
+
+# ---------------------------------------------------------------- the meter's CPU load
+@needs_lite0
+def test_the_meter_shows_the_cpu_load_per_frame(qtbot: Any, make_window: Any) -> None:
+    from camviz.qt.meter import cpu_text
+
+    win = make_window()
+    assert win.start("demo", LITE0)
+    qtbot.waitUntil(lambda: win.results_shown > 10, timeout=30000)
+
+    def shown() -> bool:
+        win.meter.refresh()
+        return "of a core" in win.meter.value_text("cpu") or "cores" in win.meter.value_text("cpu")
+
+    qtbot.waitUntil(shown, timeout=10000)
+    snap = win.meter.reading.snapshot
+    assert snap is not None and snap.cpu_share is not None and snap.cpu_share > 0
+    assert win.meter.value_text("cpu") == cpu_text(snap)
+    assert "ms/frame" in win.meter.value_text("cpu")
+    assert cpu_text(None) == "–"
