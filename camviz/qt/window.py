@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camviz.app.options_model import OptionsChanged
 from camviz.app.session import LiveSession, Notice, SourceStarted
 from camviz.app.snapshot import describe_write_error
 from camviz.classifier import ModelInfo
@@ -51,7 +52,7 @@ from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
 from camviz.preprocess import ColorOrder, Fit
 from camviz.qt import shortcuts
-from camviz.qt.bridge import SessionBridge
+from camviz.qt.bridge import Relay, SessionBridge
 from camviz.qt.controls import Controls, InputBox, ModelBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy, render_result
 from camviz.qt.meter import PerformanceMeter
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
 
     @property
     def source_spec(self) -> str | None:
-        return self.session.source_spec
+        return self.session.sources.spec
 
     @property
     def events(self) -> list[PipelineEvent]:
@@ -166,7 +167,7 @@ class MainWindow(QMainWindow):
         self.model_picker = ModelPicker(c.model_combo, self)
         self.fit_picker = FitPicker(c.fit_combo, self)
         self.source_picker = SourcePicker(
-            c.source_combo, c.open_menu, self.store, lambda: self.session.source_spec, self
+            c.source_combo, c.open_menu, self.store, lambda: self.session.sources.spec, self
         )
         self.recent_menu = self.source_picker.recent_menu
 
@@ -224,6 +225,8 @@ class MainWindow(QMainWindow):
         self.teach_panel.modelSaved.connect(self._taught_model_saved)
         self.setAcceptDrops(True)
         self.options_form.changed.connect(self._option_changed)
+        # a change made elsewhere (the command line, a script) shows in the form
+        self._options_relay = Relay(self.session.options.changed, self._options_shown, self)
         self.options_form.committed.connect(lambda _name: self.session.apply_threads())
         c.pause_button.toggled.connect(self.set_paused)
         c.snapshot_button.clicked.connect(lambda: self.snapshot())
@@ -274,7 +277,7 @@ class MainWindow(QMainWindow):
         self.session.update(**form.values())  # what the boxes took (they clamp)
         self.results.set_top_k(int(self.topk_spin.value()))
         self.meter.set_budget_ms(self.budget_spin.value())
-        self.session.fits.update(self.store.fits())
+        self.session.viewing.fits.update(self.store.fits())
         geometry = self.store.geometry()
         self.geometry_restored = geometry is not None and self.restoreGeometry(geometry)
         if not self.geometry_restored:
@@ -290,11 +293,11 @@ class MainWindow(QMainWindow):
         """Save the options, source, model, snapshot folder, fits and geometry (not in a
         scripted run: :class:`SettingsStore` is read-only there)."""
         store, session = self.store, self.session
-        store.save_fits(session.fits)
+        store.save_fits(session.viewing.fits)
         store.save_options(session.options.value, self.view.is_mirrored())
         names = tuple(session.zoo.names) if session.zoo is not None else ()
-        if session.source_spec is not None:
-            store.save_source(session.source_spec)
+        if session.sources.spec is not None:
+            store.save_source(session.sources.spec)
         if session.requested_model:
             store.save_model(session.requested_model, names)
         if self.chosen_snapshot_dir is not None:
@@ -402,19 +405,19 @@ class MainWindow(QMainWindow):
 
     def step_source(self, delta: int) -> None:
         """The previous (-1) or next (+1) image of a slideshow."""
-        self._moved(self.session.step_source(delta))
+        self._moved(self.session.sources.step(delta))
 
     def seek_source(self, fraction: float) -> None:
         """Go to ``fraction`` (0..1) of the video playing."""
-        self._moved(self.session.seek_source(fraction))
+        self._moved(self.session.sources.seek(fraction))
 
     def skip_back(self) -> None:
         """The previous image, or 5 s back in a video (←)."""
-        self._moved(self.session.skip(-1))
+        self._moved(self.session.sources.skip(-1))
 
     def skip_forward(self) -> None:
         """The next image, or 5 s on in a video (→)."""
-        self._moved(self.session.skip(1))
+        self._moved(self.session.sources.skip(1))
 
     def _moved(self, moved: bool) -> None:
         if moved:  # the bar follows once the source has moved (paused too: the session
@@ -423,7 +426,7 @@ class MainWindow(QMainWindow):
 
     def refresh_position(self) -> None:
         """The bar under the video: where a file source is."""
-        self.source_bar.show_position(self.session.source_position())
+        self.source_bar.show_position(self.session.sources.position())
 
     def _teach_dock_shown(self, visible: bool) -> None:
         if not self._shutting_down:
@@ -460,7 +463,7 @@ class MainWindow(QMainWindow):
 
     def _fit_chosen(self, fit: Fit) -> None:
         info = self.session.model_info
-        if info is not None and not self.session.set_fit(fit):
+        if info is not None and not self.session.viewing.set_fit(fit):
             self.say("A taught model sees what its backbone was trained on: a centre crop", 8000)
             self.view.set_crop_fraction(self.fit_picker.show_model(info))
 
@@ -477,8 +480,14 @@ class MainWindow(QMainWindow):
         except CamvizError as exc:
             self.say(format_error(exc))
 
+    def _options_shown(self, change: OptionsChanged) -> None:
+        if self._shutting_down:
+            return
+        values = {name: getattr(change.options, name) for name in change.names}
+        self.options_form.set_values(values, quiet=True)
+
     def _record_toggled(self, on: bool) -> None:
-        if on and self.session.recorder is None:
+        if on and self.session.outputs.recorder is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, "Record per-frame metrics", "camviz-metrics.csv", "CSV (*.csv)"
             )
@@ -491,7 +500,7 @@ class MainWindow(QMainWindow):
 
     def set_recording(self, path: Path | None) -> bool:
         """Record one CSV row per classified frame to ``path`` (None stops); see the session."""
-        return self.session.set_recording(path)
+        return self.session.outputs.set_recording(path)
 
     def current_metrics(self) -> MetricsSnapshot | None:
         """The running pipeline's metrics now (what the meter shows)."""
@@ -587,7 +596,7 @@ class MainWindow(QMainWindow):
     # ========================================================== snapshot
     def snapshot(self, folder: Path | None = None) -> tuple[Path, Path] | None:
         """Save the last classified frame with its overlay (PNG) and result (JSON)."""
-        return self.session.snapshot(
+        return self.session.outputs.snapshot(
             folder, mirrored=self.view.is_mirrored(), render=self._render_array
         )
 
@@ -614,6 +623,7 @@ class MainWindow(QMainWindow):
             self.session.close()
         finally:
             self.bridge.detach()
+            self._options_relay.detach()
             self.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -462,3 +462,26 @@ def test_the_meter_shows_the_cpu_load_per_frame(qtbot: Any, make_window: Any) ->
     assert win.meter.value_text("cpu") == cpu_text(snap)
     assert "ms/frame" in win.meter.value_text("cpu")
     assert cpu_text(None) == "–"
+
+
+# ---------------------------------------------------------------- the options form
+def test_the_options_form_is_the_table_and_follows_the_session(
+    qtbot: Any, make_window: Any
+) -> None:
+    from camviz.live_options import option_specs
+
+    win = make_window()
+    numeric = {
+        s.name
+        for s in option_specs()
+        if s.kind in (int, float) and s.minimum is not None and s.maximum is not None
+    }
+    assert set(win.options_form.names()) == numeric
+    for spec in option_specs():
+        if spec.name in numeric:
+            assert win.options_form.spin(spec.name).toolTip() == spec.help
+    win.session.options.set(top_k=3, smoothing=0.5)  # changed elsewhere: the form shows it
+    qtbot.waitUntil(lambda: win.topk_spin.value() == 3, timeout=2000)
+    assert win.smoothing_spin.value() == pytest.approx(0.5)
+    win.threshold_spin.setValue(0.3)  # and the form's changes reach the session
+    assert win.session.options.value.score_threshold == pytest.approx(0.3)
