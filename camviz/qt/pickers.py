@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLineEdit, QMenu, QWidget
 
+from camviz.app import model_spec
 from camviz.app.picker import (
     DropKind,
     check_stream_url,
@@ -41,12 +42,9 @@ __all__ = [
 
 
 def running_spec(info: ModelInfo) -> str:
-    """How a loaded model is asked for again: its zoo name, else its file's path (a copy of
-    a zoo model under another name is a file of the user's)."""
-    spec = info.spec
-    if info.path is None or (spec is not None and getattr(spec, "name", None) == info.name):
-        return info.name
-    return str(info.path)
+    """How a loaded model is asked for again (:func:`camviz.app.model_spec`): its zoo name,
+    else its file's path (also for a user's copy of a zoo model under another name)."""
+    return model_spec(info)
 
 
 def same_model(a: str, b: str) -> bool:
