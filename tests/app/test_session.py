@@ -39,7 +39,7 @@ def test_missing_camera_falls_back_to_the_demo(session: LiveSession) -> None:
     sources: list[SourceStarted] = collect(session.events.source)
     notices: list[Notice] = collect(session.events.notice)
     assert session.start("7", LITE0)  # no /dev/video7 here
-    assert wait_for(lambda: session.source_spec == "demo" and session.last_result is not None)
+    assert wait_for(lambda: session.sources.spec == "demo" and session.last_result is not None)
     assert [s.spec for s in sources] == ["7", "demo"]
     assert sources[-1].note == "Source: demo (7 failed)" and sources[-1].fallback_from == "7"
     assert any("7 failed (" in n.message and "showing the demo" in n.message for n in notices)
@@ -49,9 +49,9 @@ def test_last_result_snapshot_and_recording(session: LiveSession, tmp_path: Path
     results: list[FrameResult] = collect(session.events.result)
     out = tmp_path / "rec.csv"
     assert session.start(str(VIDEOS / "vtest.avi"), LITE0)
-    assert session.set_recording(out)
+    assert session.outputs.set_recording(out)
     assert wait_for(lambda: len(results) >= 5)
-    assert session.set_recording(None)
+    assert session.outputs.set_recording(None)
     delivered = list(results)  # recording stopped: later results have no row
     with out.open(newline="") as f:
         rows = list(csv.DictReader(f))
@@ -63,7 +63,7 @@ def test_last_result_snapshot_and_recording(session: LiveSession, tmp_path: Path
 
     fr = session.last_result
     assert fr is not None and fr.model == LITE0 and fr in results
-    saved = session.snapshot()
+    saved = session.outputs.snapshot()
     assert saved is not None
     png, js = saved
     image = cv2.cvtColor(cv2.imread(str(png), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
@@ -75,7 +75,7 @@ def test_last_result_snapshot_and_recording(session: LiveSession, tmp_path: Path
 
 def test_snapshot_before_any_result_and_a_bad_source(session: LiveSession) -> None:
     notices: list[Notice] = collect(session.events.notice)
-    assert session.snapshot() is None and notices[-1].message == "Nothing to snapshot yet"
+    assert session.outputs.snapshot() is None and notices[-1].message == "Nothing to snapshot yet"
     assert not session.start(str(PHOTOS / "no-such.png"))
     assert notices[-1].title == "Cannot open source"
 

@@ -37,7 +37,7 @@ def test_a_remembered_model_that_is_gone_uses_the_default(
     said = notices(session)
     assert session.start_up(str(VIDEO), None, remembered=str(tmp_path / "gone.tflite"))
     assert wait_for(lambda: session.last_result is not None)
-    assert session.source_spec == str(VIDEO)  # the source given is used
+    assert session.sources.spec == str(VIDEO)  # the source given is used
     assert session.last_result.model == session.zoo.default
     assert any("gone.tflite is gone" in n.message and n.title is None for n in said)
 
@@ -51,7 +51,7 @@ def test_a_remembered_model_that_no_longer_loads_uses_the_default(
     assert session.start_up(str(VIDEO), None, remembered=str(broken))
     assert wait_for(lambda: session.last_result is not None)
     assert session.last_result.model == session.zoo.default
-    assert session.source_spec == str(VIDEO) and session.startup_error is None
+    assert session.sources.spec == str(VIDEO) and session.startup_error is None
     assert any("broken.tflite does not load" in n.message for n in said)
     assert not any(n.title for n in said)  # said in the status line, no dialog
 
@@ -71,6 +71,6 @@ def test_a_scripted_session_does_not_fall_back_to_the_demo(tmp_path: Path) -> No
     try:
         assert s.start("7", LITE0)  # no /dev/video7 here
         assert wait_for(lambda: s.startup_error is not None)
-        assert s.source_spec == "7"
+        assert s.sources.spec == "7"
     finally:
         s.close()

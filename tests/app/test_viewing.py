@@ -39,13 +39,13 @@ def test_model_key_and_positions_read_clearly() -> None:
 
 
 def test_fit_is_kept_per_model_and_taught_heads_keep_theirs(session: LiveSession) -> None:
-    assert session.fit_for(LITE0) is None
-    assert session.set_fit(Fit.LETTERBOX, LITE0)
-    assert session.fit_for(LITE0) is Fit.LETTERBOX
-    assert session.fit_for("mobilenet_v3_small") is None
+    assert session.viewing.fit_for(LITE0) is None
+    assert session.viewing.set_fit(Fit.LETTERBOX, LITE0)
+    assert session.viewing.fit_for(LITE0) is Fit.LETTERBOX
+    assert session.viewing.fit_for("mobilenet_v3_small") is None
     assert session.classifier_options(LITE0).fit is Fit.LETTERBOX
-    assert not session.set_fit(Fit.LETTERBOX, "/tmp/mine.head.npz")
-    assert session.fit_for("/tmp/mine.head.npz") is None
+    assert not session.viewing.set_fit(Fit.LETTERBOX, "/tmp/mine.head.npz")
+    assert session.viewing.fit_for("/tmp/mine.head.npz") is None
 
 
 @needs_model
@@ -61,7 +61,7 @@ def test_letterbox_reloads_the_model_and_the_input_is_the_whole_frame(
     assert session.model_info is not None
     assert session.model_info.preprocessing.fit is Fit.CENTER_CROP
     before = len(loads())
-    assert session.set_fit(Fit.LETTERBOX)
+    assert session.viewing.set_fit(Fit.LETTERBOX)
     assert wait_for(lambda: len(loads()) > before)
     info = session.model_info
     assert info is not None and info.preprocessing.fit is Fit.LETTERBOX
@@ -85,32 +85,32 @@ def test_slideshow_position_and_steps(session: LiveSession, tmp_path: Path) -> N
     for i, photo in enumerate(photos):
         shutil.copy(photo, tmp_path / f"{i}-{photo.name}")
     assert session.start(str(tmp_path), LITE0)
-    assert wait_for(lambda: session.source_position() is not None)
-    where = session.source_position()
+    assert wait_for(lambda: session.sources.position() is not None)
+    where = session.sources.position()
     assert where is not None and where.kind == "slideshow" and where.total == len(photos)
     assert where.number == 1 and where.name.startswith("0-")
-    assert session.step_source(-1)
-    assert wait_for(lambda: (p := session.source_position()) is not None and p.number == 3)
-    assert not session.seek_source(0.5)  # not a video
-    assert session.skip(1)  # the arrow keys' step: the next image, wrapping round
-    assert wait_for(lambda: (p := session.source_position()) is not None and p.number == 1)
+    assert session.sources.step(-1)
+    assert wait_for(lambda: (p := session.sources.position()) is not None and p.number == 3)
+    assert not session.sources.seek(0.5)  # not a video
+    assert session.sources.skip(1)  # the arrow keys' step: the next image, wrapping round
+    assert wait_for(lambda: (p := session.sources.position()) is not None and p.number == 1)
 
 
 @needs_model
 def test_video_position_and_seek(session: LiveSession) -> None:
     assert session.start(str(VIDEOS / "vtest.avi"), LITE0)
-    assert wait_for(lambda: session.source_position() is not None)
-    where = session.source_position()
+    assert wait_for(lambda: session.sources.position() is not None)
+    where = session.sources.position()
     assert where is not None and where.kind == "video" and where.duration_ms > 60_000
-    assert session.seek_source(0.75)
-    assert wait_for(lambda: (p := session.source_position()) is not None and p.fraction > 0.7)
-    assert not session.step_source(1)  # not a slideshow
-    before = session.source_position()
+    assert session.sources.seek(0.75)
+    assert wait_for(lambda: (p := session.sources.position()) is not None and p.fraction > 0.7)
+    assert not session.sources.step(1)  # not a slideshow
+    before = session.sources.position()
     assert before is not None
-    assert session.skip(-2)  # 2 x SKIP_MS back, while the video plays on
+    assert session.sources.skip(-2)  # 2 x SKIP_MS back, while the video plays on
     assert wait_for(
         lambda: (
-            (p := session.source_position()) is not None
+            (p := session.sources.position()) is not None
             and p.position_ms < before.position_ms - SKIP_MS
         )
     )
@@ -128,11 +128,11 @@ def test_navigation_while_paused_shows_the_frame_it_lands_on(
     session.set_paused(True)
     time.sleep(0.3)  # let a frame read before the pause go through
     seen = session.results_received
-    before = session.source_position()
+    before = session.sources.position()
     assert before is not None
-    assert session.step_source(1)
+    assert session.sources.step(1)
     assert wait_for(lambda: session.results_received > seen)  # classified while paused
-    after = session.source_position()
+    after = session.sources.position()
     assert after is not None and after.number == before.number % 3 + 1
     fr = session.last_result
     assert fr is not None
