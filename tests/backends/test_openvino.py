@@ -158,4 +158,5 @@ def test_an_onnx_export_in_nchw_and_bgr_runs_on_openvino_as_on_the_tflite(
             assert float(np.abs(got - expected).max()) < 1e-3, variant
     with Classifier.create(ClassifierOptions(model=str(paths["bgr"]), backend="openvino")) as clf:
         assert clf.info.runtime == "openvino"
-        assert clf.classify(chelsea).top.label == "tiger cat"
+        top = clf.classify(chelsea).top
+        assert top is not None and top.label == "tiger cat"
