@@ -2,7 +2,11 @@
 # Screenshots of the live window on the demo source, as a user sees it, under Xvfb:
 #   assets/screenshots/{live,not-sure,paused,teach,fullscreen,keys}.png, and on files:
 #   slideshow.png (a folder: file name, 3/20, previous/next), video.png (position, seek),
-#   letterbox.png (the model sees the whole frame: no box, grey bands in its input)
+#   letterbox.png (the model sees the whole frame: no box, grey bands in its input),
+#   recording.png (a video recorded to CSV: the REC badge), and the states a user must
+#   never be left guessing in: outage.png (a stream on 127.0.0.1 that stops: RECONNECTING,
+#   greyed labels, the meter saying so), fallback.png (an unreachable stream at start:
+#   the demo reel with a banner saying why)
 #   assets/screenshot.png (the README's: the live window) unless --no-readme
 # Each scene runs the real window and pipeline; the picture is taken of the X
 # screen (ImageMagick's `import`) where there is one, else with QWidget.grab().
@@ -169,13 +173,44 @@ def main() -> int:
             window.seek_source(0.4)
             settle(app, 2.0)
             capture(app, window, args.out / "video.png", False)
+            window.set_recording(Path(tmp) / "frames.csv")
+            settle(app, 1.0)
+            capture(app, window, args.out / "recording.png", False)
+            window.set_recording(None)
             # the whole frame, letterboxed: no crop box, grey bands in the model input
             window.fit_combo.setCurrentIndex(window.fit_combo.findData("letterbox"))
             window.fit_combo.activated.emit(window.fit_combo.currentIndex())
             until(app, lambda: window.view.crop_rect() is None, 20.0)
             settle(app, 2.0)
             capture(app, window, args.out / "letterbox.png", False)
+            window.fit_combo.setCurrentIndex(window.fit_combo.findData("center_crop"))
+            window.fit_combo.activated.emit(window.fit_combo.currentIndex())
+
+            # an outage: a real MJPEG stream on 127.0.0.1 that stops
+            from tests.sources.conftest import MjpegServer, jpeg_frames
+
+            server = MjpegServer(jpeg_frames(ROOT / "assets" / "video" / "vtest.avi", 60), 15)
+            server.start()
+            try:
+                window.start(server.url)
+                until(app, lambda: window.source_spec == server.url, 10.0)
+                before = window.results_shown
+                until(app, lambda: window.results_shown > before + 20, 30.0)
+                server.stop()
+                until(app, lambda: "RECONNECTING" in window.view.badges(), 30.0)
+                settle(app, 1.0)
+                capture(app, window, args.out / "outage.png", False)
+            finally:
+                server.stop()
+
+            # an unreachable stream at start: the demo reel, and the reason on the video
+            window.start_up("http://127.0.0.1:9/camera.mjpg", None)
+            until(app, lambda: window.view.banner() is not None, 30.0)
+            until(app, lambda: window.results_shown > 0 and window.source_spec == "demo", 20.0)
+            settle(app, 2.0)
+            capture(app, window, args.out / "fallback.png", False)
         finally:
+            window.shutdown()  # no question about the teach samples: a script never waits
             window.close()
     return 0
 

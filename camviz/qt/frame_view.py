@@ -227,7 +227,7 @@ class FrameView(QWidget):
         return self._stale
 
     def set_banner(self, text: str | None) -> None:
-        """A sentence across the bottom of the video (``None``: none), e.g. a fallback."""
+        """A sentence across the video, below the label (``None``: none), e.g. a fallback."""
         if text != self._banner:
             self._banner = text
             self._dirty = True
@@ -416,16 +416,18 @@ class FrameView(QWidget):
         if inset is not None:
             overlay.draw_inset(painter, target, inset, self._small_font)
         text = self.overlay_text()
+        below: int | None = None
         if text is not None:
-            overlay.draw_label(
+            box = overlay.draw_label(
                 painter, target, text, self._font, uncertain=self._uncertain, stale=self._stale
             )
+            below = box.bottom() + 8
         offset = 0
         for badge in self.badges():
             offset += overlay.draw_badge(painter, target, badge, self._font, offset).width() + 6
         banner = self.banner()
         if banner is not None:
-            overlay.draw_banner(painter, target, banner, self._small_font)
+            overlay.draw_banner(painter, target, banner, self._small_font, below)
 
     def render_image(self, size: QSize | None = None) -> QImage:
         """An owning ``QImage`` of the view as painted (frame + overlay), for snapshots.

@@ -283,8 +283,9 @@ class PerformanceMeter(QFrame):
             value.setFont(bold)
             for label in (name, value):
                 label.setToolTip(tip)
-            grid.addWidget(name, row * 2, col)
-            grid.addWidget(value, row * 2 + 1, col)
+            span = 2 if key == "cpu" else 1  # a long value: the whole row, never widening a column
+            grid.addWidget(name, row * 2, col, 1, span)
+            grid.addWidget(value, row * 2 + 1, col, 1, span)
             self._values[key] = value
         head = QGridLayout()
         head.addWidget(self._light, 0, 0, Qt.AlignmentFlag.AlignTop)

@@ -70,14 +70,18 @@ def draw_badge(painter: QPainter, target: QRect, text: str, font: QFont, offset:
     return box
 
 
-def draw_banner(painter: QPainter, target: QRect, text: str, font: QFont) -> QRect:
-    """A sentence across the bottom of the video (white on near-black: 15:1), elided to fit."""
+def draw_banner(
+    painter: QPainter, target: QRect, text: str, font: QFont, top: int | None = None
+) -> QRect:
+    """A sentence across the video (white on near-black: 15:1), elided to its width, at
+    ``top`` (below the label box) or the video's top."""
     painter.setFont(font)
     metrics = painter.fontMetrics()
-    width = max(40, int(target.width() * 0.68) - 2 * _MARGIN)  # clear of the inset
+    width = max(40, target.width() - 2 * _MARGIN)
     shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 2 * _PAD)
     box = metrics.boundingRect(shown).adjusted(-_PAD, -_PAD // 2, _PAD, _PAD // 2)
-    box.moveBottomLeft(target.bottomLeft() + QPoint(_MARGIN, -_MARGIN))
+    y = target.top() + _MARGIN if top is None else top
+    box.moveTopLeft(QPoint(target.left() + _MARGIN, y))
     painter.fillRect(box, QColor(10, 10, 10, 220))
     painter.setPen(QPen(QColor(255, 255, 255)))
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)

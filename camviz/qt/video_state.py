@@ -89,7 +89,6 @@ class VideoState(QObject):
         if started.fallback_from is not None:
             self.view.set_banner(
                 f"{_short(started.fallback_from)} could not be opened: showing the demo reel"
-                " instead (Open… to pick another source)"
             )
         else:
             self.view.set_banner(None)
