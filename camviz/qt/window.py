@@ -17,6 +17,7 @@ S snapshot, N next model, M mirror, F full screen (the video only), T teach,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer, Signal
@@ -514,6 +515,8 @@ class MainWindow(QMainWindow):
         result = fr.result
         self.view.show_result(result)
         self.results.set_result(result)
+        if fr.model_input is not None:  # the inset pairs with the labels: the same frame
+            self._show_tensor(fr.model_input)
         self.results_shown += 1
         self.resultShown.emit(fr)
 
@@ -571,17 +574,21 @@ class MainWindow(QMainWindow):
         self.refresh_position()
 
     def _show_model_input(self) -> None:
-        """The exact tensor the model sees for the last frame: in the Input box and the inset."""
+        """The exact tensor the model sees for the last frame: in the Input box and the inset
+        (asking for it makes the pipeline carry it on every result from then on)."""
         try:
             tensor = self.session.model_input()
         except Exception as exc:  # show, never crash the GUI over a preview
             self.input_box.show_problem(f"Cannot show the model input: {format_error(exc)}")
             return
         if tensor is not None:
-            info = self.session.model_info
-            order = getattr(getattr(info, "preprocessing", None), "color_order", None)
-            picture = self.input_box.show_tensor(np.asarray(tensor), bgr=order is ColorOrder.BGR)
-            self.view.set_inset(picture)
+            self._show_tensor(tensor)
+
+    def _show_tensor(self, tensor: Any) -> None:
+        info = self.session.model_info
+        order = getattr(getattr(info, "preprocessing", None), "color_order", None)
+        picture = self.input_box.show_tensor(np.asarray(tensor), bgr=order is ColorOrder.BGR)
+        self.view.set_inset(picture)
 
     def _model_shown(self, info: ModelInfo) -> None:
         """A model (re)loaded: its crop box on the video, the meter measures afresh."""

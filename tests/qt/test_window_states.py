@@ -485,3 +485,23 @@ def test_the_options_form_is_the_table_and_follows_the_session(
     assert win.smoothing_spin.value() == pytest.approx(0.5)
     win.threshold_spin.setValue(0.3)  # and the form's changes reach the session
     assert win.session.options.value.score_threshold == pytest.approx(0.3)
+
+
+@needs_lite0
+def test_the_inset_shows_the_tensor_of_the_result_it_is_shown_with(
+    qtbot: Any, make_window: Any
+) -> None:
+    """The labels and the model-input inset come from one frame, on a moving video: the
+    inset is not a picture from up to half a second earlier (a slow refresh)."""
+    win = make_window()
+    checked: list[bool] = []
+
+    def compare(fr: Any) -> None:
+        if fr.model_input is not None and win.input_view.frame() is not None:
+            expected = tensor_to_display(np.asarray(fr.model_input))
+            checked.append(bool(np.array_equal(win.input_view.frame(), expected)))
+
+    win.resultShown.connect(compare)
+    assert win.start("demo", LITE0)
+    qtbot.waitUntil(lambda: len(checked) >= 20, timeout=30000)
+    assert all(checked), f"{checked.count(False)} of {len(checked)} insets from another frame"
