@@ -140,6 +140,18 @@ def _declared_length(value: str | None) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
+def _decode_part(data: bytes) -> Any:
+    """A part's image, or None when it is not one: an empty part (a Content-Length of
+    -5 or of Unicode digits read as no length, then the next boundary at once) makes
+    OpenCV's imdecode raise instead of answering None."""
+    if not data:
+        return None
+    try:
+        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        return None
+
+
 def probe_url(url: str, timeout: float = OPEN_TIMEOUT_S) -> Probe:
     """Ask the server for ``url`` and tell a photo from a stream by what it sends.
 
@@ -228,7 +240,7 @@ class MjpegCapture:
                 self.release()
                 return False, None
             check_image_limits(data, f"{self.name}: a part")
-            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            image = _decode_part(data)
             if image is None:
                 self._bad += 1
                 if self._bad >= _MAX_BAD_PARTS:
