@@ -36,7 +36,7 @@ from typing import Any
 from camviz.cli.globals import apply_global_options
 from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from camviz.cli.parser import build_parser
-from camviz.errors import CamvizError, format_error, terminal_safe
+from camviz.errors import CamvizError, OutputError, format_error, terminal_safe
 
 __all__ = ["main", "build_parser"]
 
@@ -45,12 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``camviz`` command; returns its exit code."""
     parser = build_parser()
     with _escaped_streams():  # argparse echoes what it was given (unknown options, values)
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except StdoutError as exc:  # `camviz --help > /dev/full`
+            return _stdout_failed(exc)
         apply_global_options(parser, args)
     _escape_log_lines()
     with _escaped_streams():  # every text line of every command (JSON has no raw controls)
         try:
-            return int(args.func(args))
+            code = int(args.func(args))
+            sys.stdout.flush()  # a full disk behind `> file` fails here, not at exit
+            return code
+        except StdoutError as exc:  # `camviz classify ... > /dev/full`: one line, no traceback
+            return _stdout_failed(exc)
         except CamvizError as exc:
             print(terminal_safe(format_error(exc)), file=sys.stderr)
             return EXIT_FAILED
@@ -62,18 +69,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
 
 
+class StdoutError(OutputError):
+    """Standard output cannot be written (``> /dev/full``, a full disk, ``ulimit -f``)."""
+
+
 class _EscapingStream:
     """A text stream writing through :func:`terminal_safe` (newlines kept).
 
     ``unescaped`` is the stream itself, for the progress bar (tqdm redraws with CR).
+    On standard output (``name``) an :class:`OSError` other than a closed pipe is a
+    :class:`StdoutError` naming the cause.
     """
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, name: str | None = None) -> None:
         self._stream = stream
+        self._name = name
         self.unescaped = getattr(stream, "unescaped", stream)
 
     def write(self, text: str) -> int:
-        return int(self._stream.write(terminal_safe(text, lines=True)))
+        with self._reported():
+            return int(self._stream.write(terminal_safe(text, lines=True)))
+
+    def flush(self) -> None:
+        with self._reported():
+            self._stream.flush()
+
+    @contextlib.contextmanager
+    def _reported(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            if self._name is None:
+                raise
+            cause = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise StdoutError(f"cannot write to {self._name}: {cause}") from exc
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -98,11 +129,17 @@ def _escaped_streams() -> Iterator[None]:
     command prints (names, labels, sources, messages from outside) reaches the terminal
     escaped, even from code that did not escape it itself."""
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _EscapingStream(out), _EscapingStream(err)
+    sys.stdout, sys.stderr = _EscapingStream(out, "standard output"), _EscapingStream(err)
     try:
         yield
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+def _stdout_failed(exc: StdoutError) -> int:
+    print(terminal_safe(format_error(exc)), file=sys.stderr)
+    _silence_stdout()
+    return EXIT_FAILED
 
 
 def _silence_stdout() -> None:
