@@ -67,9 +67,14 @@ CSV_FIELDS = (
 
 
 def _keys(path: str) -> set[str]:
+    """``path`` as written and with its folder resolved (``./a.jpg``, ``/abs/a.jpg`` and a
+    symlinked folder's ``alias/a.jpg`` are one photo). The name itself is kept: two
+    symlinks of one folder naming the same photo are two inputs, each with its own line
+    (resolving the whole path skipped every link whose target was done)."""
     keys = {path}
-    with contextlib.suppress(OSError, RuntimeError):
-        keys.add(str(Path(path).resolve()))
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        given = Path(path)
+        keys.add(str(given.parent.resolve() / given.name))
     return keys
 
 
