@@ -211,16 +211,20 @@ def format_error(exc: BaseException) -> str:
 _CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
 _CONTROLS.update({c: f"\\u{c:04x}" for c in range(0x80, 0xA0)})
 _CONTROLS.update({0x0A: "\\n", 0x09: "\\t"})
+#: Bidirectional controls (marks, embeddings, overrides, isolates): a name holding U+202E
+#: is shown reversed after it ("photo\u202egpj.exe" reads as "photoexe.jpg").
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_CONTROLS.update({c: f"\\u{c:04x}" for c in _BIDI})
 _CONTROLS_LINES = {c: v for c, v in _CONTROLS.items() if c != 0x0A}
 
 
 def terminal_safe(text: str, *, lines: bool = False) -> str:
     """``text`` with every control character escaped (``ESC`` as ``\\x1b``, ``BEL`` as
-    ``\\x07``, CR as ``\\x0d``, C1 as ``\\u009b``...), so a file name, label, source or
-    message from outside cannot move the cursor, retitle the window or write the
-    clipboard. The one function every text line camviz prints goes through; JSON is
-    left to the JSON encoder. ``lines=True`` keeps newlines (multi-line text), else a
-    newline is escaped as ``\\n``.
+    ``\\x07``, CR as ``\\x0d``, C1 as ``\\u009b``, a bidi override as ``\\u202e``...),
+    so a file name, label, source or message from outside cannot move the cursor,
+    retitle the window, write the clipboard or show itself reversed. The one function
+    every text line camviz prints goes through; JSON is left to the JSON encoder.
+    ``lines=True`` keeps newlines (multi-line text), else a newline is escaped as ``\\n``.
     """
     if text.isprintable():
         return text
