@@ -80,10 +80,3 @@ class LiveOptionsModel:
             self._value = new
         self.changed.emit(OptionsChanged(new, names))
         return new
-
-    def __getattr__(self, name: str) -> Any:
-        """Transitional: ``session.options.threads`` reads ``session.options.value.threads``
-        until every view reads ``.value`` (then this goes)."""
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._value, name)

@@ -43,9 +43,8 @@ from camviz.app.frames import LatestFrame
 from camviz.app.meter_window import Meter
 from camviz.app.options_model import LiveOptionsModel, OptionsChanged
 from camviz.app.outputs import Outputs
-from camviz.app.recording import CsvRecorder
-from camviz.app.snapshot import Render, default_snapshot_dir
-from camviz.app.sources import SourcePosition, Sources, SourceStarted
+from camviz.app.snapshot import default_snapshot_dir
+from camviz.app.sources import Sources, SourceStarted
 from camviz.app.startup import StartPlan, plan_start
 from camviz.app.teaching import Teaching
 from camviz.app.viewing import Viewing
@@ -63,7 +62,6 @@ from camviz.pipeline import (
     PipelineEvent,
     PipelineOptions,
 )
-from camviz.preprocess import Fit
 from camviz.sources import CameraInfo, Source
 from camviz.zoo import Zoo
 
@@ -473,66 +471,6 @@ class LiveSession:
                 self.switch_model(model)
             else:
                 self._loaded_with = _model_options(value)
-
-    # ================================================================ delegates to components
-    # (kept while views move to the components; each is one line)
-    @property
-    def source_spec(self) -> str | None:
-        return self.sources.spec
-
-    @property
-    def fallback_to_demo(self) -> bool:
-        return self.sources.fallback_to_demo
-
-    @fallback_to_demo.setter
-    def fallback_to_demo(self, value: bool) -> None:
-        self.sources.fallback_to_demo = value
-
-    def source_position(self) -> SourcePosition | None:
-        return self.sources.position()
-
-    def step_source(self, delta: int) -> bool:
-        return self.sources.step(delta)
-
-    def seek_source(self, fraction: float) -> bool:
-        return self.sources.seek(fraction)
-
-    def skip(self, delta: int) -> bool:
-        return self.sources.skip(delta)
-
-    @property
-    def fits(self) -> dict[str, Fit]:
-        return self.viewing.fits
-
-    def fit_for(self, model: str | None) -> Fit | None:
-        return self.viewing.fit_for(model)
-
-    def set_fit(self, fit: Fit, model: str | None = None) -> bool:
-        return self.viewing.set_fit(fit, model)
-
-    @property
-    def snapshot_dir(self) -> Path:
-        return self.outputs.snapshot_dir
-
-    @snapshot_dir.setter
-    def snapshot_dir(self, folder: Path) -> None:
-        self.outputs.snapshot_dir = Path(folder)
-
-    @property
-    def write_errors(self) -> list[str]:
-        return self.outputs.write_errors
-
-    @property
-    def recorder(self) -> CsvRecorder | None:
-        return self.outputs.recorder
-
-    def set_recording(self, path: str | Path | None) -> bool:
-        return self.outputs.set_recording(path)
-
-    def snapshot(
-        self, folder: Path | None = None, *, mirrored: bool = False, render: Render | None = None
-    ) -> tuple[Path, Path] | None:
-        return self.outputs.snapshot(folder, mirrored=mirrored, render=render)
 
     # ================================================================ lifecycle
     def close(self, timeout: float = STOP_TIMEOUT_S) -> None:

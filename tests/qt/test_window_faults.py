@@ -133,7 +133,7 @@ def test_recording_is_atomic(qtbot: Any, window: MainWindow, tmp_path: Path) -> 
     running(qtbot, window)
     out = tmp_path / "rec.csv"
     assert window.set_recording(out)
-    recorder = window.session.recorder
+    recorder = window.session.outputs.recorder
     assert recorder is not None
     # count rows written, not results shown: some shown ones were queued before recording
     qtbot.waitUntil(lambda: recorder.rows >= 5, timeout=30000)
@@ -151,7 +151,7 @@ def test_disk_full_while_recording_stops_it_and_says_so(
     folder = tmp_path / "records"
     folder.mkdir()
     assert window.set_recording(folder / "rec.csv")
-    recorder = window.session.recorder
+    recorder = window.session.outputs.recorder
     assert recorder is not None
 
     class FillingWriter:
@@ -164,7 +164,7 @@ def test_disk_full_while_recording_stops_it_and_says_so(
 
     recorder._writer = FillingWriter()  # type: ignore[assignment]
     qtbot.waitUntil(lambda: not window.record_check.isChecked(), timeout=30000)
-    assert window.session.recorder is None
+    assert window.session.outputs.recorder is None
     assert "Recording not saved: cannot write" in status(window)
     assert "No space left on device" in status(window)
     assert dialogs[-1][0] == "Recording not saved"
@@ -194,7 +194,7 @@ def test_recording_into_a_read_only_place(
     blocker = tmp_path / "blocker"
     blocker.write_text("not a folder")
     assert not window.set_recording(blocker / "rec.csv")
-    assert not window.record_check.isChecked() and window.session.recorder is None
+    assert not window.record_check.isChecked() and window.session.outputs.recorder is None
     assert status(window).startswith(f"Cannot record: cannot write {blocker / 'rec.csv'}")
     assert dialogs[-1][0] == "Cannot record"
 

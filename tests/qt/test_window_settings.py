@@ -45,7 +45,8 @@ def test_saved_values_that_are_not_finite_or_out_of_range_are_ignored(
     settings.setValue("min_confidence", "0.4")
     win = make_window()
     assert win.threads_spin.value() == THREADS and win.budget_spin.value() == BUDGET_MS
-    assert win.session.options.threads == THREADS and win.session.options.budget_ms == BUDGET_MS
+    value = win.session.options.value
+    assert value.threads == THREADS and value.budget_ms == BUDGET_MS
     assert win.confidence_spin.value() == pytest.approx(0.4)
     message = win.statusBar().currentMessage()
     assert "Settings ignored" in message and "threads 'nan'" in message

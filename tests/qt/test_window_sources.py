@@ -67,8 +67,8 @@ def test_whole_frame_per_model_no_box_and_remembered(
     assert settings.value(f"fit/{LITE0}") == "letterbox"
     win.close()
     again = make_window()
-    assert again.session.fit_for(LITE0) is Fit.LETTERBOX  # remembered per model name
-    assert again.session.fit_for("mobilenet_v3_small") is None
+    assert again.session.viewing.fit_for(LITE0) is Fit.LETTERBOX  # remembered per model name
+    assert again.session.viewing.fit_for("mobilenet_v3_small") is None
 
 
 def test_slideshow_bar_shows_name_and_position_prev_next(
@@ -122,7 +122,7 @@ def test_a_skip_just_before_the_window_goes_is_harmless(
     win = MainWindow(settings=settings, cameras=[], snapshot_dir=tmp_path)
     win.show()
     assert win.start(str(VIDEOS / "vtest.avi"), LITE0)
-    qtbot.waitUntil(lambda: win.session.source_position() is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.session.sources.position() is not None, timeout=30000)
     win.skip_forward()
     win.close()
     win.deleteLater()
