@@ -16,18 +16,56 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from camviz.errors import ExtraNotInstalledError, SourceOpenError
 from camviz.sources.base import Frame, Pacer, Source, StateCallback, check_frame
-from camviz.sources.spec import ScreenRegion
 
-__all__ = ["SCREEN_FPS", "ScreenSource"]
+__all__ = ["SCREEN_FPS", "ScreenRegion", "ScreenSource", "parse_screen"]
 
 #: Frames a second grabbed from the screen unless told otherwise.
 SCREEN_FPS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenRegion:
+    """What of the screen to capture: a monitor (mss's numbering: 0 all, 1 the first) or
+    a region ``left, top, width, height`` in pixels."""
+
+    monitor: int = 1
+    box: tuple[int, int, int, int] | None = None
+
+    def __str__(self) -> str:
+        if self.box is not None:
+            return "screen region {},{} {}x{}".format(*self.box)
+        return "all screens" if self.monitor == 0 else f"screen {self.monitor}"
+
+
+def parse_screen(text: str, rest: str | None) -> ScreenRegion:
+    """The region of ``screen`` (``rest`` None), ``screen:N`` or ``screen:X,Y,W,H`` (``rest``
+    is what follows the colon; ``text`` the whole string, for the message)."""
+    if rest is None or not rest.strip():
+        return ScreenRegion()
+    parts = [p.strip() for p in rest.split(",")]
+    if not all(p.isascii() and p.isdigit() for p in parts) or len(parts) not in (1, 4):
+        raise SourceOpenError(
+            f"screen source {text!r}: give screen, screen:N (a monitor; 0 is all of them) "
+            "or screen:X,Y,W,H (a region in pixels, whole numbers)"
+        )
+    numbers = [int(p) for p in parts]
+    if len(numbers) == 1:
+        if numbers[0] > 64:
+            raise SourceOpenError(f"screen source {text!r}: no monitor {numbers[0]}")
+        return ScreenRegion(monitor=numbers[0])
+    left, top, width, height = numbers
+    if width < 1 or height < 1 or max(numbers) > 1 << 16:
+        raise SourceOpenError(
+            f"screen source {text!r}: the region's width and height must be 1..65536 pixels"
+        )
+    return ScreenRegion(box=(left, top, width, height))
 
 
 def _mss() -> Any:

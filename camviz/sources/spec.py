@@ -1,10 +1,11 @@
 """The one source grammar: a source string to a typed :class:`SourceSpec`.
 
 Every command and the window read a source string the same way
-(:func:`parse_source`); :func:`camviz.sources.make_source` turns the spec into
-a :class:`~camviz.sources.Source`, and commands that take files (classify,
-teach) ask the spec for its files (:meth:`SourceSpec.media`). What a source can
-be is written once, in :data:`SOURCE_GRAMMAR` (``camviz --help`` prints it):
+(:func:`parse_source`); :func:`source_for` (which :func:`camviz.sources.make_source`
+calls) turns the spec into a :class:`~camviz.sources.Source`, and commands that
+take files (classify, teach) ask the spec for its files (:meth:`SourceSpec.media`).
+What a source can be is written once, in :data:`SOURCE_GRAMMAR` (``camviz --help``
+prints it):
 
 * ``demo``: the bundled reel;
 * a camera index or device, optionally with a requested format: ``0``,
@@ -23,8 +24,11 @@ be is written once, in :data:`SOURCE_GRAMMAR` (``camviz --help`` prints it):
 
 A path that exists always wins over a reading as a URL, glob or sequence.
 
-Imports only foundation modules and ``camera`` / ``stream`` of this package (for
-their string rules); ``factory`` builds on it.
+This module is the registration of every kind: its :class:`SourceKind`, its rule in
+:func:`parse_source`, its line in :data:`SOURCE_GRAMMAR` and its branch in
+:func:`source_for`. A kind's own module (``screen``, ``camera``, ...) holds its source
+class and the parsing of its own string details (``screen.parse_screen``,
+``camera.camera_spec``); ``factory`` builds on this module and knows no kind.
 """
 
 from __future__ import annotations
@@ -39,11 +43,18 @@ from typing import Final
 
 from camviz.errors import OptionsError, SourceOpenError
 from camviz.imageio import IMAGE_EXTENSIONS
-from camviz.sources.camera import CameraFormat, camera_spec
-from camviz.sources.demo import DEMO
-from camviz.sources.stream import is_gstreamer_pipeline, is_stream, redact
+from camviz.sources.base import Source, StateCallback
+from camviz.sources.camera import CameraFormat, CameraSource, camera_spec
+from camviz.sources.demo import DEMO, DemoSource
+from camviz.sources.http import UrlSource
+from camviz.sources.images import ImageSource
+from camviz.sources.playlist import PlaylistSource
+from camviz.sources.screen import ScreenRegion, ScreenSource, parse_screen
+from camviz.sources.stream import StreamSource, is_gstreamer_pipeline, is_stream, redact
+from camviz.sources.video import VideoSource
 
 __all__ = [
+    "RECONNECT_BUDGET_S",
     "SOURCE_GRAMMAR",
     "VIDEO_EXTENSIONS",
     "Media",
@@ -51,6 +62,7 @@ __all__ = [
     "SourceKind",
     "SourceSpec",
     "parse_source",
+    "source_for",
 ]
 
 #: File extensions read as videos inside folders and globs (a file named on its own is a
@@ -117,20 +129,6 @@ class SourceKind(Enum):
 _FILE_KINDS = frozenset(
     {SourceKind.PHOTO, SourceKind.VIDEO, SourceKind.FOLDER, SourceKind.GLOB, SourceKind.SEQUENCE}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ScreenRegion:
-    """What of the screen to capture: a monitor (mss's numbering: 0 all, 1 the first) or
-    a region ``left, top, width, height`` in pixels."""
-
-    monitor: int = 1
-    box: tuple[int, int, int, int] | None = None
-
-    def __str__(self) -> str:
-        if self.box is not None:
-            return "screen region {},{} {}x{}".format(*self.box)
-        return "all screens" if self.monitor == 0 else f"screen {self.monitor}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,28 +271,6 @@ def _sequence(pattern: str) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def _screen(text: str, rest: str | None) -> ScreenRegion:
-    if rest is None or not rest.strip():
-        return ScreenRegion()
-    parts = [p.strip() for p in rest.split(",")]
-    if not all(p.isascii() and p.isdigit() for p in parts) or len(parts) not in (1, 4):
-        raise SourceOpenError(
-            f"screen source {text!r}: give screen, screen:N (a monitor; 0 is all of them) "
-            "or screen:X,Y,W,H (a region in pixels, whole numbers)"
-        )
-    numbers = [int(p) for p in parts]
-    if len(numbers) == 1:
-        if numbers[0] > 64:
-            raise SourceOpenError(f"screen source {text!r}: no monitor {numbers[0]}")
-        return ScreenRegion(monitor=numbers[0])
-    left, top, width, height = numbers
-    if width < 1 or height < 1 or max(numbers) > 1 << 16:
-        raise SourceOpenError(
-            f"screen source {text!r}: the region's width and height must be 1..65536 pixels"
-        )
-    return ScreenRegion(box=(left, top, width, height))
-
-
 def parse_source(text: str | Path | int, *, missing_ok: bool = False) -> SourceSpec:
     """The :class:`SourceSpec` of a source string (see the module and :data:`SOURCE_GRAMMAR`).
 
@@ -316,7 +292,7 @@ def parse_source(text: str | Path | int, *, missing_ok: bool = False) -> SourceS
     if raw.lower() == DEMO:
         return SourceSpec(SourceKind.DEMO, raw)
     if (screen := _SCREEN.match(raw)) is not None and not Path(raw).exists():
-        return SourceSpec(SourceKind.SCREEN, raw, screen=_screen(raw, screen.group(1)))
+        return SourceSpec(SourceKind.SCREEN, raw, screen=parse_screen(raw, screen.group(1)))
     if (camera := camera_spec(raw)) is not None:
         target, asked = camera
         return SourceSpec(SourceKind.CAMERA, raw, camera=target, camera_format=asked)
@@ -343,3 +319,60 @@ def _path_spec(text: str, path: Path) -> SourceSpec:
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         return SourceSpec(SourceKind.PHOTO, text, path=path)
     return SourceSpec(SourceKind.VIDEO, text, path=path)
+
+
+#: Seconds a lost stream or camera is retried before the source fails (headless commands
+#: end with its error); the window passes ``reconnect_timeout=None``: retry until closed.
+RECONNECT_BUDGET_S: Final = 10.0
+
+
+def source_for(
+    spec: SourceSpec,
+    *,
+    pace: bool = True,
+    loop: bool = False,
+    camera_size: tuple[int, int] | None = None,
+    camera_fps: float | None = None,
+    camera_fourcc: str | None = None,
+    on_state: StateCallback | None = None,
+    reconnect_timeout: float | None = RECONNECT_BUDGET_S,
+) -> Source:
+    """The source of a parsed ``spec``, not yet opened."""
+    kind = spec.kind
+    if kind is SourceKind.DEMO:
+        return DemoSource(pace=pace, on_state=on_state)
+    if kind is SourceKind.CAMERA:
+        assert spec.camera is not None
+        asked = spec.camera_format  # options in the string win over the keywords
+        return CameraSource(
+            spec.camera,
+            size=asked.size or camera_size,
+            fps=asked.fps or camera_fps,
+            fourcc=asked.fourcc or camera_fourcc,
+            on_state=on_state,
+            reconnect_timeout=reconnect_timeout,
+        )
+    if kind is SourceKind.SCREEN:
+        return ScreenSource(spec.screen, on_state=on_state)
+    if kind is SourceKind.URL:
+        assert spec.url is not None
+        return UrlSource(
+            spec.url, pace=pace, loop=loop, on_state=on_state, reconnect_timeout=reconnect_timeout
+        )
+    if kind is SourceKind.STREAM:
+        assert spec.url is not None
+        return StreamSource(spec.url, on_state=on_state, reconnect_timeout=reconnect_timeout)
+    if kind is SourceKind.PHOTO:
+        assert spec.path is not None
+        return ImageSource(spec.path, pace=pace, loop=loop, on_state=on_state)
+    if kind is SourceKind.VIDEO:
+        assert spec.path is not None
+        return VideoSource(spec.path, pace=pace, loop=loop, on_state=on_state)
+    media = spec.media()
+    if not media.videos:  # photos only: a slideshow that steps
+        if kind is SourceKind.FOLDER and spec.path is not None:
+            return ImageSource(spec.path, pace=pace, loop=loop, on_state=on_state)
+        return ImageSource(media.photos, pace=pace, loop=loop, on_state=on_state)
+    if kind is SourceKind.FOLDER or kind is SourceKind.GLOB:
+        return PlaylistSource(media.files, name=spec.label, pace=pace, loop=loop, on_state=on_state)
+    raise SourceOpenError(f"{spec.label}: no source for a {kind.value}")  # pragma: no cover

@@ -39,7 +39,7 @@ def result(uncertain: bool) -> Any:
         model="m",
         times=StageTimes(1.0, 10.0, 0.5),
     )
-    return SimpleNamespace(result=r)
+    return SimpleNamespace(result=r, model_input=None)  # a FrameResult without its tensor
 
 
 def test_not_sure_never_moves_the_video(qtbot: Any, make_window: Any, astronaut: Any) -> None:
