@@ -195,6 +195,7 @@ class BenchResult:
                 "over_budget_frac": round(rt.over_budget_frac, 4),
                 "queue_peak": rt.queue_peak,
                 "outside_invoke_ms": _p(outside_invoke_ms(self.realtime)),
+                **rt.meter_dict(),  # the meter's own metrics (CPU share), as the window shows them
             },
             "lossless": {
                 "frames": self.lossless.count,
@@ -204,6 +205,7 @@ class BenchResult:
                 "dropped": ll.dropped,
                 "queue_peak": ll.queue_peak,
                 "outside_invoke_ms": _p(outside_invoke_ms(self.lossless)),
+                **ll.meter_dict(),
             },
             "sequential_fps": round(self.sequential_fps, 2),
             "sequential": {

@@ -46,6 +46,10 @@ def test_bench_json_has_the_documented_fields(tmp_path: Path) -> None:
     assert set(pipe["stages_ms"]) >= {"queue", "preprocess", "invoke"}
     assert pipe["e2e_ms"]["p95"] > pipe["stages_ms"]["invoke"]["p50"] > 0
     assert data["lossless"]["frames"] == 40 and data["lossless"]["dropped"] == 0
+    for run_name in ("pipeline", "lossless"):  # the meter's CPU share: the process was busy
+        share, per_frame = data[run_name]["cpu_share"], data[run_name]["cpu_ms_per_frame"]
+        assert share is not None and 0 < share <= 2.5  # at most the cores there are (plus slack)
+        assert per_frame is not None and per_frame > 0
     assert data["sequential_fps"] > 0 and data["peak_rss_mb"] > 50
     assert data["over_budget"] is False
     image = cv2.imread(str(plot))
