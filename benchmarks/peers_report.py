@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import platform
 import statistics
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-from peers_runs import E2E, INFER, Contender, pct
+from harness import machine as harness_machine
+from harness import percentiles
+from peers_runs import E2E, INFER, Contender
 
 
 @dataclass(slots=True)
@@ -69,10 +67,10 @@ def summarise(report: ModelReport) -> list[dict[str, Any]]:
                 "fps_min": round(min(fps), 2),
                 "fps_max": round(max(fps), 2),
                 "fps_rounds": [round(f, 2) for f in fps],
-                "ms_per_frame_p50": round(pct(intervals, 50), 2),
-                "ms_per_frame_p95": round(pct(intervals, 95), 2),
-                "latency_ms_p50": round(pct(latency, 50), 2),
-                "latency_ms_p95": round(pct(latency, 95), 2),
+                "ms_per_frame_p50": round(percentiles(intervals).p50, 2),
+                "ms_per_frame_p95": round(percentiles(intervals).p95, 2),
+                "latency_ms_p50": round(percentiles(latency).p50, 2),
+                "latency_ms_p95": round(percentiles(latency).p95, 2),
                 "cpu_ms_per_frame": round(
                     1e3 * sum(run.cpu_s for run in x.runs) / max(frames, 1), 2
                 ),
@@ -88,7 +86,9 @@ def summarise(report: ModelReport) -> list[dict[str, Any]]:
                 },
                 "ms_per_frame_mean": round(1e3 * sum(r.wall_s for r in x.runs) / max(frames, 1), 2),
                 "stages_ms_p50": {
-                    k: round(pct([v for run in x.runs for v in run.stages_ms.get(k, [])], 50), 2)
+                    k: round(
+                        percentiles([v for run in x.runs for v in run.stages_ms.get(k, [])]).p50, 2
+                    )
                     for k in x.runs[0].stages_ms
                 },
             }
@@ -113,28 +113,19 @@ _OPENCV_PACKAGES = (
 
 
 def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-
-    def ver(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "-"
-
+    """The shared harness's machine description, in the keys this report prints."""
+    m = harness_machine(extra=("mediapipe",))
+    versions = m.versions
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "mediapipe": ver("mediapipe"),
+        "cpu": m.cpu,
+        "cores": m.cores,
+        "flags": list(m.flags),
+        "python": m.python,
+        "platform": m.platform,
+        "mediapipe": versions.get("mediapipe", "-"),
         "opencv": cv2.__version__,
-        "opencv_package": next((p for p in _OPENCV_PACKAGES if ver(p) != "-"), "-"),
-        "ai_edge_litert": ver("ai-edge-litert"),
+        "opencv_package": next((p for p in _OPENCV_PACKAGES if p in versions), "-"),
+        "ai_edge_litert": versions.get("ai-edge-litert", "-"),
         "numpy": np.__version__,
         "cv2_threads": cv2.getNumThreads(),
     }

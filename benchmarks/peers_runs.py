@@ -67,10 +67,6 @@ def _cpu() -> float:
     return time.process_time()
 
 
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
-
-
 class _Clock:
     """Wall and CPU time of a measured span."""
 
