@@ -48,19 +48,24 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Ray (the `ray` extra, ~240 MB) only for the tests of `--ray`: not in `make run`'s venv setup.
-$(VENV)/.ray-installed: $(VENV)/.installed
-	$(BIN)/python -m pip install -q -c constraints/dev.txt -e '.[ray]'
+# The extras the tests exercise, not in `make run`'s venv setup: Ray (`--ray`, ~240 MB), ONNX
+# Runtime and OpenVINO (the other backends), mss (the screen source). After lint, which must pass
+# without them (CI lints first).
+$(VENV)/.extras-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -c constraints/dev.txt -e '.[ray,onnx,openvino,screen]'
 	touch $@
 
-# ffmpeg serves the RTSP stream the stream tests read; Xvfb and xdotool run the window for
-# screenshots. From Debian's registry when missing (the tests that need them skip otherwise).
+# ffmpeg serves the RTSP stream the stream tests read and makes their clips; Xvfb gives the screen
+# source's tests a display. From Debian's registry when missing (the tests that need them skip otherwise).
 system-deps:
 	@command -v ffmpeg >/dev/null || (apt-get install -y -q ffmpeg >/dev/null 2>&1 \
 	  || sudo -n apt-get install -y -q ffmpeg >/dev/null 2>&1 \
 	  || echo "note: ffmpeg could not be installed: the RTSP stream test will be skipped")
+	@command -v Xvfb >/dev/null || (apt-get install -y -q xvfb >/dev/null 2>&1 \
+	  || sudo -n apt-get install -y -q xvfb >/dev/null 2>&1 \
+	  || echo "note: Xvfb could not be installed: the screen source's tests will be skipped")
 
-pytest: $(VENV)/.installed $(VENV)/.ray-installed $(TFLITE_VENV)/.installed system-deps
+pytest: $(VENV)/.installed $(VENV)/.extras-installed $(TFLITE_VENV)/.installed system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The head export needs no tensorflow (graph surgery): tests/export runs in `make pytest`.
