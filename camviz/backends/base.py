@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from camviz.errors import OptionsError
+from camviz.errors import AcceleratorError, OptionsError
 
 __all__ = [
     "Accelerator",
@@ -188,6 +188,16 @@ class Delegate:
                 )
             pairs.append((key.strip(), val.strip()))
         return cls(DelegateKind.EXTERNAL, Path(library).expanduser(), tuple(pairs))
+
+    @staticmethod
+    def refuse_external(delegate: Delegate | None, runtime: str) -> None:
+        """Raise :class:`AcceleratorError` when ``delegate`` is an external TFLite delegate
+        library: ``runtime`` (a runtime's title) takes none; it runs on a device instead."""
+        if delegate is not None and delegate.kind is DelegateKind.EXTERNAL:
+            raise AcceleratorError(
+                f"{runtime} takes no TFLite delegate ({delegate}); choose a device with "
+                "--accelerator cpu|gpu|npu"
+            )
 
     def __str__(self) -> str:
         if self.kind is not DelegateKind.EXTERNAL:

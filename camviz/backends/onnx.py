@@ -31,7 +31,6 @@ import numpy.typing as npt
 from camviz.backends.base import (
     Accelerator,
     Delegate,
-    DelegateKind,
     DenseLayer,
     Layout,
     ModelDescription,
@@ -314,11 +313,7 @@ class OnnxBackend:
         accelerator: Accelerator = Accelerator.CPU,
     ) -> OnnxModel:
         ort = _ort()
-        if delegate is not None and delegate.kind is DelegateKind.EXTERNAL:
-            raise AcceleratorError(
-                f"ONNX Runtime takes no TFLite delegate ({delegate}); choose a device with "
-                "--accelerator cpu|gpu|npu"
-            )
+        Delegate.refuse_external(delegate, self.title)
         provider = _provider_for(Accelerator.parse(accelerator))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads

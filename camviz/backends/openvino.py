@@ -29,7 +29,6 @@ from camviz.backends import tflite_graph, tflite_metadata
 from camviz.backends.base import (
     Accelerator,
     Delegate,
-    DelegateKind,
     DenseLayer,
     Layout,
     ModelDescription,
@@ -165,11 +164,7 @@ class OpenVinoBackend:
         accelerator: Accelerator = Accelerator.CPU,
     ) -> OpenVinoModel:
         ov = _ov()
-        if delegate is not None and delegate.kind is DelegateKind.EXTERNAL:
-            raise AcceleratorError(
-                f"OpenVINO takes no TFLite delegate ({delegate}); choose a device with "
-                "--accelerator cpu|gpu|npu"
-            )
+        Delegate.refuse_external(delegate, self.title)
         device = _device_for(Accelerator.parse(accelerator))
         kind = file_kind(content)
         core = ov.Core()

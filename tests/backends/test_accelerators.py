@@ -94,3 +94,17 @@ def test_mean_and_std_take_one_or_three_numbers_on_the_pixel_scale() -> None:
     ):
         with pytest.raises(OptionsError, match=why):
             ClassifierOptions(mean=mean, std=std)
+
+
+@pytest.mark.parametrize("runtime", ["openvino", "onnxruntime"])
+def test_a_runtime_without_delegates_refuses_an_external_one_by_name(runtime: str) -> None:
+    """ONNX Runtime and OpenVINO run on a device, not through a TFLite delegate library: one
+    is refused naming the runtime and what to choose instead, before anything is loaded."""
+    backend = BACKENDS[runtime]
+    if not backend.installed():
+        pytest.skip(f"{backend.title} is not installed (the {backend.extra} extra)")
+    from camviz.backends import Delegate
+
+    delegate = Delegate.parse("/usr/lib/libedgetpu.so.1:device=usb")
+    with pytest.raises(AcceleratorError, match=rf"{backend.title} takes no TFLite delegate .*"):
+        backend.load(b"not read", threads=1, source="m", delegate=delegate)
