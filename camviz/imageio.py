@@ -29,7 +29,7 @@ import os
 import re
 import stat
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,41 @@ def _jpeg_scan_end(data: bytes, pos: int) -> int:
     return len(data) if found is None else found.start()
 
 
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int]]:
+    """``(marker, pos)`` of each marker segment of a JPEG after its start-of-image, in
+    order (``pos``: the offset of its 0xFF), the entropy-coded data after each start of
+    scan skipped: the one walk of a JPEG's structure. It ends after the end-of-image marker
+    (yielded) or the data; where the structure breaks (a byte that is no marker, a segment
+    cut short or with a bad length) it yields ``(-1, pos)`` and ends."""
+    pos = 2
+    size = len(data)
+    while pos + 1 < size:
+        if data[pos] != 0xFF:
+            yield -1, pos
+            return
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:  # end of image
+            yield marker, pos
+            return
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length
+            pos += 2
+            continue
+        if pos + 4 > size:
+            yield -1, pos
+            return
+        (length,) = struct.unpack_from(">H", data, pos + 2)
+        if length < 2:
+            yield -1, pos
+            return
+        yield marker, pos
+        pos += 2 + length
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+            pos = _jpeg_scan_end(data, pos)
+
+
 def jpeg_structure(data: bytes) -> tuple[int, int] | None:
     """``(end, scans)`` of a JPEG walked by its structure: ``end`` is the offset just
     after its end-of-image marker, ``scans`` its start-of-scan segments. ``None`` if
@@ -95,30 +130,14 @@ def jpeg_structure(data: bytes) -> tuple[int, int] | None:
     Anything after the end marker (a phone's motion-photo video, an editor's
     trailer) is not part of the image and is ignored.
     """
-    pos = 2
-    size = len(data)
     scans = 0
-    while pos + 1 < size:
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker == 0xD9:  # end of image
+    for marker, pos in _jpeg_segments(data):
+        if marker == 0xD9:
             return pos + 2, scans
-        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length
-            pos += 2
-            continue
-        if pos + 4 > size:
-            return None
-        (length,) = struct.unpack_from(">H", data, pos + 2)
-        if length < 2:
-            return None
-        pos += 2 + length
-        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+        if marker == 0xDA:
             scans += 1
-            pos = _jpeg_scan_end(data, pos)
+        elif marker < 0:
+            return None
     return None
 
 
@@ -141,24 +160,12 @@ def check_jpeg_complete(data: bytes, name: str) -> None:
 
 def jpeg_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) from a JPEG's frame header (before EXIF rotation), or None."""
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length
-            pos += 2
-            continue
-        if marker == 0xDA:  # start of scan before any frame header
-            return None
-        (length,) = struct.unpack_from(">H", data, pos + 2)
+    for marker, pos in _jpeg_segments(data):
         if marker in _JPEG_SOF and pos + 9 <= len(data):
             height, width = struct.unpack_from(">HH", data, pos + 5)
             return width, height
-        pos += 2 + length
+        if marker in (-1, 0xDA, 0xD9):  # broken, or a scan or the end before any frame header
+            return None
     return None
 
 
