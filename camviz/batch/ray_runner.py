@@ -18,10 +18,11 @@ writes (the latency fields are the actors' own).
 Faults: an actor that dies (killed, out of memory, its node gone) is replaced by a
 new one, and each photo it held is sent again to a live actor, at most
 :data:`MAX_ATTEMPTS` times a photo and :data:`MAX_RESTARTS` replacements a run
-(per actor wanted). A run that cannot finish raises :class:`WorkerLostError`
-naming the photo and the cause; everything yielded before it is whole, so
-``--out FILE --resume`` finishes the rest. Ray's own INFO and WARNING lines stay
-off the terminal unless logging is at INFO (``--verbose``).
+(per actor wanted); while waiting, the node this process runs on is checked every
+second (when it is gone nothing can finish). A run that cannot finish raises
+:class:`WorkerLostError` naming the photo or the node and the cause; everything
+yielded before it is whole, so ``--out FILE --resume`` finishes the rest. Ray's own
+INFO and WARNING lines stay off the terminal unless logging is at INFO (``--verbose``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ _IN_FLIGHT_PER_ACTOR = 2
 MAX_ATTEMPTS = 3
 #: Replacement actors a run may start, per actor it wanted.
 MAX_RESTARTS = 2
+#: Seconds between checks that this process's Ray node still lives while waiting.
+_POLL_S = 1.0
 
 
 def require_ray(feature: str = "Running on Ray (--ray)") -> None:
@@ -216,7 +219,7 @@ class RayBatch:
                 if exhausted and not again:
                     break
                 continue
-            done, _ = ray.wait(list(flying), num_returns=1)
+            done = self._wait(list(flying), next_out)
             for ref in done:
                 actor, index, path, data, attempt = flying.pop(ref)
                 try:
@@ -238,6 +241,27 @@ class RayBatch:
         while next_out in ready:
             yield ready.pop(next_out)
             next_out += 1
+
+    def _wait(self, refs: list[Any], photos_done: int) -> list[Any]:
+        """The tasks of ``refs`` that finished, waiting as long as this process's Ray node
+        lives: when it is gone (its raylet killed, out of memory) no task can ever finish
+        and Ray's own ``wait`` never returns, so the run ends with :class:`WorkerLostError`."""
+        while True:
+            done, _ = self._ray.wait(refs, num_returns=1, timeout=_POLL_S)
+            if done:
+                return list(done)
+            if not self._node_alive():
+                raise WorkerLostError(
+                    "the Ray node running this run is gone (its raylet died); the run "
+                    f"stopped with {photos_done} photos done (give --resume with --out to finish)"
+                )
+
+    def _node_alive(self) -> bool:
+        try:
+            mine = self._ray.get_runtime_context().get_node_id()
+            return any(n.get("NodeID") == mine and n.get("Alive") for n in self._ray.nodes())
+        except Exception:  # the cluster's control store is gone too: nothing will finish
+            return False
 
     def _replace(self, dead: Any, free: list[Any], exc: BaseException) -> None:
         """Drop a dead actor and start another in its place, within the restart budget."""
