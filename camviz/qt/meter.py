@@ -264,7 +264,12 @@ class PerformanceMeter(QFrame):
                 "frames skipped",
                 "Camera frames the model never saw (it keeps the newest)",
             ),
-            ("runtime", "runs on", "TFLite runtime, delegate and interpreter threads"),
+            (
+                "runtime",
+                "runs on",
+                "The runtime, the device the model runs on (its delegate where the runtime "
+                "takes one) and the threads",
+            ),
             (
                 "cpu",
                 "CPU load",
@@ -333,11 +338,15 @@ class PerformanceMeter(QFrame):
         """A model, source or thread switch: measure afresh (warming up again)."""
         self.time_window.reset(now)
 
-    def set_runtime(self, runtime: str, delegate: str, threads: int) -> None:
-        """What the model runs on: "ai-edge-litert · xnnpack · 2 threads"."""
-        self._values["runtime"].setText(
-            f"{runtime} · {delegate} · {threads} thread{'s' if threads != 1 else ''}"
-        )
+    def set_runtime(
+        self, runtime: str, device: str, threads: int, delegate: str | None = None
+    ) -> None:
+        """What the model runs on: "openvino · CPU · 2 threads"; with the ``delegate`` a
+        runtime ran it through (LiteRT's Interpreter, :func:`camviz.backends.delegate_runs`):
+        "litert · CPU · xnnpack · 2 threads"."""
+        parts = [runtime, device, *([delegate] if delegate else [])]
+        parts.append(f"{threads} thread{'s' if threads != 1 else ''}")
+        self._values["runtime"].setText(" · ".join(parts))
 
     def set_outage(self, words: str | None) -> None:
         """The source stopped (``words`` say so, the light goes grey); None: it is back."""

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from camviz.app.options_model import OptionsChanged
 from camviz.app.session import LiveSession, Notice, SourceStarted
 from camviz.app.snapshot import describe_write_error
+from camviz.backends import delegate_runs
 from camviz.classifier import ModelInfo
 from camviz.defaults import MAX_TOP_K, TOP_K
 from camviz.errors import CamvizError, format_error
@@ -594,7 +595,9 @@ class MainWindow(QMainWindow):
         """A model (re)loaded: its crop box on the video, the meter measures afresh."""
         self.view.set_crop_fraction(self.fit_picker.show_model(info))
         self.view.set_inset(None)  # (the session resets its meter at every load)
-        self.meter.set_runtime(info.runtime, info.delegate, self.session.options.value.threads)
+        through = info.delegate if delegate_runs(info.runtime, info.device) else None
+        threads = self.session.options.value.threads
+        self.meter.set_runtime(info.runtime, info.device, threads, delegate=through)
 
     def _show_model_info(self, info: ModelInfo) -> None:
         self.info_label.setText(model_info_html(info, self.current_metrics()))

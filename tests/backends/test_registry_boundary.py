@@ -41,7 +41,6 @@ PENDING: dict[str, str] = {
     "export/tfnet.py": "the TensorFlow converter",
     "live_options.py": "str(Delegate()) in the delegate option's help",
     "qt/controls.py": "'Open model…'",
-    "qt/meter.py": "info.runtime and info.device",
     "qt/pickers.py": "file_dialog_filter(), is_model_file(path)",
 }
 

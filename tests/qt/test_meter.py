@@ -136,8 +136,10 @@ def test_graph_labels_are_clear_of_the_trace(qtbot) -> None:
 def test_runtime_and_threads(qtbot) -> None:
     meter = PerformanceMeter(refresh_hz=0)
     qtbot.addWidget(meter)
-    meter.set_runtime("ai-edge-litert", "xnnpack", 2)
-    assert meter.value_text("runtime") == "ai-edge-litert · xnnpack · 2 threads"
+    meter.set_runtime("openvino", "CPU", 2)
+    assert meter.value_text("runtime") == "openvino · CPU · 2 threads"
+    meter.set_runtime("litert", "CPU", 1, delegate="xnnpack")
+    assert meter.value_text("runtime") == "litert · CPU · xnnpack · 1 thread"
 
 
 def test_meter_polls_a_real_metrics_object_on_its_timer(qtbot) -> None:
