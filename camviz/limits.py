@@ -23,7 +23,7 @@ MODEL_CHECK_TIMEOUT_S      CAMVIZ_MODEL_CHECK_S   time a model's test load may t
 =========================  =====================  ==========================================
 
 The environment variables are read once, when camviz is imported; a value that
-is not a positive number is ignored (the default stays). Importing this module
+is not a positive number is refused in one warning line (the default stays). Importing this module
 also sets OpenCV's own decoder limit ``OPENCV_IO_MAX_IMAGE_PIXELS`` (unless the
 user set it), which OpenCV reads when ``cv2`` is first imported: a second line of
 defence for formats whose header camviz does not parse.
@@ -31,6 +31,7 @@ defence for formats whose header camviz does not parse.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Final
@@ -54,13 +55,30 @@ _MB: Final = 2**20
 
 
 def from_env(name: str, default: float, scale: float = 1.0) -> float:
-    """``float(os.environ[name]) * scale`` if that is a finite positive number, else ``default``."""
+    """``float(os.environ[name]) * scale`` if that is a finite positive number, else ``default``.
+
+    A value given but not taken (``500MB``, ``-1``, ``1e400``, ``\u00b2``) is said in one
+    warning line naming the variable and the default kept, never ignored silently.
+    """
     text = os.environ.get(name, "").strip()
+    if not text:
+        return default
     try:
         value = float(text) * scale
     except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
+        value = math.nan
+    if math.isfinite(value) and value > 0:
+        return value
+    kept = default / scale
+    shown = f"{kept:.0f}" if kept == int(kept) else f"{kept:g}"
+    logging.getLogger("camviz.limits").warning(
+        "%s=%r is not a positive number; the default %s%s stays",
+        name,
+        text,
+        shown,
+        " MB" if scale == _MB else "",
+    )
+    return default
 
 
 #: Pixels (width x height) of one photo: 50 MP covers 8K frames and 48 MP phone photos;
