@@ -98,6 +98,10 @@ class CameraFormat:
 CAMERA_OPTIONS = ("width", "height", "fps", "fourcc")
 
 
+#: The largest camera index and width/height/fps OpenCV's int properties take.
+_LARGEST = 2**31 - 1
+
+
 def camera_target(text: str) -> int | str | None:
     """The camera a source string names: an index (``"0"``), a device path, or None.
 
@@ -105,6 +109,11 @@ def camera_target(text: str) -> int | str | None:
     """
     text = text.partition("?")[0]
     if text.isascii() and text.isdigit():  # "²" is no index (int() refuses it)
+        if len(text) > 10 or int(text) > _LARGEST:
+            raise SourceOpenError(
+                f"camera index {text[:20]}{'...' if len(text) > 20 else ''} is over the "
+                f"largest OpenCV takes ({_LARGEST}); give a camera index such as 0"
+            )
         return int(text)
     if text.startswith("/dev/video"):
         return text
@@ -121,6 +130,8 @@ def _number(key: str, value: str, text: str, kind: type[int] | type[float]) -> f
             f"camera source {text!r}: {key}={value!r} is not a positive "
             f"{'whole number' if kind is int else 'number'}"
         )
+    if number > _LARGEST:
+        raise SourceOpenError(f"camera source {text!r}: {key}={value!r} is over {_LARGEST}")
     return number
 
 
