@@ -15,6 +15,7 @@ when inference falls behind (the record's frame indices show the gap).
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import queue
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from camviz.classifier import Classifier
-from camviz.errors import CamvizError, OptionsError, format_error
+from camviz.errors import CamvizError, OptionsError, SourceError, format_error
 from camviz.sources import Frame, Source, is_stream, make_source, redact
 
 __all__ = ["VIDEO_EXTENSIONS", "Sampling", "is_video_input", "classify_frames"]
@@ -150,6 +151,9 @@ def classify_frames(
                     put((frame, stamp, clock))
         except CamvizError as exc:
             failure.append(exc)
+        except Exception as exc:  # a reader's bug (OpenCV raising on a bad buffer...): said
+            logging.getLogger(__name__).debug("reading %s failed", name, exc_info=True)
+            failure.append(SourceError(f"{name}: reading failed ({type(exc).__name__}: {exc})"))
         finally:
             put(_END)
 
