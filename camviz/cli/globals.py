@@ -1,10 +1,11 @@
 """Options given before the command: honoured where the command has them, refused where not.
 
 ``camviz --model squeezenet1_1_int8 classify x.png`` classifies with SqueezeNet:
-the window's options (``--model``, ``--threads``, ``--delegate``, ``--source``,
-``--quit-after``, ``--stats-json``) also fill a command's option of the same name when that was not
-given after the command. Given both ways with different values, or given to a
-command that has no such option, they are a usage error: never silently ignored.
+the window's options (``--model``, ``--threads``, ``--delegate``, ``--backend``,
+``--accelerator``, ``--source``, ``--quit-after``, ``--stats-json``) also fill a command's
+option of the same name when that was not given after the command. Given both ways with
+different values, or given to a command that has no such option, they are a usage error:
+never silently ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from typing import Any
 
 from camviz.defaults import THREADS
+from camviz.live_options import option_specs
 
 __all__ = ["GLOBAL_OPTIONS", "apply_global_options", "set_verbosity"]
 
@@ -27,6 +29,13 @@ GLOBAL_OPTIONS: dict[str, tuple[str, Any]] = {
     "quit_after": ("g_quit_after", None),
     "stats_json": ("g_stats_json", None),
     "delegate": ("g_delegate", None),
+    # and the rest of the live-options table's flags (--backend, --accelerator): the window's
+    # default is the session's own
+    **{
+        spec.name: (f"g_{spec.name}", None)
+        for spec in option_specs()
+        if spec.cli_flag and spec.name not in ("threads", "delegate")
+    },
 }
 
 

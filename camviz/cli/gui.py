@@ -35,6 +35,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
             threads=args.threads,
             quit_after=args.quit_after,
             delegate=args.delegate,
+            backend=getattr(args, "backend", None),
+            accelerator=getattr(args, "accelerator", None),
             stats_json=args.stats_json,
         )
     )

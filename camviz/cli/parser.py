@@ -44,6 +44,7 @@ from camviz.defaults import (
     THREADS,
     TOP_K,
 )
+from camviz.live_options import option_specs
 
 __all__ = ["build_parser", "finite_float", "positive_float", "positive_int", "unit_float"]
 
@@ -167,6 +168,21 @@ def _house_rules(commands: Iterable[argparse.ArgumentParser]) -> None:
 VERBOSE = "also show the log lines of OpenCV and camviz on stderr"
 
 
+def _add_live_flags(parser: argparse.ArgumentParser, declared: Iterable[str]) -> None:
+    """The window's flags the live-options table declares (``cli_flag``: ``--backend``,
+    ``--accelerator``), but those in ``declared`` (given their own types above): dest g_NAME,
+    the table's help; the session checks the value (camviz.qt.app.run_gui, before the window)."""
+    for spec in option_specs():
+        if spec.cli_flag and spec.name not in declared:
+            parser.add_argument(
+                spec.cli_flag,
+                dest=f"g_{spec.name}",
+                metavar=spec.label.upper(),
+                default=None,
+                help=spec.help[:1].lower() + spec.help[1:],
+            )
+
+
 def _add_gui_options(parser: argparse.ArgumentParser) -> None:
     """The window's options. Their dests are g_*: camviz.cli.globals maps them to the window,
     or to the command given after them (honoured there, or refused)."""
@@ -186,6 +202,7 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         help=MODEL_HELP,
     )
     parser.add_argument("--delegate", dest="g_delegate", metavar="DELEGATE", help=DELEGATE_HELP)
+    _add_live_flags(parser, declared=("delegate", "threads"))
     parser.add_argument(
         "--threads",
         dest="g_threads",

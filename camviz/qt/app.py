@@ -14,7 +14,14 @@ from PySide6.QtWidgets import QApplication
 
 from camviz import jsonio
 from camviz.app.startup import check_quit_after
-from camviz.backends import Delegate
+from camviz.backends import (
+    AUTO,
+    Accelerator,
+    Delegate,
+    backend_for,
+    canonical_backend_name,
+    delegate_runs,
+)
 from camviz.errors import CamvizError, DisplayUnavailableError, format_error
 from camviz.fileio import write_atomic
 from camviz.qt._compat import check_pyside
@@ -44,7 +51,12 @@ def final_stats(window: MainWindow) -> dict[str, Any]:
         "source": window.source_spec,
         "model": window.model_name,
         "runtime": info.runtime if info is not None else None,
-        "delegate": info.delegate if info is not None else None,
+        # the delegate where the runtime ran the model through one (LiteRT's Interpreter)
+        "delegate": info.delegate
+        if info is not None and delegate_runs(info.runtime, info.device)
+        else None,
+        "device": info.device if info is not None else None,
+        "runs_on": window.meter.value_text("runtime"),
         "results_shown": window.results_shown,
         "display_fps": round(window.view.display_fps(), 2),
         "frames_painted": window.view.frames_painted,
@@ -83,6 +95,8 @@ def run_gui(
     stats_json: str | Path | None = None,
     *,
     delegate: str | None = None,
+    backend: str | None = None,
+    accelerator: str | None = None,
     settings: QSettings | None = None,
     size: tuple[int, int] | None = None,
 ) -> int:
@@ -95,9 +109,14 @@ def run_gui(
     ``quit_after``: close after that many seconds. ``stats_json``: on exit,
     write final metrics and the last result there (atomically). ``delegate``:
     where the model runs (``xnnpack``, ``cpu`` or ``LIBRARY[:key=value,...]``).
+    ``backend`` and ``accelerator``: the runtime and the device (``--backend``,
+    ``--accelerator``; ``None``: the session's default, ``auto`` and ``cpu``). A value
+    that is not one, or a runtime that is not installed, is refused before any window;
+    a device the machine lacks fails the model load, saying what is missing.
     """
     quit_after = check_quit_after(quit_after)  # nan, inf or < 0: refused before any window
     chosen = Delegate.parse(delegate) if delegate else None  # a bad value: refused now
+    runs_on = _runs_on(backend, accelerator)  # likewise
     scripted = quit_after is not None
     check_pyside()
     app = QApplication.instance()
@@ -114,6 +133,8 @@ def run_gui(
         window.threads_spin.setValue(threads)
     if chosen is not None:
         window.session.update(delegate=chosen)
+    if runs_on:
+        window.session.update(**runs_on)
     if size is not None:  # else the size restored, or the first one that fits the screen
         window.resize(*size)
     window.show()
@@ -141,6 +162,19 @@ def run_gui(
             code = code or 1
     window.deleteLater()
     return int(code)
+
+
+def _runs_on(backend: str | None, accelerator: str | None) -> dict[str, str]:
+    """The live options ``backend`` and ``accelerator`` asked for, checked (OptionsError for
+    a name that is none, ExtraNotInstalledError for a runtime not installed here)."""
+    changes: dict[str, str] = {}
+    if backend is not None:
+        changes["backend"] = canonical_backend_name(backend)
+        if changes["backend"] != AUTO:
+            backend_for(None, changes["backend"])  # installed?
+    if accelerator is not None:
+        changes["accelerator"] = Accelerator.parse(accelerator).value
+    return changes
 
 
 def _run_loop(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import threading
@@ -260,3 +261,76 @@ def test_the_window_runs_on_the_delegate_asked_for(tmp_path: Path) -> None:
     record = json.loads(stats.read_text())
     assert (record["delegate"], record["runtime"]) == ("cpu", "litert")
     assert record["last_result"] is not None
+
+
+def _run_window(tmp_path: Path, *flags: str, quit_after: str = "4") -> tuple[Any, dict[str, Any]]:
+    import subprocess
+    import sys
+
+    stats = tmp_path / "stats.json"
+    command = [sys.executable, "-m", "camviz", *flags, "--source", "demo", "--model", LITE0]
+    run = subprocess.run(
+        [*command, "--quit-after", quit_after, "--stats-json", str(stats)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    return run, json.loads(stats.read_text()) if stats.is_file() else {}
+
+
+@needs_lite0
+def test_the_window_runs_on_the_runtime_and_device_asked_for(tmp_path: Path) -> None:
+    pytest.importorskip("openvino", reason="OpenVINO (camviz[openvino])")
+    run, record = _run_window(tmp_path, "--backend", "openvino", "--accelerator", "cpu")
+    assert run.returncode == 0, run.stderr
+    assert (record["runtime"], record["device"], record["delegate"]) == ("openvino", "CPU", None)
+    assert record["runs_on"] == "openvino · CPU · 2 threads"  # the meter's line
+    assert record["last_result"] is not None and record["last_result"]["top"]
+
+
+@needs_lite0
+def test_a_device_the_machine_lacks_fails_the_scripted_start_saying_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("ai_edge_litert.compiled_model", reason="LiteRT's CompiledModel")
+    run, record = _run_window(tmp_path, "--backend", "litert", "--accelerator", "gpu")
+    if run.returncode == 0 and record.get("device") != "CPU":
+        pytest.skip("this machine has a LiteRT GPU")
+    assert run.returncode == 3, run.stderr
+    assert "AcceleratorError: LiteRT has no GPU here" in run.stderr
+    assert "--accelerator cpu" in run.stderr
+    assert record["last_result"] is None
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (("--accelerator", "tpu"), "OptionsError: --accelerator must be one of cpu, gpu, npu"),
+        (("--backend", "nope"), "OptionsError: --backend must be one of auto, litert"),
+    ],
+)
+def test_a_runtime_or_device_that_is_none_is_refused_before_any_window(
+    tmp_path: Path, flags: tuple[str, ...], said: str
+) -> None:
+    run, record = _run_window(tmp_path, *flags, quit_after="30")
+    assert run.returncode == 1 and said in run.stderr
+    assert record == {}  # no window ran: no stats
+
+
+@needs_lite0
+def test_the_meter_names_the_runtime_the_device_and_the_delegate(
+    qtbot: Any, make_window: Any
+) -> None:
+    win = make_window()
+    assert win.start("demo", LITE0)
+    qtbot.waitUntil(lambda: win.session.model_info is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.meter.value_text("runtime") != "–", timeout=5000)
+    assert win.meter.value_text("runtime") == "litert · CPU · xnnpack · 2 threads"
+    if importlib.util.find_spec("openvino") is None:
+        return
+    win.session.update(backend="openvino")
+    win.session.switch_model(LITE0)
+    qtbot.waitUntil(lambda: win.meter.value_text("runtime").startswith("openvino"), timeout=60000)
+    assert win.meter.value_text("runtime") == "openvino · CPU · 2 threads"
+    wait_results(qtbot, win, 2)
