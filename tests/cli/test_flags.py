@@ -139,5 +139,24 @@ def test_bench_backend_all_times_every_installed_runtime_on_the_sources_frames(
     runs = report["models"]["default"]
     assert report["source"] == "demo" and runs[0]["backend"] == "litert"
     assert all(r["error"] or r["invoke_ms"]["p50"] > 0 for r in runs)
-    refused = camviz("bench", "--backend", "onnx")  # the pipeline runs on auto's choice
-    assert refused.returncode == 1 and "--backend all times every installed" in refused.stderr
+    refused = camviz("bench", "--backend", "tpu")  # not a runtime: its choices named
+    assert refused.returncode == 1 and "--backend must be one of auto, litert" in refused.stderr
+
+
+def test_the_windows_backend_and_accelerator_come_from_the_live_options_table() -> None:
+    from camviz.cli.globals import apply_global_options
+    from camviz.cli.parser import build_parser
+    from camviz.live_options import option_specs
+
+    parser = build_parser()
+    flags = {s.cli_flag: s.name for s in option_specs() if s.cli_flag}
+    assert {"--backend", "--accelerator"} <= set(flags)
+    args = parser.parse_args(["--backend", "openvino", "--accelerator", "gpu"])
+    apply_global_options(parser, args)
+    assert (args.command, args.backend, args.accelerator) == (None, "openvino", "gpu")
+    args = parser.parse_args([])
+    apply_global_options(parser, args)
+    assert (args.backend, args.accelerator) == (None, None)  # the session's own defaults
+    args = parser.parse_args(["--backend", "openvino", "classify", "x.jpg"])
+    apply_global_options(parser, args)
+    assert (args.command, args.backend, args.accelerator) == ("classify", "openvino", "cpu")
