@@ -81,7 +81,7 @@ def run_bench(
     for model in dict.fromkeys(opts.models):
         if needs_check(model):  # a user's file: test-load it in a child first, as classify does
             say(f"{model}: test load in a child process")
-            check_model_file(model)
+            check_model_file(model, backend=opts.backend)
     return [
         bench_one(opts, model, threads, say) for model in opts.models for threads in opts.threads
     ]

@@ -14,9 +14,9 @@ from typing import Any
 
 import cv2
 
-from camviz.backends import Delegate
+from camviz.backends import Accelerator, Delegate
 from camviz.classifier import ClassifierOptions
-from camviz.defaults import BENCH_FRAMES, BUDGET_MS, THREADS
+from camviz.defaults import BACKEND, BENCH_FRAMES, BUDGET_MS, THREADS
 from camviz.errors import OptionsError
 from camviz.metrics import BudgetLight, LatencyStats, Percentiles, budget_light
 from camviz.pipeline import RunRecord
@@ -107,8 +107,14 @@ class BenchOptions:
     invokes: int = 200
     warmup: int = 10
     delegate: Delegate = field(default_factory=Delegate)
+    #: the runtime (``--backend``: ``auto`` or a registry name) and device (``--accelerator``)
+    backend: str = BACKEND
+    accelerator: Accelerator = Accelerator.CPU
 
     def __post_init__(self) -> None:
+        checked = self.classifier_options("", THREADS)  # the backend's name checked, canonical
+        object.__setattr__(self, "backend", checked.backend)
+        object.__setattr__(self, "accelerator", checked.accelerator)
         if self.frames < 10:
             raise OptionsError(f"--frames must be at least 10, got {self.frames}")
         if not (math.isfinite(self.budget_ms) and self.budget_ms > 0):
@@ -117,6 +123,16 @@ class BenchOptions:
             )
         for t in self.threads:
             ClassifierOptions(threads=t)  # validates
+
+    def classifier_options(self, model: str, threads: int) -> ClassifierOptions:
+        """How every run of ``model`` at ``threads`` opens it: this delegate, runtime, device."""
+        return ClassifierOptions(
+            model=model,
+            threads=threads,
+            delegate=self.delegate,
+            backend=self.backend,
+            accelerator=self.accelerator,
+        )
 
 
 def overhead_ms(run: RunRecord) -> Percentiles:
@@ -154,8 +170,9 @@ class BenchResult:
     sequential_fps: float
     peak_rss_mb: float
     budget_ms: float
-    delegate: str = "xnnpack"
+    delegate: str | None = "xnnpack"  # None: the runtime takes no delegate (it names a device)
     runtime: str = ""
+    device: str = "CPU"  # where the model ran, as its runtime names it (ModelInfo.device)
     sequential: SequentialRun | None = None
     plan: ThreadPlan | None = None
     op_profile: list[dict[str, Any]] = field(default_factory=list)
@@ -177,6 +194,7 @@ class BenchResult:
             "model": self.model,
             "threads": self.threads,
             "runtime": self.runtime,
+            "device": self.device,
             "delegate": self.delegate,
             "source": self.source,
             "budget_ms": self.budget_ms,

@@ -159,6 +159,7 @@ def results_csv(results: list[BenchResult], ceilings: list[dict[str, Any]] | Non
             "model": r.model,
             "threads": r.threads,
             "runtime": r.runtime,
+            "device": r.device,
             "delegate": r.delegate,
             "source": r.source,
             "load_ms": d["load_ms"],

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from camviz.backends import delegate_runs
 from camviz.bench.records import (
     BenchOptions,
     BenchResult,
@@ -114,7 +115,7 @@ _CLASSIFY_STAGES = ("preprocess", "invoke", "postprocess")
 def bench_one(
     opts: BenchOptions, model: str, threads: int, progress: Callable[[str], None]
 ) -> BenchResult:
-    options = ClassifierOptions(model=model, threads=threads, delegate=opts.delegate)
+    options = opts.classifier_options(model, threads)
     plan = ThreadPlan.for_threads(threads)
     plan.apply()
     probe_source = _open(opts.source, pace=False)
@@ -128,7 +129,7 @@ def bench_one(
         progress(f"{name}, {threads} threads: interpreter")
         invoke = _interpreter_stats(clf, first.image, opts.invokes, opts.warmup)
         load_ms, first_ms = clf.info.load_ms, clf.info.first_invoke_ms
-        runtime = clf.info.runtime
+        runtime, device = clf.info.runtime, clf.info.device
     progress(f"{name}, {threads} threads: sequential loop")
     sequential = sequential_run(opts.source, options, opts.frames)
     progress(f"{name}, {threads} threads: lossless pipeline")
@@ -138,8 +139,9 @@ def bench_one(
     return BenchResult(
         model=name,
         threads=threads,
-        delegate=str(opts.delegate),
+        delegate=str(opts.delegate) if delegate_runs(runtime, device) else None,
         runtime=runtime,
+        device=device,
         source=opts.source,
         load_ms=load_ms,
         first_invoke_ms=first_ms,

@@ -81,7 +81,13 @@ def _threads(given: list[int | str] | None) -> tuple[tuple[int, ...], bool]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from camviz.backends import Delegate
+    from camviz.backends import (
+        AUTO,
+        Accelerator,
+        Delegate,
+        canonical_backend_name,
+        default_backend,
+    )
     from camviz.batch.ceiling import paired_share
     from camviz.bench import (
         BenchOptions,
@@ -94,7 +100,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         results_json,
         run_bench,
     )
-    from camviz.classifier import ClassifierOptions
     from camviz.errors import OptionsError
 
     if args.warmup < 0 or args.ceiling_frames < 0:
@@ -103,11 +108,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     backend = getattr(args, "backend", "auto")
     if backend == "all":
         return _compare_runtimes(args, threads[0])
-    if backend != "auto" or getattr(args, "accelerator", "cpu") != "cpu":
+    backend = canonical_backend_name(backend)  # OptionsError naming --backend's choices
+    interpreter = default_backend()  # the runtime --op-profile times the operators on
+    if getattr(args, "op_profile", False) and backend not in (AUTO, interpreter.name):
         raise OptionsError(
-            "bench's pipeline runs on the runtime --backend auto picks, on the CPU; "
-            "--backend all times every installed runtime (and device, --accelerator) "
-            "on the source's frames"
+            f"--op-profile times each operator on {interpreter.title}, not {backend}: "
+            f"drop --op-profile, or bench with --backend {interpreter.name}"
         )
     opts = BenchOptions(
         models=tuple(args.model or [""]),
@@ -118,6 +124,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         invokes=args.invokes,
         warmup=args.warmup,
         delegate=Delegate.parse(args.delegate),
+        backend=backend,
+        accelerator=Accelerator.parse(getattr(args, "accelerator", "cpu")),
     )
 
     def progress(message: str) -> None:
@@ -133,7 +141,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.ceiling_frames:
         for r in results:
             progress(f"{r.model}, {r.threads} threads: the device's ceiling")
-            options = ClassifierOptions(model=r.model, threads=r.threads, delegate=opts.delegate)
+            options = opts.classifier_options(r.model, r.threads)
             ceilings.append(paired_share(opts.source, options, ceiling_frames=args.ceiling_frames))
     picked = _pick(results) if auto else None
     chosen = pick_threads(results) if auto else None
@@ -175,6 +183,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for r in results:
             if r.plan is not None:
                 print(f"threads {r.model} {r.threads}: {r.plan.why}")
+            print(f"runs on {r.model} {r.threads}: {r.runtime} · {r.device}")
         if profiles:
             from camviz.bench.ops import OpTime, format_op_profile
 

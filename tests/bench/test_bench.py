@@ -155,5 +155,65 @@ def test_bench_runs_on_the_delegate_it_is_given_and_says_so() -> None:
     assert run.returncode == 0, run.stderr
     payload = json.loads(run.stdout)
     record = payload[0] if isinstance(payload, list) else payload  # one run: one object
-    assert (record["delegate"], record["runtime"]) == ("cpu", "litert")
+    assert (record["delegate"], record["runtime"], record["device"]) == ("cpu", "litert", "CPU")
     assert record["invoke_ms"]["p50"] > 0
+
+
+@pytest.mark.slow
+def test_bench_runs_its_pipeline_on_the_runtime_asked_for_and_names_it_and_the_device(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("openvino", reason="OpenVINO (camviz[openvino])")
+    from ..conftest import MODELS
+
+    model = MODELS / "efficientnet_lite0_int8.tflite"  # the zoo's own file, read by OpenVINO
+    table = tmp_path / "bench.csv"
+    run = camviz(
+        "bench",
+        "--model",
+        model,
+        "--backend",
+        "openvino",
+        "--accelerator",
+        "cpu",
+        "--frames",
+        "20",
+        "--invokes",
+        "20",
+        "--ceiling-frames",
+        "0",
+        "--budget-ms",
+        "10000",
+        "--csv",
+        table,
+        "--json",
+        "--quiet",
+    )
+    assert run.returncode == 0, run.stderr
+    record = json.loads(run.stdout)
+    assert (record["runtime"], record["device"], record["delegate"]) == ("openvino", "CPU", None)
+    assert record["invoke_ms"]["p50"] > 0 and record["first_invoke_ms"] > 0
+    assert record["pipeline"]["frames"] == 20 and record["lossless"]["frames"] == 20
+    assert record["sequential_fps"] > 0 and record["errors"] == []
+    import csv
+
+    rows = list(csv.DictReader(table.read_text(encoding="utf-8").splitlines()))
+    assert [(r["runtime"], r["device"]) for r in rows] == [("openvino", "CPU")]
+
+
+def test_bench_options_name_the_runtime_canonically_and_refuse_one_that_is_none() -> None:
+    from camviz.backends import Accelerator
+    from camviz.bench import BenchOptions
+    from camviz.errors import OptionsError
+
+    opts = BenchOptions(backend="TFLite", accelerator=Accelerator.parse("GPU"))
+    options = opts.classifier_options("m.tflite", 3)
+    assert (options.backend, options.accelerator, options.threads) == ("litert", "gpu", 3)
+    with pytest.raises(OptionsError, match="backend must be one of auto, litert"):
+        BenchOptions(backend="tpu")
+
+
+def test_bench_refuses_an_operator_profile_on_a_runtime_that_does_not_time_operators() -> None:
+    run = camviz("bench", "--backend", "openvino", "--op-profile", "--frames", "20")
+    assert run.returncode == 1 and run.stdout == ""
+    assert "--op-profile times each operator on LiteRT, not openvino" in run.stderr
