@@ -17,6 +17,7 @@ import pytest
 from camviz.sources import demo_reel_path
 
 from ..conftest import PHOTOS, ROOT, VIDEOS, camviz
+from ..sources.conftest import jpeg_frames
 from ..sources.httpserve import Server, huge_part, mjpeg, photo
 from ..sources.xvfb import display_env, paint_root, xvfb
 
@@ -32,13 +33,8 @@ def _records(stdout: str) -> list[dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def tree_jpegs() -> list[bytes]:
-    cap = cv2.VideoCapture(str(TREE))
-    frames: list[bytes] = []
-    while len(frames) < 30:
-        ok, image = cap.read()
-        assert ok
-        frames.append(cv2.imencode(".jpg", image)[1].tobytes())
-    cap.release()
+    frames = jpeg_frames(TREE, limit=30, quality=95)  # OpenCV's default JPEG quality
+    assert len(frames) == 30
     return frames
 
 

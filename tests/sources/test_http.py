@@ -16,19 +16,14 @@ from camviz.imageio import load_image
 from camviz.sources import SourceState, UrlSource, make_source
 from camviz.sources.http import UrlKind, probe_url
 
-from .conftest import CHELSEA, ORANGE, TREE, StateLog, decoded_count
+from .conftest import CHELSEA, ORANGE, TREE, StateLog, decoded_count, jpeg_frames
 from .httpserve import Server, huge_part, mjpeg, photo
 
 
 @pytest.fixture(scope="module")
 def tree_jpegs() -> list[bytes]:
-    cap = cv2.VideoCapture(str(TREE))
-    frames: list[bytes] = []
-    while len(frames) < 30:
-        ok, image = cap.read()
-        assert ok
-        frames.append(cv2.imencode(".jpg", image)[1].tobytes())
-    cap.release()
+    frames = jpeg_frames(TREE, limit=30, quality=95)  # OpenCV's default JPEG quality
+    assert len(frames) == 30
     return frames
 
 
