@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from camviz.app.viewing import FIT_NAMES
+from camviz.backends import model_files_hint
 from camviz.qt.frame_view import FrameView
 from camviz.qt.model_info import describe_tensor, tensor_to_display
 from camviz.qt.options_form import OptionsForm
@@ -34,7 +35,7 @@ from camviz.sources.demo import DEMO
 
 __all__ = ["OPEN_MODEL_ITEM", "Controls", "InputBox", "ModelBox"]
 
-OPEN_MODEL_ITEM = "Open .tflite…"
+OPEN_MODEL_ITEM = "Open a model file…"
 
 
 class Controls(QGroupBox):
@@ -110,7 +111,11 @@ class Controls(QGroupBox):
                 "Open a video file, an image, a folder of images, a stream URL or a recent "
                 "source (or drop a file on the window)",
             ),
-            (self.model_combo, "The classifier (N: next model); Open .tflite… loads your own"),
+            (
+                self.model_combo,
+                f"The classifier (N: next model); {OPEN_MODEL_ITEM} loads your own "
+                f"({model_files_hint()})",
+            ),
             (
                 self.fit_combo,
                 "What of the frame this model sees: a centre crop (the box on the video), "

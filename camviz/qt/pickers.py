@@ -25,6 +25,7 @@ from camviz.app.picker import (
     prune_recent,
     remember_recent,
 )
+from camviz.backends import file_dialog_filter, is_model_file
 from camviz.classifier import ModelInfo
 from camviz.preprocess import Fit
 from camviz.qt.settings import SettingsStore
@@ -51,7 +52,7 @@ def same_model(a: str, b: str) -> bool:
     """Whether two model specs name the same model (a path however it is written)."""
     if a == b:
         return True
-    if not (("/" in a or "\\" in a or a.endswith((".tflite", ".npz"))) and Path(b).name):
+    if not (("/" in a or "\\" in a or is_model_file(a) or is_head_path(a)) and Path(b).name):
         return False
     try:
         return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
@@ -122,9 +123,7 @@ class ModelPicker(QObject):
         spec = self.combo.itemData(index)
         if spec is None:
             parent = self.combo.window()
-            path, _ = QFileDialog.getOpenFileName(
-                parent, "Open TFLite model", "", "TFLite models (*.tflite)"
-            )
+            path, _ = QFileDialog.getOpenFileName(parent, "Open a model", "", file_dialog_filter())
             if not path:
                 self.select(self.running)
                 return

@@ -40,8 +40,6 @@ PENDING: dict[str, str] = {
     "export/metadata_writer.py": "writing TFLite metadata is the TFLite format's business",
     "export/tfnet.py": "the TensorFlow converter",
     "live_options.py": "str(Delegate()) in the delegate option's help",
-    "qt/controls.py": "'Open model…'",
-    "qt/pickers.py": "file_dialog_filter(), is_model_file(path)",
 }
 
 

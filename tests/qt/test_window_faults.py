@@ -289,7 +289,7 @@ def test_open_tflite_that_crashes_the_runtime_is_refused_and_the_gui_stays_free(
     monkeypatch.setattr(pickers.QFileDialog, "getOpenFileName", lambda *a, **k: (str(hostile), ""))
     running(qtbot, window)
     start = time.monotonic()
-    window.model_combo.activated.emit(window.model_combo.findData(None))  # "Open .tflite…"
+    window.model_combo.activated.emit(window.model_combo.findData(None))  # "Open a model file…"
     assert time.monotonic() - start < 0.3  # the check runs off the GUI thread
     qtbot.waitUntil(lambda: bool(dialogs), timeout=30000)
     title, text = dialogs[-1]

@@ -52,7 +52,7 @@ def test_a_broken_model_then_a_video_classifies_the_video_and_lists_each_model_o
     qtbot.waitUntil(lambda: win.last_result is not None, timeout=30000)
     assert win.model_picker.running == str(mine)
     monkeypatch.setattr(pickers.QFileDialog, "getOpenFileName", lambda *a, **k: (str(broken), ""))
-    win.model_combo.activated.emit(win.model_combo.findData(None))  # Open .tflite… -> broken
+    win.model_combo.activated.emit(win.model_combo.findData(None))  # "Open a model file…" -> broken
     qtbot.waitUntil(lambda: bool(dialogs), timeout=30000)
     assert dialogs[-1][0] == "Model failed to load"
     assert "`" not in dialogs[-1][1]
