@@ -14,10 +14,10 @@ import re
 import sys
 from pathlib import Path
 
+from camviz.cli.flags import add_runtime_options
 from camviz.cli.numbers import positive_int
 from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, print_json
 from camviz.cli.subcommands import Subcommands
-from camviz.defaults import THREADS
 
 __all__ = ["add_compare_command", "cmd_compare"]
 
@@ -31,25 +31,13 @@ def add_compare_command(sub: Subcommands) -> None:
     p.add_argument("model_a", metavar="MODEL_A", help="zoo model name or model file")
     p.add_argument("model_b", metavar="MODEL_B", help="zoo model name or model file")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="photos, folders, videos, streams")
-    p.add_argument("--threads", type=positive_int, default=THREADS)
-    p.add_argument(
-        "--delegate", default="xnnpack", metavar="DELEGATE", help="where both models run"
-    )
-    p.add_argument(
-        "--backend",
-        default="auto",
-        metavar="RUNTIME",
-        help="the runtime of both models: auto (each file's own), litert, onnxruntime, openvino",
-    )
+    add_runtime_options(p)  # --threads, --delegate, --backend, --accelerator: both models'
     p.add_argument(
         "--backend-b",
         default=None,
         metavar="RUNTIME",
-        help="model B's runtime, when it differs (the same model on two runtimes: "
-        "compare M M --backend-b openvino)",
-    )
-    p.add_argument(
-        "--accelerator", default="cpu", metavar="DEVICE", help="cpu (default), gpu or npu"
+        help="model B's runtime when it differs, one of --backend's (the same model on two "
+        "runtimes: compare M M --backend-b RUNTIME)",
     )
     p.add_argument("--json", action="store_true", help="the report as JSON (with every frame)")
     p.add_argument(

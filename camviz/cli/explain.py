@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from camviz.cli.flags import add_runtime_options
 from camviz.cli.numbers import positive_float, positive_int
 from camviz.cli.output import EXIT_OK, ProgressBar, print_json
 from camviz.cli.subcommands import Subcommands
-from camviz.defaults import THREADS
 
 __all__ = ["add_explain_command", "cmd_explain"]
 
@@ -30,17 +30,7 @@ def add_explain_command(sub: Subcommands) -> None:
     p.add_argument("photo", type=Path, help="the photo to explain")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.png", help="the map to write")
     p.add_argument("--model", default="", help="zoo model name or model file")
-    p.add_argument("--threads", type=positive_int, default=THREADS)
-    p.add_argument("--delegate", default="xnnpack", metavar="DELEGATE", help="where it runs")
-    p.add_argument(
-        "--backend",
-        default="auto",
-        metavar="RUNTIME",
-        help="auto (the file's own), litert, onnxruntime or openvino",
-    )
-    p.add_argument(
-        "--accelerator", default="cpu", metavar="DEVICE", help="cpu (default), gpu or npu"
-    )
+    add_runtime_options(p)
     p.add_argument("--grid", type=positive_int, default=GRID, help=f"cells a side ({GRID})")
     p.add_argument(
         "--patch",

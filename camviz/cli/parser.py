@@ -19,6 +19,13 @@ from camviz.cli.classify import add_classify_options, cmd_classify
 from camviz.cli.compare import add_compare_command
 from camviz.cli.evaluate import add_eval_options, cmd_eval
 from camviz.cli.explain import add_explain_command
+from camviz.cli.flags import (
+    DELEGATE_HELP,
+    THREADS_HELP,
+    add_backend_options,
+    add_delegate,
+    add_threads,
+)
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
 from camviz.cli.numbers import (
@@ -58,35 +65,9 @@ TEACH_FRAMES_PER_VIDEO: Final = 50  # camviz.teach.TrainOptions.frames_per_video
 CAMERAS_MAX_INDEX: Final = 5  # camviz.sources.list_cameras
 
 
-DELEGATE_HELP = (
-    "where the model runs: xnnpack (CPU with XNNPACK, the default), cpu (XNNPACK off), "
-    "or a delegate library with options, e.g. /usr/lib/libedgetpu.so.1:device=usb"
-)
-
-
 MODEL_HELP = "zoo model name or model file (.tflite, .onnx, .xml, .head.npz; default: the zoo's)"
 TOP_K_HELP = "how many labels to report"
-THREADS_HELP = "interpreter threads"
 JSON_HELP = "print JSON instead of text"
-
-
-def _add_delegate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--delegate", default="xnnpack", metavar="DELEGATE", help=DELEGATE_HELP)
-
-
-BACKEND_HELP = (
-    "which runtime runs the model: auto (the file's own, the default), litert, onnxruntime "
-    "or openvino (the last two need camviz[onnx] / camviz[openvino])"
-)
-ACCELERATOR_HELP = (
-    "the device it runs on: cpu (default), gpu or npu (an error names what is missing)"
-)
-
-
-def add_backend_options(parser: argparse.ArgumentParser) -> None:
-    """``--backend`` and ``--accelerator``: which runtime and device run the model (H4)."""
-    parser.add_argument("--backend", default="auto", metavar="RUNTIME", help=BACKEND_HELP)
-    parser.add_argument("--accelerator", default="cpu", metavar="DEVICE", help=ACCELERATOR_HELP)
 
 
 def _add_quiet(parser: argparse.ArgumentParser, dest: str, help: str) -> None:
@@ -243,7 +224,7 @@ def _add_classify(sub: Any) -> None:  # argparse's subparsers
     )
     p.add_argument("--model", default="", help=MODEL_HELP)
     p.add_argument("--top-k", type=positive_int, default=TOP_K, metavar="K", help=TOP_K_HELP)
-    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
+    add_threads(p)
     p.add_argument(
         "--labels", type=Path, default=None, help="labels file, one a line (default: the model's)"
     )
@@ -283,7 +264,7 @@ def _add_classify(sub: Any) -> None:  # argparse's subparsers
         metavar="LABEL",
         help="never report these categories (repeatable; MediaPipe's category_denylist)",
     )
-    _add_delegate(p)
+    add_delegate(p)
     add_backend_options(p)
     p.add_argument(
         "--mean",
@@ -305,8 +286,8 @@ def _add_models(sub: Any) -> None:  # argparse's subparsers
     p.add_argument(
         "paths", nargs="*", metavar="MODEL", help="model files or zoo names (default: the zoo)"
     )
-    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
-    _add_delegate(p)
+    add_threads(p)
+    add_delegate(p)
     add_backend_options(p)
     _add_invokes(p, "runs", MODELS_RUNS, "interpreter invokes timed per model (after warm-up)")
     p.add_argument(
@@ -327,8 +308,8 @@ def _add_eval(sub: Any) -> None:  # argparse's subparsers
     p.add_argument(
         "--model", action="append", help="model to compare (repeatable; default: the zoo's default)"
     )
-    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
-    _add_delegate(p)
+    add_threads(p)
+    add_delegate(p)
     add_backend_options(p)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     _add_quiet(p, "no_progress", "no progress bar on stderr")
@@ -371,7 +352,7 @@ def _add_bench(sub: Any) -> None:  # argparse's subparsers
         metavar="MS",
         help="the frame budget: p95 end-to-end latency over it fails the run",
     )
-    _add_delegate(p)
+    add_delegate(p)
     _add_invokes(p, "invokes", BENCH_INVOKES, "timed raw interpreter invokes")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.add_argument("--machine", action="store_true", help="with --json: describe this machine")
@@ -412,7 +393,7 @@ def _add_teach(sub: Any) -> None:  # argparse's subparsers
         help="frames taken from each video, evenly spaced",
     )
     p.add_argument("--augment", action="store_true", help="add flipped/cropped/brightened copies")
-    p.add_argument("--threads", type=thread_count, default=THREADS, metavar="N", help=THREADS_HELP)
+    add_threads(p)
     p.add_argument(
         "--confusion-png",
         type=Path,
