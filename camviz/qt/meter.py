@@ -92,6 +92,11 @@ _TRACE = QColor(90, 170, 255)
 _STRIP = 16  # px at the top of the graph for its labels: the trace never goes there
 
 
+#: The meter's values that can be long ("openvino · CPU · 2 threads", the CPU load): each
+#: gets a row of its own.
+_LONG_VALUES = frozenset({"runtime", "cpu"})
+
+
 def cpu_text(snap: Any) -> str:
     """ "85% of a core · 12 ms/frame" (the process's CPU share and its CPU time per frame)."""
     share = getattr(snap, "cpu_share", None) if snap is not None else None
@@ -280,17 +285,24 @@ class PerformanceMeter(QFrame):
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(0)
-        for i, (key, title, tip) in enumerate(fields):
-            row, col = divmod(i, 2)
+        row = col = 0
+        for key, title, tip in fields:
             name = QLabel(title, self)
             value = QLabel("–", self)
             value.setObjectName(f"meter_{key}")
             value.setFont(bold)
             for label in (name, value):
                 label.setToolTip(tip)
-            span = 2 if key == "cpu" else 1  # a long value: the whole row, never widening a column
-            grid.addWidget(name, row * 2, col, 1, span)
-            grid.addWidget(value, row * 2 + 1, col, 1, span)
+            if key in _LONG_VALUES:  # the whole row, never widening a column (nor the panel)
+                if col:
+                    row, col = row + 1, 0
+                grid.addWidget(name, row * 2, 0, 1, 2)
+                grid.addWidget(value, row * 2 + 1, 0, 1, 2)
+                row += 1
+            else:
+                grid.addWidget(name, row * 2, col)
+                grid.addWidget(value, row * 2 + 1, col)
+                row, col = (row + 1, 0) if col else (row, 1)
             self._values[key] = value
         head = QGridLayout()
         head.addWidget(self._light, 0, 0, Qt.AlignmentFlag.AlignTop)

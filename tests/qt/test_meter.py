@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QLabel
@@ -182,3 +183,16 @@ def test_graph_paints_budget_line(qtbot) -> None:
             if c.red() > 150 and c.green() > 100 and c.blue() < 80:
                 amber += 1
     assert amber >= 1
+
+
+def test_a_long_runtime_line_never_widens_the_side_panel(qtbot: Any, make_window: Any) -> None:
+    """The side panel has a fixed width and no horizontal scroll bar: a value wider than a
+    meter column ("onnxruntime · CPUExecutionProvider · 2 threads") would push its content
+    past the right edge (the Open… button and the spin boxes were cut). It gets a row."""
+    win = make_window()
+    win.meter.set_runtime("onnxruntime", "CPUExecutionProvider", 2)
+    win.meter.set_runtime("litert", "CPU", 2, "xnnpack")
+    qtbot.wait(50)
+    panel = win.side_panel
+    assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
+    assert panel.widget().width() <= panel.viewport().width()
