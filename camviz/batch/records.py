@@ -39,6 +39,7 @@ __all__ = [
     "STDOUT_NAMES",
     "CsvWriter",
     "ResultsFile",
+    "check_layout",
     "csv_line",
     "csv_row",
     "done_paths",
@@ -109,6 +110,52 @@ def done_paths(out: Path) -> set[str]:
                 key = f"{key}#{record['frame']}"
             done |= _keys(key)
     return done
+
+
+def check_layout(out: Path, fmt: str) -> None:
+    """Refuse to append ``fmt`` rows to an ``out`` that holds another layout.
+
+    A CSV file must start with :data:`CSV_FIELDS`' header (an older camviz wrote
+    other columns: rows appended under that header would be misread) and a JSON-lines
+    file with a JSON object; an empty or missing file, standard output and text
+    output take anything. Raises :class:`OutputError` naming the file and the way out.
+    """
+    if fmt not in ("csv", "json") or str(out) in STDOUT_NAMES:
+        return
+    try:
+        with out.open(encoding="utf-8", errors="replace", newline="") as handle:
+            first = handle.readline().rstrip("\r\n")
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot read {out} to append to it: {_cause(exc)}") from exc
+    if not first:
+        return
+    header = ",".join(CSV_FIELDS)
+    if fmt == "csv":
+        if first == header:
+            return
+        if first.startswith("{"):
+            found = "JSON lines and no CSV header"
+        elif "," in first:
+            found = f"the header {first[:120]!r}"
+        else:
+            found = "no CSV header"
+        raise OutputError(
+            f"{out} holds {found}, not this camviz's CSV columns ({header}); appending "
+            "would mix two layouts. Give another --out, or move the old file aside"
+        )
+    try:
+        ok = isinstance(json.loads(first), dict)
+    except ValueError:
+        ok = False
+    if not ok:
+        looks_csv = first == header or ("," in first and not first.startswith("{"))
+        kind = "CSV rows" if looks_csv else "no JSON lines"
+        raise OutputError(
+            f"{out} holds {kind}, not JSON lines; appending JSON would mix two formats. "
+            "Give --format csv for a CSV file, another --out, or move the old file aside"
+        )
 
 
 def is_done(path: str, done: set[str]) -> bool:

@@ -298,7 +298,7 @@ def _split_inputs(paths: list[str]) -> tuple[list[str], list[str], list[tuple[st
 def cmd_classify(args: argparse.Namespace) -> int:
     from camviz.backends import Delegate
     from camviz.batch.frames import Sampling
-    from camviz.batch.records import ResultsFile, done_paths, is_done
+    from camviz.batch.records import ResultsFile, check_layout, done_paths, is_done
     from camviz.classifier import ClassifierOptions
     from camviz.imageio import find_images
     from camviz.loading import check_model_file, needs_check
@@ -348,6 +348,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
                     ),
                     file=sys.stderr,
                 )
+            if not results.new_file:
+                check_layout(args.out, fmt)
             new_file, write = results.new_file, results.write
         else:
             new_file, write = True, _stdout_write

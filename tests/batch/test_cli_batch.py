@@ -158,3 +158,50 @@ def test_bench_reports_the_ceiling_and_picks_threads(capsys: pytest.CaptureFixtu
         assert len(shares) == 5 and ceiling["lossless_share"] == shares[2]
         for r in ceiling["rounds"]:
             assert r["share"] == pytest.approx(r["lossless_fps"] / r["ceiling_fps"], abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "flags", "says"),
+    [
+        # an older camviz's 10 columns: rows appended under it would be misread
+        (
+            "old.csv",
+            "path,frame,timestamp_s,index,label,score,uncertain,latency_ms,error,x\n"
+            "a.jpg,,,1,goldfish,0.9,false,3.0,,\n",
+            ["--format", "csv"],
+            "CSV columns",
+        ),
+        ("lines.dat", '{"path": "a.jpg", "top": []}\n', ["--format", "csv"], "no CSV header"),
+        ("rows.dat", "path,frame,label\na.jpg,,goldfish\n", ["--format", "json"], "CSV rows"),
+    ],
+)
+def test_appending_to_a_file_of_another_layout_is_refused_and_it_is_left_alone(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    old: str,
+    flags: list[str],
+    says: str,
+) -> None:
+    out = tmp_path / name
+    out.write_text(old)
+    photo = str(PHOTOS / "skimage/coffee.png")
+    for resume in ([], ["--resume"]):
+        code = main(["classify", "--threads", "1", *flags, *resume, "--out", str(out), photo])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert "OutputError" in err and str(out) in err and says in err
+        assert out.read_text() == old
+
+
+def test_a_csv_of_this_layout_is_appended_to_and_resumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "runs.csv"
+    photos = [str(PHOTOS / "skimage/coffee.png"), str(PHOTOS / "skimage/chelsea.png")]
+    assert main(["classify", "--threads", "1", "--out", str(out), photos[0]]) == 0
+    args = ["classify", "--threads", "1", "--resume", "--out", str(out), *photos]
+    assert main(args) == 0
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert [r["path"] for r in rows] == photos
+    assert "1 photos skipped" in capsys.readouterr().err
