@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from ..conftest import DATA, PHOTOS, ROOT
+from ..conftest import DATA, PHOTOS, camviz
 
 pytest.importorskip("ray")
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -20,13 +18,7 @@ def _run(*args: str) -> list[dict[str, object]]:
 
 
 def _stdout(*args: str) -> str:
-    run = subprocess.run(
-        [sys.executable, "-m", "camviz", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=240,
-    )
+    run = camviz(*args, timeout=240)
     assert run.returncode in (0, 1), run.stderr[-2000:]
     return run.stdout
 
