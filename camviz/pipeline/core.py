@@ -10,6 +10,18 @@ that crashes the native runtime only kills that child; only the latest requested
 switch is checked and applied. Every error in a thread becomes an event; no thread
 dies silently. ``stop()`` returns within its timeout from any state.
 
+A/B (:meth:`Pipeline.compare_with`): a second model runs on the same inference thread,
+right after the first, on the very frame the first was given, so both see the same
+frames, and when they cannot keep up, the same subsampled ones (the queue drops frames
+before either model sees them); each pair of results carries the same frame id, the
+first model's delivered before the second model runs. One thread rather than two: the
+pair can never drift apart, and the two interpreters do not fight over the cores. The
+second model is created on that thread too, between two frames (its load holds the next
+frame of the first model for as long as the load takes, once); a model file is
+test-loaded in a child first, off that thread. Its events and results go to callbacks of
+their own; a second model that fails to load or to classify is reported there and the
+first keeps running.
+
 Every stamp is taken on :data:`CLOCK`; stage durations are differences of stamps.
 """
 
@@ -65,6 +77,17 @@ EventCallback = Callable[[PipelineEvent], None]
 FrameCallback = Callable[[Frame], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _SecondRequest:
+    """What :meth:`Pipeline.compare_with` asked for: a model (None: unload) and where its
+    results and events go."""
+
+    options: ClassifierOptions | None
+    on_result: ResultCallback
+    on_event: EventCallback
+    generation: int
+
+
 class Pipeline:
     """Frames from ``source`` classified on a worker thread; see the module docstring."""
 
@@ -113,6 +136,11 @@ class Pipeline:
         self._source_lock = threading.Lock()
         self._capture_launched = threading.Event()  # start() has started the capture thread
         self.errors: list[BaseException] = []
+        # A/B: the second model (compare_with); the inference thread owns its classifier
+        self._second_generation = 0
+        self._second_pending: _SecondRequest | None = None
+        self._second: _SecondRequest | None = None  # the one running (inference thread only)
+        self._second_smoother = ProbabilitySmoother(self.options.smoothing, self.options.hysteresis)
 
     # ---------------------------------------------------------------- public control
     @property
@@ -199,6 +227,103 @@ class Pipeline:
                     target=self._check_loop, name="camviz-model-check", daemon=True
                 )
                 self._checker.start()
+
+    def compare_with(
+        self,
+        options: ClassifierOptions | None,
+        on_result: ResultCallback | None = None,
+        on_event: EventCallback | None = None,
+    ) -> None:
+        """Run a second model on every frame the first one classifies (None: stop it).
+
+        Its results go to ``on_result`` with the frame id of the first model's result
+        for the same frame, right after that one; its MODEL_LOADED, MODEL_FAILED and
+        FRAME_FAILED events go to ``on_event``. The first model never stops: the switch
+        happens between two frames, and a second model that fails leaves the previous
+        second model (or none) running. A newer call supersedes an older one.
+        """
+        with self._lock:
+            self._second_generation += 1
+            request = _SecondRequest(
+                options,
+                on_result or (lambda _r: None),
+                on_event or (lambda _e: None),
+                self._second_generation,
+            )
+            self._second_pending = None
+            if options is None or not (self.options.check_models and needs_check(options.model)):
+                self._second_pending = request
+                return
+        threading.Thread(
+            target=self._check_second, args=(request,), name="camviz-model-check-b", daemon=True
+        ).start()
+
+    def _check_second(self, request: _SecondRequest) -> None:
+        """Test-load the second model's file in a child, then queue it (if still the latest)."""
+        assert request.options is not None
+        model = str(request.options.model)
+        try:
+            check_model_file(request.options.model, cancel=self._stop)
+        except Exception as exc:  # CamvizError, or no process could be started
+            if not self._stop.is_set():
+                self._emit_second(
+                    request, EventKind.MODEL_FAILED, format_error(exc), exc, model=model
+                )
+            return
+        with self._lock:
+            if request.generation == self._second_generation:
+                self._second_pending = request
+
+    def _emit_second(
+        self,
+        request: _SecondRequest,
+        kind: EventKind,
+        message: str,
+        error: BaseException | None = None,
+        *,
+        info: ModelInfo | None = None,
+        model: str | None = None,
+    ) -> None:
+        try:
+            request.on_event(PipelineEvent(kind, message, error, info, model))
+        except Exception as exc:  # a broken consumer must not kill the pipeline
+            self.errors.append(exc)
+
+    def _apply_second(self, clf: Classifier | None) -> Classifier | None:
+        """Inference thread: load, switch or unload the second model as asked."""
+        with self._lock:
+            request, self._second_pending = self._second_pending, None
+        if request is None:
+            return clf
+        if request.options is None:
+            if clf is not None:
+                clf.close()
+            self._second = None
+            return None
+        try:
+            new = open_classifier(request.options)
+        except Exception as exc:
+            self._emit_second(
+                request,
+                EventKind.MODEL_FAILED,
+                format_error(exc),
+                exc,
+                model=str(request.options.model),
+            )
+            return clf
+        if clf is not None:
+            clf.close()
+        self._second = request
+        self._second_smoother.reset()
+        info = new.info
+        self._emit_second(
+            request,
+            EventKind.MODEL_LOADED,
+            f"{info.name} loaded in {info.load_ms:.0f} ms as the second model "
+            f"(first invoke {info.first_invoke_ms:.1f} ms, {new.options.threads} threads)",
+            info=info,
+        )
+        return new
 
     def _check_loop(self) -> None:
         """Checker thread: test-load the latest requested model file, then queue the switch."""
@@ -331,7 +456,7 @@ class Pipeline:
         finally:
             frames.put_end(stop)
 
-    def _apply_pending(self, clf: Classifier) -> Classifier:
+    def _apply_pending(self, clf: Classifier, second: Classifier | None = None) -> Classifier:
         with self._lock:
             pending, self._pending_model = self._pending_model, None
             updates, self._pending_updates = self._pending_updates, {}
@@ -356,12 +481,15 @@ class Pipeline:
                 self._model_loaded(clf)
         if updates:
             clf.update(**updates)
+            if second is not None:
+                second.update(**updates)
         smoother = self._smoother
         if own and (smoother.factor, smoother.hysteresis) != (
             options.smoothing,
             options.hysteresis,
         ):
             self._smoother = ProbabilitySmoother(options.smoothing, options.hysteresis)
+            self._second_smoother = ProbabilitySmoother(options.smoothing, options.hysteresis)
         return clf
 
     def keep_model_inputs(self, keep: bool = True) -> None:
@@ -385,6 +513,7 @@ class Pipeline:
     def _inference_loop(self) -> None:
         stop = self._stop
         clf: Classifier | None = None
+        second: Classifier | None = None
         ended = False
         try:
             try:
@@ -399,7 +528,8 @@ class Pipeline:
                 return
             self._model_loaded(clf)
             while not stop.is_set():
-                clf = self._apply_pending(clf)
+                second = self._apply_second(second)
+                clf = self._apply_pending(clf, second)
                 item = self._queue.get(_POLL_S)
                 if item is None:
                     continue
@@ -408,12 +538,16 @@ class Pipeline:
                     break
                 assert isinstance(item, _QueuedFrame)
                 self._process(clf, item)
+                if second is not None:
+                    self._process_second(second, item)
         except Exception as exc:
             self._emit(EventKind.ERROR, f"inference thread failed: {format_error(exc)}", exc)
             stop.set()
         finally:
             if clf is not None:
                 clf.close()
+            if second is not None:
+                second.close()
             if self._results is not None:
                 self._results.put(END)
             if ended and not stop.is_set():
@@ -451,7 +585,7 @@ class Pipeline:
         kept = self._keep_inputs.is_set()
         clf.keep_input = kept
         try:
-            result = clf.classify(frame.image)
+            result = clf.classify(frame.pixels, color=frame.color)
         except CamvizError as exc:
             self.metrics.failed()
             self._emit(EventKind.FRAME_FAILED, f"frame {item.frame_id}: {format_error(exc)}", exc)
@@ -486,3 +620,43 @@ class Pipeline:
         else:
             self._put_result(out)
         self.metrics.frame_done(stamps.stages_ms(), stamps.e2e_ms, inferred, CLOCK())
+
+    def _process_second(self, clf: Classifier, item: _QueuedFrame) -> None:
+        """The second model on the frame the first one just classified (same frame id)."""
+        request = self._second
+        assert request is not None
+        dequeued = CLOCK()
+        frame = item.frame
+        try:
+            result = clf.classify(frame.pixels, color=frame.color)
+        except CamvizError as exc:
+            self._emit_second(
+                request, EventKind.FRAME_FAILED, f"frame {item.frame_id}: {format_error(exc)}", exc
+            )
+            return
+        if self._second_smoother.enabled:
+            smoothed, first = self._second_smoother.update(result.probabilities)
+            ranked = clf.result_from(smoothed, result.times, first=first)
+            result = dataclasses.replace(
+                result,
+                categories=ranked.categories,
+                probabilities=ranked.probabilities,
+                uncertain=ranked.uncertain,
+            )
+        postprocessed = CLOCK()
+        preprocessed, inferred = result.times.preprocessed, result.times.invoked
+        if not dequeued <= preprocessed <= inferred <= postprocessed:
+            preprocessed = inferred = dequeued
+        stamps = FrameStamps(
+            captured=frame.captured,
+            queued=item.queued,
+            dequeued=dequeued,
+            preprocessed=preprocessed,
+            inferred=inferred,
+            postprocessed=postprocessed,
+            delivered=CLOCK(),
+        )
+        try:
+            request.on_result(FrameResult(item.frame_id, frame, result, stamps, clf.info.name))
+        except Exception as exc:  # the consumer's bug: the first model runs on
+            self.errors.append(exc)
