@@ -36,7 +36,7 @@ from camviz.annotate import CropBox, LabelSheet
 from camviz.batch.decode import Decoded, DecodeTarget
 from camviz.batch.frames import is_video_input
 from camviz.batch.runner import decode_timed, default_workers
-from camviz.classifier import Classifier
+from camviz.classifier import Classifier, ModelInfo
 from camviz.defaults import METER_SPAN_S
 from camviz.errors import CamvizError, ModelError, OptionsError, format_error
 from camviz.imageio import find_images
@@ -48,6 +48,7 @@ from camviz.sources import is_stream, make_source, redact
 __all__ = [
     "TOP_N",
     "Aligner",
+    "pair_record",
     "Comparison",
     "CompareReport",
     "PairRecord",
@@ -73,11 +74,16 @@ class Aligner:
 
     @classmethod
     def of(cls, a: Classifier, b: Classifier) -> Aligner:
-        la, lb = a.info.labels, b.info.labels
+        return cls.of_infos(a.info, b.info)
+
+    @classmethod
+    def of_infos(cls, a: ModelInfo, b: ModelInfo) -> Aligner:
+        """The aligner of two loaded models, from what each one's info says."""
+        la, lb = a.labels, b.labels
         if tuple(la) == tuple(lb):
             every = np.arange(len(la), dtype=np.intp)
             return cls(every, every, tuple(la), "index")
-        layouts = (a.info.label_layout, b.info.label_layout)
+        layouts = (a.label_layout, b.label_layout)
         if LabelLayout.OTHER not in layouts:
             shift_a = 1 if layouts[0] is LabelLayout.IMAGENET_BACKGROUND else 0
             shift_b = 1 if layouts[1] is LabelLayout.IMAGENET_BACKGROUND else 0
@@ -88,7 +94,7 @@ class Aligner:
         common = [(i, where_b[label]) for i, label in enumerate(la) if label in where_b]
         if not common:
             raise ModelError(
-                f"{a.info.name} and {b.info.name} have no class in common; compare models "
+                f"{a.name} and {b.name} have no class in common; compare models "
                 "that classify the same classes (the same labels, or both ImageNet)"
             )
         ia, ib = (np.array(side, dtype=np.intp) for side in zip(*common, strict=True))
@@ -177,6 +183,35 @@ class RollingAgreement:
         return sum(p[2] for p in self._pairs) / len(self._pairs) if self._pairs else None
 
 
+def pair_record(
+    aligner: Aligner, name: str, a: ClassificationResult, b: ClassificationResult
+) -> PairRecord:
+    """What one frame's two results say side by side (the classes matched by ``aligner``)."""
+    pa, pb = aligner(a.probabilities, b.probabilities)
+    ta, tb = int(np.argmax(pa)), int(np.argmax(pb))
+    best_a = set(np.argsort(-pa, kind="stable")[:TOP_N].tolist())
+    best_b = set(np.argsort(-pb, kind="stable")[:TOP_N].tolist())
+    diff = np.abs(pa - pb)
+    worst = int(np.argmax(diff))
+    kl = float(np.sum(pa * (np.log(pa + _EPS) - np.log(pb + _EPS))))
+    names = aligner.names
+    return PairRecord(
+        name=name,
+        top_a=names[ta],
+        top_b=names[tb],
+        score_a=float(pa[ta]),
+        score_b=float(pb[tb]),
+        agree=ta == tb,
+        overlap=len(best_a & best_b) / min(TOP_N, len(pa)),
+        kl=max(0.0, kl),
+        max_diff=float(diff[worst]),
+        max_diff_class=names[worst],
+        distance=0.5 * float(diff.sum()),
+        latency_a_ms=a.times.total_ms,
+        latency_b_ms=b.times.total_ms,
+    )
+
+
 @dataclass(slots=True)
 class Comparison:
     """The running comparison of two models, one frame pair at a time."""
@@ -198,29 +233,7 @@ class Comparison:
         thumb: Callable[[], npt.NDArray[np.uint8]] | None = None,
     ) -> PairRecord:
         """Count one frame's pair of results; ``thumb`` makes its thumbnail if it is kept."""
-        pa, pb = self.aligner(a.probabilities, b.probabilities)
-        ta, tb = int(np.argmax(pa)), int(np.argmax(pb))
-        best_a = set(np.argsort(-pa, kind="stable")[:TOP_N].tolist())
-        best_b = set(np.argsort(-pb, kind="stable")[:TOP_N].tolist())
-        diff = np.abs(pa - pb)
-        worst = int(np.argmax(diff))
-        kl = float(np.sum(pa * (np.log(pa + _EPS) - np.log(pb + _EPS))))
-        names = self.aligner.names
-        record = PairRecord(
-            name=name,
-            top_a=names[ta],
-            top_b=names[tb],
-            score_a=float(pa[ta]),
-            score_b=float(pb[tb]),
-            agree=ta == tb,
-            overlap=len(best_a & best_b) / min(TOP_N, len(pa)),
-            kl=max(0.0, kl),
-            max_diff=float(diff[worst]),
-            max_diff_class=names[worst],
-            distance=0.5 * float(diff.sum()),
-            latency_a_ms=a.times.total_ms,
-            latency_b_ms=b.times.total_ms,
-        )
+        record = pair_record(self.aligner, name, a, b)
         self.records.append(record)
         if self.keep and thumb is not None:
             rank = (0.0 if record.agree else 1.0) + record.distance
