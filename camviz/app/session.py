@@ -11,7 +11,8 @@ holds the components that own the rest, each with its state and its events:
 * ``outputs``: :class:`~camviz.app.outputs.Outputs`, snapshots and the CSV recording;
 * ``viewing``: :class:`~camviz.app.viewing.Viewing`, what each model sees;
 * ``meter``: :class:`~camviz.app.meter_window.Meter`, the meter's one time window;
-* ``teaching``: :class:`~camviz.app.teaching.Teaching`, teach mode.
+* ``teaching``: :class:`~camviz.app.teaching.Teaching`, teach mode;
+* ``comparing``: :class:`~camviz.app.comparing.Comparing`, A/B: a second model on the same frames.
 
 Every event is on :attr:`LiveSession.events` (:class:`SessionEvents`; the components'
 emitters are the same objects).
@@ -38,6 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from camviz.app.comparing import Comparing
 from camviz.app.events import Emitter, ModelLoaded, Notice
 from camviz.app.frames import LatestFrame
 from camviz.app.meter_window import Meter
@@ -160,6 +162,11 @@ class LiveSession:
         )
         self.viewing = Viewing(self._refit, self._asked_model)
         self.meter = Meter(self.metrics_snapshot)
+        self.comparing = Comparing(
+            lambda: self._pipeline,
+            lambda model: self.classifier_options(model),
+            lambda: self.options.value.budget_ms,
+        )
         self.events = SessionEvents(
             source=self.sources.started,
             recording=self.outputs.recording,
@@ -380,6 +387,7 @@ class LiveSession:
             on_frame=lambda frame: self.frames.put(frame.image),
         )
         self._pipeline = pipeline
+        self.comparing.attach(pipeline)  # the second model, if any, from its first frame
         pipeline.start()
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
@@ -517,6 +525,7 @@ class LiveSession:
             self._last = fr
             self._got_results = True
             self.results_received += 1
+        self.comparing.note_first(fr)
         self.outputs.write(fr)
         self.events.result.emit(fr)
 
@@ -550,6 +559,7 @@ class LiveSession:
             self.sources.note_state(ev.state, ev.message)
         if info is not None:
             self.meter.reset()
+            self.comparing.note_first_model(info)
             self.teaching.note_running(model_spec(info))
             self.events.model.emit(ModelLoaded(info, model_spec(info), ev.message))
         elif ev.kind is EventKind.MODEL_FAILED:
