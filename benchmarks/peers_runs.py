@@ -83,7 +83,8 @@ class _Clock:
 
 
 def decode_frames(video: Path, count: int) -> list[np.ndarray]:
-    """The first ``count`` frames as camviz decodes them (RGB uint8, C-contiguous)."""
+    """The first ``count`` frames as camviz decodes them, in RGB (``Frame.image``, uint8,
+    C-contiguous): what MediaPipe takes, so every contender gets the same arrays."""
     from camviz.sources import VideoSource
 
     frames: list[np.ndarray] = []
@@ -145,7 +146,7 @@ def camviz_sequential_live(clf: Any, video: Path, count: int) -> Run:
                 if frame is None:
                     break
                 t1 = time.perf_counter()
-                result = clf.classify(frame.image)
+                result = clf.classify(frame.pixels, color=frame.color)
                 lat.append((time.perf_counter() - t0) * 1e3)
                 tops.append(result.categories[0].index)
                 stages["decode"].append((t1 - t0) * 1e3)

@@ -53,6 +53,7 @@ __all__ = [
     "load_image",
     "decode_image",
     "check_rgb_image",
+    "to_bgr8",
     "to_rgb8",
     "check_image_limits",
     "apply_orientation",
@@ -308,6 +309,24 @@ def to_rgb8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint
     Any other pixel type or channel count raises :class:`ImageDecodeError`
     naming ``name``.
     """
+    pixels, channels = _three_channel_source(image, name)
+    codes = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB}
+    return np.ascontiguousarray(cv2.cvtColor(pixels, codes[channels]), dtype=np.uint8)
+
+
+def to_bgr8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint8]:
+    """As :func:`to_rgb8`, but in OpenCV's BGR order: an HxWx3 uint8 BGR frame (what
+    video files and cameras decode to) is returned as it is, with no copy and no
+    conversion, when it is C-contiguous. For frames that keep the decoder's order
+    until the model-size image (:class:`camviz.sources.Frame`)."""
+    pixels, channels = _three_channel_source(image, name)
+    if channels == 1:
+        return np.ascontiguousarray(cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+    return np.ascontiguousarray(pixels, dtype=np.uint8)
+
+
+def _three_channel_source(image: npt.NDArray[Any], name: str) -> tuple[npt.NDArray[np.uint8], int]:
+    """``image`` in 8 bits, four channels composited on white: (pixels, 1 or 3 channels)."""
     if image.dtype == np.uint16:
         # round(v / 257) without widening: OpenCV scales and rounds straight into
         # uint8 (v / 257 is never exactly a half, so this equals (v + 128) // 257).
@@ -321,10 +340,11 @@ def to_rgb8(image: npt.NDArray[Any], name: str = "image") -> npt.NDArray[np.uint
     if channels == 4:
         pixels = _on_white(pixels)
         channels = 3
-    codes = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB}
-    if channels not in codes:
+    if channels not in (1, 3):
         raise ImageDecodeError(f"{name} has {channels} channels; expected 1, 3 or 4")
-    return np.ascontiguousarray(cv2.cvtColor(pixels, codes[channels]), dtype=np.uint8)
+    if pixels.ndim == 3 and channels == 1:
+        pixels = pixels[:, :, 0]
+    return pixels, channels
 
 
 def _tiff_orientation(tiff: bytes) -> int:

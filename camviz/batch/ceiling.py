@@ -109,7 +109,7 @@ def measure_ceiling(
                 frame = source.read()
                 if frame is None:
                     break
-                clf.classify(frame.image)
+                clf.classify(frame.pixels, color=frame.color)
             for _ in range(frames):
                 start = time.perf_counter()
                 frame = source.read()
@@ -117,7 +117,7 @@ def measure_ceiling(
                     break
                 decode.append((time.perf_counter() - start) * 1000.0)
                 wall0, cpu0 = time.perf_counter(), time.process_time()
-                clf.classify(frame.image)
+                clf.classify(frame.pixels, color=frame.color)
                 wall.append((time.perf_counter() - wall0) * 1000.0)
                 core.append((time.process_time() - cpu0) * 1000.0)
                 del frame

@@ -169,7 +169,7 @@ def classify_frames(
             base = {"path": name, "frame": frame.index, "timestamp_s": round(stamp, 3)}
             base["clock"] = clock
             try:
-                result = clf.classify(frame.image)
+                result = clf.classify(frame.pixels, color=frame.color)
             except CamvizError as exc:
                 yield {**base, **_error(name, exc)}
                 continue

@@ -1,10 +1,12 @@
 """Frame sources: camera, network stream, video file, image(s) and the bundled demo reel.
 
 Every source yields :class:`Frame` objects holding an ``HxWx3`` C-contiguous
-``uint8`` RGB image (converted by :func:`camviz.imageio.to_rgb8`, the same
-conversion photos get). A source is used from one reading thread; only
-:meth:`Source.close` may be called from another thread, and it makes a blocked
-:meth:`Source.read` (pacing sleep, reconnect back-off) return ``None`` promptly.
+``uint8`` image in the decoder's channel order (``Frame.order``: BGR from video files,
+cameras, streams and the screen, RGB from photos; ``Frame.image`` is RGB, converted on
+first use), as :func:`camviz.imageio.to_bgr8` or :func:`camviz.imageio.to_rgb8` make
+it). A source is used from one reading thread; only :meth:`Source.close` may be called
+from another thread, and it makes a blocked :meth:`Source.read` (pacing sleep, reconnect
+back-off) return ``None`` promptly.
 
 ``is_live`` tells the pipeline which backpressure to use: cameras, network
 streams and the demo reel are live (latest frame wins), video files and images

@@ -14,13 +14,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
+import cv2
 import numpy as np
 
 from camviz import limits
 from camviz.errors import SourceError, SourceOpenError
+from camviz.preprocess import ColorOrder
 from camviz.results import CLOCK
 
 __all__ = [
@@ -40,14 +43,38 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Frame:
-    """One frame of a source."""
+    """One frame of a source, its pixels in the order the decoder gave them.
 
-    image: np.ndarray  # HxWx3 uint8 RGB, C-contiguous
+    Video files, cameras, streams and the screen keep OpenCV's BGR (``order``): the
+    classifier swaps the channels on the model-size image (224x224), not on the full
+    frame (:meth:`camviz.preprocess.Preprocessor.run_into`). A consumer that needs RGB
+    reads :attr:`image`, converted once on first use, on the consumer's own thread.
+    """
+
+    pixels: np.ndarray  # HxWx3 uint8 in ``order``, C-contiguous
     index: int  # frame number within the source (0-based; keeps counting across loops)
     captured: float  # camviz.results.CLOCK when the frame was grabbed (after pacing)
     # position in a video file; for live sources (cameras, streams, the screen) the time
     # since the source's first frame; None for images
     position_ms: float | None = None
+    order: ColorOrder = ColorOrder.RGB  # the channel order of ``pixels``
+
+    @cached_property
+    def image(self) -> np.ndarray:
+        """The frame as HxWx3 uint8 RGB, C-contiguous: ``pixels`` itself when they are
+        RGB, else converted on the first read (and kept)."""
+        if self.order is ColorOrder.RGB:
+            return self.pixels
+        return np.ascontiguousarray(cv2.cvtColor(self.pixels, cv2.COLOR_BGR2RGB))
+
+    @property
+    def color(self) -> Literal["rgb", "bgr"]:
+        """``order`` as :meth:`camviz.classifier.Classifier.classify` takes it."""
+        return "bgr" if self.order is ColorOrder.BGR else "rgb"
+
+    def renumbered(self, index: int) -> Frame:
+        """The same pixels (and their order) under another frame number."""
+        return Frame(self.pixels, index, self.captured, self.position_ms, self.order)
 
 
 class SourceState(Enum):
@@ -196,17 +223,22 @@ class Source(ABC):
             except Exception:
                 log.exception("state listener of %s raised", self.name)
 
-    def _make_frame(self, image: np.ndarray, position_ms: float | None = None) -> Frame:
-        frame = Frame(image, self._index, CLOCK(), position_ms)
+    def _make_frame(
+        self,
+        image: np.ndarray,
+        position_ms: float | None = None,
+        order: ColorOrder = ColorOrder.RGB,
+    ) -> Frame:
+        frame = Frame(image, self._index, CLOCK(), position_ms, order)
         self._index += 1
         return frame
 
-    def _make_live_frame(self, image: np.ndarray) -> Frame:
+    def _make_live_frame(self, image: np.ndarray, order: ColorOrder = ColorOrder.RGB) -> Frame:
         """A frame of a live source: ``position_ms`` is the time since its first frame."""
         now = CLOCK()
         if self._live_start is None:
             self._live_start = now
-        frame = Frame(image, self._index, now, (now - self._live_start) * 1000.0)
+        frame = Frame(image, self._index, now, (now - self._live_start) * 1000.0, order)
         self._index += 1
         return frame
 

@@ -21,7 +21,8 @@ import numpy as np
 
 from camviz.defaults import BACKOFF_INITIAL_S, BACKOFF_MAX_S, OPEN_TIMEOUT_S
 from camviz.errors import SourceError, SourceOpenError
-from camviz.imageio import to_rgb8
+from camviz.imageio import to_bgr8
+from camviz.preprocess import ColorOrder
 from camviz.sources.base import (
     FRAME_LIMIT_HINT,
     Frame,
@@ -240,7 +241,7 @@ class CaptureSource(Source):
                     return None
             if image is not None:
                 check_frame(image, self.name)
-                return self._make_live_frame(to_rgb8(image, self.name))
+                return self._make_live_frame(to_bgr8(image, self.name), ColorOrder.BGR)
             if self._ran_out():
                 return None
             if not self._reconnect():

@@ -91,7 +91,7 @@ class PlaylistSource(Source):
             inner = self._inner
             frame = inner.read() if inner is not None else None
             if frame is not None:
-                out = Frame(frame.image, self._index, frame.captured, frame.position_ms)
+                out = frame.renumbered(self._index)
                 self._index += 1
                 return out
             if inner is not None:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from camviz.errors import ExtraNotInstalledError, SourceOpenError
+from camviz.preprocess import ColorOrder
 from camviz.sources.base import Frame, Pacer, Source, StateCallback, check_frame
 
 __all__ = ["SCREEN_FPS", "ScreenRegion", "ScreenSource", "parse_screen"]
@@ -117,7 +118,7 @@ class ScreenSource(Source):
         shot = grabber.grab(self._area)
         bgra = np.frombuffer(shot.bgra, np.uint8).reshape(shot.height, shot.width, 4)
         check_frame(bgra, self.name)
-        return np.ascontiguousarray(bgra[:, :, 2::-1])  # BGRA -> RGB
+        return np.ascontiguousarray(bgra[:, :, :3])  # BGRA -> BGR: the frame stays BGR
 
     def _open(self) -> None:
         factory = _mss()
@@ -165,7 +166,7 @@ class ScreenSource(Source):
                     raise
                 except Exception as exc:
                     raise SourceOpenError(f"lost the {self.name}: {exc}") from None
-        return self._make_live_frame(image)
+        return self._make_live_frame(image, ColorOrder.BGR)
 
     def _release(self) -> None:
         with self._lock:

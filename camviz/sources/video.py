@@ -13,7 +13,8 @@ import numpy as np
 
 from camviz.errors import SourceOpenError
 from camviz.fileio import check_regular_file
-from camviz.imageio import to_rgb8
+from camviz.imageio import to_bgr8
+from camviz.preprocess import ColorOrder
 from camviz.sources.base import (
     FRAME_LIMIT_HINT,
     Frame,
@@ -257,7 +258,7 @@ class VideoSource(Source):
         check_frame(image, self.name)
         self._pass_frames += 1
         self.position_ms = position
-        return self._make_frame(to_rgb8(image, self.name), position)
+        return self._make_frame(to_bgr8(image, self.name), position, ColorOrder.BGR)
 
     def _end(self) -> None:
         message = f"{self.name}: end of file after {self._index} frames"

@@ -31,6 +31,7 @@ from camviz.errors import TeachError
 from camviz.fileio import describe_kind
 from camviz.imageio import IMAGE_EXTENSIONS
 from camviz.limits import TEACH_FRAME_MAX_SIDE
+from camviz.preprocess import ColorOrder
 from camviz.sources import VideoSource
 
 __all__ = [
@@ -243,7 +244,10 @@ def _pick(
     for frame in source:
         decoded = frame.index + 1
         if frame.index in indices:
-            frames.append((frame.index, shrink(frame.image)))
+            small = shrink(frame.pixels)
+            if frame.order is ColorOrder.BGR:  # RGB on the shrunk frame, not the full one
+                small = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+            frames.append((frame.index, small))
         if frame.index >= last:
             break
     return frames, decoded
