@@ -119,6 +119,7 @@ class FrameView(QWidget):
         self._crop_fraction: float | None = None
         self._inset: Image | None = None
         self._frame: Image | None = None
+        self._heat: tuple[Image, Image] | None = None  # (the frame it is of, frame + map)
         self._slot: LatestFrame | None = None
         self._slot_serial = -1
         self._dirty = False
@@ -259,6 +260,22 @@ class FrameView(QWidget):
         self._inset = image
         self._dirty = True
 
+    def set_heat(self, frame: Image | None, drawn: Image | None = None) -> None:
+        """Show ``drawn`` (``frame`` with a map over it, same size) instead of ``frame`` for
+        as long as ``frame`` is the one shown: it goes when the frame moves on."""
+        if frame is None or drawn is None:
+            self._heat = None
+        else:
+            if drawn.shape != frame.shape:
+                raise ValueError(f"a map of a {frame.shape} frame cannot be {drawn.shape}")
+            self._heat = (frame, drawn)
+        self._dirty = True
+
+    def heat_shown(self) -> bool:
+        """Whether a map is drawn over the frame shown now."""
+        heat = self._heat
+        return heat is not None and heat[0] is self._frame
+
     def video_rect(self, area: QRect | None = None) -> QRect:
         """Where the current frame is drawn in ``area`` (default: the whole view)."""
         area = self.rect() if area is None else area
@@ -328,6 +345,7 @@ class FrameView(QWidget):
             if serial != self._slot_serial:
                 self._slot_serial = serial
                 self._frame = image
+                self._heat = None  # the frame moved on: its map goes
                 self._serial += 1
                 self._dirty = True
         if self._dirty:
@@ -357,7 +375,9 @@ class FrameView(QWidget):
         h, w = frame.shape[:2]
         target = letterbox_rect(w, h, area)
         self._fill_bars(painter, area, target)
-        pixels = self._fit(frame, target.width(), target.height())
+        heat = self._heat
+        shown = heat[1] if heat is not None and heat[0] is frame else frame
+        pixels = self._fit(shown, target.width(), target.height())
         qimg = numpy_to_qimage(pixels)  # borrowed: `pixels` outlives this call
         painter.drawImage(target.topLeft(), qimg)
         self._draw_overlay(painter, target, frame)

@@ -46,6 +46,8 @@ KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_M, "M", "toggle_mirror", "mirror the view"),
     Key(Qt.Key.Key_F, "F", "toggle_fullscreen", "full screen: the video only (Esc leaves)"),
     Key(Qt.Key.Key_T, "T", "toggle_teach", "teach panel"),
+    Key(Qt.Key.Key_E, "E", "explain", "where the model looks on the paused frame (again: cancel)"),
+    Key(Qt.Key.Key_R, "R", "toggle_video", "record the video with its labels (again: stop)"),
     Key(Qt.Key.Key_Left, "←", "skip_back", "previous image / 5 s back in a video"),
     Key(Qt.Key.Key_Right, "→", "skip_forward", "next image / 5 s on in a video"),
     Key(Qt.Key.Key_Question, "?", "show_shortcuts", "this sheet (again, or Esc, hides it)"),
@@ -92,8 +94,8 @@ class ShortcutSheet(QDialog):
             f"<tr><td><b>{k.name}</b>&nbsp;&nbsp;</td><td>{k.what}</td></tr>" for k in KEYS
         )
         text = QLabel(
-            f"<table>{rows}<tr><td><b>Esc</b></td><td>leave full screen, hide this sheet</td>"
-            "</tr></table>"
+            f"<table>{rows}<tr><td><b>Esc</b></td><td>leave full screen, hide this sheet, "
+            "cancel Explain</td></tr></table>"
             "<p>Keys work wherever the focus is, except while typing in a text field."
             " Click the video to take the focus back.</p>"
         )

@@ -11,7 +11,7 @@ switching source, closing).
 
 Keys (:mod:`camviz.qt.shortcuts`, working whatever has focus): Space pause/resume,
 S snapshot, N next model, M mirror, F full screen (the video only), T teach,
-? the key sheet, Q quit.
+E where the model looks, R record the video, ? the key sheet, Q quit.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from camviz.preprocess import ColorOrder, Fit
 from camviz.qt import shortcuts
 from camviz.qt.bridge import Relay, SessionBridge
 from camviz.qt.controls import Controls, InputBox, ModelBox
+from camviz.qt.explain_record import ExplainRecord, ExplainRecordBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy, render_result
 from camviz.qt.meter import PerformanceMeter
 from camviz.qt.model_info import model_info_html, plain_words, tensor_to_display
@@ -187,7 +188,9 @@ class MainWindow(QMainWindow):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (c, self.meter, model_box, input_box):
+        self.explain_box = ExplainRecordBox()
+        self.explain_record = ExplainRecord(self, self.explain_box, self)
+        for widget in (c, self.explain_box, self.meter, model_box, input_box):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         scroll = QScrollArea()
@@ -251,6 +254,8 @@ class MainWindow(QMainWindow):
                 "toggle_fullscreen": self.toggle_fullscreen,
                 "leave_fullscreen": self.leave_fullscreen,
                 "toggle_teach": self.teach_action.trigger,
+                "explain": self.explain_record.explain,
+                "toggle_video": self.explain_record.toggle_video,
                 "show_shortcuts": self.show_shortcuts,
                 "skip_back": self.skip_back,
                 "skip_forward": self.skip_forward,
@@ -373,8 +378,9 @@ class MainWindow(QMainWindow):
         self.full_screen.toggle()
 
     def leave_fullscreen(self) -> None:
-        """Esc: leave full screen (and close the key sheet)."""
+        """Esc: leave full screen (and close the key sheet, cancel a map under way)."""
         self._hide_sheet()
+        self.explain_record.cancel()
         self.full_screen.leave()
 
     def _chrome(self) -> list[QWidget]:
@@ -629,6 +635,7 @@ class MainWindow(QMainWindow):
         self.view.set_refresh_hz(0)
         self.view.set_frame_slot(None)
         self.teach_panel.shutdown()
+        self.explain_record.shutdown()
         try:
             self.session.close()
         finally:
