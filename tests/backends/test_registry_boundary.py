@@ -35,9 +35,6 @@ PENDING: dict[str, str] = {
     "cli/parser.py": "backend_choices(), model_files_hint(), --export-tflite stays a format name",
     "cli/teach.py": "the head export's format option",
     "defaults.py": "str(Delegate())",
-    "export/head.py": "writing a .tflite head is the TFLite format's business",
-    "export/metadata_writer.py": "writing TFLite metadata is the TFLite format's business",
-    "export/tfnet.py": "the TensorFlow converter",
     "live_options.py": "str(Delegate()) in the delegate option's help",
 }
 

@@ -1,7 +1,7 @@
 """Display names from a model's metadata (MediaPipe's display_names_locale), end to end.
 
 The model is the shipped EfficientNet-Lite0 int8 with its metadata rewritten by
-camviz.export.metadata_writer: the English labels file (no locale) stays the
+camviz.backends.add_metadata: the English labels file (no locale) stays the
 labels, and label files tagged "fr" and "de" carry display names.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from camviz import limits
+from camviz.backends import DisplayNames, ImageClassifierMetadata, add_metadata
 from camviz.backends.tflite_metadata import read_metadata
 from camviz.classifier import Classifier, ClassifierOptions
 from camviz.errors import LabelsError, ModelLoadError, OptionsError
-from camviz.export.metadata_writer import DisplayNames, ImageClassifierMetadata, add_metadata
 from camviz.imageio import load_image
 
 from ..conftest import MODELS, PHOTOS, ROOT
