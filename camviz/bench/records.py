@@ -1,4 +1,5 @@
-"""What bench measures and keeps: options, the thread plan, one configuration's result.
+"""What bench measures and keeps: options, one configuration's result and its thread plan
+(:class:`camviz.pipeline.threads.ThreadPlan`, the one plan the app and the CLI use too).
 
 Statistics only (percentiles, stamps without pixels): nothing here grows with the
 frame size.
@@ -7,12 +8,9 @@ frame size.
 from __future__ import annotations
 
 import math
-import os
 import resource
 from dataclasses import dataclass, field
 from typing import Any
-
-import cv2
 
 from camviz.backends import Accelerator, Delegate
 from camviz.classifier import ClassifierOptions
@@ -20,6 +18,7 @@ from camviz.defaults import BACKEND, BENCH_FRAMES, BUDGET_MS, THREADS
 from camviz.errors import OptionsError
 from camviz.metrics import BudgetLight, LatencyStats, Percentiles, budget_light
 from camviz.pipeline import RunRecord
+from camviz.pipeline.threads import ThreadPlan
 
 __all__ = [
     "BenchOptions",
@@ -36,52 +35,6 @@ __all__ = [
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadPlan:
-    """The threads of one configuration on the machine's cores, and why.
-
-    The capture thread decodes on one core while the interpreter's ``interpreter``
-    threads run the invoke; OpenCV's own pool (``cv2.setNumThreads``) is held to
-    ``opencv`` threads: preprocessing is a few exact 2x2 halvings and one 224-pixel
-    resize, and a pool of its own would compete with the interpreter's threads for
-    the same cores (0: OpenCV runs on the calling thread).
-    """
-
-    interpreter: int
-    opencv: int
-    cores: int
-
-    @classmethod
-    def for_threads(cls, interpreter: int, cores: int | None = None) -> ThreadPlan:
-        return cls(interpreter, 0, cores or os.cpu_count() or 1)
-
-    def apply(self) -> None:
-        """Set OpenCV's pool (process-wide) as planned."""
-        cv2.setNumThreads(self.opencv)
-
-    @property
-    def why(self) -> str:
-        spare = self.cores - self.interpreter - 1
-        where = (
-            f"{spare} core(s) spare"
-            if spare >= 0
-            else f"{-spare} thread(s) more than cores: decode and invoke take turns"
-        )
-        return (
-            f"{self.interpreter} interpreter thread(s) + 1 capture thread on {self.cores} "
-            f"cores ({where}); OpenCV's pool off (resizes run on the inference thread)"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "interpreter": self.interpreter,
-            "opencv": self.opencv,
-            "capture": 1,
-            "cores": self.cores,
-            "why": self.why,
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from camviz.classifier import Classifier, ClassifierOptions
 from camviz.loading import open_classifier
 from camviz.metrics import LatencyStats, Percentiles
 from camviz.pipeline import Backpressure, PipelineOptions, RunRecord, run_pipeline
+from camviz.pipeline.threads import Workload
 from camviz.sources import Source, make_source
 
 __all__ = ["bench_one", "sequential_run", "time_calls", "time_invokes"]
@@ -97,7 +98,7 @@ def sequential_run(spec: str, options: ClassifierOptions, frames: int) -> Sequen
                 if frame is None:
                     break
                 stages["decode"].add((time.perf_counter() - read0) * 1000.0)
-                times = clf.classify(frame.image).times
+                times = clf.classify(frame.pixels, color=frame.color).times
                 stages["preprocess"].add(times.preprocess_ms)
                 stages["invoke"].add(times.invoke_ms)
                 stages["postprocess"].add(times.postprocess_ms)
@@ -116,7 +117,7 @@ def bench_one(
     opts: BenchOptions, model: str, threads: int, progress: Callable[[str], None]
 ) -> BenchResult:
     options = opts.classifier_options(model, threads)
-    plan = ThreadPlan.for_threads(threads)
+    plan = ThreadPlan.for_threads(threads, workload=Workload.LOSSLESS)
     plan.apply()
     probe_source = _open(opts.source, pace=False)
     try:

@@ -33,6 +33,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from camviz.cli.flags import apply_thread_plan
 from camviz.cli.globals import apply_global_options
 from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from camviz.cli.parser import build_parser
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except StdoutError as exc:  # `camviz --help > /dev/full`
             return _stdout_failed(exc)
         apply_global_options(parser, args)
+    apply_thread_plan(args)
     _escape_log_lines()
     with _escaped_streams():  # every text line of every command (JSON has no raw controls)
         try:

@@ -10,7 +10,6 @@ both, and exits 1 when a configuration is over budget. ``--threads auto`` benche
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,13 +69,26 @@ def add_bench_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _planned() -> dict[str, dict[str, Any]]:
+    """What ``--threads auto`` means for the window (live) and the file commands (lossless)
+    on this machine, by the thread plan's rule, beside what bench measured."""
+    from camviz.pipeline.threads import ThreadPlan, Workload
+
+    return {
+        "live": ThreadPlan.auto_plan(Workload.LIVE, gui=True).to_dict(),
+        "lossless": ThreadPlan.auto_plan(Workload.LOSSLESS).to_dict(),
+    }
+
+
 def _threads(given: list[int | str] | None) -> tuple[tuple[int, ...], bool]:
     if not given:
         return (THREADS,), False
     auto = "auto" in given
     counts = [t for t in given if isinstance(t, int)]
     if auto:
-        counts += range(1, min(os.cpu_count() or 1, AUTO_MAX_THREADS) + 1)
+        from camviz.pipeline.threads import usable_cores
+
+        counts += range(1, min(usable_cores(), AUTO_MAX_THREADS) + 1)
     return tuple(dict.fromkeys(counts)), auto
 
 
@@ -168,7 +180,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             else (records[0] if len(records) == 1 else records)
         )
         if picked is not None:
-            payload = {"threads_auto": picked, "threads_chosen": chosen, "results": records}
+            payload = {
+                "threads_auto": picked,
+                "threads_chosen": chosen,
+                "threads_plan": _planned(),
+                "results": records,
+            }
         print_json(
             {"machine": machine_description(), "results": payload} if args.machine else payload
         )
@@ -210,6 +227,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 f"threads auto for lossless throughput: {lossless['threads']} "
                 f"({lossless['fps']:.1f} fps, {lossless['why']})"
             )
+            for work, plan in _planned().items():
+                print(f"--threads auto elsewhere, {work}: {plan['why']}")
     if args.plot:
         plot(results, args.plot)
     over = [r for r in results if r.over_budget and (picked is None or r.threads == picked)]

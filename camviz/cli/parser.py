@@ -21,10 +21,12 @@ from camviz.cli.evaluate import add_eval_options, cmd_eval
 from camviz.cli.explain import add_explain_command
 from camviz.cli.flags import (
     DELEGATE_HELP,
+    THREADS_AUTO_HELP,
     THREADS_HELP,
     add_backend_options,
     add_delegate,
     add_threads,
+    thread_request,
 )
 from camviz.cli.gui import cmd_gui
 from camviz.cli.models import cmd_models
@@ -36,7 +38,6 @@ from camviz.cli.numbers import (
     positive_float,
     positive_int,
     seed_int,
-    thread_count,
     timer_seconds,
     unit_float,
 )
@@ -188,9 +189,9 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         "--threads",
         dest="g_threads",
         metavar="N",
-        type=thread_count,
+        type=thread_request("live", gui=True),
         default=None,
-        help=f"{THREADS_HELP} (default: {THREADS})",
+        help=f"{THREADS_HELP} (default: {THREADS}), {THREADS_AUTO_HELP}",
     )
     parser.add_argument(
         "--quit-after",
