@@ -316,21 +316,32 @@ def with_last_dense(
     per channel or per tensor as the op's were (symmetric, zero point 0), the int32 bias at
     ``input_scale * weight_scale``, and its output's scale and zero point cover
     ``output_range`` (the new logits' min and max; float ops ignore it). The operators after
-    it (quantise, reshape) are replaced: with ``softmax`` a SOFTMAX op follows (int8 output at
-    scale 1/256 and zero point -128, uint8 at zero point 0, as TFLite's quantised softmax
-    requires), then what gives the model's old output type (QUANTIZE to uint8, DEQUANTIZE to
-    float32). Signatures point at the new output; the TFLite metadata is dropped (it
-    described the old one).
+    it (quantise, reshape, one softmax) are replaced: with ``softmax`` a SOFTMAX op follows
+    (int8 output at scale 1/256 and zero point -128, uint8 at zero point 0, as TFLite's
+    quantised softmax requires), then what gives the model's old output type (QUANTIZE to
+    uint8, DEQUANTIZE to float32; for a model that ended in a softmax, such as the zoo's, the
+    type of the logits that softmax read). Signatures point at the new output; the TFLite
+    metadata is dropped (it described the old one).
     """
     schema, model = _unpack(content, source)
     graph = model.subgraphs[0]
     k, op = _last_dense_op(schema, model, source)
     tail = [_op_name(schema, model, o) for o in graph.operators[k + 1 :]]
-    if any(name not in _PASS_THROUGH for name in tail):
+    if any(name not in _PASS_THROUGH for name in tail if name != "SOFTMAX") or (
+        tail.count("SOFTMAX") > 1
+    ):
         raise ModelLoadError(
             f"{source}: its last dense layer is followed by {', '.join(tail)}; only a model "
-            "ending in that layer (and quantise or reshape ops) can take a new one"
+            "ending in that layer (and quantise or reshape ops, and one softmax) can take a new one"
         )
+    old_out = graph.tensors[int(graph.outputs[0])]
+    if "SOFTMAX" in tail:  # the zoo's: logits (uint8 for int8) -> DEQUANTIZE -> SOFTMAX
+        after = graph.operators[k + 1 :]
+        logits = int(after[tail.index("SOFTMAX")].inputs[0])
+        made = {int(o.outputs[0]): o for o in after}
+        if logits in made and _op_name(schema, model, made[logits]) == "DEQUANTIZE":
+            logits = int(made[logits].inputs[0])
+        old_out = graph.tensors[logits]  # the output type the model had before its softmax
     w64 = np.asarray(weights, np.float64)
     b64 = np.asarray(bias, np.float64).reshape(-1)
     x, w, b = (int(i) for i in op.inputs[:3])
@@ -340,7 +351,6 @@ def with_last_dense(
         raise ModelLoadError(
             f"{source}: its last dense layer reads {int(old_w.shape[-1])} features, not {features}"
         )
-    old_out = graph.tensors[int(graph.outputs[0])]
     wanted = int(old_out.type)
     y = graph.tensors[int(op.outputs[0])]
     y.shape = np.asarray([1, classes], np.int32)
