@@ -133,7 +133,7 @@ class Comparing:
         self.status = Emitter[CompareStatus]("compare status")
         self.pair = Emitter[ABReading]("compare pair")
         self._asked: str | None = None  # the model asked for; None: no second model
-        self._state = CompareStatus(CompareState.OFF, "no second model")
+        self._state = CompareStatus(CompareState.OFF, "No second model")
         self._second: ModelInfo | None = None  # the second model running
         self._first: ModelInfo | None = None  # the first model running
         self._aligner: Aligner | None = None
@@ -165,10 +165,10 @@ class Comparing:
                 self._second = None
                 self._aligner = None
         if model is None:
-            self._say(CompareStatus(CompareState.OFF, "no second model"))
+            self._say(CompareStatus(CompareState.OFF, "No second model"))
         else:
             self._say(
-                CompareStatus(CompareState.LOADING, f"loading {Path(model).name} to compare", model)
+                CompareStatus(CompareState.LOADING, f"Loading {Path(model).name} to compare", model)
             )
         self._request(self._pipeline())
 
@@ -182,7 +182,7 @@ class Comparing:
             self._say(
                 CompareStatus(
                     CompareState.LOADING,
-                    f"loading {Path(self._asked).name} to compare",
+                    f"Loading {Path(self._asked).name} to compare",
                     self._asked,
                 )
             )
@@ -254,7 +254,7 @@ class Comparing:
         self._say(
             CompareStatus(
                 CompareState.FAILED,
-                f"{Path(model).name} cannot be compared: {why}; {first} runs on, {still}",
+                f"Cannot compare with {Path(model).name}: {why}; {first} runs on, {still}",
                 model,
                 running,
             )
@@ -277,7 +277,7 @@ class Comparing:
                 return
             self._say(
                 CompareStatus(
-                    CompareState.RUNNING, f"comparing with {info.name}", self._asked, info
+                    CompareState.RUNNING, f"Comparing with {info.name}", self._asked, info
                 )
             )
         elif event.kind is EventKind.MODEL_FAILED:

@@ -43,6 +43,7 @@ KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_Space, "Space", "toggle_pause", "pause / resume"),
     Key(Qt.Key.Key_S, "S", "snapshot", "snapshot (PNG + JSON in the snapshot folder)"),
     Key(Qt.Key.Key_N, "N", "next_model", "next model"),
+    Key(Qt.Key.Key_B, "B", "compare", "compare with a second model (A/B; again: off)"),
     Key(Qt.Key.Key_M, "M", "toggle_mirror", "mirror the view"),
     Key(Qt.Key.Key_F, "F", "toggle_fullscreen", "full screen: the video only (Esc leaves)"),
     Key(Qt.Key.Key_T, "T", "toggle_teach", "teach panel"),

@@ -10,7 +10,8 @@ waits on inference (except for bounded joins when the pipeline is stopped:
 switching source, closing).
 
 Keys (:mod:`camviz.qt.shortcuts`, working whatever has focus): Space pause/resume,
-S snapshot, N next model, M mirror, F full screen (the video only), T teach,
+S snapshot, N next model, B compare with a second model (A/B), M mirror,
+F full screen (the video only), T teach,
 E where the model looks, R record the video, ? the key sheet, Q quit.
 """
 
@@ -55,6 +56,7 @@ from camviz.pipeline import EventKind, FrameResult, PipelineEvent
 from camviz.preprocess import ColorOrder, Fit
 from camviz.qt import shortcuts
 from camviz.qt.bridge import Relay, SessionBridge
+from camviz.qt.compare_view import ABCompare
 from camviz.qt.controls import Controls, InputBox, ModelBox
 from camviz.qt.explain_record import ExplainRecord, ExplainRecordBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy, render_result
@@ -152,7 +154,18 @@ class MainWindow(QMainWindow):
         self.source_bar = SourceBar()
         left.addWidget(self.view, 1)
         left.addWidget(self.source_bar, 0)
-        left.addWidget(self.results, 0)
+        self.ab = ABCompare(  # A/B: the second model's sheet, box and crop box
+            self.session,
+            self.view,
+            names=list(zoo.names) if zoo else [],
+            max_rows=MAX_TOP_K,
+            top_k=TOP_K,
+            parent=self,
+        )
+        sheets = QHBoxLayout()
+        sheets.addWidget(self.results, 1)
+        sheets.addWidget(self.ab.sheet, 1)
+        left.addLayout(sheets, 0)
 
         self.controls = c = Controls(cameras, zoo.names if zoo else ())
         self.source_combo, self.model_combo = c.source_combo, c.model_combo
@@ -192,6 +205,7 @@ class MainWindow(QMainWindow):
         self.explain_record = ExplainRecord(self, self.explain_box, self)
         for widget in (c, self.explain_box, self.meter, model_box, input_box):
             side_layout.addWidget(widget)
+        side_layout.insertWidget(1, self.ab.box)  # after the controls
         side_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(side)
@@ -220,7 +234,7 @@ class MainWindow(QMainWindow):
         sp.sourceRequested.connect(self._source_requested)
         sp.modelRequested.connect(self._model_requested)
         mp.chosen.connect(self.switch_model)
-        for picker in (sp, mp, self.video_state):
+        for picker in (sp, mp, self.video_state, self.ab):
             picker.said.connect(self.say)
         self.fit_picker.chosen.connect(self._fit_chosen)
         self.store.problem.connect(lambda message: self.say(message, 20000))
@@ -254,6 +268,7 @@ class MainWindow(QMainWindow):
                 "toggle_fullscreen": self.toggle_fullscreen,
                 "leave_fullscreen": self.leave_fullscreen,
                 "toggle_teach": self.teach_action.trigger,
+                "compare": self.ab.toggle,
                 "explain": self.explain_record.explain,
                 "toggle_video": self.explain_record.toggle_video,
                 "show_shortcuts": self.show_shortcuts,
@@ -384,7 +399,7 @@ class MainWindow(QMainWindow):
         self.full_screen.leave()
 
     def _chrome(self) -> list[QWidget]:
-        return [self.side_panel, self.results, self.statusBar(), self.teach_dock]
+        return [self.side_panel, self.results, self.ab.sheet, self.statusBar(), self.teach_dock]
 
     def _full_screen_changed(self, full: bool) -> None:
         self.view.set_full_screen(full)
@@ -641,6 +656,7 @@ class MainWindow(QMainWindow):
         finally:
             self.bridge.detach()
             self._options_relay.detach()
+            self.ab.detach()
             self.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:

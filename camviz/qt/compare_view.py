@@ -1,0 +1,364 @@
+"""A/B in the window: the second model's sheet, its picker and figures, its crop box.
+
+The state is the session's (:class:`camviz.app.comparing.Comparing`); this module only shows
+it and asks for changes:
+
+* :class:`CompareBox` (side panel): a "Compare with" list (Off, the zoo's models, the files
+  opened, "Open model file…"), what the second model is doing, the agreement of the last
+  window's frame pairs (top-1 agreement, top-5 overlap) and each model's latency with its
+  budget light;
+* :class:`SecondSheet`: the second model's results, beside the first model's sheet (a
+  :class:`~camviz.qt.results_panel.ResultsPanel`, headed by the model's name);
+* :class:`SecondCrop`: the second model's crop box on the video when it differs from the
+  first model's (another input size's crop, or the whole frame letterboxed), drawn in amber
+  over the view;
+* :class:`ABCompare` ties them to the session and gives the window ``toggle`` (key B).
+
+Pair readings arrive at the inference rate; only the latest one is shown (coalesced as the
+bridge does with results), so a slow GUI never builds a backlog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from camviz.app.comparing import ABReading, CompareState, CompareStatus
+from camviz.app.options_model import OptionsChanged
+from camviz.app.session import LiveSession
+from camviz.backends import file_dialog_filter
+from camviz.classifier import ModelInfo
+from camviz.metrics import BudgetLight
+from camviz.preprocess import input_region
+from camviz.qt.bridge import Relay
+from camviz.qt.frame_view import FrameView, letterbox_rect
+from camviz.qt.results_panel import ElidedLabel, ResultsPanel
+
+__all__ = ["ABCompare", "CompareBox", "SecondCrop", "SecondSheet", "agreement_text", "twin_of"]
+
+_LIGHT_COLORS = {
+    BudgetLight.IDLE: "#8a8a8a",
+    BudgetLight.GREEN: "#2e9d57",
+    BudgetLight.AMBER: "#d99a1e",
+    BudgetLight.RED: "#d0393e",
+}
+_OFF = ""  # the "Off" item's data
+_B_COLOR = QColor(255, 176, 32)  # the second model's crop box
+
+
+def agreement_text(reading: ABReading | None) -> str:
+    """The agreement as the box shows it ('' before the first pair)."""
+    if reading is None or reading.agreement is None or reading.overlap is None:
+        return ""
+    return (
+        f"Top-1 agree {reading.agreement:.0%} · top-5 overlap {reading.overlap:.0%}"
+        f" ({reading.pairs} frames)"
+    )
+
+
+def twin_of(model: str, names: list[str]) -> str | None:
+    """The model to compare ``model`` with by default: its float/int8 twin in ``names``,
+    else the next name in the list."""
+    stem = Path(model).stem if "/" in model else model
+    for a, b in (("_int8", "_float32"), ("_float32", "_int8")):
+        if stem.endswith(a) and (twin := stem[: -len(a)] + b) in names:
+            return twin
+    if stem in names:
+        at = names.index(stem)
+        names = names[at + 1 :] + names[:at]
+    return names[0] if names else None
+
+
+class SecondSheet(QWidget):
+    """The second model's results (a ResultsPanel), hidden while A/B is off."""
+
+    def __init__(self, *, max_rows: int, top_k: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("second_sheet")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.title = ElidedLabel("B", self)
+        self.title.setStyleSheet("color: #ffb020; font-weight: bold;")
+        self.results = ResultsPanel(self, max_rows=max_rows, top_k=top_k)
+        layout.addWidget(self.title)
+        layout.addWidget(self.results)
+        self.hide()
+
+
+class CompareBox(QGroupBox):
+    """The side panel's A/B box: the picker and the figures (see the module doc)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Compare (A/B)", parent)
+        self.setObjectName("compare_box")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("With"))
+        self.combo = QComboBox()
+        self.combo.setToolTip("A second model on the same frames (key B)")
+        self.combo.setMinimumContentsLength(12)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        row.addWidget(self.combo, 1)
+        layout.addLayout(row)
+        self.status = QLabel("No second model")
+        self.status.setWordWrap(True)
+        self.agreement = QLabel("")
+        self.agreement.setWordWrap(True)
+        self.agreement.setStyleSheet("font-weight: bold;")
+        self.latency_a = QLabel("")
+        self.latency_b = QLabel("")
+        for label in (self.status, self.agreement, self.latency_a, self.latency_b):
+            layout.addWidget(label)
+        self.show_figures(None)
+
+    def show_figures(self, reading: ABReading | None) -> None:
+        self.agreement.setText(agreement_text(reading))
+        for label, side, latency in (
+            (self.latency_a, "A", reading.latency_a if reading else None),
+            (self.latency_b, "B", reading.latency_b if reading else None),
+        ):
+            label.setVisible(latency is not None)
+            if latency is None:
+                continue
+            color = _LIGHT_COLORS[latency.light]
+            label.setText(
+                f"<span style='color:{color}'>●</span> {side} p50 {latency.p50_ms:.1f} ms"
+                f" · p95 {latency.p95_ms:.1f} ms"
+            )
+            label.setToolTip(
+                f"{latency.name}: its own time per frame (preprocess, invoke, softmax) over the"
+                f" window; {latency.light.value} against the budget"
+            )
+        self.agreement.setVisible(bool(self.agreement.text()))
+
+
+class SecondCrop(QWidget):
+    """The second model's crop box, over the video (transparent to the mouse)."""
+
+    def __init__(self, view: FrameView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.region: tuple[int, int, int, int] | None = None  # in frame pixels; None: none
+        self.frame_size: tuple[int, int] = (0, 0)
+        view.installEventFilter(self)
+        self.setGeometry(view.rect())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.view.rect())
+        return False
+
+    def set_region(
+        self, region: tuple[int, int, int, int] | None, frame_size: tuple[int, int]
+    ) -> None:
+        if (region, frame_size) != (self.region, self.frame_size):
+            self.region, self.frame_size = region, frame_size
+            self.update()
+
+    def box(self) -> QRectF | None:
+        """Where the box is drawn (view coordinates), None when there is none."""
+        (w, h), region = self.frame_size, self.region
+        if region is None or not w or not h:
+            return None
+        target = letterbox_rect(w, h, self.view.rect())
+        left, top, rw, rh = region
+        if self.view.is_mirrored():
+            left = w - left - rw
+        sx, sy = target.width() / w, target.height() / h
+        return QRectF(target.x() + left * sx, target.y() + top * sy, rw * sx, rh * sy)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        box = self.box()
+        if box is None:
+            return
+        painter = QPainter(self)
+        try:
+            painter.setPen(QPen(QColor(0, 0, 0, 200), 4))
+            painter.drawRect(box.adjusted(1, 1, -2, -2))
+            painter.setPen(QPen(_B_COLOR, 2, Qt.PenStyle.DashLine))
+            painter.drawRect(box.adjusted(1, 1, -2, -2))
+            painter.setPen(_B_COLOR)
+            painter.drawText(
+                QRect(box.toAlignedRect().x() + 6, box.toAlignedRect().bottom() - 22, 200, 18),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                "B sees",
+            )
+        finally:
+            painter.end()
+
+
+class ABCompare(QObject):
+    """The window's A/B: the widgets above, bound to ``session.comparing``."""
+
+    said = Signal(str, int)
+    _pair_ready = Signal()
+
+    def __init__(
+        self,
+        session: LiveSession,
+        view: FrameView,
+        *,
+        names: list[str],
+        max_rows: int,
+        top_k: int,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.comparing = session.comparing
+        self.names = names
+        self.box = CompareBox()
+        self.sheet = SecondSheet(max_rows=max_rows, top_k=top_k)
+        self.crop = SecondCrop(view)
+        self.last_chosen: str | None = None
+        self.shown: ABReading | None = None  # the pair on screen
+        self._lock = threading.Lock()
+        self._latest: ABReading | None = None
+        self._pending = False
+        self._fill_combo()
+        self.box.combo.activated.connect(self._activated)
+        self._pair_ready.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.comparing.pair.connect(self._on_pair)
+        self._relays: list[Relay[Any]] = [
+            Relay(self.comparing.status, self._on_status, self),
+            Relay(session.options.changed, self._on_options, self),
+        ]
+
+    # ------------------------------------------------------------------ control
+    def toggle(self) -> None:
+        """Key B: compare with the last second model chosen (or the running model's twin);
+        again: off."""
+        if self.comparing.active:
+            self.choose(None)
+            return
+        running = self.session.running_model or self.session.requested_model or ""
+        model = self.last_chosen or twin_of(running, self.names)
+        if model is None:
+            self.said.emit("No other model to compare with: open one in Compare with…", 8000)
+            return
+        self.choose(model)
+
+    def choose(self, model: str | None) -> None:
+        if model:
+            self.last_chosen = model
+            self._select(model)
+        else:
+            self.box.combo.setCurrentIndex(0)
+        self.comparing.choose(model or None)
+
+    def detach(self) -> None:
+        self.comparing.pair.disconnect(self._on_pair)
+        for relay in self._relays:
+            relay.detach()
+
+    # ------------------------------------------------------------------ internals
+    def _fill_combo(self) -> None:
+        combo = self.box.combo
+        combo.addItem("Off", _OFF)
+        for name in self.names:
+            combo.addItem(name, name)
+        combo.addItem("Open model file…", None)
+
+    def _select(self, model: str) -> None:
+        combo = self.box.combo
+        index = combo.findData(model)
+        if index < 0:
+            index = combo.count() - 1
+            combo.insertItem(index, Path(model).name, model)
+            combo.setItemData(index, model, Qt.ItemDataRole.ToolTipRole)
+        combo.setCurrentIndex(index)
+
+    def _activated(self, index: int) -> None:
+        data = self.box.combo.itemData(index)
+        if data is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self.box.window(), "Compare with a model", "", file_dialog_filter()
+            )
+            if not path:
+                current = self.comparing.model
+                if current:
+                    self._select(current)
+                else:
+                    self.box.combo.setCurrentIndex(0)
+                return
+            data = path
+        self.choose(str(data) or None)
+
+    def _on_status(self, status: CompareStatus) -> None:
+        box = self.box
+        on = status.state is not CompareState.OFF
+        box.status.setText(status.message)
+        box.status.setToolTip(status.message)
+        self.sheet.setVisible(on)
+        if status.state is CompareState.FAILED:
+            self.said.emit(status.message, 15000)
+        if status.info is not None:
+            self.sheet.title.setText(f"B · {status.info.name}")
+        if status.state is not CompareState.RUNNING:
+            self._show(None)
+            if not on or status.info is None:
+                self.sheet.results.clear("Loading the second model…" if on else "")
+        self._show_crop()
+
+    def _on_options(self, change: OptionsChanged) -> None:
+        if "top_k" in change.names:
+            self.sheet.results.set_top_k(change.options.top_k)
+
+    def _on_pair(self, reading: ABReading) -> None:  # inference thread
+        with self._lock:
+            self._latest = reading
+            notify = not self._pending
+            self._pending = True
+        if notify:
+            with contextlib.suppress(RuntimeError):
+                self._pair_ready.emit()
+
+    @Slot()
+    def _deliver(self) -> None:
+        with self._lock:
+            reading, self._latest = self._latest, None
+            self._pending = False
+        if reading is not None and self.comparing.active:
+            self._show(reading)
+
+    def _show(self, reading: ABReading | None) -> None:
+        self.shown = reading
+        self.box.show_figures(reading)
+        if reading is not None:
+            self.sheet.results.set_result(reading.second.result)
+            self._show_crop()
+
+    def _show_crop(self) -> None:
+        """B's box when B sees another part of the frame than A."""
+        reading, first, second = self.shown, self.session.model_info, self.comparing.state.info
+        if reading is None or first is None or second is None or not self.comparing.active:
+            self.crop.set_region(None, (0, 0))
+            return
+        h, w = reading.first.frame.image.shape[:2]
+        region_b = _region(second, w, h)
+        differs = region_b != _region(first, w, h)
+        self.crop.set_region(region_b if differs else None, (w, h))
+
+
+def _region(info: ModelInfo, w: int, h: int) -> tuple[int, int, int, int]:
+    return input_region(w, h, info.preprocessing)

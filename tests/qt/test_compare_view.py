@@ -1,0 +1,117 @@
+"""A/B in the window (pytest-qt): two real zoo models on a real video, the widgets shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from camviz.app.comparing import ABReading, CompareState
+from camviz.compare import TOP_N
+from camviz.pipeline import FrameResult
+from camviz.preprocess import Fit
+from camviz.qt.compare_view import agreement_text, twin_of
+from tests.conftest import DATA, VIDEOS, wait_for
+
+INT8, FLOAT = "efficientnet_lite0_int8", "efficientnet_lite0_float32"
+LITE2 = "efficientnet_lite2_int8"
+VIDEO = VIDEOS / "vtest.avi"
+
+
+def _top(fr: FrameResult) -> tuple[int, set[int]]:
+    p = fr.result.probabilities
+    return int(np.argmax(p)), set(np.argsort(-p, kind="stable")[:TOP_N].tolist())
+
+
+def test_two_models_in_the_window_pair_by_frame_and_show_their_agreement(
+    qtbot: Any, make_window: Any
+) -> None:
+    win = make_window()
+    firsts: dict[int, FrameResult] = {}
+    pairs: list[ABReading] = []
+    win.session.events.result.connect(lambda fr: firsts.__setitem__(fr.frame_id, fr))
+    win.session.comparing.pair.connect(pairs.append)
+    assert win.start(str(VIDEO), INT8)
+    qtbot.waitUntil(lambda: win.session.last_result is not None, timeout=60000)
+    assert not win.ab.sheet.isVisible()
+    qtbot.keyClick(win, Qt.Key.Key_B)  # B: the running model's twin
+    assert win.session.comparing.model == FLOAT
+    assert win.ab.box.combo.currentData() == FLOAT
+    qtbot.waitUntil(lambda: len(pairs) >= 40 and win.ab.shown is not None, timeout=60000)
+    win.set_paused(True)
+    qtbot.wait(300)  # the last pairs reach the GUI
+    shown = win.ab.shown
+    assert shown is not None and win.ab.sheet.isVisible()
+    # every pair: one frame id, one frame, the first model's own result for it
+    for p in pairs:
+        assert p.first.frame_id == p.second.frame_id == p.frame_id
+        assert p.first is firsts[p.frame_id] and p.second.frame is p.first.frame
+        assert (p.first.model, p.second.model) == (INT8, FLOAT)
+    # the agreement shown equals the one computed from the window's results
+    at = next(i for i, p in enumerate(pairs) if p is shown)
+    window = pairs[at + 1 - shown.pairs : at + 1]
+    tops = [(_top(p.first), _top(p.second)) for p in window]
+    agree = sum(a[0] == b[0] for a, b in tops) / len(tops)
+    overlap = sum(len(a[1] & b[1]) / TOP_N for a, b in tops) / len(tops)
+    assert shown.agreement == pytest.approx(agree) and shown.overlap == pytest.approx(overlap)
+    text = win.ab.box.agreement.text()
+    assert text == f"Top-1 agree {agree:.0%} · top-5 overlap {overlap:.0%} ({len(tops)} frames)"
+    # the second sheet shows the second model's result of the pair shown
+    sheet = win.ab.sheet.results
+    assert sheet.header_text().startswith(FLOAT)
+    best = shown.second.result.categories[0]
+    assert sheet.rows()[0][0] == best.display_name
+    assert win.ab.sheet.title.text() == f"B · {FLOAT}"
+    assert "B p50" in win.ab.box.latency_b.text() and "A p50" in win.ab.box.latency_a.text()
+    # same input size and crop: no second box on the video
+    assert win.ab.crop.box() is None
+    # the side panel keeps its width
+    panel = win.side_panel
+    assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
+    # B again: off, the sheet goes
+    qtbot.keyClick(win, Qt.Key.Key_B)
+    assert win.session.comparing.state.state is CompareState.OFF
+    assert not win.ab.sheet.isVisible() and win.ab.box.combo.currentData() == ""
+
+
+def test_another_crop_is_drawn_and_a_bad_model_is_said(qtbot: Any, make_window: Any) -> None:
+    win = make_window()
+    assert win.start(str(VIDEO), INT8)
+    qtbot.waitUntil(lambda: win.session.last_result is not None, timeout=60000)
+    # the zoo's models all crop 87.5 % of the short side; letterboxed, B sees the whole frame
+    assert win.session.viewing.set_fit(Fit.LETTERBOX, FLOAT)
+    assert win.session.running_model == INT8  # A is not reloaded: the fit is B's
+    combo = win.ab.box.combo
+    combo.activated.emit(combo.findData(FLOAT))
+    qtbot.waitUntil(lambda: win.ab.shown is not None, timeout=60000)
+    box = win.ab.crop.box()
+    first_box = win.view.crop_rect()
+    assert box is not None and first_box is not None
+    assert box.toAlignedRect() == win.view.video_rect()  # the whole frame, as shown
+    assert box.width() > first_box.width() + 50
+    # the same fit again: the same crop as A's, no second box
+    win.session.viewing.set_fit(Fit.CENTER_CROP, LITE2)
+    win.ab.choose(LITE2)
+    qtbot.waitUntil(
+        lambda: win.ab.shown is not None and win.ab.shown.second.model == LITE2, timeout=60000
+    )
+    assert win.ab.crop.box() is None
+    # a file that is no classifier: said in words, the first model runs on
+    win.ab.choose(str(DATA / "not_a_classifier.tflite"))
+    qtbot.waitUntil(lambda: win.session.comparing.state.state is CompareState.FAILED, timeout=60000)
+    qtbot.waitUntil(lambda: "Cannot" in win.ab.box.status.text(), timeout=5000)  # queued to the GUI
+    said = win.ab.box.status.text()
+    assert "Cannot compare with not_a_classifier.tflite:" in said and f"{INT8} runs on" in said
+    assert f"still comparing with {LITE2}" in said
+    seen = win.session.results_received
+    qtbot.waitUntil(lambda: win.session.results_received > seen + 5, timeout=60000)
+
+
+def test_the_default_second_model_and_the_words() -> None:
+    names = [INT8, FLOAT, LITE2]
+    assert twin_of(INT8, names) == FLOAT and twin_of(FLOAT, names) == INT8
+    assert twin_of(LITE2, names) == INT8  # no twin: the next one, wrapping
+    assert twin_of(INT8, [INT8]) is None
+    assert agreement_text(None) == ""
