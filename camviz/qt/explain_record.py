@@ -8,8 +8,8 @@ file, encoded on its own thread). Their events reach the GUI thread through
 :class:`~camviz.qt.bridge.Relay`.
 
 Explain pauses the video first when it runs, maps the frame shown and draws the map over
-the crop the model sees (:meth:`camviz.explain.Explanation.draw`) until the frame moves on;
-E again, or Esc, cancels a map under way.
+the crop the model sees (:class:`camviz.annotate.HeatMap`; the view draws the box) until
+the frame moves on; E again, or Esc, cancels a map under way.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camviz.annotate import HeatMap
 from camviz.app.explaining import (
     ExplainCancelled,
     ExplainDone,
@@ -179,7 +180,8 @@ class ExplainRecord(QObject):
             # the frame explained, with its map, until the video moves on (a frame that was
             # on its way when E paused it shows under the map's frame meanwhile)
             view.set_frame(frame)
-            view.set_heat(frame, ex.draw(frame))
+            drawn = np.array(frame, np.uint8, copy=True)  # the view draws the crop box itself
+            view.set_heat(frame, HeatMap().annotate(drawn, ex.heat, ex.region))
         self.last_explanation = ex
         row, col = ex.hottest
         batched = "batched" if ex.batched else "one by one"
