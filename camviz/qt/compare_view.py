@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -46,7 +46,7 @@ from camviz.metrics import BudgetLight
 from camviz.preprocess import input_region
 from camviz.qt.bridge import Relay
 from camviz.qt.frame_view import FrameView, letterbox_rect
-from camviz.qt.results_panel import ElidedLabel, ResultsPanel
+from camviz.qt.results_panel import ResultsPanel
 
 __all__ = ["ABCompare", "CompareBox", "SecondCrop", "SecondSheet", "agreement_text", "twin_of"]
 
@@ -64,10 +64,7 @@ def agreement_text(reading: ABReading | None) -> str:
     """The agreement as the box shows it ('' before the first pair)."""
     if reading is None or reading.agreement is None or reading.overlap is None:
         return ""
-    return (
-        f"Top-1 agree {reading.agreement:.0%} · top-5 overlap {reading.overlap:.0%}"
-        f" ({reading.pairs} frames)"
-    )
+    return f"Top-1 agree {reading.agreement:.0%} · top-5 overlap {reading.overlap:.0%}"
 
 
 def twin_of(model: str, names: list[str]) -> str | None:
@@ -92,11 +89,15 @@ class SecondSheet(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.title = ElidedLabel("B", self)
-        self.title.setStyleSheet("color: #ffb020; font-weight: bold;")
         self.results = ResultsPanel(self, max_rows=max_rows, top_k=top_k)
-        layout.addWidget(self.title)
+        self.results.setObjectName("second_results")
+        # framed in the second model's colour, the one of its crop box; same height as A's
+        self.results.setStyleSheet(
+            "#second_results { border: 2px solid #ffb020; border-radius: 4px; }"
+        )
+        self.results.setToolTip("B: the second model's results on the same frame")
         layout.addWidget(self.results)
+        self.title = ""  # the second model's name ('' before one loaded)
         self.hide()
 
 
@@ -118,36 +119,37 @@ class CompareBox(QGroupBox):
         )
         row.addWidget(self.combo, 1)
         layout.addLayout(row)
-        self.status = QLabel("No second model")
+        self.status = QLabel("No second model")  # shown while loading or after a failure
         self.status.setWordWrap(True)
         self.agreement = QLabel("")
-        self.agreement.setWordWrap(True)
         self.agreement.setStyleSheet("font-weight: bold;")
-        self.latency_a = QLabel("")
-        self.latency_b = QLabel("")
-        for label in (self.status, self.agreement, self.latency_a, self.latency_b):
+        self.latency = QLabel("")  # both models' p50 and budget lights, on one line
+        for label in (self.status, self.agreement, self.latency):
             layout.addWidget(label)
+        self.status.hide()
         self.show_figures(None)
 
     def show_figures(self, reading: ABReading | None) -> None:
         self.agreement.setText(agreement_text(reading))
-        for label, side, latency in (
-            (self.latency_a, "A", reading.latency_a if reading else None),
-            (self.latency_b, "B", reading.latency_b if reading else None),
-        ):
-            label.setVisible(latency is not None)
-            if latency is None:
-                continue
+        self.agreement.setVisible(reading is not None)
+        self.latency.setVisible(reading is not None)
+        if reading is None:
+            return
+        self.agreement.setToolTip(
+            f"Over the last {reading.pairs} frames both models classified (the meter's window)"
+        )
+        parts, tips = [], []
+        for side, latency in (("A", reading.latency_a), ("B", reading.latency_b)):
             color = _LIGHT_COLORS[latency.light]
-            label.setText(
-                f"<span style='color:{color}'>●</span> {side} p50 {latency.p50_ms:.1f} ms"
-                f" · p95 {latency.p95_ms:.1f} ms"
+            parts.append(f"<span style='color:{color}'>●</span> {side} {latency.p50_ms:.1f} ms")
+            tips.append(
+                f"{side} {latency.name}: p50 {latency.p50_ms:.1f} ms, p95 {latency.p95_ms:.1f} ms"
+                f" ({latency.light.value} against the budget)"
             )
-            label.setToolTip(
-                f"{latency.name}: its own time per frame (preprocess, invoke, softmax) over the"
-                f" window; {latency.light.value} against the budget"
-            )
-        self.agreement.setVisible(bool(self.agreement.text()))
+        self.latency.setText(" &nbsp; ".join(parts) + " &nbsp;(p50)")
+        self.latency.setToolTip(
+            "Each model's own time per frame (preprocess, invoke, softmax):\n" + "\n".join(tips)
+        )
 
 
 class SecondCrop(QWidget):
@@ -193,16 +195,22 @@ class SecondCrop(QWidget):
             return
         painter = QPainter(self)
         try:
-            painter.setPen(QPen(QColor(0, 0, 0, 200), 4))
-            painter.drawRect(box.adjusted(1, 1, -2, -2))
-            painter.setPen(QPen(_B_COLOR, 2, Qt.PenStyle.DashLine))
-            painter.drawRect(box.adjusted(1, 1, -2, -2))
+            inner = box.adjusted(2, 2, -3, -3)
+            painter.setPen(QPen(QColor(0, 0, 0, 200), 5))
+            painter.drawRect(inner)
+            painter.setPen(QPen(_B_COLOR, 3, Qt.PenStyle.DashLine))
+            painter.drawRect(inner)
+            font = painter.font()
+            font.setBold(True)
+            painter.setFont(font)
+            text = "B sees this"
+            metrics = painter.fontMetrics()
+            tag = metrics.boundingRect(text).adjusted(-6, -3, 6, 3)
+            r = box.toAlignedRect()
+            tag.moveBottomLeft(r.bottomLeft() + QPoint(8, -8))
+            painter.fillRect(tag, QColor(10, 10, 10, 220))
             painter.setPen(_B_COLOR)
-            painter.drawText(
-                QRect(box.toAlignedRect().x() + 6, box.toAlignedRect().bottom() - 22, 200, 18),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                "B sees",
-            )
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
         finally:
             painter.end()
 
@@ -309,11 +317,12 @@ class ABCompare(QObject):
         on = status.state is not CompareState.OFF
         box.status.setText(status.message)
         box.status.setToolTip(status.message)
+        box.status.setVisible(status.state in (CompareState.LOADING, CompareState.FAILED))
         self.sheet.setVisible(on)
         if status.state is CompareState.FAILED:
             self.said.emit(status.message, 15000)
         if status.info is not None:
-            self.sheet.title.setText(f"B · {status.info.name}")
+            self.sheet.title = status.info.name
         if status.state is not CompareState.RUNNING:
             self._show(None)
             if not on or status.info is None:

@@ -13,7 +13,7 @@ from camviz.compare import TOP_N
 from camviz.pipeline import FrameResult
 from camviz.preprocess import Fit
 from camviz.qt.compare_view import agreement_text, twin_of
-from tests.conftest import DATA, VIDEOS, wait_for
+from tests.conftest import DATA, VIDEOS
 
 INT8, FLOAT = "efficientnet_lite0_int8", "efficientnet_lite0_float32"
 LITE2 = "efficientnet_lite2_int8"
@@ -57,14 +57,18 @@ def test_two_models_in_the_window_pair_by_frame_and_show_their_agreement(
     overlap = sum(len(a[1] & b[1]) / TOP_N for a, b in tops) / len(tops)
     assert shown.agreement == pytest.approx(agree) and shown.overlap == pytest.approx(overlap)
     text = win.ab.box.agreement.text()
-    assert text == f"Top-1 agree {agree:.0%} · top-5 overlap {overlap:.0%} ({len(tops)} frames)"
+    assert text == f"Top-1 agree {agree:.0%} · top-5 overlap {overlap:.0%}"
+    assert f"last {len(tops)} frames" in win.ab.box.agreement.toolTip()
     # the second sheet shows the second model's result of the pair shown
     sheet = win.ab.sheet.results
     assert sheet.header_text().startswith(FLOAT)
     best = shown.second.result.categories[0]
     assert sheet.rows()[0][0] == best.display_name
-    assert win.ab.sheet.title.text() == f"B · {FLOAT}"
-    assert "B p50" in win.ab.box.latency_b.text() and "A p50" in win.ab.box.latency_a.text()
+    assert win.ab.sheet.title == FLOAT
+    lat = win.ab.box.latency
+    assert f"A {shown.latency_a.p50_ms:.1f} ms" in lat.text()
+    assert f"B {shown.latency_b.p50_ms:.1f} ms" in lat.text()
+    assert f"p95 {shown.latency_b.p95_ms:.1f} ms" in lat.toolTip()
     # same input size and crop: no second box on the video
     assert win.ab.crop.box() is None
     # the side panel keeps its width
