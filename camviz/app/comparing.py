@@ -138,6 +138,7 @@ class Comparing:
         self._first: ModelInfo | None = None  # the first model running
         self._aligner: Aligner | None = None
         self._firsts: dict[int, FrameResult] = {}
+        self._loaded_with: ClassifierOptions | None = None  # the second model's last request
         self._reset_window()
         self.last: ABReading | None = None
 
@@ -150,6 +151,11 @@ class Comparing:
     @property
     def state(self) -> CompareStatus:
         return self._state
+
+    @property
+    def loaded_with(self) -> ClassifierOptions | None:
+        """The options the second model was last asked for with (None: not asked yet)."""
+        return self._loaded_with
 
     @property
     def active(self) -> bool:
@@ -194,7 +200,16 @@ class Comparing:
             self._request(self._pipeline())
 
     def note_first_model(self, info: ModelInfo) -> None:
-        """The first model changed: pairs start again, classes are matched anew."""
+        """The first model changed: pairs start again, classes are matched anew; the second
+        model is loaded again if the options it is loaded with changed (threads, say)."""
+        asked = self._asked
+        if asked is not None:
+            try:
+                stale = self._options(asked) != self._loaded_with
+            except CamvizError:
+                stale = False
+            if stale:
+                self._request(self._pipeline())
         with self._lock:
             self._first = info
             self._reset_window()
@@ -241,6 +256,7 @@ class Comparing:
         except CamvizError as exc:
             self._failed(model, format_error(exc))
             return
+        self._loaded_with = options
         pipeline.compare_with(options, self._on_second, self._on_event)
 
     def _say(self, status: CompareStatus) -> None:

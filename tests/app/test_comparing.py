@@ -65,6 +65,15 @@ def test_pairs_share_the_frame_and_the_agreement_is_the_pairs_own(session: LiveS
     assert last.latency_a.count == last.latency_b.count == last.pairs
     assert last.latency_a.name == INT8 and last.latency_b.name == FLOAT
     assert last.latency_a.p50_ms > 0 and last.latency_b.p95_ms >= last.latency_b.p50_ms
+    # a model option (threads) reloads the first model, and the second with it
+    session.set_paused(False)
+    running = sum(s.state is CompareState.RUNNING for s in statuses)
+    session.options.set(threads=1)
+    assert wait_for(lambda: sum(s.state is CompareState.RUNNING for s in statuses) > running, 60)
+    loaded = session.comparing.loaded_with
+    assert loaded is not None and loaded.threads == 1 and str(loaded.model) == FLOAT
+    count = len(pairs)
+    assert wait_for(lambda: len(pairs) > count + 3, 60)  # pairs again, after the reloads
 
 
 def test_a_bad_second_model_is_said_and_the_first_runs_on(session: LiveSession) -> None:
