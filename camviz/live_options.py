@@ -213,7 +213,7 @@ class LiveOptions:
         cli_flag="--delegate",
         persist=False,
         label="Delegate",
-        help="Where the model runs: xnnpack, cpu, or a delegate library path",
+        help=f"Where the model runs: {defaults.DELEGATE}, cpu, or a delegate library path",
     )
     backend: str = live_option(
         default=defaults.BACKEND,

@@ -2,7 +2,7 @@
 
 LiteRT's Python interpreter has no profiler (benchmark_model's
 ``--enable_op_profiling`` is C++ only), so the operators are timed by prefixes:
-:func:`camviz.backends.tflite_graph.operator_prefixes` gives, for each operator in
+:func:`camviz.backends.operator_prefixes` gives, for each operator in
 execution order, the model that runs the operators up to it and no further; each
 prefix is loaded with the bench's threads and its invoke timed (median of
 ``runs``: the quickest, the device when nothing else ran), and an operator's time
@@ -20,9 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from camviz import limits
-from camviz.backends import load_model
-from camviz.backends.tflite_graph import operator_prefixes
+from camviz import backends, limits
 from camviz.bench.runs import time_calls
 from camviz.errors import ModelNotFoundError, OptionsError
 from camviz.fileio import read_regular_file
@@ -52,17 +50,18 @@ class OpTime:
 def op_profile(model: str, threads: int, *, runs: int = 15, warmup: int = 3) -> list[OpTime]:
     """Per-operator milliseconds of ``model`` (zoo name or .tflite path) at ``threads``."""
     ref = resolve_model(model)
-    if ref.kind is ModelKind.HEAD or ref.path.suffix.lower() not in (".tflite", ".lite"):
+    if ref.kind is ModelKind.HEAD or not backends.profiles_operators(ref.path):
         raise OptionsError(
-            f"--op-profile times the operators of a LiteRT (.tflite) model; {ref.path.name} "
-            "is not one"
+            f"--op-profile times the operators of {backends.op_profile_hint()}; "
+            f"{ref.path.name} is not one"
         )
     content = read_regular_file(
         ref.path, limits.MAX_MODEL_BYTES, ModelNotFoundError, "models", "set CAMVIZ_MAX_MODEL_MB"
     )
     found: list[tuple[str, str, float]] = []
-    for op, tensor, prefix in operator_prefixes(content, source=ref.name):
-        loaded = load_model(prefix, threads=threads, source=str(ref.path))
+    runtime = backends.op_profile_backend()
+    for op, tensor, prefix in backends.operator_prefixes(content, source=ref.name):
+        loaded = runtime.load(prefix, threads=threads, source=str(ref.path))
         try:
             spec = loaded.inputs[0]
             feed = np.full(spec.shape, 128 if spec.dtype == np.uint8 else 0, spec.dtype)

@@ -14,7 +14,7 @@ from typing import Any
 
 from camviz.backends import Accelerator, Delegate
 from camviz.classifier import ClassifierOptions
-from camviz.defaults import BACKEND, BENCH_FRAMES, BUDGET_MS, THREADS
+from camviz.defaults import BACKEND, BENCH_FRAMES, BUDGET_MS, DELEGATE, THREADS
 from camviz.errors import OptionsError
 from camviz.metrics import BudgetLight, LatencyStats, Percentiles, budget_light
 from camviz.pipeline import RunRecord
@@ -123,7 +123,7 @@ class BenchResult:
     sequential_fps: float
     peak_rss_mb: float
     budget_ms: float
-    delegate: str | None = "xnnpack"  # None: the runtime takes no delegate (it names a device)
+    delegate: str | None = DELEGATE  # None: the runtime takes no delegate (it names a device)
     runtime: str = ""
     device: str = "CPU"  # where the model ran, as its runtime names it (ModelInfo.device)
     sequential: SequentialRun | None = None

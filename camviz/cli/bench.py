@@ -57,8 +57,9 @@ def add_bench_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--op-profile",
         action="store_true",
-        help="also time each operator of the model (LiteRT models; by timing the model's "
-        "prefixes, since LiteRT's Python interpreter has no profiler)",
+        help="also time each operator of the model, on the default runtime (by timing the "
+        "model's prefixes: its Python interpreter has no profiler); other models are refused "
+        "naming the kind it takes",
     )
     p.add_argument(
         "--csv",

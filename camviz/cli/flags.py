@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from camviz.cli.numbers import thread_count
-from camviz.defaults import THREADS
+from camviz.defaults import DELEGATE, THREADS
 
 __all__ = [
     "ACCELERATOR_HELP",
@@ -27,8 +27,9 @@ __all__ = [
 ]
 
 DELEGATE_HELP = (
-    "where the model runs: xnnpack (CPU with XNNPACK, the default), cpu (XNNPACK off), "
-    "or a delegate library with options, e.g. /usr/lib/libedgetpu.so.1:device=usb"
+    f"where the model runs: {DELEGATE} (the default: the runtime's fast CPU kernels), cpu "
+    "(its reference kernels only), or a delegate library with options, e.g. "
+    "/usr/lib/libedgetpu.so.1:device=usb"
 )
 THREADS_HELP = "interpreter threads"
 #: What ``auto`` means, after the default in ``--threads``'s help.
@@ -94,7 +95,7 @@ def apply_thread_plan(args: argparse.Namespace) -> None:
 
 
 def add_delegate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--delegate", default="xnnpack", metavar="DELEGATE", help=DELEGATE_HELP)
+    parser.add_argument("--delegate", default=DELEGATE, metavar="DELEGATE", help=DELEGATE_HELP)
 
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:

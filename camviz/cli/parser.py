@@ -404,6 +404,7 @@ def _add_teach(sub: Any) -> None:  # argparse's subparsers
     )
     p.add_argument(
         "--export-tflite",
+        dest="export_model",
         type=Path,
         default=None,
         metavar="FILE",

@@ -1,6 +1,6 @@
 """``camviz teach DATA --out M.head.npz`` and ``camviz export-head M.head.npz --out M.tflite``.
 
-Teaching is :func:`camviz.teach.teach_folder`, exporting :func:`camviz.teach.export_tflite`
+Teaching is :func:`camviz.teach.teach_folder`, exporting :func:`camviz.export.export_head`
 (the ``build`` extra); these commands check their arguments first and print the reports.
 """
 
@@ -26,10 +26,10 @@ def cmd_teach(args: argparse.Namespace) -> int:
         from camviz.batch.plots import require_plot
 
         require_plot("Confusion plot")  # before the work, not after it
-    if args.export_tflite:
+    if args.export_model:
         from camviz.export import check_target, require_export
 
-        check_target(args.export_tflite)  # fail before the work, not after
+        check_target(args.export_model)  # fail before the work, not after
         require_export(args.backbone)
     # the one source grammar, after the extras (named before any work): a camera, a URL or a
     # glob are sources, but not a data set
@@ -56,10 +56,10 @@ def cmd_teach(args: argparse.Namespace) -> int:
         print(report.format())
         print(f"saved {saved}; use it with  camviz classify --model {saved} PHOTO")
     exported = None
-    if args.export_tflite:
+    if args.export_model:
         from camviz.export import export_head
 
-        exported = export_head(head, args.export_tflite, log=stderr_log("export", args.no_progress))
+        exported = export_head(head, args.export_model, log=stderr_log("export", args.no_progress))
         if not args.json:
             print(exported.format())
     if args.json:
