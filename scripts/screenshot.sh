@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Screenshots of the live window on the demo source, as a user sees it, under Xvfb:
-#   assets/screenshots/{live,not-sure,paused,teach,fullscreen,keys}.png, and on files:
+#   assets/screenshots/{live,not-sure,paused,teach,fullscreen,keys}.png, ab.png (A/B: a
+#   second model on the same frames) and ab-crop.png (its crop box), and on files:
 #   slideshow.png (a folder: file name, 3/20, previous/next), video.png (position, seek),
 #   letterbox.png (the model sees the whole frame: no box, grey bands in its input),
 #   recording.png (a video recorded to CSV: the REC badge), and the states a user must
@@ -38,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from camviz.preprocess import Fit  # noqa: E402
 from camviz.qt._compat import check_pyside  # noqa: E402
 from camviz.qt.window import MainWindow  # noqa: E402
 
@@ -119,6 +121,21 @@ def main() -> int:
             settle(app, 1.0)
             capture(app, window, args.out / "paused.png", False)
             window.set_paused(False)
+
+            # A/B (key B): the running model's float twin on the same frames, its sheet beside
+            # the first, the agreement and both latencies; then letterboxed: its crop box
+            window.ab.toggle()
+            until(app, lambda: window.ab.shown is not None and window.ab.shown.pairs >= 40, 40.0)
+            settle(app, 1.5)
+            capture(app, window, args.out / "ab.png", False)
+            window.ab.toggle()
+            window.session.viewing.set_fit(Fit.LETTERBOX, "efficientnet_lite0_float32")
+            window.ab.toggle()
+            until(app, lambda: window.ab.crop.box() is not None, 40.0)
+            settle(app, 1.5)
+            capture(app, window, args.out / "ab-crop.png", False)
+            window.ab.toggle()
+            window.session.viewing.set_fit(Fit.CENTER_CROP, "efficientnet_lite0_float32")
 
             # Teach: the window grows by the dock's width, the video keeps its size
             window.resize(880, 720)
