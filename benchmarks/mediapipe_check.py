@@ -9,8 +9,8 @@ venv with ``mediapipe`` and camviz (for the benchmarks' harness; no TensorFlow),
     .venv-mediapipe/bin/python benchmarks/mediapipe_check.py            # print only
     .venv-mediapipe/bin/python benchmarks/mediapipe_check.py --readme   # and into models/README.md
 
-MediaPipe reports the model's outputs as "scores": camviz models end in logits, so these are
-logits, not probabilities.
+MediaPipe reports the model's outputs as "scores": the zoo's models end in a float32 softmax,
+so these are probabilities (``benchmarks/mediapipe_scores.py`` checks that they sum to 1).
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     photos = [ROOT / p for p in PHOTOS]
-    out = run(args.model, photos, args.repeats, "scores are logits; latency includes preprocessing")
+    note = "scores are probabilities; latency includes preprocessing"
+    out = run(args.model, photos, args.repeats, note)
     print(out)
     if args.readme:
         readme = ROOT / "models" / "README.md"

@@ -37,8 +37,10 @@ def test_shipped_models_carry_metadata(name: str) -> None:
     md = read_metadata_file(MODELS / entry["file"])
     assert isinstance(md, ModelMetadata)
     assert md.name and entry["architecture"] in md.name
-    assert md.description and "logits" in md.description
+    assert md.description and "probabilities (a softmax in the graph)" in md.description
     assert md.labels == LABELS
+    # MediaPipe's display names (display_names_locale "en"): the same names, locale en
+    assert [(locale, list(names)) for locale, names in md.display_names] == [("en", list(LABELS))]
     assert len(md.labels) == entry["num_classes"] == 1000
     assert md.labels[281] == "tabby, tabby cat"
     assert md.labels_file == "labels.txt"
@@ -116,19 +118,26 @@ def test_float_models_match_numpy_reference(name: str) -> None:
     interpreter_mod = pytest.importorskip("ai_edge_litert.interpreter")
     entry = ENTRIES[name]
     ref = np.load(MODELS / entry["checks"]["reference"], allow_pickle=False)
-    it = interpreter_mod.Interpreter(model_path=str(MODELS / entry["file"]), num_threads=1)
-    it.allocate_tensors()
-    inp = it.get_input_details()[0]
-    out = it.get_output_details()[0]
-    assert list(inp["shape"][1:3]) == entry["input_size"]
-    worst = 0.0
-    for pixels, logits in zip(ref["inputs"], ref["logits"], strict=True):
-        it.set_tensor(inp["index"], pixels[None].astype(np.float32))
-        it.invoke()
-        got = it.get_tensor(out["index"])[0].astype(np.float64)
-        worst = max(worst, float(np.max(np.abs(got - logits))))
-        assert int(np.argmax(got)) == int(np.argmax(logits))
-    assert worst <= float(ref["tolerance"])
+    from camviz.backends.tflite_graph import with_outputs
+
+    content = (MODELS / entry["file"]).read_bytes()
+    # the shipped graph ends in a softmax; its "logits" tensor is what the reference checks
+    for model, probabilities in ((with_outputs(content, ["logits"]), False), (content, True)):
+        it = interpreter_mod.Interpreter(model_content=model, num_threads=1)
+        it.allocate_tensors()
+        inp = it.get_input_details()[0]
+        out = it.get_output_details()[0]
+        assert list(inp["shape"][1:3]) == entry["input_size"]
+        worst = 0.0
+        for pixels, logits in zip(ref["inputs"], ref["logits"], strict=True):
+            it.set_tensor(inp["index"], pixels[None].astype(np.float32))
+            it.invoke()
+            got = it.get_tensor(out["index"])[0].astype(np.float64)
+            want = np.exp(logits - logits.max()) if probabilities else logits
+            want = want / want.sum() if probabilities else want
+            worst = max(worst, float(np.max(np.abs(got - want))))
+            assert int(np.argmax(got)) == int(np.argmax(logits))
+        assert worst <= (1e-5 if probabilities else float(ref["tolerance"]))
 
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))
@@ -152,11 +161,11 @@ def test_manifest_matches_shipped_file(name: str) -> None:
             entry["input_quantization"]["scale"],
             entry["input_quantization"]["zero_point"],
         )
-        assert out["quantization"] == pytest.approx(
-            (entry["output_quantization"]["scale"], entry["output_quantization"]["zero_point"])
-        )
     else:
-        assert entry["input_quantization"] is None and entry["output_quantization"] is None
+        assert entry["input_quantization"] is None
+    # every zoo model ends in a float32 softmax (int8 ones after a DEQUANTIZE of their logits)
+    assert entry["output"] == "probabilities" and entry["output_quantization"] is None
+    assert np.dtype(out["dtype"]).name == entry["output_dtype"] == "float32"
 
 
 @pytest.mark.parametrize(

@@ -71,6 +71,29 @@ def test_uncertain_when_no_label_is_likely(default_classifier: Classifier) -> No
     assert result.top is not None and result.top.score < 0.3
 
 
+def test_int8_zoo_models_end_in_a_float_softmax(chelsea: np.ndarray) -> None:
+    """int8 zoo models: uint8 logits, DEQUANTIZE, float32 SOFTMAX; camviz takes them as they are.
+
+    Full precision: the output is float32, so small probabilities are not rounded to
+    multiples of 1/256 (an int8 softmax's output step) and many of them lie below it.
+    """
+    from camviz.backends.tflite_graph import output_producer
+
+    int8 = [m for m in load_zoo().models if m.dtype == "uint8"]
+    assert len(int8) >= 3
+    for spec in int8:
+        assert output_producer(spec.path.read_bytes()) == "SOFTMAX", spec.name
+        with Classifier.create(model=spec.name, threads=1) as clf:
+            assert clf.info.output == "probabilities"
+            out = clf.invoke_raw(clf.preprocess(chelsea)).reshape(-1)
+            assert out.dtype == np.float32 and out.size == 1000
+            assert abs(float(out.sum()) - 1.0) <= 1e-5 and float(out.min()) >= 0.0
+            tiny = out[(out > 0) & (out < 1 / 512)]
+            assert tiny.size > 100, f"{spec.name}: {tiny.size} probabilities under 1/512"
+            assert np.abs(clf.probabilities(out) - out).max() <= 1e-6  # not softmaxed twice
+            assert clf.classify(chelsea).top.index in (281, 282, 285)  # type: ignore[union-attr]
+
+
 def test_threshold_and_top_k_update(chelsea: np.ndarray) -> None:
     with Classifier.create(top_k=10, score_threshold=0.1) as clf:
         result = clf.classify(chelsea)
@@ -80,14 +103,34 @@ def test_threshold_and_top_k_update(chelsea: np.ndarray) -> None:
         assert len(clf.classify(chelsea).categories) == 2
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max())
+    return np.asarray(z / z.sum())
+
+
 def test_float_model_matches_reference_logits() -> None:
-    """Float .tflite vs logits computed from the original weights at build time."""
+    """Float .tflite vs logits computed from the original weights at build time.
+
+    The shipped file ends in a softmax: its output is the softmax of the reference logits,
+    and the logits themselves (the graph's ``logits`` tensor, made the output by graph
+    surgery) match the reference as converted. The classifier takes the probabilities as
+    they are: softmaxing them again would flatten them towards 1/1000.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    from camviz.backends.tflite_graph import output_producer, with_outputs
+
     zoo = load_zoo()
     floats = [m for m in zoo.models if m.dtype == "float32"]
     assert floats
     for spec in floats:
         ref = np.load(MODELS / "reference" / f"{spec.name}.npz")
+        content = spec.path.read_bytes()
+        assert output_producer(content) == "SOFTMAX"
+        cut = Interpreter(model_content=with_outputs(content, ["logits"]), num_threads=1)
+        cut.allocate_tensors()
         with Classifier.create(model=spec.name, threads=1) as clf:
+            assert clf.info.output == "probabilities"
             for name, tensor, logits in zip(
                 ref["photos"], ref["inputs"], ref["logits"], strict=True
             ):
@@ -95,7 +138,14 @@ def test_float_model_matches_reference_logits() -> None:
                 image = load_image(PHOTOS / str(name))
                 assert np.array_equal(clf.preprocess(image), tensor.astype(np.float32))
                 out = clf.invoke_raw(tensor.astype(np.float32)).reshape(-1)
-                assert np.abs(out - logits).max() <= 1e-4, f"{spec.name} on {name}"
+                assert np.abs(out - _softmax(logits)).max() <= 1e-5, f"{spec.name} on {name}"
+                assert abs(float(out.sum()) - 1.0) <= 1e-5
+                probs = clf.probabilities(out)
+                assert np.abs(probs - out).max() <= 1e-6  # not softmaxed twice
+                cut.set_tensor(cut.get_input_details()[0]["index"], tensor[None].astype(np.float32))
+                cut.invoke()
+                raw_logits = cut.get_tensor(cut.get_output_details()[0]["index"]).reshape(-1)
+                assert np.abs(raw_logits - logits).max() <= 1e-4, f"{spec.name} on {name}"
 
 
 def _heldout_crops(count: int) -> list[np.ndarray]:

@@ -31,12 +31,24 @@ def pair(request: pytest.FixtureRequest) -> Iterator[tuple[FeatureExtractor, Cla
         yield fx, c
 
 
-def _dequantised_logits(clf: Classifier, image: np.ndarray) -> np.ndarray:
-    raw = clf.invoke_raw(clf.preprocess(image)).reshape(-1).astype(np.float64)
-    out = clf._require_open().outputs[0]
-    if out.quantized:
-        raw = (raw - out.zero_point) * out.scale
-    return raw
+def _dequantised_logits(clf: Classifier, image: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """The model's own logits (the ``logits`` tensor before its softmax), dequantised, and the
+    scale and zero point they were quantised with (0.0, 0 for a float model)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from camviz.backends.tflite_graph import with_outputs
+
+    assert clf.info.path is not None
+    cut = Interpreter(model_content=with_outputs(clf.info.path.read_bytes(), ["logits"]))
+    cut.allocate_tensors()
+    inp, out = cut.get_input_details()[0], cut.get_output_details()[0]
+    cut.set_tensor(inp["index"], clf.preprocess(image)[None].astype(inp["dtype"]))
+    cut.invoke()
+    raw = cut.get_tensor(out["index"]).reshape(-1).astype(np.float64)
+    scale, zero = out["quantization"]
+    if out["dtype"] != np.float32:
+        raw = (raw - zero) * scale
+    return raw, float(scale), int(zero)
 
 
 def test_features_shape_and_range(pair: tuple[FeatureExtractor, Classifier]) -> None:
@@ -56,18 +68,17 @@ def test_dense_layer_on_features_gives_back_the_logits(
     image = load_image(photo)
     # identical preprocessing: the zoo spec through the same Preprocessor
     assert np.array_equal(fx.preprocess(image), clf.preprocess(image))
-    logits = _dequantised_logits(clf, image)
+    logits, scale, zero_point = _dequantised_logits(clf, image)
     rebuilt = fx.logits(fx.extract(image)).astype(np.float64)
-    out = clf._require_open().outputs[0]
-    if out.quantized:
+    if scale:
         # int8: within half an output quantisation step, except where the model's uint8
         # output saturates (coffee's top logit is clipped at (255 - zero point) * scale;
         # the float features + dense layer give the unclipped value).
-        top = (255 - out.zero_point) * out.scale
-        bottom = (0 - out.zero_point) * out.scale
+        top = (255 - zero_point) * scale
+        bottom = (0 - zero_point) * scale
         clipped = (logits >= top - 1e-9) | (logits <= bottom + 1e-9)
-        assert np.max(np.abs(rebuilt - logits)[~clipped]) <= out.scale / 2
-        assert np.all(rebuilt[logits >= top - 1e-9] >= top - out.scale / 2)
+        assert np.max(np.abs(rebuilt - logits)[~clipped]) <= scale / 2
+        assert np.all(rebuilt[logits >= top - 1e-9] >= top - scale / 2)
     else:
         assert np.max(np.abs(rebuilt - logits)) < 1e-3
     assert int(np.argmax(rebuilt)) == int(np.argmax(logits))

