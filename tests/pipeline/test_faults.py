@@ -170,11 +170,11 @@ def test_model_raising_on_one_frame_is_reported_and_the_stream_goes_on(
     real_classify = Classifier.classify
     calls = {"n": 0}
 
-    def flaky(self: Classifier, image: np.ndarray) -> Any:
+    def flaky(self: Classifier, image: np.ndarray, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 4:  # the fourth frame
             raise InferenceError(f"{self.info.name} failed on a frame: simulated fault")
-        return real_classify(self, image)
+        return real_classify(self, image, **kwargs)
 
     monkeypatch.setattr(Classifier, "classify", flaky)
     source = ImageSource(PHOTOS, pace=False)
