@@ -137,7 +137,7 @@ def _measure(entry: ModelEntry, runs: int, warmup: int = INVOKE_WARMUP) -> Model
         load_ms=load,
         runtime=info.runtime,
         device=info.device,
-        delegate=info.delegate if delegate_runs(info.runtime, info.device) else "",
+        delegate=info.delegate or "",  # None where the runtime names a device instead
     )
 
 

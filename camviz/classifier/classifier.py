@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz import limits
-from camviz.backends import LoadedModel, backend_for
+from camviz.backends import LoadedModel, backend_for, delegate_runs
 from camviz.classifier.info import (
     ModelInfo,
     OutputKind,
@@ -187,7 +187,9 @@ class Classifier:
                 input_quantization=(
                     (tensor.scale, tensor.zero_point) if tensor.quantized else None
                 ),
-                delegate=str(options.delegate),
+                delegate=(
+                    str(options.delegate) if delegate_runs(model.runtime, model.device) else None
+                ),
                 device=model.device,
                 display_names=display_names,
                 display_names_locale=locale if display_names is not None else None,

@@ -55,7 +55,10 @@ class ModelInfo:
     labels_source: str = ""  # where the labels came from
     label_layout: LabelLayout = LabelLayout.OTHER
     input_quantization: tuple[float, int] | None = None  # (scale, zero point) of integer inputs
-    delegate: str = field(default_factory=lambda: str(Delegate()))
+    #: the delegate the runtime ran it through (LiteRT's Interpreter: ``xnnpack``, ``cpu`` or a
+    #: library); None where the runtime takes none and names a device instead
+    #: (:func:`camviz.backends.delegate_runs`: ONNX Runtime, OpenVINO, LiteRT on a GPU or NPU)
+    delegate: str | None = field(default_factory=lambda: str(Delegate()))
     device: str = "CPU"  # where it runs, as its runtime names it ("CPU", "GPU.0", ...)
     #: names shown for the classes, from the metadata's label file in ``display_names_locale``
     display_names: tuple[str, ...] | None = field(default=None, repr=False)

@@ -14,7 +14,7 @@ from camviz import Classifier, ClassifierOptions, load_image
 from camviz.backends import BACKENDS, Accelerator, Delegate, backend_for
 from camviz.errors import AcceleratorError, ModelLoadError
 from camviz.zoo import load_zoo
-from tests.conftest import MODELS, PHOTOS
+from tests.conftest import MODELS, PHOTOS, VIDEOS
 
 ALL_PHOTOS = sorted(p for p in PHOTOS.rglob("*") if p.is_file())
 OPENVINO = BACKENDS["openvino"]
@@ -160,3 +160,28 @@ def test_an_onnx_export_in_nchw_and_bgr_runs_on_openvino_as_on_the_tflite(
         assert clf.info.runtime == "openvino"
         top = clf.classify(chelsea).top
         assert top is not None and top.label == "tiger cat"
+
+
+def test_a_model_on_openvino_says_it_ran_through_no_delegate(tmp_path: Path) -> None:
+    """ModelInfo.delegate is the delegate a runtime ran the model through: None on OpenVINO
+    (it names a device), the delegate on LiteRT; the JSON and bench's record say the same."""
+    from camviz.bench import BenchOptions, run_bench
+
+    name = "efficientnet_lite0_int8"
+    with Classifier.create(ClassifierOptions(model=name, backend="openvino")) as clf:
+        assert (clf.info.runtime, clf.info.device, clf.info.delegate) == ("openvino", "CPU", None)
+        assert clf.info.to_dict()["delegate"] is None
+    with Classifier.create(ClassifierOptions(model=name, backend="litert")) as clf:
+        assert clf.info.delegate == str(Delegate()) == clf.info.to_dict()["delegate"]
+    opts = BenchOptions(
+        models=(name,),
+        threads=(1,),
+        source=str(VIDEOS / "vtest.avi"),
+        frames=10,
+        invokes=3,
+        warmup=1,
+        backend="openvino",
+    )
+    (record,) = run_bench(opts)
+    assert (record.runtime, record.delegate) == ("openvino", None)
+    assert record.to_dict()["delegate"] is None
