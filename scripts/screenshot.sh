@@ -4,7 +4,9 @@
 #   second model on the same frames) and ab-crop.png (its crop box), and on files:
 #   slideshow.png (a folder: file name, 3/20, previous/next), video.png (position, seek),
 #   letterbox.png (the model sees the whole frame: no box, grey bands in its input),
-#   recording.png (a video recorded to CSV: the REC badge), and the states a user must
+#   recording.png (a video recorded to CSV: the REC badge), recording-video.png (the view
+#   recorded to a video file, R: REC VIDEO), explain.png (E on chelsea: where the model
+#   looks, the map over its crop), and the states a user must
 #   never be left guessing in: outage.png (a stream on 127.0.0.1 that stops: RECONNECTING,
 #   greyed labels, the meter saying so), fallback.png (an unreachable stream at start:
 #   the demo reel with a banner saying why)
@@ -194,6 +196,21 @@ def main() -> int:
             settle(app, 1.0)
             capture(app, window, args.out / "recording.png", False)
             window.set_recording(None)
+            # the view recorded to a video file (R): the REC VIDEO badge
+            window.explain_record.choose_video_path = lambda: Path(tmp) / "view.mp4"
+            window.explain_record.toggle_video()
+            settle(app, 2.0)
+            capture(app, window, args.out / "recording-video.png", False)
+            window.explain_record.toggle_video()
+            until(app, lambda: window.explain_record.last_video is not None, 30.0)
+            # where the model looks (E) on chelsea: the map over the crop the model sees
+            window.start(str(ROOT / "assets" / "photos" / "skimage" / "chelsea.png"))
+            until(app, lambda: window.results_shown > 0 and "chelsea" in (window.source_spec or ""), 20.0)
+            settle(app, 1.0)
+            window.explain_record.explain()
+            until(app, lambda: window.explain_record.last_explanation is not None, 60.0)
+            settle(app, 1.0)
+            capture(app, window, args.out / "explain.png", False)
             # the whole frame, letterboxed: no crop box, grey bands in the model input
             window.fit_combo.setCurrentIndex(window.fit_combo.findData("letterbox"))
             window.fit_combo.activated.emit(window.fit_combo.currentIndex())
