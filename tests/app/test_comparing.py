@@ -99,3 +99,19 @@ def test_a_bad_second_model_is_said_and_the_first_runs_on(session: LiveSession) 
     seen = session.results_received
     assert wait_for(lambda: session.results_received > seen + 10, 60)
     assert len(pairs) <= count + 1  # at most the frame in flight when it was switched off
+
+
+def test_the_second_model_follows_the_session_to_another_source(session: LiveSession) -> None:
+    pairs: list[ABReading] = []
+    session.comparing.pair.connect(pairs.append)
+    assert session.start(str(VIDEO), INT8, pace=False)
+    session.comparing.choose(FLOAT)
+    assert wait_for(lambda: len(pairs) >= 5, 60)
+    first_source = pairs[-1].first.frame
+    assert session.start(str(VIDEOS / "tree.avi"), pace=False)  # a new pipeline
+    count = len(pairs)
+    assert wait_for(lambda: len(pairs) >= count + 5, 60)
+    later = pairs[-1]
+    assert later.second.model == FLOAT and later.first.model == INT8
+    assert later.first.frame.image.shape != first_source.image.shape  # the new video's frames
+    assert later.pairs <= len(pairs) - count  # the window started again with the new source
