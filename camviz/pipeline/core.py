@@ -141,6 +141,7 @@ class Pipeline:
         self._second_pending: _SecondRequest | None = None
         self._second: _SecondRequest | None = None  # the one running (inference thread only)
         self._second_smoother = ProbabilitySmoother(self.options.smoothing, self.options.hysteresis)
+        self._second_checkers: list[threading.Thread] = []  # test-loads of second model files
 
     # ---------------------------------------------------------------- public control
     @property
@@ -169,6 +170,7 @@ class Pipeline:
             self._check_request = None
             self._check_cancel.set()
             checker = self._checker
+            second_checkers = list(self._second_checkers)
         if self._source_lock.acquire(timeout=timeout):  # not held: another thread closes it
             try:
                 self.source.close()
@@ -177,7 +179,7 @@ class Pipeline:
             finally:
                 self._source_lock.release()
         deadline = CLOCK() + timeout
-        threads = [*self._threads, *([checker] if checker is not None else [])]
+        threads = [*self._threads, *([checker] if checker is not None else []), *second_checkers]
         for thread in threads:
             thread.join(max(0.0, deadline - CLOCK()))
         self.source.remove_state_listener(self._on_source_state)
@@ -254,9 +256,13 @@ class Pipeline:
             if options is None or not (self.options.check_models and needs_check(options.model)):
                 self._second_pending = request
                 return
-        threading.Thread(
+        checker = threading.Thread(
             target=self._check_second, args=(request,), name="camviz-model-check-b", daemon=True
-        ).start()
+        )
+        with self._lock:
+            self._second_checkers = [t for t in self._second_checkers if t.is_alive()]
+            self._second_checkers.append(checker)
+        checker.start()
 
     def _check_second(self, request: _SecondRequest) -> None:
         """Test-load the second model's file in a child, then queue it (if still the latest)."""

@@ -6,6 +6,7 @@ the switch of the second model and its failure; fakes only where a consumer's bu
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from camviz.loading import open_classifier
 from camviz.pipeline import EventKind, FrameResult, Pipeline, PipelineEvent, run_pipeline
 from camviz.sources import VideoSource
 
-from ..conftest import VIDEOS, wait_for
+from ..conftest import MODELS, VIDEOS, wait_for
 
 BUNNY = VIDEOS / "bigbuckbunny.mp4"  # 1280x720, 132 frames
 FLOAT = ClassifierOptions(model="efficientnet_lite0_float32", threads=1)
@@ -176,3 +177,21 @@ def test_a_failing_second_consumer_does_not_stop_the_first(no_leaked_threads: No
         assert any(isinstance(e, RuntimeError) for e in pipe.errors)
     finally:
         pipe.stop(3.0)
+
+
+def test_stop_during_the_second_models_file_check_joins_it(
+    tmp_path: Path, no_leaked_threads: None
+) -> None:
+    mine = tmp_path / "mine.tflite"  # a file, not a zoo name: test-loaded in a child first
+    shutil.copyfile(MODELS / "efficientnet_lite0_float32.tflite", mine)
+    second = Second()
+    firsts: list[FrameResult] = []
+    pipe = Pipeline(VideoSource(BUNNY, pace=True, loop=True), on_result=firsts.append)
+    pipe.start()
+    try:
+        assert wait_for(lambda: len(firsts) >= 2, 60)
+        pipe.compare_with(ClassifierOptions(model=mine), second.on_result, second.on_event)
+        assert any(t.name == "camviz-model-check-b" for t in threading.enumerate())
+    finally:
+        pipe.stop(5.0)  # cancels the check and joins its thread (the fixture checks none is left)
+    assert not second.results
