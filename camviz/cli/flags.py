@@ -34,8 +34,8 @@ DELEGATE_HELP = (
 THREADS_HELP = "interpreter threads"
 #: What ``auto`` means, after the default in ``--threads``'s help.
 THREADS_AUTO_HELP = (
-    "or auto: planned for the cores this process may use, one kept for decoding where it "
-    "never rests"
+    "or auto: planned for the cores this process may use (every core on 2; one kept for "
+    "decoding from 3 or 4 on)"
 )
 BACKEND_HELP = (
     "which runtime runs the model: auto (the file's own, the default), litert, onnxruntime "

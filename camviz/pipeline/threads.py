@@ -13,8 +13,11 @@ interpreter threads on 2 cores).
 measures the counts and picks the best, :func:`camviz.bench.pick_threads`):
 
 * :attr:`Workload.LOSSLESS` (files classified as fast as they decode: classify, eval,
-  compare, explain, teach): decoding never rests, so it keeps one core and the
-  interpreter gets the rest;
+  compare, explain, teach): decoding never rests, so from 3 cores on it keeps one and the
+  interpreter gets the rest; on 2 cores the interpreter gets both, since decoding a frame
+  (0.7-1.4 ms) is a small part of a frame's invoke and a core kept for it would idle
+  (``camviz bench --threads auto`` on 2 cores, three runs on two machines: the lossless
+  pipeline was fastest with 2 interpreter threads every time);
 * :attr:`Workload.LIVE` (a camera, a stream, the window): the capture thread decodes at
   the source's rate, a fraction of a core, so the interpreter gets every core on up to
   3 cores (the latency of one frame is what counts) and leaves one for capture and the
@@ -37,8 +40,8 @@ __all__ = ["AUTO_MAX_INTERPRETER", "ThreadPlan", "Workload", "usable_cores"]
 
 #: ``auto`` never asks for more interpreter threads than this.
 AUTO_MAX_INTERPRETER: Final = 4
-#: From this many cores on, a live plan leaves one core to capture and the GUI.
-_LIVE_RESERVE_FROM: Final = 4
+#: From this many cores on, a plan leaves one core to capture (and the GUI).
+_RESERVE_FROM: Final = {"live": 4, "lossless": 3}
 
 
 class Workload(StrEnum):
@@ -91,8 +94,7 @@ class ThreadPlan:
         """The plan ``--threads auto`` means for ``workload`` on ``cores`` (default: this
         process's, :func:`usable_cores`)."""
         have = cores or usable_cores()
-        lossless = workload is Workload.LOSSLESS
-        reserve = 1 if lossless or have >= _LIVE_RESERVE_FROM else 0
+        reserve = 1 if have >= _RESERVE_FROM[workload.value] else 0
         interpreter = min(AUTO_MAX_INTERPRETER, max(1, have - reserve))
         return cls(interpreter, 0, have, workload, gui, auto=True)
 
@@ -103,20 +105,20 @@ class ThreadPlan:
     @property
     def why(self) -> str:
         capture = "1 capture thread" + (" + the GUI" if self.gui else "")
-        spare = self.cores - self.interpreter - (1 if self.workload is Workload.LOSSLESS else 0)
+        spare = self.cores - self.interpreter
         if spare > 0:
-            where = f"{spare} core(s) spare"
+            where = f"{spare} core(s) left to capture"
         elif spare == 0:
-            where = "no core spare"
+            where = "capture takes turns with the interpreter"
         else:
-            where = f"{-spare} thread(s) more than cores: decode and invoke take turns"
+            where = f"{-spare} interpreter thread(s) more than cores"
         chosen = ""
         if self.auto:
+            limit = _RESERVE_FROM[self.workload.value]
             rule = (
-                "decoding never rests, so it keeps a core"
-                if self.workload is Workload.LOSSLESS
-                else "capture runs at the source's rate"
-                + (", with a core kept for it" if self.cores >= _LIVE_RESERVE_FROM else "")
+                "a core kept for capture"
+                if self.cores >= limit
+                else f"every core to the interpreter under {limit} cores"
             )
             chosen = f"auto for {self.workload.value} work ({rule}); "
         return (
