@@ -12,6 +12,7 @@ pytest.importorskip("openvino", reason="the OpenVINO backend needs camviz[openvi
 
 from camviz import Classifier, ClassifierOptions, load_image
 from camviz.backends import BACKENDS, Accelerator, Delegate, backend_for
+from camviz.backends.tflite_graph import with_outputs
 from camviz.errors import AcceleratorError, ModelLoadError
 from camviz.zoo import load_zoo
 from tests.conftest import MODELS, PHOTOS, VIDEOS
@@ -34,11 +35,22 @@ INT8_SHORT = {
 
 
 @functools.cache
-def _raw_outputs(name: str, delegate: str = "xnnpack") -> tuple[np.ndarray, np.ndarray]:
-    """(LiteRT's, OpenVINO's) raw output 0 on every photo, as rows; LiteRT with ``delegate``."""
+def _raw_outputs(
+    name: str, delegate: str = "xnnpack", *, logits: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(LiteRT's, OpenVINO's) raw output 0 on every photo, as rows; LiteRT with ``delegate``.
+
+    With ``logits`` both run the model cut at its ``logits`` tensor (the zoo's models end in a
+    softmax; the int8 ones' logits are uint8, one quantisation step apart or more)."""
     spec = load_zoo().get(name)
-    model = OPENVINO.load(spec.path.read_bytes(), threads=2, source=str(spec.path))
+    content = spec.path.read_bytes()
+    if logits:
+        content = with_outputs(content, ["logits"], source=str(spec.path))
+    model = OPENVINO.load(content, threads=2, source=str(spec.path))
     assert model.runtime == "openvino" and model.device == "CPU"
+    litert = BACKENDS["litert"].load(
+        content, threads=2, source=str(spec.path), delegate=Delegate.parse(delegate)
+    )
     ours, theirs = [], []
     options = ClassifierOptions(model=name, delegate=Delegate.parse(delegate))
     with Classifier.create(options) as clf:
@@ -46,9 +58,10 @@ def _raw_outputs(name: str, delegate: str = "xnnpack") -> tuple[np.ndarray, np.n
         for photo in ALL_PHOTOS:
             tensor = clf.preprocess(load_image(photo))
             assert tensor.dtype == model.inputs[0].dtype  # fed as the model takes it
-            ours.append(np.asarray(clf.invoke_raw(tensor)).reshape(-1))
+            ours.append(np.asarray(litert.run(tensor[None])).reshape(-1))
             theirs.append(np.asarray(model.run(tensor[None])).reshape(-1))
     model.close()
+    litert.close()
     return np.stack(ours), np.stack(theirs)
 
 
@@ -84,8 +97,8 @@ def test_openvinos_int8_disagreements_are_the_rounding_litert_s_own_kernels_show
     under one); LiteRT's builtin kernels differ from its XNNPACK as much, and flip as many
     top-1s; every OpenVINO disagreement is a photo whose two best logits, in LiteRT, are
     within two quantisation steps of each other."""
-    xnnpack, openvino = _raw_outputs(name)
-    builtin, _ = _raw_outputs(name, "cpu")
+    xnnpack, openvino = _raw_outputs(name, logits=True)
+    builtin, _ = _raw_outputs(name, "cpu", logits=True)
     assert xnnpack.dtype == openvino.dtype == np.uint8  # quantised out, not dequantised
     steps = np.abs(xnnpack.astype(int) - openvino.astype(int))
     own = np.abs(xnnpack.astype(int) - builtin.astype(int))
