@@ -9,8 +9,9 @@ public API only: the input is the classifier's own ``preprocess`` of the frame (
 over exactly the crop the model sees, whatever its fit, resize and input mapping), the grey is
 the classifier's own preprocessing of a mid-grey (128) image, and every occluded input goes
 through ``invoke_raw`` and ``probabilities``. Where the classifier can take a batch
-(:class:`BatchInvoker`: its runtime has a batch dimension that can be resized), occluded
-inputs go ``batch`` at a time; otherwise one by one (camviz's classifiers today).
+(:class:`BatchInvoker` whose ``takes_batch`` is true: an ONNX model with a dynamic batch
+dimension), occluded inputs go ``batch`` at a time; otherwise one by one (LiteRT and
+OpenVINO models run batch 1).
 
 :class:`Explainer` reports progress (``on_progress(done, total)``) and checks a cancel
 :class:`threading.Event` between invokes, so a window can run it off its GUI thread; it must
@@ -59,9 +60,9 @@ Progress = Callable[[int, int], None]
 @runtime_checkable
 class BatchInvoker(Protocol):
     """A classifier that runs several prepared inputs in one invoke: ``tensors`` of shape
-    (N, H, W, C) in, the raw outputs (N, ...) out. camviz's :class:`Classifier` does not offer
-    it today (its runtimes' input shapes are fixed at batch 1), so maps go one by one; a
-    classifier whose runtime can resize its batch dimension offers it and is used batched."""
+    (N, H, W, C) in, the raw outputs (N, ...) out. camviz's :class:`Classifier` offers it,
+    and says with ``takes_batch`` whether its runtime runs them in one invoke (an ONNX model
+    with a dynamic batch); where it does not, maps go one by one."""
 
     def invoke_batch(self, tensors: npt.NDArray[Any]) -> npt.NDArray[Any]: ...
 
@@ -174,7 +175,12 @@ class Explainer:
     @property
     def batched(self) -> bool:
         """Whether occluded inputs go several to an invoke (the classifier takes a batch)."""
-        return self.options.batch > 1 and isinstance(self.classifier, BatchInvoker)
+        clf = self.classifier
+        return (
+            self.options.batch > 1
+            and isinstance(clf, BatchInvoker)
+            and bool(getattr(clf, "takes_batch", True))
+        )
 
     def _probabilities(self, tensors: list[npt.NDArray[Any]]) -> list[npt.NDArray[np.float32]]:
         clf = self.classifier

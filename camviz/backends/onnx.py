@@ -263,6 +263,8 @@ class OnnxModel:
             )
         shape = tuple(_dim(d) for d in first.shape)
         self.layout, height, width = image_layout(shape, source)
+        #: the input's batch dimension is dynamic: several images run in one invoke
+        self.dynamic_batch = shape[0] is None
         self._feed = np.dtype(dtype)
         shown = np.dtype(np.float32) if dtype is np.float16 else np.dtype(dtype)
         self._input_name = str(first.name)

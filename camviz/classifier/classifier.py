@@ -361,6 +361,21 @@ class Classifier:
         """Run the interpreter alone on a prepared tensor (for benchmarks)."""
         return self._require_open().run(tensor[None])
 
+    @property
+    def takes_batch(self) -> bool:
+        """Whether the runtime runs several prepared inputs in one invoke (its model's batch
+        dimension is dynamic: ONNX exports usually; camviz's LiteRT and OpenVINO models run
+        batch 1)."""
+        return bool(getattr(self._require_open(), "dynamic_batch", False))
+
+    def invoke_batch(self, tensors: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Raw outputs (N, ...) of prepared inputs (N, H, W, C): one invoke where the runtime
+        takes a batch (:attr:`takes_batch`), else one invoke each."""
+        model = self._require_open()
+        if self.takes_batch:
+            return model.run(np.ascontiguousarray(tensors))
+        return np.concatenate([model.run(t[None]) for t in tensors])
+
     def update(self, **changes: Any) -> None:
         """Change reporting options without reloading the model: the live options applied
         between frames that are :class:`ClassifierOptions` fields

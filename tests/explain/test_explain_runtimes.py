@@ -74,3 +74,38 @@ def test_the_explainer_uses_only_the_classifiers_public_api() -> None:
         result = explain(Guard(), load_image(CHELSEA), ExplainOptions(grid=4))  # type: ignore[arg-type]
     assert result.heat.shape == (4, 4) and not result.batched
     assert asked - public == {"invoke_batch"}
+
+
+@pytest.mark.slow
+def test_an_onnx_model_with_a_dynamic_batch_is_explained_batched_to_the_same_map(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("onnxruntime", reason="the ONNX backend needs camviz[onnx] (onnxruntime)")
+    pytest.importorskip("onnx", reason="the ONNX export needs the onnx package")
+    from camviz.explain import Explainer
+    from tests.backends.onnx_export import export
+
+    onnx = export(MODELS / "efficientnet_lite0_float32.tflite", tmp_path)["float"]
+    image = load_image(CHELSEA)
+    with open_classifier(ClassifierOptions(model=str(onnx))) as clf:
+        assert clf.takes_batch
+        batched = Explainer(clf, ExplainOptions(grid=8, batch=16))
+        one_by_one = Explainer(clf, ExplainOptions(grid=8, batch=1))
+        assert batched.batched and not one_by_one.batched
+        a, b = batched.explain(image), one_by_one.explain(image)
+    assert a is not None and b is not None
+    assert a.batched and a.invokes == 1 + 64 // 16  # the unoccluded input, then 4 batches
+    assert not b.batched and b.invokes == 1 + 64
+    np.testing.assert_allclose(a.heat, b.heat, atol=1e-4)
+
+
+def test_litert_runs_batch_1_so_its_maps_go_one_by_one() -> None:
+    from camviz.explain import Explainer
+
+    with open_classifier(ClassifierOptions(model="efficientnet_lite0_int8")) as clf:
+        assert not clf.takes_batch
+        assert not Explainer(clf, ExplainOptions(grid=4, batch=16)).batched
+        tensors = np.stack([clf.preprocess(load_image(CHELSEA))] * 2)
+        raw = clf.invoke_batch(tensors)  # one invoke each, the same outputs
+        assert raw.shape[0] == 2
+        np.testing.assert_array_equal(raw[0], raw[1])
