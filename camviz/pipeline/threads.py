@@ -105,13 +105,13 @@ class ThreadPlan:
     @property
     def why(self) -> str:
         capture = "1 capture thread" + (" + the GUI" if self.gui else "")
-        spare = self.cores - self.interpreter
+        spare = self.cores - self.interpreter - 1  # the capture thread's core
         if spare > 0:
-            where = f"{spare} core(s) left to capture"
+            where = f"a core for capture, {spare} core(s) spare"
         elif spare == 0:
-            where = "capture takes turns with the interpreter"
+            where = "a core for capture"
         else:
-            where = f"{-spare} interpreter thread(s) more than cores"
+            where = f"{-spare} thread(s) more than cores: capture takes turns with the interpreter"
         chosen = ""
         if self.auto:
             limit = _RESERVE_FROM[self.workload.value]

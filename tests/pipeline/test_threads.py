@@ -40,6 +40,6 @@ def test_the_plan_says_why_and_turns_opencv_s_pool_off() -> None:
         lossless = ThreadPlan.auto_plan(Workload.LOSSLESS, cores=4)
         assert lossless.interpreter == 3 and "a core kept for capture" in lossless.why
         given = ThreadPlan.for_threads(3, cores=2, workload=Workload.LOSSLESS)
-        assert not given.auto and "1 interpreter thread(s) more than cores" in given.why
+        assert not given.auto and "2 thread(s) more than cores" in given.why
     finally:
         cv2.setNumThreads(before)
