@@ -243,12 +243,17 @@ class VideoRecorder:
         """Seconds of video written so far (frames written over the rate)."""
         return self._written / self.fps
 
-    def write(self, image: npt.NDArray[np.uint8], draw: Draw | None = None) -> bool:
-        """Offer a frame (copied); ``draw`` runs on the encoder thread. False when dropped."""
+    def write(
+        self, image: npt.NDArray[np.uint8], draw: Draw | None = None, *, copy: bool = True
+    ) -> bool:
+        """Offer a frame; ``draw`` runs on the encoder thread. False when dropped.
+
+        The frame is copied unless ``copy`` is False: a caller whose frames are never written
+        to again (a live frame slot's) saves the copy on its own thread."""
         if self._state is not RecorderState.RECORDING:
             return False
         self._offered += 1
-        item = (np.array(image, dtype=np.uint8, copy=True), draw)
+        item = (np.array(image, dtype=np.uint8, copy=True) if copy else image, draw)
         try:
             if not self.lossless:
                 self._queue.put_nowait(item)

@@ -5,7 +5,8 @@ fed by the capture thread): every captured frame, the frames the view shows, goe
 :class:`camviz.videoout.VideoRecorder` with the overlay of the newest result (the crop box the
 model is fed, the top labels and their probabilities, a REC badge with the time), mirrored
 when the view is. The overlay is drawn and the frame encoded on the recorder's own thread;
-the capture thread only copies the frame onto its bounded queue, so a slow encoder drops
+the capture thread only puts the frame (not copied: the slot's frames are never written to)
+on its bounded queue, so a slow encoder drops
 recorded frames (counted, :attr:`RecorderStats.dropped`) and never slows the pipeline.
 
 The file's rate is the source's declared rate (its ``nominal_fps``), else
@@ -76,6 +77,7 @@ class VideoRecording:
         self._source_fps = source_fps
         self._lock = threading.Lock()
         self._recorder: VideoRecorder | None = None
+        self._offered = 0  # frames handed to the running recording
         self.mirrored = False  # as the view shows it (the window keeps it current)
         self.last_stats: RecorderStats | None = None
         self.started: Emitter[RecordingStarted] = Emitter("video.started")
@@ -107,6 +109,7 @@ class VideoRecording:
         recorder.start()
         with self._lock:
             self._recorder = recorder
+            self._offered = 0
         self._frames.listen(self._on_frame)
         started = RecordingStarted(recorder.path, recorder.fps)
         self.started.emit(started)
@@ -147,14 +150,17 @@ class VideoRecording:
         region: Region | None = None
         if info is not None:
             region = input_region(image.shape[1], image.shape[0], info.preprocessing)
+        self._offered += 1
         draw = functools.partial(
             _draw,
             fr=fr,
             region=region,
             mirrored=self.mirrored,
-            elapsed_s=recorder.stats.offered / recorder.fps,
+            elapsed_s=(self._offered - 1) / recorder.fps,
         )
-        recorder.write(image, draw)
+        # the slot's frames are never written to again (the view shows them as they are): no
+        # copy on the capture thread, which hands each frame on only after this returns
+        recorder.write(image, draw, copy=False)
 
 
 def _draw(
