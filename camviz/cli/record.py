@@ -55,14 +55,19 @@ class _Recorded:
         self.info = clf.info
 
     def classify(self, image: npt.NDArray[np.uint8], **kwargs: Any) -> ClassificationResult:
+        import numpy as np
+
         from camviz.annotate import annotate_result
         from camviz.preprocess import input_region
 
         result = self._clf.classify(image, **kwargs)
         height, width = image.shape[:2]
         region = input_region(width, height, self._clf.info.preprocessing)
+        copy = True
+        if kwargs.get("color") == "bgr":  # a video's frames come in the decoder's order
+            image, copy = np.ascontiguousarray(image[..., ::-1]), False  # the recorder's RGB
         self._recorder.write(
-            image, functools.partial(annotate_result, result=result, region=region)
+            image, functools.partial(annotate_result, result=result, region=region), copy=copy
         )
         return result
 
