@@ -1,6 +1,6 @@
 """Load a camviz zoo model into MediaPipe's ImageClassifier and print its top-3 per photo.
 
-This checks that the standard TFLite metadata written by ``camviz.export.metadata_writer`` is
+This checks that the standard TFLite metadata written by ``camviz.backends.add_metadata`` is
 what MediaPipe expects (labels, normalisation, image properties).  Not part of CI: run it in a
 venv with ``mediapipe`` and camviz (for the benchmarks' harness; no TensorFlow), e.g.::
 

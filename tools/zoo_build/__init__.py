@@ -13,7 +13,7 @@ Not part of the ``camviz`` package or its wheel: a tool of the repository, run i
 ``.venv-build`` (the ``build`` extra, pinned by ``constraints/build.txt``). It imports camviz;
 camviz never imports it. What the build shares with the head export (``camviz export-head``,
 graph surgery on the shipped int8 file, no TensorFlow) is only the TFLite metadata writer,
-:mod:`camviz.export.metadata_writer`, which the builder imports from there.
+``camviz.backends.add_metadata`` (the format's business, in ``camviz.backends``).
 """
 
 from __future__ import annotations

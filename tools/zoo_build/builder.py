@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 
 from camviz import jsonio
-from camviz.errors import ExtraNotInstalledError
-from camviz.export.metadata_writer import (
+from camviz.backends import (
     LABELS_NAME,
     DisplayNames,
     ImageClassifierMetadata,
     add_metadata,
 )
+from camviz.errors import ExtraNotInstalledError
 from tools.zoo_build import calibration as ph
 from tools.zoo_build.calibration import CALIBRATION_PER_PHOTO, CROP_FRACTION
 from tools.zoo_build.softmax_tail import with_float_softmax
