@@ -37,6 +37,7 @@ from camviz.backends.base import (
     ModelMetadata,
     TensorSpec,
 )
+from camviz.backends.cpu import cpu_has_int8_dot_product
 from camviz.errors import AcceleratorError, ModelLoadError, NotAClassifierError
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "graph_output_op",
     "image_layout",
     "metadata_from_props",
+    "runs_qdq_as_float",
     "wants_bgr",
 ]
 
@@ -296,6 +298,17 @@ class OnnxModel:
         self._session = None
 
 
+def runs_qdq_as_float(content: bytes, provider: str, cpuinfo: str | None = None) -> bool:
+    """Whether a QDQ model's quantised operators run as their float arithmetic: on the CPU
+    provider of a CPU without an int8 dot product, where the fused int8 kernels saturate
+    (measured in :mod:`camviz.backends.cpu`)."""
+    return (
+        provider == "CPUExecutionProvider"
+        and b"QuantizeLinear" in content
+        and not cpu_has_int8_dot_product(cpuinfo)
+    )
+
+
 class OnnxBackend:
     """ONNX Runtime (``.onnx``) behind the :class:`~camviz.backends.base.Backend` interface."""
 
@@ -321,6 +334,8 @@ class OnnxBackend:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        if runs_qdq_as_float(content, provider):
+            options.add_session_config_entry("session.disable_quant_qdq", "1")
         start = time.perf_counter()
         try:
             session = ort.InferenceSession(content, sess_options=options, providers=[provider])

@@ -34,12 +34,13 @@ from camviz.backends.base import (
     ModelDescription,
     TensorSpec,
 )
+from camviz.backends.cpu import cpu_has_int8_dot_product
 from camviz.errors import AcceleratorError, ModelLoadError, NotAClassifierError
 
 __all__ = [
     "OpenVinoBackend",
     "OpenVinoModel",
-    "cpu_has_int8_dot_product",
+    "cpu_has_int8_dot_product",  # from camviz.backends.cpu
     "devices",
     "file_kind",
     "int8_kernels_used",
@@ -51,14 +52,6 @@ _INSTALL = {
     Accelerator.NPU: "an Intel NPU (Core Ultra) with its driver (intel-npu-driver)",
 }
 _DTYPES = {"f32": np.float32, "f16": np.float16, "u8": np.uint8, "i8": np.int8}
-#: x86 flags of an int8 dot-product instruction (VNNI, AMX). Measured on a 2-core AMD EPYC with
-#: AVX2 and none of them (OpenVINO 2026.4, the zoo's int8 files, 27 photos): OpenVINO's int8
-#: kernels put the uint8 logits a mean 3.7-6.3 quantisation steps (up to 81) from LiteRT's and
-#: agree on the top-1 of 15-22 photos, where LiteRT's own two kernel sets differ by 0.7 steps
-#: (at most 10) and agree on 23-26. With OpenVINO's low-precision transformations off the
-#: quantised operators run as their float arithmetic: 0.1-0.6 steps (at most 4), top-1 on 23-27
-#: photos, about twice the invoke time. So camviz turns them off on CPUs without these flags.
-_INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "avx_vnni_int8", "amx_int8"})
 #: OpenVINO's CPU property that switches the low-precision transformations (an internal key
 #: of its CPU plugin, not in SUPPORTED_PROPERTIES: a release without it is compiled without)
 _LOW_PRECISION_KEY = "LP_TRANSFORMS_MODE"
@@ -86,25 +79,9 @@ def file_kind(content: bytes) -> str:
     return "onnx"
 
 
-def cpu_has_int8_dot_product(cpuinfo: str | None = None) -> bool:
-    """Whether this CPU has an int8 dot product (VNNI or AMX), from ``/proc/cpuinfo`` (or the
-    ``cpuinfo`` text given). True where there is no x86 flags line to read (another system or
-    architecture): OpenVINO's own choice is kept there."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return True
-    for line in cpuinfo.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() == "flags":
-            return bool(_INT8_DOT_FLAGS & set(value.split()))
-    return True
-
-
 def int8_kernels_used(accelerator: Accelerator = Accelerator.CPU) -> bool:
     """Whether camviz lets OpenVINO run a quantised model's operators as int8 kernels on
-    ``accelerator``: everywhere but on a CPU without an int8 dot product (see _INT8_DOT_FLAGS)."""
+    ``accelerator``: everywhere but on a CPU without an int8 dot product (camviz.backends.cpu)."""
     return Accelerator.parse(accelerator) is not Accelerator.CPU or cpu_has_int8_dot_product()
 
 

@@ -78,7 +78,8 @@ class _Graph:
         return name
 
     def node(self, op: str, inputs: list[str], output: str, **attrs: Any) -> str:
-        self.nodes.append(helper.make_node(op, inputs, [output], **attrs))
+        name = f"{op}_{len(self.nodes)}"  # named, so a quantiser can be told to leave one
+        self.nodes.append(helper.make_node(op, inputs, [output], name=name, **attrs))
         return output
 
     def value(self, index: int) -> str:
@@ -348,7 +349,11 @@ def quantize(float_path: Path, out: Path, tensors: list[npt.NDArray[np.float32]]
         quantize_static,
     )
 
-    name = onnx.load(str(float_path)).graph.input[0].name
+    graph = onnx.load(str(float_path)).graph
+    name = graph.input[0].name
+    # The zoo's graphs end in a float softmax: quantising its output would round the
+    # probabilities to 1/256 (ties at the top), so it stays float, as in the zoo's int8.
+    softmax = [node.name for node in graph.node if node.op_type == "Softmax"]
 
     class Reader(CalibrationDataReader):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -366,6 +371,7 @@ def quantize(float_path: Path, out: Path, tensors: list[npt.NDArray[np.float32]]
         per_channel=True,
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
+        nodes_to_exclude=softmax,
     )
     return out
 

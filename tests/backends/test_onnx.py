@@ -126,7 +126,20 @@ def test_qdq_int8_from_onnxruntimes_quantiser_keeps_the_float_top1(
     content = paths["int8"].read_bytes()
     assert b"QuantizeLinear" in content and len(content) < 0.4 * FLOAT_TFLITE.stat().st_size
     agree, _ = _agreement(reference, content, ALL_PHOTOS)
-    assert agree >= 24  # measured 26 of 27: int8 costs a photo or two, as the zoo's int8 does
+    # 26 of 27 on a CPU with VNNI; 25 on AVX2 alone, where camviz runs the QDQ operators as
+    # float arithmetic (ONNX Runtime's fused int8 kernels saturate there: 22)
+    assert agree >= 24  # int8 costs a photo or two, as the zoo's int8 does
+
+
+def test_qdq_runs_as_float_arithmetic_only_on_the_cpu_of_a_cpu_without_int8_dot_product() -> None:
+    from camviz.backends.onnx import runs_qdq_as_float
+
+    qdq, plain = b"...QuantizeLinear...", b"...Conv..."
+    avx2, vnni = "flags\t: fpu avx avx2 fma\n", "flags\t: avx2 avx512_vnni\n"
+    assert runs_qdq_as_float(qdq, "CPUExecutionProvider", avx2)
+    assert not runs_qdq_as_float(qdq, "CPUExecutionProvider", vnni)
+    assert not runs_qdq_as_float(plain, "CPUExecutionProvider", avx2)
+    assert not runs_qdq_as_float(qdq, "OpenVINOExecutionProvider", avx2)
 
 
 def test_without_the_extra_an_onnx_model_says_which_extra_to_install(
