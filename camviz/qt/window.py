@@ -203,9 +203,10 @@ class MainWindow(QMainWindow):
         side_layout.setContentsMargins(4, 4, 4, 4)
         self.explain_box = ExplainRecordBox()
         self.explain_record = ExplainRecord(self, self.explain_box, self)
-        for widget in (c, self.explain_box, self.meter, model_box, input_box):
+        # the meter high enough to stay in view in a 720-pixel window: the controls, A/B's
+        # agreement, the meter, then what is reached by key too (explain, record video)
+        for widget in (c, self.ab.box, self.meter, self.explain_box, model_box, input_box):
             side_layout.addWidget(widget)
-        side_layout.insertWidget(1, self.ab.box)  # after the controls
         side_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(side)

@@ -196,3 +196,21 @@ def test_a_long_runtime_line_never_widens_the_side_panel(qtbot: Any, make_window
     panel = win.side_panel
     assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
     assert panel.widget().width() <= panel.viewport().width()
+
+
+def test_the_meter_is_in_view_in_a_720_pixel_window(qtbot: Any, make_window: Any) -> None:
+    """The meter (the budget light, fps and latency) is the window's answer to "does it keep
+    up": in a 1280x720 window it is inside the side panel's view without scrolling, above
+    the controls that a key reaches too (explain, record video); A/B's box is above it."""
+    win = make_window()
+    qtbot.wait(50)
+    panel = win.side_panel
+    top = win.meter.mapTo(panel.widget(), win.meter.rect().topLeft()).y()
+    assert panel.verticalScrollBar().value() == 0
+    assert top + win.meter.sizeHint().height() * 0.6 <= panel.viewport().height(), (
+        top,
+        win.meter.sizeHint().height(),
+        panel.viewport().height(),
+    )
+    explain = win.explain_box.mapTo(panel.widget(), win.explain_box.rect().topLeft()).y()
+    assert top < explain
