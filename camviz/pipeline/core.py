@@ -49,6 +49,7 @@ from camviz.pipeline.records import (
     PipelineEvent,
     PipelineOptions,
 )
+from camviz.results import ClassificationResult
 from camviz.smoothing import ProbabilitySmoother
 from camviz.sources import Frame, Source, SourceState
 
@@ -86,6 +87,42 @@ class _SecondRequest:
     on_result: ResultCallback
     on_event: EventCallback
     generation: int
+
+
+def _smoothed(
+    clf: Classifier, smoother: ProbabilitySmoother, result: ClassificationResult
+) -> ClassificationResult:
+    """``result`` with the smoothed ranking when ``smoother`` is on: only what smoothing
+    changes (categories, probabilities, uncertain), every other field kept."""
+    if not smoother.enabled:
+        return result
+    smoothed, first = smoother.update(result.probabilities)
+    ranked = clf.result_from(smoothed, result.times, first=first)
+    return dataclasses.replace(
+        result,
+        categories=ranked.categories,
+        probabilities=ranked.probabilities,
+        uncertain=ranked.uncertain,
+    )
+
+
+def _stamps(item: _QueuedFrame, dequeued: float, result: ClassificationResult) -> FrameStamps:
+    """The frame's stamps, postprocessed and delivered now; classify() stamps its inner
+    stages on the same clock (a classify that took none, a test's stand-in say, counts them
+    at ``dequeued``)."""
+    postprocessed = CLOCK()
+    preprocessed, inferred = result.times.preprocessed, result.times.invoked
+    if not dequeued <= preprocessed <= inferred <= postprocessed:
+        preprocessed = inferred = dequeued
+    return FrameStamps(
+        captured=item.frame.captured,
+        queued=item.queued,
+        dequeued=dequeued,
+        preprocessed=preprocessed,
+        inferred=inferred,
+        postprocessed=postprocessed,
+        delivered=CLOCK(),
+    )
 
 
 class Pipeline:
@@ -597,35 +634,14 @@ class Pipeline:
             self._emit(EventKind.FRAME_FAILED, f"frame {item.frame_id}: {format_error(exc)}", exc)
             return
         fed = clf.last_input if kept else None
-        if self._smoother.enabled:
-            smoothed, first = self._smoother.update(result.probabilities)
-            ranked = clf.result_from(smoothed, result.times, first=first)
-            result = dataclasses.replace(  # only what smoothing changes; every other field kept
-                result,
-                categories=ranked.categories,
-                probabilities=ranked.probabilities,
-                uncertain=ranked.uncertain,
-            )
-        postprocessed = CLOCK()
-        # classify() stamps its inner stages on the same clock
-        preprocessed, inferred = result.times.preprocessed, result.times.invoked
-        if not dequeued <= preprocessed <= inferred <= postprocessed:  # a classify that
-            preprocessed = inferred = dequeued  # took no stamps (a test's stand-in, say)
-        stamps = FrameStamps(
-            captured=frame.captured,
-            queued=item.queued,
-            dequeued=dequeued,
-            preprocessed=preprocessed,
-            inferred=inferred,
-            postprocessed=postprocessed,
-            delivered=CLOCK(),
-        )
+        result = _smoothed(clf, self._smoother, result)
+        stamps = _stamps(item, dequeued, result)
         out = FrameResult(item.frame_id, frame, result, stamps, clf.info.name, fed)
         if self._on_result is not None:
             self._on_result(out)
         else:
             self._put_result(out)
-        self.metrics.frame_done(stamps.stages_ms(), stamps.e2e_ms, inferred, CLOCK())
+        self.metrics.frame_done(stamps.stages_ms(), stamps.e2e_ms, stamps.inferred, CLOCK())
 
     def _process_second(self, clf: Classifier, item: _QueuedFrame) -> None:
         """The second model on the frame the first one just classified (same frame id)."""
@@ -640,28 +656,8 @@ class Pipeline:
                 request, EventKind.FRAME_FAILED, f"frame {item.frame_id}: {format_error(exc)}", exc
             )
             return
-        if self._second_smoother.enabled:
-            smoothed, first = self._second_smoother.update(result.probabilities)
-            ranked = clf.result_from(smoothed, result.times, first=first)
-            result = dataclasses.replace(
-                result,
-                categories=ranked.categories,
-                probabilities=ranked.probabilities,
-                uncertain=ranked.uncertain,
-            )
-        postprocessed = CLOCK()
-        preprocessed, inferred = result.times.preprocessed, result.times.invoked
-        if not dequeued <= preprocessed <= inferred <= postprocessed:
-            preprocessed = inferred = dequeued
-        stamps = FrameStamps(
-            captured=frame.captured,
-            queued=item.queued,
-            dequeued=dequeued,
-            preprocessed=preprocessed,
-            inferred=inferred,
-            postprocessed=postprocessed,
-            delivered=CLOCK(),
-        )
+        result = _smoothed(clf, self._second_smoother, result)
+        stamps = _stamps(item, dequeued, result)
         try:
             request.on_result(FrameResult(item.frame_id, frame, result, stamps, clf.info.name))
         except Exception as exc:  # the consumer's bug: the first model runs on
