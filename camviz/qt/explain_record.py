@@ -127,6 +127,7 @@ class ExplainRecord(QObject):
         box.video_check.toggled.connect(self._video_toggled)
         window.view.mirroredChanged.connect(self._mirrored)
         self._frame: object = None  # the frame the map under way is of
+        self._request: int | None = None  # the id of the map this window asked for last
 
     # ------------------------------------------------------------------ explain
     def explain(self) -> bool:
@@ -141,7 +142,7 @@ class ExplainRecord(QObject):
             window.say("Nothing to explain yet: no frame or no model", 5000)
             return False
         self._frame = frame
-        self.explaining.request(frame)
+        self._request = self.explaining.request(frame)
         self._show_progress(0, 0)
         self.box.explain_button.setText("Cancel")
         window.say("Explaining the paused frame… (E or Esc cancels)")
@@ -162,7 +163,9 @@ class ExplainRecord(QObject):
             bar.setFormat(f"explaining: {done} of {total} squares")
 
     def _progress(self, event: ExplainProgress) -> None:
-        if event.request_id == self.explaining.current_request:
+        # the id this window asked for, not the component's current one: the worker ends the
+        # job before the GUI thread sees its last progress (which would be dropped, at 99%)
+        if event.request_id == self._request:
             self._show_progress(event.done, event.total)
 
     def _ended(self, how: str, message: str) -> None:
