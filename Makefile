@@ -120,7 +120,8 @@ bench: $(VENV)/.installed
 	$(BIN)/camviz bench $(ARGS)
 
 # Screenshots of the window under Xvfb into assets/screenshots/ (and assets/screenshot.png).
-# Needs Debian's xvfb xauth imagemagick libxcb-cursor0.
+# Needs Debian's xvfb xauth imagemagick and the Qt xcb libraries of the README's list
+# (libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, ...: `ldd` on Qt's libqxcb.so names them).
 screenshot screenshots: $(VENV)/.installed
 	bash scripts/screenshot.sh
 
