@@ -9,7 +9,7 @@ Without one, x86 int8 kernels multiply uint8 by int8 in 16-bit pairs that satura
   photos, where LiteRT's own two kernel sets differ by 0.7 steps (at most 10) and agree on
   23-26. With its low-precision transformations off the quantised operators run as their
   float arithmetic: 0.1-0.6 steps, top-1 on 23-27, about twice the invoke time.
-* ONNX Runtime 1.31, a QDQ int8 export of EfficientNet-Lite0 (onnxruntime's quantiser): its
+* ONNX Runtime 1.32, a QDQ int8 export of EfficientNet-Lite0 (onnxruntime's quantiser): its
   fused int8 kernels agree with the float model's top-1 on 22 photos, the QDQ operators run as
   float arithmetic (``session.disable_quant_qdq``) on 25, as LiteRT's int8 file does; invoke
   p50 4.2 against 10.3 ms.
