@@ -17,33 +17,27 @@ import pytest
 
 from camviz.classifier import ClassifierOptions
 from camviz.loading import open_classifier
-from camviz.pipeline import EventKind, FrameResult, Pipeline, PipelineEvent, run_pipeline
+from camviz.pipeline import EventKind, FrameResult, Pipeline, run_pipeline
 from camviz.sources import VideoSource
 
-from ..conftest import MODELS, VIDEOS, wait_for
+from ..conftest import MODELS, VIDEOS, Recorder, wait_for
 
 BUNNY = VIDEOS / "bigbuckbunny.mp4"  # 1280x720, 132 frames
 FLOAT = ClassifierOptions(model="efficientnet_lite0_float32", threads=1)
 
 
-class Second:
-    """The second model's results and events, collected on the inference thread."""
+class Second(Recorder):
+    """The second model's results and events, collected on the inference thread; ``loaded``
+    once its model loaded or failed."""
 
     def __init__(self) -> None:
-        self.results: list[FrameResult] = []
-        self.events: list[PipelineEvent] = []
+        super().__init__()
         self.loaded = threading.Event()
 
-    def on_result(self, item: FrameResult) -> None:
-        self.results.append(item)
-
-    def on_event(self, event: PipelineEvent) -> None:
-        self.events.append(event)
-        if event.kind in (EventKind.MODEL_LOADED, EventKind.MODEL_FAILED):
+    def on_event(self, event: object) -> None:
+        super().on_event(event)
+        if getattr(event, "kind", None) in (EventKind.MODEL_LOADED, EventKind.MODEL_FAILED):
             self.loaded.set()
-
-    def kinds(self) -> list[EventKind]:
-        return [e.kind for e in self.events]
 
 
 def _start_b(second: Second, options: ClassifierOptions = FLOAT) -> Callable[[Pipeline], None]:
