@@ -1,7 +1,8 @@
 """What every frame source shares: :class:`Frame`, :class:`SourceState`, the
 :class:`Source` base class, and the pacing clock and fps check of file sources.
 
-Imports only :mod:`camviz.errors`; every other module of the package builds on it.
+Imports only the bottom layers (errors, limits, memory, preprocess, results); every other
+module of the package builds on it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from camviz import limits
 from camviz.errors import SourceError, SourceOpenError
+from camviz.memory import release_freed_memory
 from camviz.preprocess import ColorOrder
 from camviz.results import CLOCK
 
@@ -169,6 +171,7 @@ class Source(ABC):
             return
         self._closed.set()
         self._release()
+        release_freed_memory()  # the decoder's buffers and the frames it made
         if self.state not in (SourceState.ENDED, SourceState.FAILED):
             self._set_state(SourceState.ENDED, f"{self.name} closed")
 
