@@ -34,6 +34,8 @@ __all__ = [
     "LabelSheet",
     "HeatMap",
     "RecBadge",
+    "SECOND_COLOR",
+    "SecondView",
     "annotate_result",
     "text_scale",
 ]
@@ -42,6 +44,33 @@ Region = tuple[int, int, int, int]  # (left, top, width, height) in frame pixels
 Color = tuple[int, int, int]  # RGB
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+#: The second model's colour in an A/B view (its crop box, its sheet's bars): the window's amber.
+SECOND_COLOR: Color = (255, 176, 32)
+
+
+@dataclass(frozen=True, slots=True)
+class SecondView:
+    """The second model of an A/B view, on the same frame as the first.
+
+    ``region`` is its crop box when it differs from the first model's (None: the same box,
+    drawn once); ``first_name`` heads the first model's sheet; ``frame_id`` is the frame
+    the result is of (the newest pair's, which may trail the first model's newest result).
+    """
+
+    result: ClassificationResult
+    name: str
+    region: Region | None = None
+    first_name: str | None = None
+    frame_id: int | None = None
+
+    def mirrored(self, width: int) -> SecondView:
+        """The same view on a frame mirrored left to right (``width`` pixels wide)."""
+        if self.region is None:
+            return self
+        left, top, w, h = self.region
+        region = (width - left - w, top, w, h)
+        return SecondView(self.result, self.name, region, self.first_name, self.frame_id)
 
 
 def text_scale(image: npt.NDArray[np.uint8]) -> float:
@@ -66,18 +95,24 @@ def _clip(region: Region, image: npt.NDArray[np.uint8]) -> Region:
 
 @dataclass(frozen=True, slots=True)
 class CropBox:
-    """The box of the frame the model is fed (``camviz.preprocess.input_region``)."""
+    """The box of the frame the model is fed (``camviz.preprocess.input_region``).
 
-    color: Color = (255, 200, 0)
-    thickness: int = 2
+    As the window draws it: a light line on a dark ``band`` two pixels wider, which shows on
+    any picture (``band=None``: the line alone).
+    """
+
+    color: Color = (255, 255, 255)
+    thickness: int = 1
+    band: Color | None = (0, 0, 0)
 
     def annotate(self, image: npt.NDArray[np.uint8], region: Region) -> npt.NDArray[np.uint8]:
         _check(image)
         left, top, w, h = _clip(region, image)
         if w and h:
-            cv2.rectangle(
-                image, (left, top), (left + w - 1, top + h - 1), self.color, self.thickness
-            )
+            corners = (left, top), (left + w - 1, top + h - 1)
+            if self.band is not None:
+                cv2.rectangle(image, *corners, self.band, self.thickness + 2)
+            cv2.rectangle(image, *corners, self.color, self.thickness)
         return image
 
 
@@ -180,9 +215,11 @@ class HeatMap:
 
 @dataclass(frozen=True, slots=True)
 class RecBadge:
-    """A red dot and ``REC`` (with the elapsed time when given) in the top right corner."""
+    """A red dot and ``REC`` (with the elapsed time when given) in the top right corner, or
+    the bottom right one (``corner="bottom"``: a second model's sheet takes the top right)."""
 
     color: Color = (230, 30, 30)
+    corner: str = "top"
 
     def annotate(
         self, image: npt.NDArray[np.uint8], elapsed_s: float | None = None
@@ -197,7 +234,7 @@ class RecBadge:
         radius = max(4, th // 2 + 1)
         pad = max(4, th // 2)
         x = image.shape[1] - tw - 3 * radius - 2 * pad
-        y = pad + th
+        y = pad + th if self.corner == "top" else image.shape[0] - pad
         cv2.circle(image, (x + radius, y - th // 2), radius, self.color, -1, cv2.LINE_AA)
         cv2.putText(
             image, text, (x + 3 * radius, y), _FONT, scale, self.color, 1 + (th > 14), cv2.LINE_AA
@@ -211,10 +248,24 @@ def annotate_result(
     region: Region | None,
     *,
     rows: int = 3,
+    second: SecondView | None = None,
 ) -> npt.NDArray[np.uint8]:
-    """A copy of ``image`` with the crop box (when given) and the top ``rows`` labels drawn."""
+    """A copy of ``image`` with the crop box (when given) and the top ``rows`` labels drawn.
+
+    With ``second`` (A/B), the second model's labels go in a sheet on the right in
+    :data:`SECOND_COLOR`, each sheet headed by its model's name, and its crop box is drawn
+    in that colour when it differs from the first model's.
+    """
     out = np.array(image, dtype=np.uint8, copy=True, order="C")
     if region is not None:
         CropBox().annotate(out, region)
-    LabelSheet(rows=rows).annotate(out, result)
+    if second is None:
+        LabelSheet(rows=rows).annotate(out, result)
+        return out
+    if second.region is not None:
+        CropBox(color=SECOND_COLOR, thickness=2).annotate(out, second.region)
+    title = f"A: {second.first_name}" if second.first_name else None
+    LabelSheet(rows=rows).annotate(out, result, title)
+    sheet = LabelSheet(rows=rows, bar=SECOND_COLOR, corner="right")
+    sheet.annotate(out, second.result, f"B: {second.name}")
     return out

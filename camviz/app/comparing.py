@@ -16,6 +16,10 @@ Events: ``status`` (:class:`CompareStatus`: off, loading, running, failed, with 
 and ``pair`` (:class:`ABReading`, one per frame both models classified). Both fire on the
 pipeline's inference thread, or on the caller's for ``choose``. A second model that fails
 leaves the first running; the status says so in words.
+
+What of the second model a view draws over a frame (its newest labels, its crop box where
+it differs from the first model's) is :meth:`Comparing.second_view`, for the window's video,
+its snapshots and its recordings alike.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from camviz.annotate import SecondView
 from camviz.app.events import Emitter
 from camviz.classifier import ClassifierOptions, ModelInfo
 from camviz.compare import Aligner, PairRecord, RollingAgreement, pair_record
@@ -36,6 +41,7 @@ from camviz.defaults import METER_SPAN_S
 from camviz.errors import CamvizError, format_error
 from camviz.metrics import BudgetLight, budget_light
 from camviz.pipeline import EventKind, FrameResult, Pipeline, PipelineEvent
+from camviz.preprocess import input_region
 
 __all__ = ["ABReading", "CompareState", "CompareStatus", "Comparing", "ModelLatency"]
 
@@ -160,6 +166,24 @@ class Comparing:
     @property
     def active(self) -> bool:
         return self._asked is not None
+
+    def second_view(self, width: int, height: int) -> SecondView | None:
+        """What of the second model a view of a ``width`` x ``height`` frame draws: its
+        newest result and name, and its crop box where it differs from the first model's.
+        None while A/B is off or before the first pair (any thread)."""
+        with self._lock:
+            reading, first, second = self.last, self._first, self._second
+        if self._asked is None or reading is None or second is None:
+            return None
+        region = input_region(width, height, second.preprocessing)
+        same = first is not None and region == input_region(width, height, first.preprocessing)
+        return SecondView(
+            reading.second.result,
+            second.name,
+            None if same else region,
+            first.name if first is not None else None,
+            reading.frame_id,
+        )
 
     # ------------------------------------------------------------------ control
     def choose(self, model: str | None) -> None:

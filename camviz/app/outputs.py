@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from camviz.annotate import SecondView
 from camviz.app.events import Emitter, Notice
 from camviz.app.recording import CsvRecorder
 from camviz.app.snapshot import Render, SnapshotError, describe_write_error, save_snapshot
@@ -35,6 +36,7 @@ class Outputs:
         notice: Emitter[Notice],
         last_result: Callable[[], FrameResult | None],
         source_spec: Callable[[], str | None],
+        second_view: Callable[[int, int], SecondView | None] | None = None,
     ) -> None:
         self.snapshot_dir = Path(snapshot_dir)
         self.write_errors: list[str] = []  # files that could not be saved, as told
@@ -43,6 +45,7 @@ class Outputs:
         self._notice = notice
         self._last_result = last_result
         self._source_spec = source_spec
+        self._second_view = second_view  # the A/B second model's view of a frame this size
         self._control = threading.RLock()
         self._lock = threading.Lock()
         self._recorder: CsvRecorder | None = None
@@ -103,11 +106,16 @@ class Outputs:
     def snapshot(
         self, folder: Path | None = None, *, mirrored: bool = False, render: Render | None = None
     ) -> tuple[Path, Path] | None:
-        """Save the last classified frame (PNG, drawn by ``render``) and its result (JSON)."""
+        """Save the last classified frame (PNG, drawn by ``render``) and its result (JSON),
+        with the second model's of the same view when A/B runs."""
         fr = self._last_result()
         if fr is None:
             self._say("Nothing to snapshot yet")
             return None
+        second = None
+        if self._second_view is not None:
+            height, width = fr.frame.pixels.shape[:2]
+            second = self._second_view(width, height)
         try:
             png, js = save_snapshot(
                 fr,
@@ -115,6 +123,7 @@ class Outputs:
                 source=self._source_spec(),
                 mirrored=mirrored,
                 render=render,
+                second=second,
             )
         except SnapshotError as exc:
             self._write_failed("Snapshot not saved", exc.path, exc.error)

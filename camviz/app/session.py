@@ -154,19 +154,20 @@ class LiveSession:
         self.options = LiveOptionsModel(options, self._apply_options, lock=self._control)
         self.sources = Sources(lambda: self._pipeline, fallback_to_demo=fallback_to_demo)
         notice: Emitter[Notice] = Emitter("notice")
-        self.outputs = Outputs(
-            Path(snapshot_dir) if snapshot_dir else default_snapshot_dir(),
-            notice=notice,
-            last_result=lambda: self.last_result,
-            source_spec=lambda: self.sources.spec,
-        )
-        self.viewing = Viewing(self._refit, self._asked_model)
-        self.meter = Meter(self.metrics_snapshot)
         self.comparing = Comparing(
             lambda: self._pipeline,
             lambda model: self.classifier_options(model),
             lambda: self.options.value.budget_ms,
         )
+        self.outputs = Outputs(
+            Path(snapshot_dir) if snapshot_dir else default_snapshot_dir(),
+            notice=notice,
+            last_result=lambda: self.last_result,
+            source_spec=lambda: self.sources.spec,
+            second_view=self.comparing.second_view,
+        )
+        self.viewing = Viewing(self._refit, self._asked_model)
+        self.meter = Meter(self.metrics_snapshot)
         self.events = SessionEvents(
             source=self.sources.started,
             recording=self.outputs.recording,

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from camviz import jsonio
+from camviz.annotate import SecondView
 from camviz.fileio import home_dir, home_is_set, write_atomic
 from camviz.pipeline import FrameResult
 
@@ -34,8 +35,10 @@ __all__ = [
 ]
 
 Image = npt.NDArray[np.uint8]
-#: Draws what a snapshot shows: (result, mirrored) -> HxWx3 uint8 RGB at the frame's size.
-Render = Callable[[FrameResult, bool], Image]
+#: Draws what a snapshot shows: (result, mirrored, the second model's view or None) ->
+#: HxWx3 uint8 RGB at the frame's size. The second model's crop box is already mirrored
+#: when the frame is.
+Render = Callable[[FrameResult, bool, SecondView | None], Image]
 
 
 def default_snapshot_dir(
@@ -74,7 +77,7 @@ def describe_write_error(path: Path, error: BaseException | None) -> str:
     return f"cannot write {path}: {reason}{kind}; nothing was saved"
 
 
-def plain_render(fr: FrameResult, mirrored: bool) -> Image:
+def plain_render(fr: FrameResult, mirrored: bool, second: SecondView | None = None) -> Image:
     """The frame itself (flipped when mirrored), for front ends that draw no overlay."""
     image = fr.frame.image
     return np.ascontiguousarray(image[:, ::-1]) if mirrored else image
@@ -88,8 +91,17 @@ def _write_png(image: Image, path: Path) -> None:
     path.write_bytes(data.tobytes())
 
 
-def snapshot_json(fr: FrameResult, png: Path, *, source: str | None, mirrored: bool) -> str:
-    payload = {
+def snapshot_json(
+    fr: FrameResult,
+    png: Path,
+    *,
+    source: str | None,
+    mirrored: bool,
+    second: SecondView | None = None,
+) -> str:
+    """The snapshot's JSON: the result, where the frame came from, and with A/B the second
+    model's result of the same frame (``second``, with its ``model``)."""
+    payload: dict[str, object] = {
         **fr.result.to_dict(),
         "source": source,
         "frame_id": fr.frame_id,
@@ -99,6 +111,8 @@ def snapshot_json(fr: FrameResult, png: Path, *, source: str | None, mirrored: b
         "mirrored": mirrored,
         "image": png.name,
     }
+    if second is not None:
+        payload["second"] = {**second.result.to_dict(), "frame_id": second.frame_id}
     return jsonio.dumps(payload, indent=2)
 
 
@@ -109,17 +123,28 @@ def save_snapshot(
     source: str | None,
     mirrored: bool = False,
     render: Render | None = None,
+    second: SecondView | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``camviz-STAMP-FRAME.png`` and ``.json`` into ``folder``; (png, json) paths."""
+    """Write ``camviz-STAMP-FRAME.png`` and ``.json`` into ``folder``; (png, json) paths.
+    A second snapshot of the same frame in the same second gets ``-2`` (and so on).
+
+    ``second``: the second model's view of this frame (A/B), drawn and saved with it."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = Path(folder) / f"camviz-{stamp}-{fr.frame_id:06d}"
+    taken = 1  # the same frame twice in one second (paused, say): -2, -3... never overwrite
+    while base.with_suffix(".png").exists() or base.with_suffix(".json").exists():
+        taken += 1
+        base = Path(folder) / f"camviz-{stamp}-{fr.frame_id:06d}-{taken}"
     target = base.with_suffix(".png")
     try:
-        image = (render or plain_render)(fr, mirrored)
+        shown = second
+        if second is not None and mirrored:
+            shown = second.mirrored(fr.frame.pixels.shape[1])
+        image = (render or plain_render)(fr, mirrored, shown)
         png = write_atomic(target, lambda p: _write_png(image, p))
         target = base.with_suffix(".json")
         try:
-            text = snapshot_json(fr, png, source=source, mirrored=mirrored)
+            text = snapshot_json(fr, png, source=source, mirrored=mirrored, second=second)
             js = write_atomic(target, lambda p: p.write_text(text, "utf-8"))
         except BaseException:
             png.unlink(missing_ok=True)  # all or nothing: no PNG without its JSON

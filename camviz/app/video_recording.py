@@ -9,6 +9,9 @@ the capture thread only puts the frame (not copied: the slot's frames are never 
 on its bounded queue, so a slow encoder drops
 recorded frames (counted, :attr:`RecorderStats.dropped`) and never slows the pipeline.
 
+With A/B on, the recording shows both models: the second model's labels in a sheet on the
+right and its crop box where it differs (:meth:`camviz.app.comparing.Comparing.second_view`).
+
 The file's rate is the source's declared rate (its ``nominal_fps``), else
 :data:`FALLBACK_FPS`. :attr:`VideoRecording.events` says when a recording starts and stops
 (with its counters), on the thread that started or stopped it.
@@ -27,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from camviz.annotate import RecBadge, Region, annotate_result
+from camviz.annotate import RecBadge, Region, SecondView, annotate_result
 from camviz.app.events import Emitter
 from camviz.app.frames import LatestFrame
 from camviz.classifier import ModelInfo
@@ -60,7 +63,9 @@ class VideoRecording:
     """The window's video recording: ``start(path)``, ``stop()``, one at a time.
 
     ``last_result``, ``model_info`` and ``source_fps`` read the session's state when needed
-    (from the capture thread for the first two).
+    (from the capture thread for the first two); ``second_view`` is what of the A/B second
+    model the view shows over a frame of a size
+    (:meth:`camviz.app.comparing.Comparing.second_view`).
     """
 
     def __init__(
@@ -70,8 +75,10 @@ class VideoRecording:
         last_result: Callable[[], FrameResult | None],
         model_info: Callable[[], ModelInfo | None],
         source_fps: Callable[[], float | None],
+        second_view: Callable[[int, int], SecondView | None] | None = None,
     ) -> None:
         self._frames = frames
+        self._second_view = second_view
         self._last_result = last_result
         self._model_info = model_info
         self._source_fps = source_fps
@@ -150,11 +157,15 @@ class VideoRecording:
         region: Region | None = None
         if info is not None:
             region = input_region(image.shape[1], image.shape[0], info.preprocessing)
+        second = None
+        if self._second_view is not None and fr is not None:
+            second = self._second_view(image.shape[1], image.shape[0])
         self._offered += 1
         draw = functools.partial(
             _draw,
             fr=fr,
             region=region,
+            second=second,
             mirrored=self.mirrored,
             elapsed_s=(self._offered - 1) / recorder.fps,
         )
@@ -170,15 +181,19 @@ def _draw(
     region: Region | None,
     mirrored: bool,
     elapsed_s: float,
+    second: SecondView | None = None,
 ) -> Image:
-    """The frame as the view shows it: mirrored when it is, the box, the labels, REC."""
+    """The frame as the view shows it: mirrored when it is, the box, the labels, REC; with
+    A/B, the second model's labels on the right (REC goes to the bottom) and its box."""
     if mirrored:
         image = np.ascontiguousarray(image[:, ::-1])
         if region is not None:
             left, top, w, h = region
             region = (image.shape[1] - left - w, top, w, h)
+        if second is not None:
+            second = second.mirrored(image.shape[1])
     if fr is not None:
-        out = annotate_result(image, fr.result, region)
+        out = annotate_result(image, fr.result, region, second=second)
     else:
         out = np.array(image, np.uint8, copy=True)
-    return RecBadge().annotate(out, elapsed_s)
+    return RecBadge(corner="top" if second is None else "bottom").annotate(out, elapsed_s)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -37,18 +37,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camviz.annotate import SecondView
 from camviz.app.comparing import ABReading, CompareState, CompareStatus
 from camviz.app.options_model import OptionsChanged
 from camviz.app.session import LiveSession
 from camviz.backends import file_dialog_filter
-from camviz.classifier import ModelInfo
 from camviz.metrics import BudgetLight
-from camviz.preprocess import input_region
 from camviz.qt.bridge import Relay
 from camviz.qt.frame_view import FrameView, letterbox_rect
 from camviz.qt.results_panel import ResultsPanel
 
-__all__ = ["ABCompare", "CompareBox", "SecondCrop", "SecondSheet", "agreement_text", "twin_of"]
+__all__ = [
+    "ABCompare",
+    "CompareBox",
+    "SecondCrop",
+    "SecondSheet",
+    "agreement_text",
+    "draw_second_crop",
+    "draw_second_view",
+    "twin_of",
+]
 
 _LIGHT_COLORS = {
     BudgetLight.IDLE: "#8a8a8a",
@@ -195,24 +203,58 @@ class SecondCrop(QWidget):
             return
         painter = QPainter(self)
         try:
-            inner = box.adjusted(2, 2, -3, -3)
-            painter.setPen(QPen(QColor(0, 0, 0, 200), 5))
-            painter.drawRect(inner)
-            painter.setPen(QPen(_B_COLOR, 3, Qt.PenStyle.DashLine))
-            painter.drawRect(inner)
-            font = painter.font()
-            font.setBold(True)
-            painter.setFont(font)
-            text = "B sees this"
-            metrics = painter.fontMetrics()
-            tag = metrics.boundingRect(text).adjusted(-6, -3, 6, 3)
-            r = box.toAlignedRect()
-            tag.moveBottomLeft(r.bottomLeft() + QPoint(8, -8))
-            painter.fillRect(tag, QColor(10, 10, 10, 220))
-            painter.setPen(_B_COLOR)
-            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+            draw_second_crop(painter, box)
         finally:
             painter.end()
+
+
+def draw_second_crop(painter: QPainter, box: QRectF) -> None:
+    """The second model's crop box: a dashed amber line on a dark band, "B sees this"."""
+    inner = box.adjusted(2, 2, -3, -3)
+    painter.setPen(QPen(QColor(0, 0, 0, 200), 5))
+    painter.drawRect(inner)
+    painter.setPen(QPen(_B_COLOR, 3, Qt.PenStyle.DashLine))
+    painter.drawRect(inner)
+    font = painter.font()
+    font.setBold(True)
+    painter.setFont(font)
+    text = "B sees this"
+    metrics = painter.fontMetrics()
+    tag = metrics.boundingRect(text).adjusted(-6, -3, 6, 3)
+    r = box.toAlignedRect()
+    tag.moveBottomLeft(r.bottomLeft() + QPoint(8, -8))
+    painter.fillRect(tag, QColor(10, 10, 10, 220))
+    painter.setPen(_B_COLOR)
+    painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def draw_second_view(image: QImage, view: SecondView) -> QImage:
+    """``image`` (a frame rendered at its own size, as a snapshot is) with the second model
+    drawn as the window shows it: its crop box where it differs, and its top label in an
+    amber-framed box at the top right."""
+    painter = QPainter(image)
+    try:
+        if view.region is not None:
+            left, top, w, h = view.region
+            draw_second_crop(painter, QRectF(left, top, w, h))
+        font = painter.font()
+        font.setPixelSize(max(12, image.height() // 28))
+        painter.setFont(font)
+        top1 = view.result.categories[0] if view.result.categories else None
+        if view.result.uncertain or top1 is None:
+            said = "Not sure"
+        else:
+            said = f"{top1.display_name or top1.label}  {top1.score * 100:.0f}%"
+        text = f"B {view.name}: {said}"
+        box = painter.fontMetrics().boundingRect(text).adjusted(-8, -4, 8, 4)
+        box.moveTopRight(QPoint(image.width() - 10, 10))
+        painter.fillRect(box, QColor(0, 0, 0, 190))
+        painter.setPen(QPen(_B_COLOR, 2))
+        painter.drawRect(box)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    finally:
+        painter.end()
+    return image
 
 
 class ABCompare(QObject):
@@ -359,15 +401,10 @@ class ABCompare(QObject):
 
     def _show_crop(self) -> None:
         """B's box when B sees another part of the frame than A."""
-        reading, first, second = self.shown, self.session.model_info, self.comparing.state.info
-        if reading is None or first is None or second is None or not self.comparing.active:
+        reading = self.shown
+        if reading is None:
             self.crop.set_region(None, (0, 0))
             return
-        h, w = reading.first.frame.image.shape[:2]
-        region_b = _region(second, w, h)
-        differs = region_b != _region(first, w, h)
-        self.crop.set_region(region_b if differs else None, (w, h))
-
-
-def _region(info: ModelInfo, w: int, h: int) -> tuple[int, int, int, int]:
-    return input_region(w, h, info.preprocessing)
+        h, w = reading.first.frame.pixels.shape[:2]
+        view = self.comparing.second_view(w, h)
+        self.crop.set_region(None if view is None else view.region, (w, h))

@@ -109,6 +109,7 @@ class ExplainRecord(QObject):
             last_result=lambda: session.last_result,
             model_info=lambda: session.model_info,
             source_fps=self._source_fps,
+            second_view=session.comparing.second_view,
         )
         #: asks where to record (None: not now); a dialog unless a test sets it
         self.choose_video_path: Callable[[], Path | None] = self._ask_path

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camviz.annotate import SecondView
 from camviz.app.options_model import OptionsChanged
 from camviz.app.session import LiveSession, Notice, SourceStarted
 from camviz.app.snapshot import describe_write_error
@@ -56,7 +57,7 @@ from camviz.pipeline import EventKind, FrameResult, PipelineEvent
 from camviz.preprocess import ColorOrder, Fit
 from camviz.qt import shortcuts
 from camviz.qt.bridge import Relay, SessionBridge
-from camviz.qt.compare_view import ABCompare
+from camviz.qt.compare_view import ABCompare, draw_second_view
 from camviz.qt.controls import Controls, InputBox, ModelBox
 from camviz.qt.explain_record import ExplainRecord, ExplainRecordBox
 from camviz.qt.frame_view import FrameView, qimage_to_numpy, render_result
@@ -632,8 +633,13 @@ class MainWindow(QMainWindow):
             folder, mirrored=self.view.is_mirrored(), render=self._render_array
         )
 
-    def _render_array(self, fr: FrameResult, mirrored: bool) -> np.ndarray:
-        return qimage_to_numpy(self.render_result(fr, mirrored))
+    def _render_array(
+        self, fr: FrameResult, mirrored: bool, second: SecondView | None = None
+    ) -> np.ndarray:
+        image = self.render_result(fr, mirrored)
+        if second is not None:
+            draw_second_view(image, second)
+        return qimage_to_numpy(image)
 
     def render_result(self, fr: FrameResult, mirrored: bool | None = None) -> QImage:
         """The classified frame at its own resolution with the overlay, as shown."""

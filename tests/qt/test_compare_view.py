@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -119,3 +122,58 @@ def test_the_default_second_model_and_the_words() -> None:
     assert twin_of(LITE2, names) == INT8  # no twin: the next one, wrapping
     assert twin_of(INT8, [INT8]) is None
     assert agreement_text(None) == ""
+
+
+def test_snapshot_and_recording_show_the_second_model(
+    qtbot: Any, make_window: Any, tmp_path: Path
+) -> None:
+    win = make_window()
+    assert win.start(str(VIDEO), INT8)
+    qtbot.waitUntil(lambda: win.session.last_result is not None, timeout=60000)
+    assert win.session.viewing.set_fit(Fit.LETTERBOX, FLOAT)  # B sees the whole frame
+    win.ab.choose(FLOAT)
+    qtbot.waitUntil(lambda: win.ab.shown is not None, timeout=60000)
+    out = tmp_path / "ab.avi"
+    win.explain_record.choose_video_path = lambda: out
+    stopped: list[Any] = []
+    win.explain_record.videoStopped.connect(stopped.append)
+    qtbot.keyClick(win, Qt.Key.Key_R)
+    qtbot.wait(2500)
+    qtbot.keyClick(win, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: bool(stopped), timeout=30000)
+    assert stopped[0].error is None and stopped[0].written > 10
+    # the recording: B's box (amber) along the frame's edge, on every frame after the first pair
+    capture = cv2.VideoCapture(str(out))
+    edges = []
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        h = bgr.shape[0]
+        column = bgr[h // 2 : h - 60, 0:2].reshape(-1, 3).astype(float).mean(axis=0)
+        edges.append(column[2] - column[0])  # red minus blue: amber is about +220
+    capture.release()
+    assert len(edges) == stopped[0].written
+    assert np.median(edges) > 100, edges[:10]
+    # the snapshot: B's label in its box at the top right, B's result in the JSON
+    win.set_paused(True)
+    qtbot.wait(300)
+    saved = win.snapshot()
+    assert saved is not None
+    png, js = saved
+    record = json.loads(js.read_text())
+    assert record["second"]["model"] == FLOAT
+    assert record["second"]["frame_id"] <= record["frame_id"]
+    assert record["second"]["top"][0]["label"] and record["model"] == INT8
+    image = cv2.imread(str(png))
+    top_right = image[: image.shape[0] // 8, image.shape[1] // 2 :]
+    amber = (np.abs(top_right.astype(int) - (32, 176, 255)) < 40).all(axis=2)  # BGR
+    assert amber.sum() > 50
+    # A/B off: neither has anything of B any more
+    win.ab.choose(None)
+    qtbot.waitUntil(lambda: win.session.comparing.state.state is CompareState.OFF, timeout=5000)
+    png_off, js_off = win.snapshot()
+    assert "second" not in json.loads(js_off.read_text())
+    assert png_off != png and png.is_file()  # the same frame again: a file of its own
+    image_off = cv2.imread(str(png_off))[: image.shape[0] // 8, image.shape[1] // 2 :]
+    assert (np.abs(image_off.astype(int) - (32, 176, 255)) < 40).all(axis=2).sum() < amber.sum() / 4
