@@ -4,7 +4,8 @@ The state is the session's (:class:`camviz.app.comparing.Comparing`); this modul
 it and asks for changes:
 
 * :class:`CompareBox` (side panel): a "Compare with" list (Off, the zoo's models, the files
-  opened, "Open model file…"), what the second model is doing, the agreement of the last
+  opened, "Open model file…"), what the second model sees ("B sees": a centre crop or the
+  whole frame, its own fit), what the second model is doing, the agreement of the last
   window's frame pairs (top-1 agreement, top-5 overlap) and each model's latency with its
   budget light;
 * :class:`SecondSheet`: the second model's results, beside the first model's sheet (a
@@ -41,11 +42,15 @@ from camviz.annotate import SecondView
 from camviz.app.comparing import ABReading, CompareState, CompareStatus
 from camviz.app.options_model import OptionsChanged
 from camviz.app.session import LiveSession
+from camviz.app.viewing import FIT_NAMES
 from camviz.backends import file_dialog_filter
+from camviz.classifier import ModelInfo
 from camviz.metrics import BudgetLight
+from camviz.preprocess import Fit
 from camviz.qt.bridge import Relay
 from camviz.qt.frame_view import FrameView, letterbox_rect
 from camviz.qt.results_panel import ResultsPanel
+from camviz.zoo import is_head_path
 
 __all__ = [
     "ABCompare",
@@ -127,6 +132,17 @@ class CompareBox(QGroupBox):
         )
         row.addWidget(self.combo, 1)
         layout.addLayout(row)
+        fit_row = QHBoxLayout()
+        fit_row.addWidget(QLabel("B sees"))
+        self.fit_combo = QComboBox()  # what the second model is fed (its own fit)
+        for fit, text in FIT_NAMES.items():
+            self.fit_combo.addItem(text, fit.value)
+        self.fit_combo.setToolTip(
+            "What of the frame the second model sees; its box is drawn when A sees another part"
+        )
+        self.fit_combo.setEnabled(False)  # until a second model runs
+        fit_row.addWidget(self.fit_combo, 1)
+        layout.addLayout(fit_row)
         self.status = QLabel("No second model")  # shown while loading or after a failure
         self.status.setWordWrap(True)
         self.agreement = QLabel("")
@@ -287,6 +303,7 @@ class ABCompare(QObject):
         self._pending = False
         self._fill_combo()
         self.box.combo.activated.connect(self._activated)
+        self.box.fit_combo.activated.connect(self._fit_activated)
         self._pair_ready.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.comparing.pair.connect(self._on_pair)
         self._relays: list[Relay[Any]] = [
@@ -354,8 +371,30 @@ class ABCompare(QObject):
             data = path
         self.choose(str(data) or None)
 
+    def set_fit(self, fit: Fit) -> bool:
+        """Feed the second model ``fit`` (reloading it); False when none runs or it is a
+        taught head, which keeps the crop it was trained on."""
+        model = self.comparing.model
+        if model is None or not self.session.viewing.set_fit(fit, model):
+            return False
+        self.comparing.reload()
+        return True
+
+    def _fit_activated(self, index: int) -> None:
+        if not self.set_fit(Fit(self.box.fit_combo.itemData(index))):
+            self.said.emit("A taught model sees what its backbone was trained on", 8000)
+            self._show_fit(self.comparing.state.info)
+
+    def _show_fit(self, info: ModelInfo | None) -> None:
+        combo = self.box.fit_combo
+        spec = info.preprocessing if info is not None else None
+        combo.setCurrentIndex(max(0, combo.findData((spec.fit if spec else Fit.CENTER_CROP).value)))
+        combo.setEnabled(spec is not None and info is not None and not is_head_path(str(info.path)))
+
     def _on_status(self, status: CompareStatus) -> None:
         box = self.box
+        if status.state is CompareState.RUNNING or status.state is CompareState.OFF:
+            self._show_fit(status.info if status.state is CompareState.RUNNING else None)
         on = status.state is not CompareState.OFF
         box.status.setText(status.message)
         box.status.setToolTip(status.message)

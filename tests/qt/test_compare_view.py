@@ -130,9 +130,14 @@ def test_snapshot_and_recording_show_the_second_model(
     win = make_window()
     assert win.start(str(VIDEO), INT8)
     qtbot.waitUntil(lambda: win.session.last_result is not None, timeout=60000)
-    assert win.session.viewing.set_fit(Fit.LETTERBOX, FLOAT)  # B sees the whole frame
     win.ab.choose(FLOAT)
     qtbot.waitUntil(lambda: win.ab.shown is not None, timeout=60000)
+    fit = win.ab.box.fit_combo
+    assert fit.isEnabled() and fit.currentData() == Fit.CENTER_CROP.value
+    assert win.ab.crop.box() is None  # the same crop as A's
+    fit.activated.emit(fit.findData(Fit.LETTERBOX.value))  # "B sees": the whole frame
+    qtbot.waitUntil(lambda: win.ab.crop.box() is not None, timeout=60000)
+    assert win.session.running_model == INT8 and fit.currentData() == Fit.LETTERBOX.value
     out = tmp_path / "ab.avi"
     win.explain_record.choose_video_path = lambda: out
     stopped: list[Any] = []
