@@ -16,7 +16,7 @@ def cmd_cameras(args: argparse.Namespace) -> int:
     if not cameras:
         print(
             f"no camera answered at indices 0..{args.max_index - 1}; "
-            "use --source demo, a video file or a folder of photos"
+            "give `demo`, a video file or a folder of photos as the source"
         )
         return EXIT_OK
     for cam in cameras:

@@ -56,16 +56,25 @@ def _appends(parser: argparse.ArgumentParser, dest: str) -> bool:
     return dest in getattr(parser, "repeatable", ())
 
 
+#: FFmpeg's ``AV_LOG_QUIET``, for ``OPENCV_FFMPEG_LOGLEVEL``. Only ever set to it: with any
+#: other level OpenCV prints FFmpeg's lines to standard output, into the results.
+FFMPEG_QUIET = "-8"
+
+
 def set_verbosity(verbose: bool) -> None:
-    """Keep OpenCV's own log lines (``[ WARN:0@0.087] ... cap_v4l.cpp``) off the terminal
-    unless ``--verbose``: camviz's errors say what went wrong in one line. A level the
-    user set in ``OPENCV_LOG_LEVEL`` is kept. ``--verbose`` also shows camviz's log."""
+    """Keep OpenCV's own log lines (``[ WARN:0@0.087] ... cap_v4l.cpp``) and those of the
+    FFmpeg inside it (``[mov,mp4,... @ 0x...] moov atom not found``) off the terminal unless
+    ``--verbose``: camviz's errors say what went wrong in one line. Levels the user set in
+    ``OPENCV_LOG_LEVEL`` and ``OPENCV_FFMPEG_LOGLEVEL`` are kept (OpenCV reads the second
+    when it first opens a video, so setting it here is in time). ``--verbose`` also shows
+    camviz's log, and FFmpeg's errors as FFmpeg prints them (to standard error)."""
     level = "INFO" if verbose else "SILENT"
     if verbose:
         os.environ["OPENCV_LOG_LEVEL"] = level
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     else:
         level = os.environ.setdefault("OPENCV_LOG_LEVEL", level)
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", FFMPEG_QUIET)
     cv2 = sys.modules.get("cv2")  # read at import; an OpenCV already loaded is told directly
     if cv2 is not None:
         codes = {"SILENT": 0, "FATAL": 1, "ERROR": 2, "WARNING": 3, "INFO": 4, "DEBUG": 5}

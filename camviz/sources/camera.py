@@ -55,7 +55,7 @@ __all__ = [
     "list_cameras",
 ]
 
-CAMERA_HINT = "list cameras with `camviz cameras` or use --source demo / a video file"
+CAMERA_HINT = "list cameras with `camviz cameras`, or give `demo` or a video file as the source"
 
 
 @dataclass(frozen=True)

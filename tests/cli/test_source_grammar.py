@@ -153,14 +153,27 @@ def test_classify_a_camera_index_when_there_is_none_is_refused_clearly() -> None
     run = camviz("classify", "0", "--format", "json", timeout=60)
     assert run.returncode == 1
     assert run.stderr == (
-        "CameraNotFoundError: no camera at index 0; list cameras with `camviz cameras` "
-        "or use --source demo / a video file\n"
+        "CameraNotFoundError: no camera at index 0; list cameras with `camviz cameras`, "
+        "or give `demo` or a video file as the source\n"
     )  # one line: OpenCV's own "[ WARN:0@...] cap_v4l.cpp" lines are kept off the terminal
     assert time.monotonic() - started < 30
     bench = camviz("bench", "--source", "0", "--quiet", timeout=60)  # the example
     assert bench.returncode == 1 and bench.stderr == run.stderr
     verbose = camviz("classify", "0", "--verbose", timeout=60)
     assert verbose.returncode == 1 and "cap_v4l.cpp" in verbose.stderr  # --verbose lets them in
+
+
+def test_ffmpeg_lines_stay_off_the_terminal_unless_verbose(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"  # FFmpeg logs "moov atom not found" when it opens it
+    empty.write_bytes(b"")
+    good = PHOTOS / "skimage" / "chelsea.png"
+    run = camviz("classify", good, empty, "--format", "json", "--top-k", "1", timeout=60)
+    records = _records(run.stdout)
+    assert run.returncode == 1 and [("error" in r) for r in records] == [False, True]
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and "empty.mp4" in lines[0] and "moov" not in run.stderr, lines
+    verbose = camviz("classify", empty, "--verbose", timeout=60)
+    assert verbose.returncode == 1 and "moov atom not found" in verbose.stderr
 
 
 def test_classify_demo_plays_the_reel_once() -> None:
