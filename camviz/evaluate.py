@@ -101,7 +101,7 @@ def _read_csv_rows(data: Path) -> tuple[list[tuple[int, list[str]]], list[str]]:
     problems: list[str] = []
     previous = csv.field_size_limit(limits.MAX_CSV_FIELD_BYTES)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
         while True:
             try:
                 row = next(reader)
@@ -125,6 +125,19 @@ def _read_csv_rows(data: Path) -> tuple[list[tuple[int, list[str]]], list[str]]:
 
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def _delimiter(text: str) -> str:
+    """The CSV's delimiter: a comma, else the semicolon or tab its first row uses (the
+    semicolon is what spreadsheets write where the comma is the decimal mark)."""
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if "," in line:
+            return ","
+        return next((d for d in (";", "\t") if d in line), ",")
+    return ","
+
 
 #: Header names of the path column, the class-index column and the label column.
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "photo")
@@ -161,10 +174,35 @@ class _Columns:
         wanted = [p.strip().lower() for p in re.split(r"[;|]", row[self.label]) if p.strip()]
         if not wanted:
             raise DatasetError(f"{where}: no label given")
-        unknown = [w for w in wanted if w not in names]
+        unknown = [w for w in wanted if w not in names and not w.isdigit()]
         if unknown:
             raise DatasetError(f"{where}: {unknown[0]!r:.80} is not a label of the model")
+        if any(w not in names for w in wanted):  # class indices in the label column, as a
+            # folder may be named 281 or tabby
+            known = [w for w in wanted if w in names]
+            indices = _parse_indices(
+                " ".join(w for w in wanted if w not in names), where, num_classes
+            )
+            return row[self.path], indices | frozenset(names[w] for w in known)
         return row[self.path], frozenset(names[w] for w in wanted)
+
+
+def _looks_like_indices(cells: list[str]) -> bool:
+    """True if ``cells`` could be class indices (digits and separators), as data rows hold."""
+    joined = " ".join(cells).strip()
+    return bool(joined) and re.fullmatch(r"[\d\s;|,]+", joined) is not None
+
+
+def _needs_columns(data: Path, row: list[str], what: str, lacking: str | None = None) -> str:
+    """What eval needs of a CSV whose first row it cannot read."""
+    shown = ", ".join(row)[:200]
+    lacks = f"lacks a {lacking} column" if lacking else "is neither a header eval knows nor a row"
+    return (
+        f"{data}: {what} ({shown}) {lacks}; eval needs a path column "
+        f"({' or '.join(PATH_COLUMNS[:2])}) and a class column "
+        f"({' or '.join(INDEX_COLUMNS[:1] + LABEL_COLUMNS[:1])}: class indices, or labels of "
+        "the model), or rows of 'path,class indices' without a header"
+    )
 
 
 def _header(row: list[str], data: Path, notes: list[str] | None) -> _Columns | None:
@@ -180,11 +218,7 @@ def _header(row: list[str], data: Path, notes: list[str] | None) -> _Columns | N
     path, index, label = first(PATH_COLUMNS), first(INDEX_COLUMNS), first(LABEL_COLUMNS)
     if path is None or (index is None and label is None):
         raise DatasetError(
-            f"{data}: its header ({', '.join(row)[:200]}) lacks a "
-            + ("path column" if path is None else "class column")
-            + f"; eval needs a path column ({' or '.join(PATH_COLUMNS[:2])}) and a class "
-            f"column ({' or '.join(INDEX_COLUMNS[:1] + LABEL_COLUMNS[:1])}: class indices, "
-            "or labels of the model)"
+            _needs_columns(data, row, "its header", "path" if path is None else "class")
         )
     used = {path, index, label}
     ignored = [row[i].strip() for i in range(len(row)) if i not in used]
@@ -228,12 +262,12 @@ def load_dataset(
             bad(message)
         names = _label_index(labels)
         columns: _Columns | None = None
-        seen_row = False
+        seen_row, first_row = False, -1
         for number, row in rows:
             if not row or row[0].strip().startswith("#"):
                 continue
             if not seen_row:
-                seen_row = True
+                seen_row, first_row = True, number
                 columns = _header(row, data, notes)
                 if columns is not None:
                     continue  # a header of named columns
@@ -245,6 +279,8 @@ def load_dataset(
                             f"{where}: expected 'path,class indices', got {row!r:.200}"
                         )
                     raw_path = row[0]
+                    if number == first_row and not _looks_like_indices(row[1:]):
+                        raise DatasetError(_needs_columns(data, row, "its first row"))
                     classes = _parse_indices(" ".join(row[1:]), where, num_classes)
                 else:
                     raw_path, classes = columns.read(row, where, num_classes, names)
@@ -275,6 +311,9 @@ def load_dataset(
                     bad(format_error(problem))
             samples.extend(Sample(path, classes) for path in search.images)
     if not samples:
+        if problems:  # every row refused: say why, not only that nothing is left
+            more = f" ({len(problems)} refused; the first: {problems[0]})"
+            raise DatasetError(f"data set {data} holds no labelled images{more}")
         raise DatasetError(f"data set {data} holds no labelled images")
     return samples
 

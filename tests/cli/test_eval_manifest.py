@@ -89,3 +89,34 @@ def test_bad_rows_are_reported_and_the_rest_scored(
     assert len(failures) == 4 and "Traceback" not in err
     assert any("loop.jpg" in f for f in failures) and any("a.jpg" in f for f in failures)
     assert any("99999" in f for f in failures) and any("gone.jpg" in f for f in failures)
+
+
+def test_a_semicolon_csv_and_indices_in_a_label_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "set.csv"  # as a spreadsheet writes it where the comma is the decimal mark
+    csv.write_text(f"path;label\n{CAT};281|282|285\n{COFFEE};967|cup|504\n")
+    code, payload, err = _eval(csv, capsys)
+    result = payload["results"][0]  # type: ignore[index]
+    assert code == 0 and result["images"] == 2 and result["top1"] == 1.0, err
+
+
+def test_a_first_row_that_is_no_header_says_what_eval_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "set.csv"
+    csv.write_text(f"photo_path,truth\n{CAT},281\n")
+    code, payload, err = _eval(csv, capsys)
+    result = payload["results"][0]  # type: ignore[index]
+    assert code == 1 and result["images"] == 1  # the row after it is still scored
+    assert "set.csv: its first row (photo_path, truth) is neither a header" in err
+    assert "eval needs a path column (path or file)" in err
+
+
+def test_every_row_refused_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "set.csv"
+    csv.write_text(f"path,label\n{CAT},no such label\n{COFFEE},nor this\n")
+    code, _, err = _eval(csv, capsys)
+    assert code != 0
+    assert "holds no labelled images (2 refused; the first:" in err
+    assert "'no such label' is not a label of the model" in err
