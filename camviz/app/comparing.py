@@ -141,6 +141,7 @@ class Comparing:
         self._asked: str | None = None  # the model asked for; None: no second model
         self._state = CompareStatus(CompareState.OFF, "No second model")
         self._second: ModelInfo | None = None  # the second model running
+        self._running_asked: str | None = None  # what was asked for the one running
         self._first: ModelInfo | None = None  # the first model running
         self._aligner: Aligner | None = None
         self._firsts: dict[int, FrameResult] = {}
@@ -193,6 +194,7 @@ class Comparing:
             self._reset_window()
             if model is None:
                 self._second = None
+                self._running_asked = None
                 self._aligner = None
         if model is None:
             self._say(CompareStatus(CompareState.OFF, "No second model"))
@@ -278,7 +280,7 @@ class Comparing:
         try:
             options = self._options(model)
         except CamvizError as exc:
-            self._failed(model, format_error(exc))
+            self._failed(model, format_error(exc), revert=True)
             return
         self._loaded_with = options
         pipeline.compare_with(options, self._on_second, self._on_event)
@@ -287,8 +289,13 @@ class Comparing:
         self._state = status
         self.status.emit(status)
 
-    def _failed(self, model: str, why: str) -> None:
+    def _failed(self, model: str, why: str, *, revert: bool = False) -> None:
+        """Say that ``model`` cannot be compared; with ``revert`` (it did not load), what
+        is asked for goes back to the second model still running, or to none."""
         running = self._second
+        if revert:
+            with self._lock:
+                self._asked = self._running_asked if running is not None else None
         still = f"still comparing with {running.name}" if running else "no second model runs"
         first = self._first.name if self._first else "the first model"
         self._say(
@@ -305,6 +312,7 @@ class Comparing:
             info = event.info
             with self._lock:
                 self._second = info
+                self._running_asked = self._asked
                 self._reset_window()
                 self._aligner = None
                 try:
@@ -321,7 +329,8 @@ class Comparing:
                 )
             )
         elif event.kind is EventKind.MODEL_FAILED:
-            self._failed(event.model or self._asked or "the second model", event.message)
+            failed = event.model or self._asked or "the second model"
+            self._failed(failed, event.message, revert=True)
         elif event.kind is EventKind.FRAME_FAILED:
             self._say(
                 CompareStatus(

@@ -49,6 +49,7 @@ from camviz.metrics import BudgetLight
 from camviz.preprocess import Fit
 from camviz.qt.bridge import Relay
 from camviz.qt.frame_view import FrameView, letterbox_rect
+from camviz.qt.model_info import plain_words
 from camviz.qt.results_panel import ResultsPanel
 from camviz.zoo import is_head_path
 
@@ -326,8 +327,7 @@ class ABCompare(QObject):
         self.choose(model)
 
     def choose(self, model: str | None) -> None:
-        if model:
-            self.last_chosen = model
+        if model:  # last_chosen: once it runs (a model that fails is not offered again)
             self._select(model)
         else:
             self.box.combo.setCurrentIndex(0)
@@ -395,19 +395,30 @@ class ABCompare(QObject):
         box = self.box
         if status.state is CompareState.RUNNING or status.state is CompareState.OFF:
             self._show_fit(status.info if status.state is CompareState.RUNNING else None)
-        on = status.state is not CompareState.OFF
-        box.status.setText(status.message)
-        box.status.setToolTip(status.message)
+        if status.state is CompareState.RUNNING and status.model:
+            self.last_chosen = status.model
+        # on: a second model runs or loads (a failure leaves the one running, or none)
+        on = self.comparing.active and status.state is not CompareState.OFF
+        message = plain_words(status.message)
+        box.status.setText(message)
+        box.status.setToolTip(message)
         box.status.setVisible(status.state in (CompareState.LOADING, CompareState.FAILED))
         self.sheet.setVisible(on)
         if status.state is CompareState.FAILED:
-            self.said.emit(status.message, 15000)
+            self.said.emit(message, 15000)
+            asked = self.comparing.model  # the picker shows what runs, not what failed
+            if asked:
+                self._select(asked)
+            else:
+                box.combo.setCurrentIndex(0)
         if status.info is not None:
             self.sheet.title = status.info.name
         if status.state is not CompareState.RUNNING:
             self._show(None)
-            if not on or status.info is None:
-                self.sheet.results.clear("Loading the second model…" if on else "")
+            if status.state is CompareState.LOADING:
+                self.sheet.results.clear("Loading the second model…")
+            elif status.info is None:
+                self.sheet.results.clear("")
         self._show_crop()
 
     def _on_options(self, change: OptionsChanged) -> None:

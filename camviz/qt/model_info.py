@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -94,10 +95,15 @@ def elide(text: str, limit: int) -> str:
     return cut + "…"
 
 
+_ERROR_TYPE = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception): ")
+
+
 def plain_words(text: str) -> str:
-    """A message written for the command line, as a window says it: no backticks, the
-    model list instead of the ``camviz models`` command."""
+    """A message written for the command line, as a window says it: no backticks, no
+    exception class names (``ModelLoadError: ``), the model list instead of the
+    ``camviz models`` command."""
     text = text.replace("a model from `camviz models`", "a model of the Model list")
+    text = _ERROR_TYPE.sub("", text)
     return text.replace("``", "").replace("`", "")
 
 

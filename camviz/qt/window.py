@@ -696,7 +696,8 @@ class MainWindow(QMainWindow):
 
     def say(self, message: str, timeout_ms: int = 0) -> None:
         """Say ``message`` in the status bar, elided with "…" to its room (whole in the
-        tooltip and in :attr:`status_said`)."""
+        tooltip and in :attr:`status_said`), in a user's words (:func:`plain_words`)."""
+        message = plain_words(message)
         self.status_said = message
         bar = self.statusBar()
         room = bar.width() - self.source_note.width() - 32

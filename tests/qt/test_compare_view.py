@@ -112,8 +112,25 @@ def test_another_crop_is_drawn_and_a_bad_model_is_said(qtbot: Any, make_window: 
     said = win.ab.box.status.text()
     assert "Cannot compare with not_a_classifier.tflite:" in said and f"{INT8} runs on" in said
     assert f"still comparing with {LITE2}" in said
+    assert win.ab.box.combo.currentData() == LITE2  # the picker shows what runs
+    assert "Error:" not in said  # in a user's words, no exception class names
     seen = win.session.results_received
     qtbot.waitUntil(lambda: win.session.results_received > seen + 5, timeout=60000)
+
+
+def test_a_bad_second_model_with_none_running_leaves_a_b_off(qtbot: Any, make_window: Any) -> None:
+    win = make_window()
+    assert win.start(str(VIDEO), INT8)
+    qtbot.waitUntil(lambda: win.session.last_result is not None, timeout=60000)
+    win.ab.choose(str(DATA / "not_a_classifier.tflite"))
+    qtbot.waitUntil(lambda: win.session.comparing.state.state is CompareState.FAILED, timeout=60000)
+    qtbot.waitUntil(lambda: "Cannot" in win.ab.box.status.text(), timeout=5000)
+    assert not win.session.comparing.active and "no second model runs" in win.ab.box.status.text()
+    assert win.ab.box.combo.currentData() == "" and not win.ab.sheet.isVisible()
+    qtbot.keyClick(win, Qt.Key.Key_B)  # B: the twin, not the file that failed
+    assert win.session.comparing.model == FLOAT
+    qtbot.waitUntil(lambda: win.ab.shown is not None, timeout=60000)
+    assert win.ab.last_chosen == FLOAT and win.ab.sheet.isVisible()
 
 
 def test_the_default_second_model_and_the_words() -> None:
