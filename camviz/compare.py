@@ -1,9 +1,11 @@
 """Two models on the same frames: how far they agree, where they differ, and what each costs.
 
-:func:`compare_inputs` runs two classifiers over photos, folders, videos and streams (photos
-through the batch decoder, :mod:`camviz.batch.runner`; videos and streams through
-:func:`camviz.sources.make_source`): every frame is decoded once and both models classify that
-same array. :class:`Comparison` accumulates, pair by pair (a window can feed it live):
+:func:`compare_inputs` runs two classifiers over any source of the one grammar
+(:func:`camviz.sources.parse_source`: photos, folders, globs, image sequences, videos, the demo
+reel, URLs, streams, cameras, the screen; photos through the batch decoder,
+:mod:`camviz.batch.runner`; frame sources through :func:`camviz.sources.make_source`): every
+frame is decoded once and both models classify that same array. :class:`Comparison`
+accumulates, pair by pair (a window can feed it live):
 
 * top-1 agreement: the share of frames whose best class is the same;
 * top-5 overlap: the mean share of the five best classes the two have in common;
@@ -26,6 +28,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import cv2
@@ -34,7 +37,6 @@ import numpy.typing as npt
 
 from camviz.annotate import CropBox, LabelSheet
 from camviz.batch.decode import Decoded, DecodeTarget
-from camviz.batch.frames import is_video_input
 from camviz.batch.runner import decode_timed, default_workers
 from camviz.classifier import Classifier, ModelInfo
 from camviz.defaults import METER_SPAN_S
@@ -43,7 +45,16 @@ from camviz.imageio import find_images
 from camviz.labels import LabelLayout
 from camviz.preprocess import input_region
 from camviz.results import ClassificationResult
-from camviz.sources import is_stream, make_source, redact
+from camviz.sources import (
+    VIDEO_EXTENSIONS,
+    SourceKind,
+    SourceSpec,
+    UrlSource,
+    demo_reel_path,
+    make_source,
+    parse_source,
+    redact,
+)
 
 __all__ = [
     "TOP_N",
@@ -437,23 +448,32 @@ def _video(
     comparison: Comparison,
     a: Classifier,
     b: Classifier,
-    spec: str,
+    entry: tuple[str, SourceSpec],
     every: int,
     max_frames: int | None,
 ) -> None:
-    name = redact(spec) if is_stream(spec) else spec
+    """The frames of one frame source (a video, the demo reel, a URL, a stream, a camera,
+    the screen): every ``every``-th, at most ``max_frames``; a URL that turns out to be a
+    stream without ``max_frames`` is refused (it has no end)."""
+    name, spec = entry
     try:
         source = make_source(spec, pace=False)
-        source.open()
     except CamvizError as exc:
         comparison.fail(name, exc)
         return
-    done = 0
     try:
+        source.open()
+        if source.is_live and max_frames is None:  # a URL's server sent a stream
+            raise OptionsError(
+                f"{name} is a stream, which has no end: give --max-frames N to compare "
+                "its first N frames"
+            )
+        one_photo = isinstance(source, UrlSource) and not source.is_live
+        done = 0
         for frame in source:  # one reader: both models see exactly the frames it returns
             if frame.index % every:
                 continue
-            _pair(comparison, a, b, f"{name}#{frame.index}", frame.image)
+            _pair(comparison, a, b, name if one_photo else f"{name}#{frame.index}", frame.image)
             done += 1
             if max_frames is not None and done >= max_frames:
                 break
@@ -461,6 +481,57 @@ def _video(
         comparison.fail(name, exc)
     finally:
         source.close()
+
+
+_ENDLESS: Final = {
+    SourceKind.CAMERA: "a camera",
+    SourceKind.SCREEN: "a screen capture",
+    SourceKind.STREAM: "a stream",
+}
+
+
+def _plan(
+    texts: list[str], max_frames: int | None
+) -> tuple[list[str], list[tuple[str, SourceSpec]], list[tuple[str, CamvizError]]]:
+    """The inputs, read by the one source grammar (:func:`camviz.sources.parse_source`):
+    the photos for the decoder (files, and folders with photos: :func:`find_images`
+    names what it skips), the frame sources (name, spec) in order, and the entries that
+    cannot be compared, each with its error."""
+    photos: list[str] = []
+    frames: list[tuple[str, SourceSpec]] = []
+    bad: list[tuple[str, CamvizError]] = []
+    for text in texts:
+        try:
+            spec = parse_source(text)  # a missing file: "not found", and what a source is
+            kind = spec.kind
+            if kind is SourceKind.PHOTO:
+                photos.append(text)
+            elif kind is SourceKind.VIDEO:  # another file: the decoder says what it is
+                is_video = Path(text).suffix.lower() in VIDEO_EXTENSIONS
+                if is_video:
+                    frames.append((text, spec))
+                else:
+                    photos.append(text)
+            elif kind is SourceKind.DEMO:  # the reel once (the live one loops for ever)
+                frames.append((spec.label, parse_source(demo_reel_path())))
+            elif kind.files:  # a folder, a glob, an image sequence
+                media = spec.media()
+                if kind is SourceKind.FOLDER:
+                    if media.photos:
+                        photos.append(text)
+                else:
+                    photos.extend(str(p) for p in media.photos)
+                frames.extend((str(v), parse_source(v)) for v in media.videos)
+            elif kind.live and max_frames is None:
+                raise OptionsError(
+                    f"{spec.label} is {_ENDLESS[kind]}, which has no end: give --max-frames N "
+                    "to compare its first N frames"
+                )
+            else:  # a URL (a photo or a stream, by what the server sends), a live source
+                frames.append((spec.label, spec))
+        except CamvizError as exc:
+            bad.append((redact(text), exc))
+    return photos, frames, bad
 
 
 def _names(a: Classifier, b: Classifier) -> tuple[str, str]:
@@ -482,13 +553,18 @@ def compare_inputs(
     reduce: bool = True,
     on_pair: Callable[[int], None] | None = None,
 ) -> Comparison:
-    """Compare ``a`` and ``b`` (owned by the calling thread) over photos, folders, videos and
-    streams; videos keep every ``every``-th frame, at most ``max_frames`` a video. Ctrl-C
-    (a stream runs until stopped) ends it with ``interrupted`` set and what was counted."""
+    """Compare ``a`` and ``b`` (owned by the calling thread) over any sources of the grammar
+    (:data:`camviz.sources.SOURCE_GRAMMAR`): photos, folders and globs of photos and videos,
+    image sequences, videos, the demo reel (once), URLs, streams, cameras and the screen.
+    Frame sources keep every ``every``-th frame, at most ``max_frames`` a source; a camera,
+    the screen or a stream has no end and is refused without ``max_frames``. An input that
+    cannot be compared is a failure by its name; the others still run. Ctrl-C ends it with
+    ``interrupted`` set and what was counted."""
     comparison = Comparison(*_names(a, b), Aligner.of(a, b), keep=keep)
-    specs = [str(p) for p in inputs]
-    videos = [s for s in specs if is_video_input(s)]
-    search = find_images([s for s in specs if s not in videos])
+    photo_args, videos, bad = _plan([str(p) for p in inputs], max_frames)
+    for name, problem in bad:
+        comparison.fail(name, problem)
+    search = find_images(photo_args)
     for path, problem in search.problems:
         comparison.fail(str(path), problem)
     # decode once, at the finer of the two models' reductions: both see the same array
@@ -505,8 +581,8 @@ def compare_inputs(
                 _pair(comparison, a, b, photo, decoded.image)
             if on_pair is not None:
                 on_pair(count)
-        for spec in videos:
-            _video(comparison, a, b, spec, every, max_frames)
+        for entry in videos:
+            _video(comparison, a, b, entry, every, max_frames)
     except KeyboardInterrupt:  # a stream runs until stopped: report what was seen
         comparison.interrupted = True
     return comparison

@@ -1,7 +1,8 @@
 """``camviz compare MODEL_A MODEL_B SOURCE...``: how far two models agree on the same frames.
 
-Both models classify every frame (photos, folders, videos, streams) decoded once; the summary
-(top-1 agreement, top-5 overlap, mean KL divergence, the largest probability difference, the
+Both models classify every frame of the sources (any of the one grammar,
+:func:`camviz.sources.parse_source`; a live one bounded by ``--max-frames``) decoded once; the
+summary (top-1 agreement, top-5 overlap, mean KL divergence, the largest probability difference, the
 classes they disagree on, each model's latency) prints as a markdown table, or as JSON with
 ``--json``. ``--thumbs DIR`` saves the frames that disagree most, both models' labels drawn on.
 The work lives in :mod:`camviz.compare`.
@@ -18,6 +19,7 @@ from camviz.cli.flags import add_runtime_options
 from camviz.cli.numbers import positive_int
 from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, print_json
 from camviz.cli.subcommands import Subcommands
+from camviz.errors import terminal_safe
 
 __all__ = ["add_compare_command", "cmd_compare"]
 
@@ -27,30 +29,66 @@ KEEP: int = 8
 
 def add_compare_command(sub: Subcommands) -> None:
     """The ``compare`` subcommand (registered by :mod:`camviz.cli.parser`)."""
-    p = sub.add_parser("compare", help="how far two models agree on the same photos or video")
+    p = sub.add_parser(
+        "compare",
+        help="how far two models agree on the same photos, videos or live frames",
+        description="Both models classify the same frames of every SOURCE (any source of "
+        "camviz --help: photos, folders, globs, image sequences, videos, demo, URLs, "
+        "streams, cameras, the screen). A camera, the screen or a stream has no end: "
+        "compare refuses it unless --max-frames bounds it. A SOURCE that cannot be "
+        "compared is named on stderr, the others still run, and the exit status is 1.",
+    )
     p.add_argument("model_a", metavar="MODEL_A", help="zoo model name or model file")
     p.add_argument("model_b", metavar="MODEL_B", help="zoo model name or model file")
-    p.add_argument("sources", nargs="+", metavar="SOURCE", help="photos, folders, videos, streams")
+    p.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="photos, folders (photos and videos, recursively), globs, image sequences "
+        "(img_%%03d.jpg), videos, demo (the reel, once), URLs, and with --max-frames "
+        "streams, cameras and the screen",
+    )
     add_runtime_options(p)  # --threads, --delegate, --backend, --accelerator: both models'
     p.add_argument(
         "--backend-b",
         default=None,
         metavar="RUNTIME",
         help="model B's runtime when it differs, one of --backend's (the same model on two "
-        "runtimes: compare M M --backend-b RUNTIME)",
+        "runtimes: compare M M --backend-b RUNTIME; default: --backend's)",
     )
     p.add_argument("--json", action="store_true", help="the report as JSON (with every frame)")
     p.add_argument(
-        "--thumbs", type=Path, default=None, metavar="DIR", help="save the most disagreeing frames"
+        "--thumbs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="save the most disagreeing frames in DIR (default: none saved)",
     )
     p.add_argument(
-        "--keep", type=positive_int, default=KEEP, metavar="N", help=f"thumbnails (default {KEEP})"
+        "--keep", type=positive_int, default=KEEP, metavar="N", help="how many --thumbs saves"
     )
-    p.add_argument("--every", type=positive_int, default=1, metavar="N", help="every Nth frame")
     p.add_argument(
-        "--max-frames", type=positive_int, default=None, metavar="N", help="frames a video"
+        "--every",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="every Nth frame of a video, stream, camera or the screen",
     )
-    p.add_argument("--workers", type=positive_int, default=None, help="photo decode threads")
+    p.add_argument(
+        "--max-frames",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="at most N frames of each video, stream, camera or the screen (default: all "
+        "of a video; a camera, the screen or a stream needs it: they have no end)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="photo decode threads (default: one per core)",
+    )
     p.add_argument("--full-decode", action="store_true", help="decode every JPEG at full size")
     p.set_defaults(func=cmd_compare)
 
@@ -96,7 +134,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     report = comparison.report()
     for failure in report.failures:
         error = failure["error"]
-        print(f"{failure['name']}: {error['type']}: {error['message']}", file=sys.stderr)
+        message = f"{error['type']}: {error['message']}"
+        name = failure["name"]  # said once: most messages name their source
+        line = message if name in error["message"] else f"{name}: {message}"
+        print(terminal_safe(line), file=sys.stderr)
     written: list[str] = []
     if args.thumbs is not None:
         for rank, (record, image) in enumerate(comparison.thumbnails(), start=1):
@@ -111,7 +152,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if written:
             print(f"\n{len(written)} thumbnails in {args.thumbs}")
     if report.frames == 0:
-        print("ImageNotFoundError: no frame to compare", file=sys.stderr)
+        if not report.failures:  # else each failure said why
+            print("ImageNotFoundError: no frame to compare", file=sys.stderr)
         return EXIT_FAILED
     if report.interrupted:
         return EXIT_INTERRUPTED
