@@ -126,7 +126,7 @@ def _subparser(name: str) -> argparse.ArgumentParser:
     return found
 
 
-@pytest.mark.parametrize("command", ["compare"])
+@pytest.mark.parametrize("command", ["compare", "explain"])
 def test_every_option_says_its_default(command: str) -> None:
     parser = _subparser(command)
     formatter = HelpFormatter(command)
