@@ -412,7 +412,12 @@ class LiveSession:
             self.requested_model = model
             self._notice(f"Loading {Path(model).name}…")
             pipeline = self._pipeline
-            if pipeline is not None:
+            spec = self.sources.spec
+            if pipeline is not None and not pipeline.running and not self._loaded and spec:
+                # the start-up model never loaded and its pipeline stopped: start again
+                # on the same source with this one
+                self._start(spec, model)
+            elif pipeline is not None:
                 self._switch(pipeline, model, self.options.value)
 
     def _switch(self, pipeline: Pipeline, model: str, options: LiveOptions) -> None:
@@ -531,7 +536,7 @@ class LiveSession:
         self.events.result.emit(fr)
 
     def _on_event(self, generation: int, ev: PipelineEvent) -> None:
-        fall_back = False
+        fall_back = startup_failed = False
         with self._lock:
             if generation != self._generation:
                 return
@@ -556,6 +561,7 @@ class LiveSession:
                 )
                 if not self._got_results and use_model is None and not fall_back:
                     self.startup_error = ev.message
+                    startup_failed = model_failed
         if ev.kind is EventKind.SOURCE_STATE and ev.state is not None:
             self.sources.note_state(ev.state, ev.message)
         if info is not None:
@@ -576,6 +582,16 @@ class LiveSession:
                     detail=f"{ev.message}\n\nStill running: {still}",
                 )
             )
+        elif startup_failed:  # no model runs: said as a failure (a dialog in the window)
+            self.events.notice.emit(
+                Notice(
+                    f"{ev.message} — no model runs; choose another model",
+                    title="Model failed to load",
+                    detail=f"{ev.message}\n\nNo model runs: choose another in the Model list.",
+                )
+            )
+        elif ev.kind is EventKind.SOURCE_STATE and self.startup_error and not self._loaded:
+            pass  # "demo closed" after a start-up failure: the failure stays what is said
         elif ev.kind is not EventKind.STOPPED:
             self._notice(ev.message)
         if fall_back:

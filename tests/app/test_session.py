@@ -133,3 +133,20 @@ def test_a_recording_is_written_as_every_file_is(tmp_path: Path) -> None:
     with pytest.raises(WriteRefusedError, match="is a FIFO"):
         CsvRecorder(fifo)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_start_up_model_that_does_not_load_is_said_and_another_starts_the_source(
+    session: LiveSession, tmp_path: Path
+) -> None:
+    notices: list[Notice] = collect(session.events.notice)
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(bytes(range(256)) * 20)  # no FlatBuffer
+    session.start("demo", str(bad))
+    assert wait_for(lambda: session.startup_error is not None, timeout=60)
+    assert wait_for(lambda: any(n.title == "Model failed to load" for n in notices), timeout=10)
+    said = next(n for n in notices if n.title == "Model failed to load")
+    assert "bad.tflite" in said.message and "no model runs" in said.message
+    assert not any("closed" in n.message for n in notices[notices.index(said) :])
+    session.switch_model(LITE0)  # the model list: the source starts again with it
+    assert wait_for(lambda: session.last_result is not None, timeout=60)
+    assert session.running_model == LITE0 and session.startup_error is None
