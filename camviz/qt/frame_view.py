@@ -271,6 +271,14 @@ class FrameView(QWidget):
             self._heat = (frame, drawn)
         self._dirty = True
 
+    def crop_fraction(self) -> float | None:
+        """The centre crop's share drawn as the crop box (None: no box)."""
+        return self._crop_fraction
+
+    def heat(self) -> tuple[Image, Image] | None:
+        """(the frame a map is of, that frame with the map), or None."""
+        return self._heat
+
     def heat_shown(self) -> bool:
         """Whether a map is drawn over the frame shown now."""
         heat = self._heat
@@ -467,13 +475,25 @@ class FrameView(QWidget):
         return out
 
 
-def render_result(fr: FrameResult, mirrored: bool) -> QImage:
-    """A classified frame at its own resolution with its overlay (snapshots)."""
+def render_result(
+    fr: FrameResult,
+    mirrored: bool,
+    *,
+    crop_fraction: float | None = None,
+    heat: tuple[Image, Image] | None = None,
+) -> QImage:
+    """A classified frame at its own resolution with its overlay (snapshots): the label, the
+    crop box of ``crop_fraction`` (None: none) and, when ``heat`` is a map of this very
+    frame (:meth:`FrameView.heat`), the frame with its map."""
     painter_view = FrameView(refresh_hz=0)
     try:
         painter_view.set_mirrored(mirrored)
-        painter_view.set_frame(fr.frame.image)
+        image = fr.frame.image
+        painter_view.set_frame(image)
         painter_view.show_result(fr.result)
+        painter_view.set_crop_fraction(crop_fraction)
+        if heat is not None and heat[0] is image:
+            painter_view.set_heat(*heat)
         return painter_view.render_image()
     finally:
         painter_view.deleteLater()

@@ -642,8 +642,14 @@ class MainWindow(QMainWindow):
         return qimage_to_numpy(image)
 
     def render_result(self, fr: FrameResult, mirrored: bool | None = None) -> QImage:
-        """The classified frame at its own resolution with the overlay, as shown."""
-        return render_result(fr, self.view.is_mirrored() if mirrored is None else mirrored)
+        """The classified frame at its own resolution with the overlay, as shown (the crop
+        box, and the explain map while it is on that frame)."""
+        return render_result(
+            fr,
+            self.view.is_mirrored() if mirrored is None else mirrored,
+            crop_fraction=self.view.crop_fraction(),
+            heat=self.view.heat(),
+        )
 
     # ========================================================== lifecycle
     def shutdown(self) -> None:

@@ -65,6 +65,19 @@ def test_e_maps_the_paused_chelsea_and_the_hottest_cell_lies_on_the_cat(
     assert win.view.heat_shown()
     # the map is drawn over the crop the model sees, and only there
     with_map = qimage_to_numpy(win.view.render_image())
+    said = win.status_said  # what the map's end said, before the snapshot says its own
+    # S while the map is shown: the snapshot has it, and the crop box, as the view does
+    saved = win.snapshot()
+    assert saved is not None
+    snap = cv2.cvtColor(cv2.imread(str(saved[0])), cv2.COLOR_BGR2RGB)
+    plain = cv2.cvtColor(cv2.imread(str(CHELSEA)), cv2.COLOR_BGR2RGB)
+    left, top, rw, rh = ex.region
+    inner = (slice(top + 60, top + rh - 10), slice(left + 10, left + rw - 10))
+    assert (snap[inner] != plain[inner]).any(axis=2).mean() > 0.5  # the map
+    outside = (slice(top + 60, top + rh - 10), slice(0, max(1, left - 6)))
+    assert (snap[outside] == plain[outside]).all(axis=2).mean() > 0.95  # nothing out there
+    edge = snap[top + rh // 2, left - 2 : left + 3]  # the crop box's dark band and light line
+    assert edge.min() < 60 and edge.max() > 200
     win.view.set_heat(None)
     without = qimage_to_numpy(win.view.render_image())
     left, top, rw, rh = ex.region
@@ -72,7 +85,7 @@ def test_e_maps_the_paused_chelsea_and_the_hottest_cell_lies_on_the_cat(
     assert changed[top : top + rh, left : left + rw].mean() > 0.5
     changed[top : top + rh, left : left + rw] = False
     assert not changed.any()
-    assert "tiger cat" in win.status_said or ex.label in win.status_said
+    assert "tiger cat" in said or ex.label in said
 
 
 def test_the_map_goes_when_the_frame_moves_on(qtbot: Any, make_window: Any) -> None:
