@@ -69,6 +69,7 @@ from camviz.qt.settings import SettingsStore
 from camviz.qt.source_bar import SourceBar
 from camviz.qt.teach_panel import TeachPanel
 from camviz.qt.video_state import VideoState
+from camviz.qt.wheel import WheelGuard, guard_wheel
 from camviz.qt.window_layout import FullScreen, TeachDockRoom, first_size
 from camviz.sources import CameraInfo
 from camviz.sources.spec import SourceKind, parse_source
@@ -216,6 +217,8 @@ class MainWindow(QMainWindow):
         scroll.setFixedWidth(350)
         scroll.setObjectName("side_panel")
         self.side_panel = scroll
+        self._wheel_guard = WheelGuard(self)
+        guard_wheel(side, self._wheel_guard)
         self.video_state = VideoState(self.session, self.view, self.results, self.meter, self)
         self.dock_room = TeachDockRoom(self, self.teach_dock)
         self.full_screen = FullScreen(self, self._chrome, self._full_screen_changed)
