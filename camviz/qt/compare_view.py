@@ -448,6 +448,11 @@ class ABCompare(QObject):
         if reading is not None:
             self.sheet.results.set_result(reading.second.result)
             self._show_crop()
+            same = reading.first.model == reading.second.model  # N or the Model list made A B
+            if same or self.comparing.state.state is CompareState.RUNNING:
+                note = f"A and B are both {reading.first.model}: choose another model for B"
+                self.box.status.setText(note if same else self.comparing.state.message)
+                self.box.status.setVisible(same)
 
     def _show_crop(self) -> None:
         """B's box when B sees another part of the frame than A."""

@@ -77,6 +77,14 @@ def test_two_models_in_the_window_pair_by_frame_and_show_their_agreement(
     # the side panel keeps its width
     panel = win.side_panel
     assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
+    # A switched to B's model: said, not a silent 100% agreement
+    win.set_paused(False)
+    win.switch_model(FLOAT)
+    qtbot.waitUntil(
+        lambda: win.ab.shown is not None and win.ab.shown.first.model == FLOAT, timeout=60000
+    )
+    qtbot.waitUntil(lambda: win.ab.box.status.isVisible(), timeout=5000)
+    assert f"A and B are both {FLOAT}" in win.ab.box.status.text()
     # B again: off, the sheet goes
     qtbot.keyClick(win, Qt.Key.Key_B)
     assert win.session.comparing.state.state is CompareState.OFF
