@@ -89,6 +89,7 @@ class _Window(Protocol):
     def is_paused(self) -> bool: ...
     def set_paused(self, paused: bool) -> None: ...
     def say(self, message: str, timeout_ms: int = 0) -> None: ...
+    def reveal(self, widget: QWidget) -> None: ...
 
 
 class ExplainRecord(QObject):
@@ -145,6 +146,7 @@ class ExplainRecord(QObject):
         self._frame = frame
         self._request = self.explaining.request(frame)
         self._show_progress(0, 0)
+        window.reveal(self.box)  # E from the keyboard: its progress bar in view
         self.box.explain_button.setText("Cancel")
         window.say("Explaining the paused frame… (E or Esc cancels)")
         return True

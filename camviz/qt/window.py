@@ -703,6 +703,11 @@ class MainWindow(QMainWindow):
         """The permanent right-hand status bar text (current source and why)."""
         self.source_note.setText(text)
 
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll the side panel to ``widget`` (one of its boxes), when it is out of view;
+        after the layout has taken what was just shown in it (a progress bar)."""
+        QTimer.singleShot(0, lambda: self.side_panel.ensureWidgetVisible(widget, 0, 8))
+
     def say(self, message: str, timeout_ms: int = 0) -> None:
         """Say ``message`` in the status bar, elided with "…" to its room (whole in the
         tooltip and in :attr:`status_said`), in a user's words (:func:`plain_words`)."""

@@ -100,13 +100,17 @@ def test_the_map_goes_when_the_frame_moves_on(qtbot: Any, make_window: Any) -> N
 
 
 def test_escape_and_e_again_cancel_a_map_under_way(qtbot: Any, make_window: Any) -> None:
-    win = make_window()
+    win = make_window(size=(1100, 480))  # short: the explain box starts below the fold
     _started(qtbot, win, "demo")
     ended = _ended(win)
     bar = win.explain_box.progress
+    viewport = win.side_panel.viewport()
     for key in (Qt.Key.Key_Escape, Qt.Key.Key_E):
+        win.side_panel.verticalScrollBar().setValue(0)
         qtbot.keyClick(win, Qt.Key.Key_E)
         qtbot.waitUntil(lambda: 0 < bar.value() < 100, timeout=30000)
+        top = bar.mapTo(viewport, bar.rect().topLeft()).y()
+        assert top >= 0 and top + bar.height() <= viewport.height()  # E scrolled it into view
         qtbot.keyClick(win, key)
         qtbot.waitUntil(lambda: len(ended) == 1, timeout=10000)
         assert ended.pop() == "cancelled"
