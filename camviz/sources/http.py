@@ -10,11 +10,18 @@ the answer, never at the URL's name:
   repeated as a slideshow frame when paced;
 * ``multipart/x-mixed-replace`` (MJPEG, as phone webcam apps and ESP32 cameras
   serve it): read here, part by part (:class:`MjpegCapture`), each part capped
-  like a photo before it is read: a part declaring 10 GB is refused at its header;
+  like a photo before it is read: a part declaring 10 GB is refused at its header.
+  The closing boundary (``--boundary--``, RFC 2046) is the end of the stream: the
+  source ends (unless ``loop``: then it is asked again), whatever the server does
+  after it (an epilogue, the last chunk of a chunked body, keeping the connection);
+* a document (``text/*``: a web page, plain text; JSON, XML, JavaScript): refused
+  with a :class:`SourceOpenError` saying what the server sent, unless it is an HLS
+  or DASH playlist under a text type (then a stream);
 * anything else: a video stream for FFmpeg (:class:`~camviz.sources.StreamSource`).
 
 Streams reconnect like every live capture, within ``reconnect_timeout`` seconds
-(``None``: for ever, as the window does). Frames carry ``position_ms``: the
+(``None``: for ever, as the window does): a connection that closes without the
+closing boundary is a drop, as cameras drop. Frames carry ``position_ms``: the
 time since the stream's first frame.
 """
 
@@ -51,7 +58,23 @@ _MAX_HEADERS = 64
 #: Consecutive parts that do not decode before the stream counts as broken.
 _MAX_BAD_PARTS = 50
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")
+#: Content-Types that are documents, never an image or a video stream (with ``text/*``
+#: and ``application/*+json``). ``application/*+xml`` is not refused: MPEG-DASH's
+#: manifest is ``application/dash+xml``.
+_DOCUMENT_TYPES = (
+    "application/json",
+    "application/xml",
+    "application/xhtml+xml",
+    "application/javascript",
+    "application/x-javascript",
+    "application/ecmascript",
+)
+_WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+#: Bytes of a document's head looked at for a playlist served under a text type.
+_SNIFF_BYTES = 1024
 _LIMIT_HINT = "set CAMVIZ_MAX_IMAGE_MB to allow more"
+#: What :meth:`MjpegCapture._delimiter` finds: a boundary between parts, the closing one.
+_PART, _CLOSE = 1, 2
 
 
 class UrlKind(Enum):
@@ -152,11 +175,32 @@ def _decode_part(data: bytes) -> Any:
         return None
 
 
+def _is_document(major: str) -> bool:
+    return major.startswith("text/") or major.endswith("+json") or major in _DOCUMENT_TYPES
+
+
+def _is_playlist(head: bytes) -> bool:
+    """Whether a document's first bytes are an HLS (``#EXTM3U``) or DASH (``<MPD``)
+    playlist, as servers that do not know the type send them (``text/plain``)."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return text.startswith(b"#EXTM3U") or b"<MPD" in head
+
+
+def _not_media(name: str, major: str) -> SourceOpenError:
+    what = f"a web page ({major})" if major in _WEB_PAGE_TYPES else major
+    return SourceOpenError(
+        f"{name}: the server sent {what}, not an image or a video stream: give the link "
+        "of the image or of the stream itself (in a browser, right-click the picture or "
+        "the video and copy its address)"
+    )
+
+
 def probe_url(url: str, timeout: float = OPEN_TIMEOUT_S) -> Probe:
     """Ask the server for ``url`` and tell a photo from a stream by what it sends.
 
-    :class:`SourceOpenError` when it cannot be reached or answers an HTTP error;
-    :class:`ImageTooLargeError` for a photo over the limit.
+    :class:`SourceOpenError` when it cannot be reached, answers an HTTP error or sends
+    a document (a web page, text, JSON); :class:`ImageTooLargeError` for a photo over
+    the limit.
     """
     name = redact(url)
     response = _open(url, timeout)
@@ -178,6 +222,10 @@ def probe_url(url: str, timeout: float = OPEN_TIMEOUT_S) -> Probe:
         if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
             rest = _read_capped(response, None if declared is None else declared - len(head), name)
             return Probe(UrlKind.PHOTO, content_type, head + rest)
+        if _is_document(major):
+            head += response.read(_SNIFF_BYTES - len(head))
+            if not _is_playlist(head):
+                raise _not_media(name, major)
         return Probe(UrlKind.STREAM, content_type, declared=declared)
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
         raise SourceOpenError(f"{name}: the server stopped sending ({exc})") from None
@@ -189,7 +237,8 @@ class MjpegCapture:
     """An MJPEG (``multipart/x-mixed-replace``) response as a ``cv2.VideoCapture``-like
     object for :class:`~camviz.sources.CaptureSource`: ``read()`` gives the next part
     decoded (BGR), ``(False, None)`` when the connection drops or stalls (the source
-    reconnects), and raises :class:`SourceError` for a part over the size limit."""
+    reconnects) or after the closing boundary (:attr:`ended`: the source ends), and
+    raises :class:`SourceError` for a part over the size limit."""
 
     def __init__(self, url: str, timeout: float, probe: Probe | None = None) -> None:
         self.name = f"stream {redact(url)}"
@@ -209,6 +258,10 @@ class MjpegCapture:
         self._width = 0.0
         self._height = 0.0
         self._bad = 0
+        self._frames = 0
+        self._first: bytes | None = None  # with no boundary declared: the first one seen
+        #: The server sent the closing boundary: the stream is over, not dropped.
+        self.ended = False
 
     # -- CaptureLike
     def isOpened(self) -> bool:  # OpenCV's name
@@ -238,6 +291,8 @@ class MjpegCapture:
                 data = None
             if data is None:
                 self.release()
+                if self.ended and not self._frames:
+                    raise SourceError(f"{self.name} ended before its first frame")
                 return False, None
             check_image_limits(data, f"{self.name}: a part")
             image = _decode_part(data)
@@ -247,6 +302,7 @@ class MjpegCapture:
                     raise SourceError(f"{self.name}: {self._bad} parts in a row are not images")
                 continue
             self._bad = 0
+            self._frames += 1
             self._height, self._width = float(image.shape[0]), float(image.shape[1])
             return True, image
         return False, None
@@ -260,21 +316,41 @@ class MjpegCapture:
             raise SourceError(f"{self.name}: a part header line is over {_MAX_LINE} bytes")
         return bytes(line)
 
-    def _is_boundary(self, line: bytes) -> bool:
-        text = line.strip()
+    def _delimiter(self, line: bytes) -> int:
+        """_CLOSE for the closing boundary (``--boundary--``), _PART for another
+        boundary line, 0 for any other line. Lenient about the hyphens a server puts
+        around the boundary it declared (``--boundary`` and ``----boundary`` when it
+        declared ``--boundary``); closing takes two more at the end than it declared."""
+        text = line.strip()  # and the white space RFC 2046 lets follow a boundary
         if not text.startswith(b"--"):
-            return False
-        return not self._boundary or text[2:].rstrip(b"-") == self._boundary.rstrip(b"-")
+            return 0
+        core = self._boundary.strip(b"-")
+        if not core:  # none declared: every "--" line; closing, the first one seen + "--"
+            if self._first is None:
+                self._first = text
+            return _CLOSE if text == self._first + b"--" else _PART
+        if text.strip(b"-") != core:
+            return 0
+        tail = len(text) - len(text.rstrip(b"-"))
+        own = len(self._boundary) - len(self._boundary.rstrip(b"-"))
+        return _CLOSE if tail >= own + 2 else _PART
 
     def _part(self) -> bytes | None:
-        """The body of the next part, or None at the end of the response."""
+        """The body of the next part, or None at the end of the response (:attr:`ended`
+        set when that end is the closing boundary: what follows it is not read)."""
+        if self.ended:
+            return None
         headers: dict[str, str] = {}
         skipped = 0
         while True:  # up to the part's headers: the boundary, or headers right away
             line = self._line()
             if line is None:
                 return None
-            if self._is_boundary(line) or not line.strip():
+            delimiter = self._delimiter(line)
+            if delimiter == _CLOSE:
+                self.ended = True
+                return None
+            if delimiter or not line.strip():
                 skipped += len(line)
                 if skipped > limits.MAX_IMAGE_BYTES:
                     raise SourceError(f"{self.name}: no part within {skipped} bytes")
@@ -305,7 +381,8 @@ class MjpegCapture:
             line = self._response.readline(65536)
             if not line:
                 return None
-            if self._is_boundary(line):
+            if delimiter := self._delimiter(line):
+                self.ended = delimiter == _CLOSE
                 return bytes(body).removesuffix(b"\r\n").removesuffix(b"\n")
             body += line
             if len(body) > cap:
@@ -313,6 +390,21 @@ class MjpegCapture:
                     f"{self.name}: a part is over camviz's limit of {cap} bytes a frame "
                     f"({_LIMIT_HINT})"
                 )
+
+
+class _MjpegStream(StreamSource):
+    """An MJPEG stream: a read that fails after the server's closing boundary is its end
+    (ENDED), unless ``loop`` (then it is asked again, as a dropped stream is)."""
+
+    def __init__(self, url: str, *, loop: bool, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self.loop = loop
+
+    def _ran_out(self) -> bool:
+        cap = self._cap
+        if isinstance(cap, MjpegCapture) and cap.ended and not self.loop:
+            self.finite = True  # the server said that part was the last: a finite stream
+        return super()._ran_out()
 
 
 class UrlSource(Source):
@@ -368,7 +460,7 @@ class UrlSource(Source):
             self.name = f"photo {redact(self.url)} ({width}x{height})"
             self.nominal_fps = self.fps if self.pace else None
             return
-        factory = None
+        inner: StreamSource
         if probe.kind is UrlKind.MJPEG:
             first: list[Probe] = [probe]
 
@@ -376,14 +468,22 @@ class UrlSource(Source):
                 given = first.pop() if first else None
                 return MjpegCapture(str(target), self.read_timeout, given)
 
-        inner = StreamSource(
-            self.url,
-            capture_factory=factory,
-            open_timeout=self.open_timeout,
-            read_timeout=self.read_timeout,
-            reconnect_timeout=self.reconnect_timeout,
-            finite=probe.declared is not None and not self.loop,  # a video file: once
-        )
+            inner = _MjpegStream(
+                self.url,
+                loop=self.loop,
+                capture_factory=factory,
+                open_timeout=self.open_timeout,
+                read_timeout=self.read_timeout,
+                reconnect_timeout=self.reconnect_timeout,
+            )
+        else:
+            inner = StreamSource(
+                self.url,
+                open_timeout=self.open_timeout,
+                read_timeout=self.read_timeout,
+                reconnect_timeout=self.reconnect_timeout,
+                finite=probe.declared is not None and not self.loop,  # a video file: once
+            )
         try:
             inner.open()
         except BaseException:
