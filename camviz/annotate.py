@@ -74,8 +74,9 @@ class SecondView:
 
 
 def text_scale(image: npt.NDArray[np.uint8]) -> float:
-    """A font scale that reads on this frame size (0.45 on 480 lines, larger on bigger frames)."""
-    return float(max(0.35, min(2.0, image.shape[0] / 1070.0)))
+    """A font scale that reads on this frame size (0.45 up to 480 lines, 0.75 on 720,
+    1.1 on 1080, at most 2)."""
+    return float(max(0.45, min(2.0, image.shape[0] / 960.0)))
 
 
 def _check(image: npt.NDArray[np.uint8]) -> None:
@@ -138,8 +139,10 @@ class LabelSheet:
     ) -> npt.NDArray[np.uint8]:
         _check(image)
         scale = text_scale(image)
-        line = max(12, round(30 * scale))
-        pad = max(4, line // 4)
+        (_, text_h), descent = cv2.getTextSize("0%Ay", _FONT, scale, 1)
+        bar_h = max(2, round(4 * scale))
+        line = text_h + descent + bar_h + max(3, round(5 * scale))  # text, then its bar below
+        pad = max(4, round(8 * scale))
         lines = [title] if title else []
         cats = result.categories[: self.rows]
         texts = [f"{c.score * 100:5.1f}%  {c.display_name or c.label}" for c in cats]
@@ -150,31 +153,23 @@ class LabelSheet:
         lines += texts
         widths = [cv2.getTextSize(t, _FONT, scale, 1)[0][0] for t in lines]
         panel_w = min(image.shape[1], max(widths) + 2 * pad)
-        panel_h = min(image.shape[0], len(lines) * line + 2 * pad)
+        panel_h = min(image.shape[0], len(lines) * line + 2 * pad - max(3, round(5 * scale)))
         x0 = 0 if self.corner == "left" else image.shape[1] - panel_w
         view = image[0:panel_h, x0 : x0 + panel_w]
         view[:] = (view.astype(np.float32) * (1.0 - self.dim)).astype(np.uint8)
         y = pad
         offset = 1 if title else 0
         for i, text in enumerate(lines):
+            baseline = y + text_h
             if i >= offset and i - offset < len(cats):
                 width = int((panel_w - 2 * pad) * max(0.0, min(1.0, cats[i - offset].score)))
+                top = baseline + descent + 1  # under the text's lowest stroke, never through it
                 cv2.rectangle(
-                    image,
-                    (x0 + pad, y + line - max(2, line // 8)),
-                    (x0 + pad + width, y + line - 1),
-                    self.bar,
-                    -1,
+                    image, (x0 + pad, top), (x0 + pad + width, top + bar_h - 1), self.bar, -1
                 )
+            thickness = 1 + (scale >= 1.0)
             cv2.putText(
-                image,
-                text,
-                (x0 + pad, y + line - max(4, line // 4)),
-                _FONT,
-                scale,
-                self.color,
-                1,
-                cv2.LINE_AA,
+                image, text, (x0 + pad, baseline), _FONT, scale, self.color, thickness, cv2.LINE_AA
             )
             y += line
         return image
@@ -234,10 +229,16 @@ class RecBadge:
         radius = max(4, th // 2 + 1)
         pad = max(4, th // 2)
         x = image.shape[1] - tw - 3 * radius - 2 * pad
-        y = pad + th if self.corner == "top" else image.shape[0] - pad
+        y = 2 * pad + th if self.corner == "top" else image.shape[0] - 2 * pad
+        # on a dark backing, so that it reads on any picture (red or olive frames too)
+        x0, y0 = max(0, x - pad), max(0, y - th - pad)
+        x1, y1 = min(image.shape[1], x + 3 * radius + tw + pad), min(image.shape[0], y + pad)
+        view = image[y0:y1, x0:x1]
+        view[:] = (view.astype(np.float32) * 0.3).astype(np.uint8)
         cv2.circle(image, (x + radius, y - th // 2), radius, self.color, -1, cv2.LINE_AA)
+        white = (255, 255, 255)
         cv2.putText(
-            image, text, (x + 3 * radius, y), _FONT, scale, self.color, 1 + (th > 14), cv2.LINE_AA
+            image, text, (x + 3 * radius, y), _FONT, scale, white, 1 + (th > 14), cv2.LINE_AA
         )
         return image
 
