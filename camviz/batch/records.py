@@ -7,7 +7,8 @@ a result there (photos whose line is an error are tried again).
 Nothing is lost (:class:`ResultsFile`): FILE must be a regular file (a FIFO or a
 device is refused at once, before anything could block; ``-`` or ``/dev/stdout``
 means standard output); one writer at a time (an exclusive ``flock`` on
-``FILE.lock`` beside it, a second run is refused with :class:`OutputError`); each
+``FILE.lock`` beside it while the run lasts, a second run is refused with
+:class:`OutputError`); each
 line goes out in one ``write`` of its own, and a write that fails or stops short
 (a full disk, ``ulimit -f``, a quota) is cut back to the last whole line before the
 one-line error naming the file and the cause. A torn last line left by a killed
@@ -61,6 +62,7 @@ CSV_FIELDS = (
     "score",
     "uncertain",
     "latency_ms",
+    "model",
     "runtime",
     "device",
     "error",
@@ -112,15 +114,40 @@ def done_paths(out: Path) -> set[str]:
     return done
 
 
+def _layout_of(first: str) -> str:
+    """What a file's first line says it holds: ``csv`` (this camviz's header), ``json`` (a
+    JSON object), ``other-csv`` (another header), or ``text`` (a text listing)."""
+    if first == ",".join(CSV_FIELDS):
+        return "csv"
+    if first.startswith("{"):
+        try:
+            if isinstance(json.loads(first), dict):
+                return "json"
+        except ValueError:
+            pass
+        return "text"
+    return "other-csv" if "," in first and " " not in first.split(",")[0] else "text"
+
+
+_FOUND = {
+    "json": "JSON lines",
+    "csv": "CSV rows",
+    "other-csv": "CSV rows under another header",
+    "text": "a text listing",
+}
+
+
 def check_layout(out: Path, fmt: str) -> None:
-    """Refuse to append ``fmt`` rows to an ``out`` that holds another layout.
+    """Refuse to append ``fmt`` records to an ``out`` that holds another layout.
 
     A CSV file must start with :data:`CSV_FIELDS`' header (an older camviz wrote
-    other columns: rows appended under that header would be misread) and a JSON-lines
-    file with a JSON object; an empty or missing file, standard output and text
-    output take anything. Raises :class:`OutputError` naming the file and the way out.
+    other columns: rows appended under that header would be misread), a JSON-lines
+    file with a JSON object, and a text listing with neither (text appended to JSON
+    lines or CSV rows would break a later ``--resume``); an empty or missing file and
+    standard output take anything. Raises :class:`OutputError` naming the file and the
+    way out.
     """
-    if fmt not in ("csv", "json") or str(out) in STDOUT_NAMES:
+    if str(out) in STDOUT_NAMES:
         return
     try:
         with out.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -131,30 +158,33 @@ def check_layout(out: Path, fmt: str) -> None:
         raise OutputError(f"cannot read {out} to append to it: {_cause(exc)}") from exc
     if not first:
         return
+    found = _layout_of(first)
     header = ",".join(CSV_FIELDS)
     if fmt == "csv":
-        if first == header:
+        if found == "csv":
             return
-        if first.startswith("{"):
-            found = "JSON lines and no CSV header"
-        elif "," in first:
-            found = f"the header {first[:120]!r}"
-        else:
-            found = "no CSV header"
+        what = {
+            "json": "JSON lines and no CSV header",
+            "other-csv": f"the header {first[:120]!r}",
+        }.get(found, "no CSV header")
         raise OutputError(
-            f"{out} holds {found}, not this camviz's CSV columns ({header}); appending "
+            f"{out} holds {what}, not this camviz's CSV columns ({header}); appending "
             "would mix two layouts. Give another --out, or move the old file aside"
         )
-    try:
-        ok = isinstance(json.loads(first), dict)
-    except ValueError:
-        ok = False
-    if not ok:
-        looks_csv = first == header or ("," in first and not first.startswith("{"))
-        kind = "CSV rows" if looks_csv else "no JSON lines"
+    if fmt == "json":
+        if found == "json":
+            return
+        kind = "CSV rows" if found in ("csv", "other-csv") else "no JSON lines"
         raise OutputError(
             f"{out} holds {kind}, not JSON lines; appending JSON would mix two formats. "
             "Give --format csv for a CSV file, another --out, or move the old file aside"
+        )
+    if found != "text":
+        hint = f"Give --format {found} for that file, a" if found != "other-csv" else "Give a"
+        raise OutputError(
+            f"{out} holds {_FOUND[found]}, not a text listing; appending text would mix two "
+            f"layouts (and break a later --resume). {hint}nother --out, or move the old "
+            "file aside"
         )
 
 
@@ -207,6 +237,19 @@ def _cause(exc: OSError) -> str:
     return known.get(exc.errno or 0, exc.strerror or str(exc))
 
 
+_LOCK_TRIES = 20
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` names the file open as ``fd``."""
+    try:
+        named = os.stat(path)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
 class ResultsFile:
     """The output of a batch run: whole lines appended to a regular file, one writer at a time.
 
@@ -225,6 +268,7 @@ class ResultsFile:
         self.new_file = True
         self._fd = -1
         self._lock_fd = -1
+        self._lock_path: Path | None = None
 
     def __enter__(self) -> ResultsFile:
         if self.to_stdout:
@@ -266,19 +310,39 @@ class ResultsFile:
         return self
 
     def _lock(self, path: Path) -> None:
+        """Hold an exclusive ``flock`` on ``FILE.lock``, the very file at that name.
+
+        The run that ends removes its lock file while it still holds it (:meth:`_unlock`),
+        so a run that opened the old one meanwhile can get a lock on a file no longer
+        there: after locking, the file at the name must be the one locked, else it is
+        opened again. Two runs never hold locks on two different files for one FILE.
+        """
         lock = path.with_name(path.name + ".lock")
-        self._lock_fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._unlock()
-            raise OutputError(
-                f"another camviz run is writing {path} (it holds {lock}); wait for it to "
-                "finish, or give another --out"
-            ) from None
+        for _ in range(_LOCK_TRIES):
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise OutputError(
+                    f"another camviz run is writing {path} (it holds {lock}); wait for it to "
+                    "finish, or give another --out"
+                ) from None
+            except BaseException:
+                os.close(fd)
+                raise
+            if _same_file(fd, lock):
+                self._lock_fd, self._lock_path = fd, lock
+                return
+            os.close(fd)  # removed (or replaced) by the run that just ended: again
+        raise OutputError(f"cannot lock {lock}: it keeps being removed; give another --out")
 
     def _unlock(self) -> None:
         if self._lock_fd >= 0:
+            lock, self._lock_path = self._lock_path, None
+            if lock is not None and _same_file(self._lock_fd, lock):
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)  # while held: see _lock
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = -1
 
@@ -345,6 +409,7 @@ def csv_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "score": top.get("score"),
         "uncertain": record.get("uncertain"),
         "latency_ms": record.get("latency_ms"),
+        "model": record.get("model"),
         "runtime": record.get("runtime"),
         "device": record.get("device"),
         "error": f"{error['type']}: {error['message']}" if error else None,
