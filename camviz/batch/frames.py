@@ -27,9 +27,11 @@ from typing import Any
 
 from camviz.classifier import Classifier
 from camviz.errors import CamvizError, OptionsError, SourceError, format_error
+from camviz.results import ClassificationResult
 from camviz.sources import Frame, Source, is_stream, make_source, redact
+from camviz.sources.http import UrlKind, UrlSource
 
-__all__ = ["VIDEO_EXTENSIONS", "Sampling", "is_video_input", "classify_frames"]
+__all__ = ["VIDEO_EXTENSIONS", "Sampling", "classify_frames", "classify_source", "is_video_input"]
 
 #: File extensions ``camviz classify`` treats as videos (streams are recognised by URL).
 VIDEO_EXTENSIONS = frozenset(
@@ -111,15 +113,31 @@ def classify_frames(
     """The JSON records of the kept frames of ``spec``, in frame order.
 
     A source that cannot be opened or fails mid-way yields one error record
-    (``{"path", "error"}``) and ends.
+    (``{"path", "error"}``) and ends. A URL whose server sends one image is a photo:
+    one record shaped like a photo file's (no frame, time stamp nor clock).
     """
+    for record, _ in classify_source(clf, spec, sampling):
+        yield record
+
+
+def classify_source(
+    clf: Classifier, spec: str, sampling: Sampling | None = None
+) -> Iterator[tuple[dict[str, Any], ClassificationResult | None]]:
+    """As :func:`classify_frames`, each record with the result of a photo (a URL that
+    served one image: listed as photos are), None for a frame or an error."""
     sampling = sampling or Sampling()
     name = redact(spec) if is_stream(spec) else spec
     try:
         source = make_source(spec, pace=False)
         source.open()
     except CamvizError as exc:
-        yield _error(name, exc)
+        yield _error(name, exc), None
+        return
+    if isinstance(source, UrlSource) and source.kind is UrlKind.PHOTO:
+        try:
+            yield _photo(clf, source, name)
+        finally:
+            source.close()
         return
     live = source.is_live
     handoff: queue.Queue[Any] = queue.Queue(_QUEUE)
@@ -171,16 +189,30 @@ def classify_frames(
             try:
                 result = clf.classify(frame.pixels, color=frame.color)
             except CamvizError as exc:
-                yield {**base, **_error(name, exc)}
+                yield {**base, **_error(name, exc)}, None
                 continue
             done += 1
-            yield {**base, **result.to_dict()}
+            yield {**base, **result.to_dict()}, None
         if failure:
-            yield _error(name, failure[0])
+            yield _error(name, failure[0]), None
     finally:
         stop.set()
         source.close()
         reader.join(timeout=5.0)
+
+
+def _photo(
+    clf: Classifier, source: UrlSource, name: str
+) -> tuple[dict[str, Any], ClassificationResult | None]:
+    """The record of the one image a URL served, as a photo file's (the path is the URL)."""
+    try:
+        frame = source.read()
+        if frame is None:
+            raise SourceError(f"{name}: the server's image could not be read")
+        result = clf.classify(frame.pixels, color=frame.color)
+    except CamvizError as exc:
+        return _error(name, exc), None
+    return {"path": name, **result.to_dict()}, result
 
 
 def _error(name: str, exc: BaseException) -> dict[str, Any]:

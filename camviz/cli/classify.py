@@ -15,7 +15,7 @@ import argparse
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 FORMATS = ("json", "csv", "text")
+#: What the text listing says when ``--score-threshold`` leaves no label (as the annotators).
+NO_LABEL = "no label above the threshold"
 _SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "json", ".json": "json", ".ndjson": "json"}
 _SUFFIX_FORMATS[".txt"] = "text"
 
@@ -90,7 +92,7 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE",
         help="append the records to FILE, whole lines only, one writer at a time (a FILE.lock "
-        "beside it); - for standard output",
+        "beside it while it runs); - for standard output (default: no file, standard output)",
     )
     p.add_argument(
         "--resume",
@@ -100,10 +102,19 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
     add_batch_options(p, "classify")
     sampling = p.add_mutually_exclusive_group()
     sampling.add_argument(
-        "--every", type=positive_int, default=None, metavar="N", help="every Nth frame"
+        "--every",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="classify every Nth frame of a video or stream (default: every frame)",
     )
     sampling.add_argument(
-        "--fps", type=positive_float, default=None, metavar="N", help="N frames a second of video"
+        "--fps",
+        type=positive_float,
+        default=None,
+        metavar="N",
+        help="classify N frames a second of a video or stream, on its clock (default: every "
+        "frame; not with --every)",
     )
     p.add_argument(
         "--max-frames",
@@ -125,7 +136,8 @@ def add_classify_options(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="FILE.mp4",
-        help="record the annotated frames of one video or stream (.mp4, or MJPG .avi)",
+        help="record the annotated frames of one video or stream (.mp4, or MJPG .avi; default: "
+        "no recording)",
     )
 
 
@@ -150,7 +162,8 @@ def add_batch_options(p: argparse.ArgumentParser, verb: str) -> None:
         default=None,
         metavar="ADDRESS",
         help=f"{verb} on Ray actors: a local 2-CPU instance, or ray.init(ADDRESS) "
-        "('auto', 'ray://head:10001'; write --ray=ADDRESS); needs the 'ray' extra",
+        "('auto', 'ray://head:10001'; write --ray=ADDRESS); needs the 'ray' extra (default: "
+        "no Ray, decode threads on this machine)",
     )
 
 
@@ -173,16 +186,19 @@ def _human(path: str, result: Any, clip_warn: float) -> str:
         if cat.display_name != short_label(cat.label):  # a display name from the metadata
             name = f"{cat.display_name} [{cat.label}]"
         lines.append(f"  {rank}. {cat.score * 100:5.1f}%  {safe(name)}  ({where})\n")
+    if not result.categories:
+        lines.append(f"  {NO_LABEL}\n")
     return "".join(lines)
 
 
 def _frame_line(record: dict[str, Any]) -> str:
-    top = (record.get("top") or [{}])[0]
+    top = record.get("top") or []
     note = "  (not sure: no label is likely)" if record.get("uncertain") else ""
+    said = f"{top[0].get('score', 0) * 100:5.1f}%  {top[0].get('label', '')}" if top else NO_LABEL
     return (
         terminal_safe(
             f"{record['path']} frame {record['frame']} at {record['timestamp_s']:.3f} s  "
-            f"{top.get('score', 0) * 100:5.1f}%  {top.get('label', '')}{note}"
+            f"{said}{note}"
         )
         + "\n"
     )
@@ -254,54 +270,99 @@ def _stdout_write(text: str) -> None:
     sys.stdout.flush()
 
 
-def _split_inputs(paths: list[str]) -> tuple[list[str], list[str], list[tuple[str, Exception]]]:
-    """The inputs, read by the one source grammar (:func:`camviz.sources.parse_source`):
-    photos and folders for the batch, then frame sources (videos, URLs, streams, cameras,
-    the screen, the demo reel played once), then the strings that are no source."""
+#: A step of a run, in input order: ``("photo", arg)`` (a photo, or a folder of none, for
+#: :func:`~camviz.imageio.find_images`), ``("folder", (arg, videos))`` (a folder of photos
+#: and maybe videos), ``("frames", spec)`` (a video, a URL, a stream...) or
+#: ``("bad", (arg, error))`` (no source).
+_Step = tuple[str, Any]
+
+
+def _split_inputs(paths: list[str]) -> list[_Step]:
+    """The inputs, read by the one source grammar (:func:`camviz.sources.parse_source`),
+    in the order given: photos and folders for the batch, frame sources (videos, URLs,
+    streams, cameras, the screen, the demo reel played once), and the strings that are
+    no source. A URL is a frame source until its server's answer says it is a photo."""
     from camviz.errors import CamvizError
     from camviz.sources import VIDEO_EXTENSIONS, SourceKind, demo_reel_path, parse_source
 
-    photos: list[str] = []
-    frames: list[str] = []
-    bad: list[tuple[str, Exception]] = []
+    steps: list[_Step] = []
     for text in paths:
         try:
             spec = parse_source(text, missing_ok=True)
             kind = spec.kind
             if kind is SourceKind.PHOTO:
-                photos.append(text)
+                steps.append(("photo", text))
             elif kind is SourceKind.VIDEO:  # a file the decoder reports unless it is a video
                 is_video = Path(text).suffix.lower() in VIDEO_EXTENSIONS
-                (frames if is_video else photos).append(text)
+                steps.append(("frames" if is_video else "photo", text))
             elif kind is SourceKind.DEMO:
-                frames.append(str(demo_reel_path()))  # once: the live reel loops for ever
+                steps.append(("frames", str(demo_reel_path())))  # once: the live reel loops
             elif kind is SourceKind.FOLDER:  # photos through find_images, which names skips
                 try:
                     media = spec.media()
                 except CamvizError:  # nothing in it: find_images says so
-                    photos.append(text)
+                    steps.append(("photo", text))
                     continue
-                if media.photos:
-                    photos.append(text)
-                frames.extend(str(v) for v in media.videos)
-            elif kind.files:  # a glob or an image sequence
+                if media.photos:  # its photos and videos in one sorted order, in _plan
+                    steps.append(("folder", (text, [str(v) for v in media.videos])))
+                else:
+                    steps.extend(("frames", str(v)) for v in media.videos)
+            elif kind.files:  # a glob or an image sequence, in its sorted order
                 media = spec.media()
-                photos.extend(str(p) for p in media.photos)
-                frames.extend(str(v) for v in media.videos)
+                photos = set(media.photos)
+                steps.extend(("photo" if f in photos else "frames", str(f)) for f in media.files)
             else:
-                frames.append(text)
+                steps.append(("frames", text))
         except CamvizError as exc:
-            bad.append((text, exc))
-    return photos, frames, bad
+            steps.append(("bad", (text, exc)))
+    return steps
+
+
+#: A run of the plan: ``("photos", [(path, problem or None), ...])`` (consecutive photo
+#: inputs, decoded ahead together), ``("frames", spec)`` or ``("bad", (arg, error))``.
+_Run = tuple[str, Any]
+
+
+def _plan(steps: list[_Step]) -> list[_Run]:
+    """The steps with each photo input expanded (folders in their sorted order, the
+    problems found where they were found) and runs of consecutive photos merged."""
+    from camviz.imageio import find_images
+
+    plan: list[_Run] = []
+
+    def add_photos(entries: list[tuple[str, Exception | None]]) -> None:
+        if plan and plan[-1][0] == "photos":
+            plan[-1][1].extend(entries)
+        elif entries:
+            plan.append(("photos", entries))
+
+    for kind, value in steps:
+        if kind not in ("photo", "folder"):
+            plan.append((kind, value))
+            continue
+        arg, videos = value if kind == "folder" else (value, [])
+        search = find_images([arg])
+        add_photos([(str(p), e) for p, e in search.problems])
+        files = sorted([*((str(p), True) for p in search.images), *((v, False) for v in videos)])
+        for path, is_photo in files:  # a folder's own sorted order
+            if is_photo:
+                add_photos([(path, None)])
+            else:
+                plan.append(("frames", path))
+    return plan
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
     from camviz.backends import Delegate
     from camviz.batch.frames import Sampling
-    from camviz.batch.records import ResultsFile, check_layout, done_paths, is_done
+    from camviz.batch.records import (
+        STDOUT_NAMES,
+        ResultsFile,
+        check_layout,
+        done_paths,
+        is_done,
+    )
     from camviz.classifier import ClassifierOptions
-    from camviz.imageio import find_images
-    from camviz.loading import check_model_file, needs_check
 
     if args.ray and Path(args.ray).exists():  # `--ray photo.jpg`: a path, not an address
         args.paths, args.ray = [args.ray, *args.paths], ""
@@ -315,9 +376,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
         require_ray()  # before any work
     sampling = Sampling(args.every, args.fps, args.max_frames, args.max_seconds)
-    photo_args, videos, not_sources = _split_inputs([str(p) for p in args.paths])
-    search = find_images(photo_args) if photo_args else None
-    photos = [str(p) for p in search.images] if search else []
+    plan = _plan(_split_inputs([str(p) for p in args.paths]))
+    photos = [p for kind, run in plan if kind == "photos" for p, problem in run if not problem]
+    videos = [str(spec) for kind, spec in plan if kind == "frames"]
     from camviz.cli.record import check_record
 
     check_record(args.record, photos, videos)  # before any work
@@ -355,31 +416,51 @@ def cmd_classify(args: argparse.Namespace) -> int:
             new_file, write = True, _stdout_write
         done = done_paths(args.out) if args.resume else set()
         skipped = sum(is_done(p, done) for p in photos)
-        todo = [p for p in photos if not is_done(p, done)]
+        todo = len(photos) - skipped
         sink = _Sink(fmt, write, new_file)
-        for text, problem in not_sources:
-            sink.error(text, problem)
-        for path, problem in search.problems if search else ():
-            sink.error(str(path), problem)
         if not photos and not videos:
-            if not (search and search.problems) and not not_sources:
+            for kind, run in plan:
+                for path, problem in run if kind == "photos" else [run] if kind == "bad" else ():
+                    sink.error(path, problem)
+            if not plan:
                 print("ImageNotFoundError: no images given", file=sys.stderr)
             return EXIT_FAILED
-        if needs_check(options.model):  # a user's file: test-load it in a child first
-            check_model_file(options.model)
         start = time.monotonic()
-        progress = ProgressBar("classify", enabled=not args.quiet and len(todo) > 1, unit="photo")
-        for done_count, outcome in enumerate(_photo_outcomes(args, options, todo), start=1):
-            sink.record(outcome.record(), outcome.result)
-            progress(done_count, len(todo))
+        work = stack.enter_context(_Work(args, options))
+        progress = ProgressBar("classify", enabled=not args.quiet and todo > 1, unit="photo")
+        count = 0
+        for kind, run in plan:
+            if kind == "bad":
+                sink.error(*run)
+            elif kind == "frames":
+                for record, result in work.frames(run, sampling):
+                    key = record["path"] + (f"#{record['frame']}" if "frame" in record else "")
+                    if done and "error" not in record and key in done:
+                        continue
+                    sink.record(record, result)
+            else:
+                entries = [(p, e) for p, e in run if e is not None or not is_done(p, done)]
+                outcomes = work.photos([p for p, e in entries if e is None])
+                for path, problem in entries:
+                    if problem is not None:
+                        sink.error(path, problem)
+                        continue
+                    outcome = next(outcomes)
+                    sink.record(outcome.record(), outcome.result)
+                    count += 1
+                    progress(count, todo)
+                outcomes.close()
         progress.close()
-        if videos:
-            _run_videos(options, videos, sampling, sink, done, args)
         if args.out is not None:
+            where = "standard output" if str(args.out) in STDOUT_NAMES else str(args.out)
             print(
                 terminal_safe(
-                    f"camviz classify: {sink.written} records to {args.out}"
-                    + (f" ({skipped} photos skipped: already there)" if args.resume else "")
+                    f"camviz classify: {_count(sink.written, 'record')} to {where}"
+                    + (
+                        f" ({_count(skipped, 'photo')} skipped: already there)"
+                        if args.resume
+                        else ""
+                    )
                     + f", {sink.failed} failed, in {time.monotonic() - start:.1f} s"
                 ),
                 file=sys.stderr,
@@ -387,39 +468,58 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return EXIT_FAILED if sink.failed else EXIT_OK
 
 
-def _photo_outcomes(args: argparse.Namespace, options: Any, photos: list[str]) -> Iterator[Any]:
-    if not photos:
-        return
-    reduce = not args.full_decode
-    if args.ray is not None:
-        from camviz.batch.ray_runner import RayBatch
-
-        with RayBatch(options, args.ray or None, reduce=reduce) as batch:
-            yield from batch.classify_paths(photos)
-        return
-    from camviz.batch.runner import classify_paths
-    from camviz.loading import open_classifier
-
-    with open_classifier(options) as clf:
-        yield from classify_paths(clf, photos, workers=args.workers, reduce=reduce)
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _run_videos(
-    options: Any,
-    videos: list[str],
-    sampling: Any,
-    sink: _Sink,
-    done: set[str],
-    args: argparse.Namespace,
-) -> None:
-    from camviz.batch.frames import classify_frames
-    from camviz.cli.record import recording
-    from camviz.loading import open_classifier
+class _Work:
+    """Where the photos and frames are classified, opened when first needed and kept for
+    the run: one classifier (the photos' decode pool feeds it; videos and streams use it
+    too), or Ray actors for the photos with ``--ray``. A context manager."""
 
-    with open_classifier(options) as opened:
-        for spec in videos:
-            with recording(opened, spec, args.record, args.every, args.fps) as clf:
-                for record in classify_frames(clf, spec, sampling):
-                    if done and f"{record['path']}#{record.get('frame')}" in done:
-                        continue
-                    sink.record(record)
+    def __init__(self, args: argparse.Namespace, options: Any) -> None:
+        self.args = args
+        self.options = options
+        self._stack = contextlib.ExitStack()
+        self._clf: Any = None
+        self._ray: Any = None
+
+    def __enter__(self) -> _Work:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def classifier(self) -> Any:
+        if self._clf is None:
+            from camviz.loading import check_model_file, needs_check, open_classifier
+
+            if needs_check(self.options.model):  # a user's file: test-load it in a child first
+                check_model_file(self.options.model)
+            self._clf = self._stack.enter_context(open_classifier(self.options))
+        return self._clf
+
+    def photos(self, paths: list[str]) -> Generator[Any, None, None]:
+        if not paths:
+            return
+        reduce = not self.args.full_decode
+        if self.args.ray is not None:
+            if self._ray is None:
+                from camviz.batch.ray_runner import RayBatch
+
+                batch = RayBatch(self.options, self.args.ray or None, reduce=reduce)
+                self._ray = self._stack.enter_context(batch)
+            yield from self._ray.classify_paths(paths)
+            return
+        from camviz.batch.runner import classify_paths
+
+        clf = self.classifier()
+        yield from classify_paths(clf, paths, workers=self.args.workers, reduce=reduce)
+
+    def frames(self, spec: str, sampling: Any) -> Iterator[tuple[dict[str, Any], Any]]:
+        from camviz.batch.frames import classify_source
+        from camviz.cli.record import recording
+
+        args = self.args
+        with recording(self.classifier(), spec, args.record, args.every, args.fps) as clf:
+            yield from classify_source(clf, spec, sampling)
