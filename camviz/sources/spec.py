@@ -40,9 +40,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Final
+from urllib.parse import unquote, urlsplit
 
+from camviz import limits
 from camviz.errors import OptionsError, SourceOpenError
-from camviz.imageio import IMAGE_EXTENSIONS
+from camviz.imageio import IMAGE_EXTENSIONS, jpeg_structure
 from camviz.sources.base import Source, StateCallback
 from camviz.sources.camera import CameraFormat, CameraSource, camera_spec
 from camviz.sources.demo import DEMO, DemoSource
@@ -61,12 +63,14 @@ __all__ = [
     "ScreenRegion",
     "SourceKind",
     "SourceSpec",
+    "holds_one_image",
     "parse_source",
     "source_for",
 ]
 
 #: File extensions read as videos inside folders and globs (a file named on its own is a
-#: video whatever its extension, unless it has a photo's).
+#: video whatever its extension, unless it has a photo's or its bytes are one image:
+#: :func:`holds_one_image`).
 VIDEO_EXTENSIONS: Final = frozenset(
     {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
     | {".3gp", ".ogv", ".mjpeg", ".mjpg", ".h264", ".y4m"}
@@ -98,6 +102,8 @@ _WHAT = (
 )
 _SEQUENCE = re.compile(r"%(0?)(\d*)d")
 _GLOB_CHARS = re.compile(r"[*?\[]")
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_STREAMS = ("rtsp", "rtmp", "srt", "udp", "tcp")
 _SCREEN = re.compile(r"(?i)^screen(?::(.*))?$")
 
 
@@ -245,7 +251,7 @@ def _split(paths: object) -> Media:
         if suffix in IMAGE_EXTENSIONS:
             photos.append(path)
         elif suffix in VIDEO_EXTENSIONS:
-            videos.append(path)
+            (photos if holds_one_image(path) else videos).append(path)
     return Media(tuple(sorted(photos, key=str)), tuple(sorted(videos, key=str)))
 
 
@@ -304,6 +310,17 @@ def parse_source(text: str | Path | int, *, missing_ok: bool = False) -> SourceS
         if scheme in ("http", "https") and not is_gstreamer_pipeline(raw):
             return SourceSpec(SourceKind.URL, raw, url=raw)
         return SourceSpec(SourceKind.STREAM, raw, url=raw)
+    if raw.lower().startswith("file://"):  # a local file as a browser names it
+        local = Path(unquote(urlsplit(raw).path))
+        if local.exists() or local.is_symlink() or missing_ok:
+            return _path_spec(str(local), local)
+        raise SourceOpenError(f"{redact(raw)} not found: {_WHAT}")
+    if (other := _URL_SCHEME.match(raw)) is not None:  # ftp://, s3://...
+        raise SourceOpenError(
+            f"{redact(raw)}: camviz does not read {other.group(1).lower()}:// links; give an "
+            f"http(s) link, a stream ({', '.join(s + '://' for s in _STREAMS)}), or a local "
+            "file or folder"
+        )
     if _SEQUENCE.search(path.name):
         return SourceSpec(SourceKind.SEQUENCE, raw)
     if _GLOB_CHARS.search(raw):
@@ -316,9 +333,40 @@ def parse_source(text: str | Path | int, *, missing_ok: bool = False) -> SourceS
 def _path_spec(text: str, path: Path) -> SourceSpec:
     if path.is_dir():
         return SourceSpec(SourceKind.FOLDER, text, path=path)
-    if path.suffix.lower() in IMAGE_EXTENSIONS:
+    if path.suffix.lower() in IMAGE_EXTENSIONS or holds_one_image(path):
         return SourceSpec(SourceKind.PHOTO, text, path=path)
     return SourceSpec(SourceKind.VIDEO, text, path=path)
+
+
+#: The first bytes of the still-image formats OpenCV decodes (GIF is left to its name: an
+#: animated one is a video to FFmpeg).
+_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM", b"II*\x00", b"MM\x00*")
+
+
+def holds_one_image(path: Path) -> bool:
+    """Whether a regular file without a photo's extension holds one still image (a JPEG
+    saved as ``.mp4`` or ``.mjpg``, a PNG without an extension: what phones and
+    downloads make). Read by its bytes, as a URL is by what the server sends: a JPEG is
+    one photo unless another JPEG follows its end (an MJPEG file); special files are
+    never read (a FIFO would block)."""
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as file:
+            head = file.read(16)
+            webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+            if not (head.startswith(_IMAGE_MAGIC) or webp):
+                return False
+            if not head.startswith(b"\xff\xd8\xff"):
+                return True
+            data = head + file.read(limits.MAX_IMAGE_BYTES)
+    except OSError:
+        return False
+    walked = jpeg_structure(data)
+    if walked is None:
+        return True  # cut short: a photo, whose reader says it is truncated
+    end = walked[0]
+    return b"\xff\xd8\xff" not in data[end : end + 64]  # a second frame: MJPEG
 
 
 #: Seconds a lost stream or camera is retried before the source fails (headless commands

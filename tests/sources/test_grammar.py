@@ -61,7 +61,7 @@ def test_a_path_that_exists_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     shutil.copy(CHELSEA, tmp_path / "screen")  # a file named like the screen source
     shutil.copy(CHELSEA, tmp_path / "a[1].png")  # a file named like a glob
-    assert parse_source("screen").kind is SourceKind.VIDEO  # no photo suffix: a file
+    assert parse_source("screen").kind is SourceKind.PHOTO  # a file: its bytes are a PNG
     assert parse_source("a[1].png").kind is SourceKind.PHOTO
 
 
@@ -150,3 +150,35 @@ def test_a_command_refuses_a_kind_it_cannot_use_saying_why() -> None:
     with pytest.raises(OptionsError, match="teach cannot use 0, a camera: it takes a folder"):
         parse_source("0").require({SourceKind.FOLDER}, "teach")
     parse_source(str(PHOTOS)).require({SourceKind.FOLDER}, "teach")
+
+
+def test_a_file_is_a_photo_by_its_bytes_not_its_name(tmp_path: Path) -> None:
+    jpeg = ORANGE.read_bytes()
+    named = {"clip.mp4": jpeg, "fake.mjpg": jpeg, "noext": CHELSEA.read_bytes()}
+    for name, data in named.items():
+        (tmp_path / name).write_bytes(data)
+        assert parse_source(str(tmp_path / name)).kind is SourceKind.PHOTO, name
+    two = tmp_path / "two.mjpg"  # an MJPEG file: one JPEG after another
+    two.write_bytes(jpeg + jpeg)
+    assert parse_source(str(two)).kind is SourceKind.VIDEO
+    video = tmp_path / "video"  # a real video without an extension stays a video
+    shutil.copy(VTEST, video)
+    assert parse_source(str(video)).kind is SourceKind.VIDEO
+    media = parse_source(str(tmp_path)).media()  # in a folder too
+    assert {p.name for p in media.photos} >= {"clip.mp4", "fake.mjpg"}
+    assert {p.name for p in media.videos} == {"two.mjpg"}
+    # read as the photo it is: the same pixels as the .jpg
+    with make_source(str(tmp_path / "fake.mjpg"), pace=False) as source:
+        frame = source.read()
+    assert frame is not None and (frame.image == cv2.imread(str(ORANGE))[:, :, ::-1]).all()
+
+
+def test_a_link_of_a_scheme_camviz_does_not_read_is_refused_and_file_links_are_paths() -> None:
+    with pytest.raises(SourceOpenError, match=r"does not read ftp:// links; give an http\(s\)"):
+        parse_source("ftp://127.0.0.1/x.jpg")
+    with pytest.raises(SourceOpenError, match="does not read s3:// links"):
+        parse_source("s3://bucket/key.jpg")
+    spec = parse_source(CHELSEA.as_uri())
+    assert spec.kind is SourceKind.PHOTO and spec.path == CHELSEA
+    with pytest.raises(SourceOpenError, match="not found"):
+        parse_source("file:///no/such/photo.jpg")
