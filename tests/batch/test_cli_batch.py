@@ -204,4 +204,4 @@ def test_a_csv_of_this_layout_is_appended_to_and_resumed(
     assert main(args) == 0
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert [r["path"] for r in rows] == photos
-    assert "1 photos skipped" in capsys.readouterr().err
+    assert "1 photo skipped" in capsys.readouterr().err
