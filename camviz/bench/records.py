@@ -21,6 +21,7 @@ from camviz.pipeline import RunRecord
 from camviz.pipeline.threads import ThreadPlan
 
 __all__ = [
+    "MIN_FRAMES",
     "BenchOptions",
     "BenchResult",
     "SequentialRun",
@@ -50,6 +51,10 @@ class SequentialRun:
         return sum(self.stages_ms[k].p50 for k in ("decode", "preprocess", "postprocess"))
 
 
+#: The fewest frames a pipeline run may time (``--frames``; fewer give no p95 worth the name).
+MIN_FRAMES = 10
+
+
 @dataclass(frozen=True, slots=True)
 class BenchOptions:
     models: tuple[str, ...] = ("",)
@@ -68,8 +73,8 @@ class BenchOptions:
         checked = self.classifier_options("", THREADS)  # the backend's name checked, canonical
         object.__setattr__(self, "backend", checked.backend)
         object.__setattr__(self, "accelerator", checked.accelerator)
-        if self.frames < 10:
-            raise OptionsError(f"--frames must be at least 10, got {self.frames}")
+        if self.frames < MIN_FRAMES:  # the API's check; the command line's type is the same
+            raise OptionsError(f"--frames must be at least {MIN_FRAMES}, got {self.frames}")
         if not (math.isfinite(self.budget_ms) and self.budget_ms > 0):
             raise OptionsError(
                 f"--budget-ms must be a finite positive number, got {self.budget_ms}"
@@ -129,6 +134,8 @@ class BenchResult:
     sequential: SequentialRun | None = None
     plan: ThreadPlan | None = None
     op_profile: list[dict[str, Any]] = field(default_factory=list)
+    #: the source's entries that could not be read, skipped by every run: ``path: reason``
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def light(self) -> BudgetLight:
@@ -191,7 +198,7 @@ class BenchResult:
             else None,
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "over_budget": self.over_budget,
-            "errors": self.realtime.errors + self.lossless.errors,
+            "errors": self.skipped + self.realtime.errors + self.lossless.errors,
             **({"op_profile": self.op_profile} if self.op_profile else {}),
         }
 

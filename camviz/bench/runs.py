@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -24,16 +25,32 @@ from camviz.pipeline import Backpressure, PipelineOptions, RunRecord, run_pipeli
 from camviz.pipeline.threads import Workload
 from camviz.sources import Source, make_source
 
-__all__ = ["bench_one", "sequential_run", "time_calls", "time_invokes"]
+__all__ = ["bench_one", "sequential_run", "skipped_entries", "time_calls", "time_invokes"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _open(spec: str, *, pace: bool) -> Source:
+#: What the sources of one configuration skipped: ``path: reason``, in the order met.
+Skipped = dict[str, None]
+
+
+def _open(spec: str, *, pace: bool, skipped: Skipped | None = None) -> Source:
     source = make_source(spec, pace=pace, loop=True)
-    source.open()
+    try:
+        source.open()
+    finally:
+        if skipped is not None:
+            skipped.update(dict.fromkeys(skipped_entries(source)))
     return source
+
+
+def skipped_entries(source: Source) -> list[str]:
+    """The entries of a folder, glob, list or image sequence ``source`` skipped so far
+    because they could not be read (:attr:`camviz.sources.ImageSource.skipped`,
+    :attr:`camviz.sources.playlist.PlaylistSource.skipped`), as ``path: reason``."""
+    found: list[tuple[Path, str]] = list(getattr(source, "skipped", ()))
+    return [reason if str(path) in reason else f"{path}: {reason}" for path, reason in found]
 
 
 def time_calls(call: Callable[[T], R], items: Iterable[T]) -> tuple[list[float], list[R]]:
@@ -68,25 +85,40 @@ def _interpreter_stats(
 
 
 def _run_pipeline(
-    spec: str, options: ClassifierOptions, frames: int, budget_ms: float, *, realtime: bool
+    spec: str,
+    options: ClassifierOptions,
+    frames: int,
+    budget_ms: float,
+    *,
+    realtime: bool,
+    skipped: Skipped | None = None,
 ) -> RunRecord:
-    """Run ``frames`` frames of the looped source through a pipeline."""
+    """Run ``frames`` frames of the looped source through a pipeline (what its source
+    skipped added to ``skipped``)."""
     policy = Backpressure.LATEST if realtime else Backpressure.LOSSLESS
-    return run_pipeline(
-        _open(spec, pace=realtime),
-        # the model was test-loaded once already, by run_bench
-        PipelineOptions(
-            classifier=options, backpressure=policy, budget_ms=budget_ms, check_models=False
-        ),
-        frames=frames,
-        timeout=frames / 5.0 + 60.0,
-    )
+    source = _open(spec, pace=realtime, skipped=skipped)
+    try:
+        return run_pipeline(
+            source,
+            # the model was test-loaded once already, by run_bench
+            PipelineOptions(
+                classifier=options, backpressure=policy, budget_ms=budget_ms, check_models=False
+            ),
+            frames=frames,
+            timeout=frames / 5.0 + 60.0,
+        )
+    finally:
+        if skipped is not None:
+            skipped.update(dict.fromkeys(skipped_entries(source)))
 
 
-def sequential_run(spec: str, options: ClassifierOptions, frames: int) -> SequentialRun:
+def sequential_run(
+    spec: str, options: ClassifierOptions, frames: int, skipped: Skipped | None = None
+) -> SequentialRun:
     """Decode, preprocess and invoke the same frames one after another on one thread,
-    each read timed (the decode stage) and each classification's stages kept."""
-    source = _open(spec, pace=False)
+    each read timed (the decode stage) and each classification's stages kept (what the
+    source skipped added to ``skipped``)."""
+    source = _open(spec, pace=False, skipped=skipped)
     stages = {name: LatencyStats(frames) for name in ("decode", *_CLASSIFY_STAGES)}
     try:
         with open_classifier(options) as clf:
@@ -106,6 +138,8 @@ def sequential_run(spec: str, options: ClassifierOptions, frames: int) -> Sequen
             elapsed = time.monotonic() - start
     finally:
         source.close()
+        if skipped is not None:
+            skipped.update(dict.fromkeys(skipped_entries(source)))
     fps = done / elapsed if elapsed > 0 else 0.0
     return SequentialRun(fps, {k: v.percentiles() for k, v in stages.items()})
 
@@ -119,11 +153,13 @@ def bench_one(
     options = opts.classifier_options(model, threads)
     plan = ThreadPlan.for_threads(threads, workload=Workload.LOSSLESS)
     plan.apply()
-    probe_source = _open(opts.source, pace=False)
+    skipped: Skipped = {}  # what every run's source skipped, reported with the result
+    probe_source = _open(opts.source, pace=False, skipped=skipped)
     try:
         first = probe_source.read()
     finally:
         probe_source.close()
+        skipped.update(dict.fromkeys(skipped_entries(probe_source)))
     assert first is not None
     with open_classifier(options) as clf:
         name = clf.info.name
@@ -132,11 +168,15 @@ def bench_one(
         load_ms, first_ms = clf.info.load_ms, clf.info.first_invoke_ms
         runtime, device = clf.info.runtime, clf.info.device
     progress(f"{name}, {threads} threads: sequential loop")
-    sequential = sequential_run(opts.source, options, opts.frames)
+    sequential = sequential_run(opts.source, options, opts.frames, skipped)
     progress(f"{name}, {threads} threads: lossless pipeline")
-    lossless = _run_pipeline(opts.source, options, opts.frames, opts.budget_ms, realtime=False)
+    lossless = _run_pipeline(
+        opts.source, options, opts.frames, opts.budget_ms, realtime=False, skipped=skipped
+    )
     progress(f"{name}, {threads} threads: real-time pipeline")
-    realtime = _run_pipeline(opts.source, options, opts.frames, opts.budget_ms, realtime=True)
+    realtime = _run_pipeline(
+        opts.source, options, opts.frames, opts.budget_ms, realtime=True, skipped=skipped
+    )
     return BenchResult(
         model=name,
         threads=threads,
@@ -154,4 +194,5 @@ def bench_one(
         budget_ms=opts.budget_ms,
         sequential=sequential,
         plan=plan,
+        skipped=list(skipped),
     )

@@ -3,8 +3,11 @@
 The benchmark is :func:`camviz.bench.run_bench`; the device's ceiling (the highest
 fps any pipeline could reach with this model here, from single-thread decode and
 inference core time) is :func:`camviz.batch.ceiling.paired_share`. This prints
-both, and exits 1 when a configuration is over budget. ``--threads auto`` benches
-1..cores interpreter threads and picks the one with the best real-time p95.
+both, and exits 1 when a configuration is over budget or an entry of the source (a
+photo or video of a folder, glob or image sequence) could not be read: each such entry
+is named on stderr and in the JSON's ``errors``, and the rest is still benched.
+``--threads auto`` benches 1..cores interpreter threads and picks the one with the best
+real-time p95.
 """
 
 from __future__ import annotations
@@ -70,6 +73,28 @@ def add_bench_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def bench_source(args: argparse.Namespace) -> str:
+    """The source bench reads: SOURCE, or ``--source`` (its old name, kept), not both;
+    the demo when neither is given."""
+    from camviz.defaults import DEMO
+    from camviz.errors import OptionsError
+
+    positional, option = getattr(args, "source", None), getattr(args, "source_option", None)
+    if positional is not None and option is not None:
+        raise OptionsError(
+            f"two sources given, {positional!r} and --source {option!r}: bench reads one "
+            "(give it as SOURCE, or as --source)"
+        )
+    return str(positional if positional is not None else option if option is not None else DEMO)
+
+
+def _report_skipped(entries: list[str]) -> None:
+    """Each entry of the source that could not be read, once, on stderr (``--quiet`` or
+    not: it is a failure, not progress)."""
+    for entry in dict.fromkeys(entries):
+        print(f"SourceError: {entry} (skipped)", file=sys.stderr)
+
+
 def _planned() -> dict[str, dict[str, Any]]:
     """What ``--threads auto`` means for the window (live) and the file commands (lossless)
     on this machine, by the thread plan's rule, beside what bench measured."""
@@ -117,6 +142,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.warmup < 0 or args.ceiling_frames < 0:
         raise OptionsError("--warmup and --ceiling-frames must be 0 or more")
+    args.source = bench_source(args)
     threads, auto = _threads(args.threads)
     backend = getattr(args, "backend", "auto")
     if backend == "all":
@@ -239,7 +265,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"{r.realtime.snapshot.e2e_ms.p95:.1f} ms > {opts.budget_ms:g} ms",
             file=sys.stderr,
         )
-    return EXIT_FAILED if over else EXIT_OK
+    skipped = [entry for r in results for entry in r.skipped]
+    _report_skipped(skipped)
+    return EXIT_FAILED if over or skipped else EXIT_OK
 
 
 #: Frames of the source ``--backend all`` feeds every runtime (full-size frames are kept).
@@ -250,6 +278,7 @@ def _compare_runtimes(args: argparse.Namespace, threads: int) -> int:
     """``bench --backend all``: every installed runtime that reads the model, on the same
     frames of ``--source`` (:func:`camviz.runtimes.compare_runtimes`); the fastest is
     remembered for ``--backend auto``."""
+    from camviz.bench.runs import skipped_entries
     from camviz.runtimes import compare_runtimes, format_runtimes
     from camviz.sources import open_source
 
@@ -257,7 +286,13 @@ def _compare_runtimes(args: argparse.Namespace, threads: int) -> int:
     with open_source(args.source, pace=False, loop=True) as source:
         while len(frames) < COMPARE_FRAMES and (frame := source.read()) is not None:
             frames.append(frame.image)
-    report: dict[str, Any] = {"source": args.source, "threads": threads, "models": {}}
+    skipped = skipped_entries(source)
+    report: dict[str, Any] = {
+        "source": args.source,
+        "threads": threads,
+        "models": {},
+        "errors": skipped,
+    }
     for model in args.model or [""]:
         if not args.quiet:
             print(f"bench: {model or 'the default model'} on every runtime", file=sys.stderr)
@@ -274,7 +309,8 @@ def _compare_runtimes(args: argparse.Namespace, threads: int) -> int:
             print(format_runtimes(model or "default model", runs))
     if args.json:
         print_json(report)
-    return EXIT_OK
+    _report_skipped(skipped)
+    return EXIT_FAILED if skipped else EXIT_OK
 
 
 def _pick(results: list[Any]) -> int:

@@ -35,21 +35,26 @@ __all__ = ["cmd_eval", "add_eval_options", "confusion_path"]
 def add_eval_options(p: argparse.ArgumentParser) -> None:
     """The batch, plot and Ray options of ``camviz eval`` (called by the parser)."""
     p.add_argument(
-        "--predictions", type=Path, default=None, metavar="FILE", help="per-image JSON lines"
+        "--predictions",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="per-image JSON lines (default: none)",
     )
     p.add_argument(
         "--confusion",
         type=Path,
         default=None,
         metavar="FILE.png",
-        help="confusion matrix and per-class recall (one PNG per model; 'plot' extra)",
+        help="confusion matrix and per-class recall (one PNG per model; 'plot' extra; "
+        "default: none)",
     )
     p.add_argument(
         "--plot",
         type=Path,
         default=None,
         metavar="FILE.png",
-        help="accuracy vs latency of the models compared ('plot' extra)",
+        help="accuracy vs latency of the models compared ('plot' extra; default: none)",
     )
     add_batch_options(p, "score")
 

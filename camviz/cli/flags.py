@@ -16,6 +16,7 @@ __all__ = [
     "ACCELERATOR_HELP",
     "BACKEND_HELP",
     "DELEGATE_HELP",
+    "SHARED_HELP",
     "THREADS_AUTO_HELP",
     "THREADS_HELP",
     "add_backend_options",
@@ -37,13 +38,18 @@ THREADS_AUTO_HELP = (
     "or auto: planned for the cores this process may use (every core on 2; one kept for "
     "decoding from 3 or 4 on)"
 )
+#: ``--backend``'s help, the window's and every command's (one wording for ``auto``).
 BACKEND_HELP = (
-    "which runtime runs the model: auto (the file's own, the default), litert, onnxruntime "
-    "or openvino (the last two need camviz[onnx] / camviz[openvino])"
+    "which runtime runs the model: auto (the file's own: the one bench --backend all "
+    "measured fastest for it here, else the first installed that reads it; the default), "
+    "litert, onnxruntime or openvino (the last two need camviz[onnx] / camviz[openvino])"
 )
+#: ``--accelerator``'s help, the window's and every command's.
 ACCELERATOR_HELP = (
-    "the device it runs on: cpu (default), gpu or npu (an error names what is missing)"
+    "the device it runs on: cpu (the default), gpu or npu (an error names what is missing)"
 )
+#: The help of the flags the window and the commands share, by live option name.
+SHARED_HELP = {"backend": BACKEND_HELP, "accelerator": ACCELERATOR_HELP}
 
 
 def thread_request(

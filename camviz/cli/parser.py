@@ -21,6 +21,7 @@ from camviz.cli.evaluate import add_eval_options, cmd_eval
 from camviz.cli.explain import add_explain_command
 from camviz.cli.flags import (
     DELEGATE_HELP,
+    SHARED_HELP,
     THREADS_AUTO_HELP,
     THREADS_HELP,
     add_backend_options,
@@ -60,6 +61,7 @@ __all__ = ["build_parser", "finite_float", "positive_float", "positive_int", "un
 MODELS_RUNS: Final = 20  # camviz.zoo_report.INVOKE_RUNS (not imported: it loads numpy)
 MODELS_WARMUP: Final = 3  # camviz.zoo_report.INVOKE_WARMUP
 BENCH_INVOKES: Final = 200  # camviz.bench.BenchOptions.invokes
+BENCH_MIN_FRAMES: Final = 10  # camviz.bench.records.MIN_FRAMES (it loads numpy)
 TEACH_VAL: Final = 0.2  # camviz.teach.TrainOptions.val
 TEACH_L2: Final = 1e-4  # camviz.teach.TrainOptions.l2
 TEACH_FRAMES_PER_VIDEO: Final = 50  # camviz.teach.TrainOptions.frames_per_video
@@ -86,7 +88,8 @@ def _add_invokes(parser: argparse.ArgumentParser, dest: str, default: int, help:
 
 
 class HelpFormatter(argparse.HelpFormatter):
-    """Every option's help ends with its default, unless it says it already (or has none)."""
+    """Every option's help ends with its default, unless it says it already (the word, or
+    ``%(default)s`` in its text: never twice) or has none."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -95,6 +98,7 @@ class HelpFormatter(argparse.HelpFormatter):
             action.option_strings
             and text != argparse.SUPPRESS
             and "default" not in text
+            and "%(default)" not in text
             and not (default is None or default is False or default is argparse.SUPPRESS)
             and default not in ("", [])
             and action.nargs != 0
@@ -153,15 +157,20 @@ VERBOSE = "also show the log lines of OpenCV and camviz on stderr"
 def _add_live_flags(parser: argparse.ArgumentParser, declared: Iterable[str]) -> None:
     """The window's flags the live-options table declares (``cli_flag``: ``--backend``,
     ``--accelerator``), but those in ``declared`` (given their own types above): dest g_NAME,
-    the table's help; the session checks the value (camviz.qt.app.run_gui, before the window)."""
+    the commands' help where they share the flag (:data:`camviz.cli.flags.SHARED_HELP`: one
+    wording), else the table's with its default; the session checks the value
+    (camviz.qt.app.run_gui, before the window)."""
     for spec in option_specs():
         if spec.cli_flag and spec.name not in declared:
+            text = SHARED_HELP.get(spec.name)
+            if text is None:
+                text = f"{spec.help[:1].lower() + spec.help[1:]} (default: {spec.default})"
             parser.add_argument(
                 spec.cli_flag,
                 dest=f"g_{spec.name}",
                 metavar=spec.label.upper(),
                 default=None,
-                help=spec.help[:1].lower() + spec.help[1:],
+                help=text,
             )
 
 
@@ -207,7 +216,7 @@ def _add_gui_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="PATH",
-        help="write final metrics and the last result here on exit",
+        help="write final metrics and the last result here on exit (default: not written)",
     )
     parser.set_defaults(func=cmd_gui)
 
@@ -223,11 +232,15 @@ def _add_classify(sub: Any) -> None:  # argparse's subparsers
         help="photos, folders (photos and videos, recursively), globs, image sequences, "
         "videos, URLs, a camera, the screen or demo (see `camviz --help` for each)",
     )
-    p.add_argument("--model", default="", help=MODEL_HELP)
+    p.add_argument("--model", default="", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--top-k", type=positive_int, default=TOP_K, metavar="K", help=TOP_K_HELP)
     add_threads(p)
     p.add_argument(
-        "--labels", type=Path, default=None, help="labels file, one a line (default: the model's)"
+        "--labels",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="labels file, one a line (default: the model's)",
     )
     p.add_argument(
         "--score-threshold",
@@ -256,14 +269,16 @@ def _add_classify(sub: Any) -> None:  # argparse's subparsers
         action="append",
         default=[],
         metavar="LABEL",
-        help="report only these categories (repeatable; MediaPipe's category_allowlist)",
+        help="report only these categories (repeatable; MediaPipe's category_allowlist; "
+        "default: all)",
     )
     lists.add_argument(
         "--deny",
         action="append",
         default=[],
         metavar="LABEL",
-        help="never report these categories (repeatable; MediaPipe's category_denylist)",
+        help="never report these categories (repeatable; MediaPipe's category_denylist; "
+        "default: none)",
     )
     add_delegate(p)
     add_backend_options(p)
@@ -271,9 +286,15 @@ def _add_classify(sub: Any) -> None:  # argparse's subparsers
         "--mean",
         default=None,
         metavar="M[,M,M]",
-        help="a user's model's input mean on the 0..255 scale (with --std; 127.5 127.5 is [-1, 1])",
+        help="a user's model's input mean on the 0..255 scale (with --std; 127.5 127.5 is "
+        "[-1, 1]; default: the model's metadata)",
     )
-    p.add_argument("--std", default=None, metavar="S[,S,S]", help="its input std, 0..255 scale")
+    p.add_argument(
+        "--std",
+        default=None,
+        metavar="S[,S,S]",
+        help="its input std, 0..255 scale (default: the model's metadata)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     _add_quiet(p, "quiet", "no progress bar on stderr (none without a terminal)")
     add_classify_options(p)  # --out, --resume, --csv, --ray, --every, --fps ...
@@ -307,7 +328,10 @@ def _add_eval(sub: Any) -> None:  # argparse's subparsers
     p = sub.add_parser("eval", help="top-1/top-5 accuracy on a labelled folder or CSV")
     p.add_argument("data", help="folder with one subfolder per class, or a CSV of path,indices")
     p.add_argument(
-        "--model", action="append", help="model to compare (repeatable; default: the zoo's default)"
+        "--model",
+        action="append",
+        metavar="MODEL",
+        help="model to compare (repeatable; default: the zoo's default)",
     )
     add_threads(p)
     add_delegate(p)
@@ -323,28 +347,48 @@ def _add_bench(sub: Any) -> None:  # argparse's subparsers
         "bench",
         help="does a model meet the frame budget on this device?",
         description="Does a model meet the frame budget on this device? The live pipeline on "
-        "--source, timed end to end; --backend all instead times every installed runtime "
-        "(LiteRT, ONNX Runtime, OpenVINO...) on the same frames of the source.",
+        "SOURCE, timed end to end; --backend all instead times every installed runtime "
+        "(LiteRT, ONNX Runtime, OpenVINO...) on the same frames of the source. Exit status 1: "
+        "a configuration is over budget, or an entry of the source (a photo or video of a "
+        "folder, glob or image sequence) could not be read: each is named on stderr and in "
+        "--json's errors, and the others are still benched.",
     )
     p.add_argument(
-        "--model", action="append", help="model to bench (repeatable; default: the zoo's default)"
+        "source",
+        nargs="?",
+        default=None,
+        metavar="SOURCE",
+        help="what the pipeline reads: demo, a video, photos, a folder (photos and videos, "
+        "recursively), a glob, an image sequence, a URL, a camera or the screen (see "
+        f"`camviz --help` for each; default: {DEMO})",
+    )
+    p.add_argument(
+        "--source",
+        dest="source_option",
+        default=None,
+        metavar="SOURCE",
+        help=f"the same as SOURCE (give one of the two; default: {DEMO})",
+    )
+    p.add_argument(
+        "--model",
+        action="append",
+        metavar="MODEL",
+        help="model to bench (repeatable; default: the zoo's default)",
     )
     p.add_argument(
         "--threads",
         action="append",
         type=thread_spec,
+        metavar="N",
         help="thread count (repeatable: a sweep), or auto: the best real-time p95 of 1..cores "
         f"(default: {THREADS})",
     )
     p.add_argument(
-        "--source",
-        default=DEMO,
-        metavar="SOURCE",
-        help="what the pipeline reads: demo, a video, a folder, a glob, a camera, the screen, "
-        "a URL... (see `camviz --help`)",
-    )
-    p.add_argument(
-        "--frames", type=positive_int, default=BENCH_FRAMES, help="frames per pipeline run"
+        "--frames",
+        type=bounded_int(BENCH_MIN_FRAMES, 10_000_000, "frames"),
+        default=BENCH_FRAMES,
+        metavar="N",
+        help=f"frames per pipeline run, at least {BENCH_MIN_FRAMES} (default: {BENCH_FRAMES})",
     )
     p.add_argument(
         "--budget-ms",
@@ -362,7 +406,7 @@ def _add_bench(sub: Any) -> None:  # argparse's subparsers
         type=Path,
         default=None,
         metavar="FILE.png",
-        help="plot the latencies (plot extra)",
+        help="plot the latencies (plot extra; default: no plot)",
     )
     _add_quiet(p, "quiet", "no progress lines on stderr")
     add_backend_options(p)  # --backend (and `all`: every runtime), --accelerator
@@ -371,20 +415,43 @@ def _add_bench(sub: Any) -> None:  # argparse's subparsers
 
 
 def _add_teach(sub: Any) -> None:  # argparse's subparsers
-    p = sub.add_parser("teach", help="teach new classes from folders of photos and videos")
+    p = sub.add_parser(
+        "teach",
+        help="teach new classes from folders of photos and videos",
+        description="Teach new classes from a folder with one subfolder of photos and/or "
+        "videos a class. A file that cannot be used is named on stderr (and in --json's "
+        "skipped), the others are still taught and the model still saved, and the exit "
+        "status is 1, as classify's and eval's.",
+    )
     p.add_argument("data", help="folder with one subfolder per class (photos and/or videos)")
-    p.add_argument("--out", required=True, help="where to save the taught model (*.head.npz)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="where to save the taught model (*.head.npz; required)",
+    )
     p.add_argument(
         "--backbone",
         default="",
+        metavar="MODEL",
         help="zoo model whose features to use (default: the zoo's default)",
     )
     p.add_argument(
-        "--val", type=unit_float, default=TEACH_VAL, help="fraction held out for validation"
+        "--val",
+        type=unit_float,
+        default=TEACH_VAL,
+        metavar="P",
+        help="fraction held out for validation",
     )
-    p.add_argument("--seed", type=seed_int, default=0, help="seed of the split and augmentation")
     p.add_argument(
-        "--l2", type=non_negative_float, default=TEACH_L2, help="L2 penalty of the softmax head"
+        "--seed", type=seed_int, default=0, metavar="N", help="seed of the split and augmentation"
+    )
+    p.add_argument(
+        "--l2",
+        type=non_negative_float,
+        default=TEACH_L2,
+        metavar="X",
+        help="L2 penalty of the softmax head",
     )
     p.add_argument(
         "--frames-per-video",
@@ -400,7 +467,7 @@ def _add_teach(sub: Any) -> None:  # argparse's subparsers
         type=Path,
         default=None,
         metavar="FILE",
-        help="also plot the confusion matrix here (plot extra)",
+        help="also plot the confusion matrix here (plot extra; default: no plot)",
     )
     p.add_argument(
         "--export-tflite",
@@ -408,7 +475,7 @@ def _add_teach(sub: Any) -> None:  # argparse's subparsers
         type=Path,
         default=None,
         metavar="FILE",
-        help="also write a standalone int8 .tflite (head + softmax, labels inside)",
+        help="also write a standalone int8 .tflite (head + softmax, labels inside; default: none)",
     )
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     _add_quiet(p, "no_progress", "no progress bar on stderr")
@@ -418,7 +485,9 @@ def _add_teach(sub: Any) -> None:  # argparse's subparsers
         "export-head", help="a taught *.head.npz as one int8 .tflite (softmax, labels inside)"
     )
     p.add_argument("head", type=Path, help="the taught model (*.head.npz)")
-    p.add_argument("--out", type=Path, required=True, help="the .tflite to write")
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="the .tflite to write (required)"
+    )
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     _add_quiet(p, "quiet", "no progress lines on stderr")
     p.set_defaults(func=cmd_export_head)

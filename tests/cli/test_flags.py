@@ -58,7 +58,7 @@ def test_every_option_has_help_and_shows_its_default() -> None:
     assert "how many labels to report (default: 5)" in classify
     assert "interpreter threads (default: 2)" in " ".join(classify.split())
     bench = " ".join(_commands(parser)["bench"].format_help().split())
-    assert "(default: demo)" in bench and "(default: 200)" in bench
+    assert "default: demo)" in bench and "(default: 200)" in bench
 
 
 def test_camviz_help_says_what_a_source_can_be() -> None:
