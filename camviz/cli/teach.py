@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from camviz.cli.output import EXIT_OK, ProgressBar, print_json, stderr_log
+from camviz.cli.output import EXIT_FAILED, EXIT_OK, ProgressBar, print_json, stderr_log
 from camviz.errors import CamvizError
 
 __all__ = ["cmd_export_head", "cmd_teach"]
@@ -69,7 +69,8 @@ def cmd_teach(args: argparse.Namespace) -> int:
         print_json(record)
     if args.confusion_png:
         save_confusion_png(report, args.confusion_png)
-    return EXIT_OK
+    # as classify and eval: a file that could not be used fails the run (the model is saved)
+    return EXIT_FAILED if report.skipped else EXIT_OK
 
 
 def cmd_export_head(args: argparse.Namespace) -> int:
