@@ -39,7 +39,7 @@ from camviz.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from camviz.cli.parser import build_parser
 from camviz.errors import CamvizError, OutputError, format_error, terminal_safe
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "interrupted_message"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,11 +64,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(terminal_safe(format_error(exc)), file=sys.stderr)
             return EXIT_FAILED
         except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
+            print(interrupted_message(args), file=sys.stderr)
             return EXIT_INTERRUPTED
         except BrokenPipeError:  # `camviz classify --json ... | head`: the reader has gone
             _silence_stdout()
             return EXIT_OK
+
+
+def interrupted_message(args: Any) -> str:
+    """What Ctrl-C stopped, that what was written is valid (files are written whole, by
+    atomic replace, and JSON or CSV lines one at a time), and ``--resume`` where the
+    command has it."""
+    command = getattr(args, "command", None)
+    what = f"camviz {command}" if command else "the window"
+    text = f"Interrupted: {what} was stopped; the output it had written is valid"
+    if hasattr(args, "resume"):
+        text += ", and the same command with --resume continues where it stopped"
+    return text
 
 
 class StdoutError(OutputError):

@@ -49,7 +49,11 @@ def cmd_models(args: argparse.Namespace) -> int:
             ]
         )
     table(rows)
-    print("* default model; latency: median invoke here and now, after warm-up")
+    print(
+        "* default model; latency: not measured (--no-measure)"
+        if args.no_measure
+        else "* default model; latency: median invoke here and now, after warm-up"
+    )
     return EXIT_OK
 
 
@@ -135,7 +139,11 @@ def _describe(args: argparse.Namespace) -> int:
             continue
         table([["model", f.model], *[[k, v] for k, v in _rows(f.to_dict())]])
         print()
-    print(f"invoke: median of {args.runs} invokes here and now, {args.threads} threads")
+    print(
+        "invoke: not measured (--no-measure)"
+        if args.no_measure
+        else f"invoke: median of {args.runs} invokes here and now, {args.threads} threads"
+    )
     for name, here in runtime_devices().items():  # what --backend and --accelerator can take
         lists = f" ({', '.join(here.lists)})" if here.lists else ""
         print(
