@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from camviz.backends import is_model_file, model_files_hint
+from camviz.backends import is_model_file, model_file_suffixes, model_files_hint
 from camviz.imageio import IMAGE_EXTENSIONS
+from camviz.sources.spec import VIDEO_EXTENSIONS
 from camviz.sources.stream import STREAM_SCHEMES, is_stream, redact
-from camviz.zoo import is_head_path
+from camviz.zoo import HEAD_SUFFIX, is_head_path
 
 __all__ = [
     "MAX_RECENT",
@@ -30,14 +31,19 @@ __all__ = [
     "check_stream_url",
     "classify_drop",
     "display_spec",
+    "model_dialog_filter",
     "prune_recent",
     "remember_recent",
 ]
 
 MAX_RECENT = 8
-VIDEO_SUFFIXES = frozenset(
-    {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
-)
+VIDEO_SUFFIXES = VIDEO_EXTENSIONS  # the source grammar's: one list of what a video is named
+
+
+def model_dialog_filter() -> str:
+    """The file dialogs' filter for models: every runtime's files and taught heads."""
+    suffixes = (*model_file_suffixes(), HEAD_SUFFIX)
+    return "Models (" + " ".join(f"*{s}" for s in suffixes) + ")"
 
 
 def _is_stream(spec: str) -> bool:

@@ -4,7 +4,7 @@ The state is the session's (:class:`camviz.app.comparing.Comparing`); this modul
 it and asks for changes:
 
 * :class:`CompareBox` (side panel): a "Compare with" list (Off, the zoo's models, the files
-  opened, "Open model file…"), what the second model sees ("B sees": a centre crop or the
+  opened, "Open a model file…"), what the second model sees ("B sees": a centre crop or the
   whole frame, its own fit), what the second model is doing, the agreement of the last
   window's frame pairs (top-1 agreement, top-5 overlap) and each model's latency with its
   budget light;
@@ -41,13 +41,14 @@ from PySide6.QtWidgets import (
 from camviz.annotate import SecondView
 from camviz.app.comparing import ABReading, CompareState, CompareStatus
 from camviz.app.options_model import OptionsChanged
+from camviz.app.picker import model_dialog_filter
 from camviz.app.session import LiveSession
 from camviz.app.viewing import FIT_NAMES
-from camviz.backends import file_dialog_filter
 from camviz.classifier import ModelInfo
 from camviz.metrics import BudgetLight
 from camviz.preprocess import Fit
 from camviz.qt.bridge import Relay
+from camviz.qt.controls import OPEN_MODEL_ITEM
 from camviz.qt.frame_view import FrameView, letterbox_rect
 from camviz.qt.model_info import plain_words
 from camviz.qt.results_panel import ResultsPanel
@@ -344,7 +345,7 @@ class ABCompare(QObject):
         combo.addItem("Off", _OFF)
         for name in self.names:
             combo.addItem(name, name)
-        combo.addItem("Open model file…", None)
+        combo.addItem(OPEN_MODEL_ITEM, None)
 
     def _select(self, model: str) -> None:
         combo = self.box.combo
@@ -359,7 +360,7 @@ class ABCompare(QObject):
         data = self.box.combo.itemData(index)
         if data is None:
             path, _ = QFileDialog.getOpenFileName(
-                self.box.window(), "Compare with a model", "", file_dialog_filter()
+                self.box.window(), "Compare with a model", "", model_dialog_filter()
             )
             if not path:
                 current = self.comparing.model

@@ -22,10 +22,11 @@ from camviz.app.picker import (
     check_stream_url,
     classify_drop,
     display_spec,
+    model_dialog_filter,
     prune_recent,
     remember_recent,
 )
-from camviz.backends import file_dialog_filter, is_model_file
+from camviz.backends import is_model_file
 from camviz.classifier import ModelInfo
 from camviz.preprocess import Fit
 from camviz.qt.settings import SettingsStore
@@ -123,7 +124,7 @@ class ModelPicker(QObject):
         spec = self.combo.itemData(index)
         if spec is None:
             parent = self.combo.window()
-            path, _ = QFileDialog.getOpenFileName(parent, "Open a model", "", file_dialog_filter())
+            path, _ = QFileDialog.getOpenFileName(parent, "Open a model", "", model_dialog_filter())
             if not path:
                 self.select(self.running)
                 return

@@ -67,3 +67,12 @@ def test_typed_stream_urls_are_checked_and_redacted() -> None:
     bad = check_stream_url("ftp://admin:hunter2@cam.local/x")
     assert bad is not None and "hunter2" not in bad and "not a stream URL" in bad
     assert "no server" in (check_stream_url("rtsp://user:pw@/x") or "")
+
+
+def test_the_model_dialogs_offer_every_runtime_file_and_taught_heads() -> None:
+    from camviz.app.picker import model_dialog_filter
+    from camviz.backends import model_file_suffixes
+
+    shown = model_dialog_filter()
+    assert shown.startswith("Models (") and "*.head.npz" in shown
+    assert all(f"*{suffix}" in shown for suffix in model_file_suffixes())

@@ -42,6 +42,8 @@ def test_two_models_in_the_window_pair_by_frame_and_show_their_agreement(
     qtbot.keyClick(win, Qt.Key.Key_B)  # B: the running model's twin
     assert win.session.comparing.model == FLOAT
     assert win.ab.box.combo.currentData() == FLOAT
+    combo, models = win.ab.box.combo, win.model_combo  # the same words as the Model list's
+    assert combo.itemText(combo.count() - 1) == models.itemText(models.count() - 1)
     qtbot.waitUntil(lambda: len(pairs) >= 40 and win.ab.shown is not None, timeout=60000)
     win.set_paused(True)
     qtbot.wait(300)  # the last pairs reach the GUI

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from camviz.backends import file_dialog_filter, model_file_suffixes
+from camviz.app.picker import model_dialog_filter
+from camviz.backends import model_file_suffixes
 from camviz.qt import pickers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,8 @@ def test_the_open_dialog_offers_every_model_file_kind(
     monkeypatch.setattr(pickers.QFileDialog, "getOpenFileName", dialog)
     win = make_window()
     win.model_combo.activated.emit(win.model_combo.findData(None))
-    assert asked == [file_dialog_filter()]
+    assert asked == [model_dialog_filter()]  # every runtime's files, and taught heads
+    assert "*.head.npz" in asked[0]
     for suffix in model_file_suffixes():  # .tflite, .onnx, .xml, ...
         assert f"*{suffix}" in asked[0]
     assert "*.onnx" in asked[0]
