@@ -148,6 +148,7 @@ def add_batch_options(p: argparse.ArgumentParser, verb: str) -> None:
         "--workers",
         type=worker_count,
         default=None,
+        metavar="N",
         help=f"decode threads (default: one per core; at most {MAX_WORKERS})",
     )
     p.add_argument(

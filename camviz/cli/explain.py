@@ -49,6 +49,7 @@ def add_explain_command(sub: Subcommands) -> None:
     p.add_argument(
         "--model",
         default="",
+        metavar="MODEL",
         help="zoo model name or model file (.tflite, .onnx, .xml, .head.npz; default: the zoo's)",
     )
     add_runtime_options(p)
