@@ -180,14 +180,17 @@ class CpuMeter:
         self.window_s = window_s
         self._samples: deque[tuple[float, float]] = deque(maxlen=maxlen)  # (wall, cpu) seconds
 
+    #: A gap between two frames longer than this (a pause, a step while paused, a stalled
+    #: source) starts the window again: what the process did meanwhile (an explain map,
+    #: say) is no frame's cost.
+    GAP_S = 2.0
+
     def tick(self, wall: float | None = None, cpu: float | None = None) -> None:
         """One frame done at ``wall`` (monotonic) with the process at ``cpu`` CPU seconds."""
-        self._samples.append(
-            (
-                time.monotonic() if wall is None else wall,
-                time.process_time() if cpu is None else cpu,
-            )
-        )
+        wall = time.monotonic() if wall is None else wall
+        if self._samples and wall - self._samples[-1][0] > self.GAP_S:
+            self._samples.clear()
+        self._samples.append((wall, time.process_time() if cpu is None else cpu))
 
     def _window(self, now: float) -> tuple[float, float, int] | None:
         samples = self._samples

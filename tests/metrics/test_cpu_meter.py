@@ -17,9 +17,12 @@ def test_cpu_share_is_cpu_seconds_over_wall_seconds_in_the_window() -> None:
         meter.tick(wall=i * 0.1, cpu=i * 0.05)
     assert meter.share(1.0) == pytest.approx(0.5)
     assert meter.ms_per_frame(1.0) == pytest.approx(50.0)
-    # 20 s later only the last two samples are left (the window keeps at least two)
+    # a gap of 20 s (paused; an explain map took 2 s of CPU meanwhile): no frame's cost,
+    # the window starts again from the frame after it
     meter.tick(wall=21.0, cpu=0.5 + 2.0)
-    assert meter.share(21.0) == pytest.approx(2.0 / 20.0)
+    assert meter.share(21.0) is None and meter.ms_per_frame(21.0) is None
+    meter.tick(wall=21.1, cpu=2.5 + 0.05)
+    assert meter.ms_per_frame(21.1) == pytest.approx(50.0)
 
 
 def test_a_busy_thread_shows_in_the_snapshot_and_its_json() -> None:
