@@ -14,6 +14,7 @@ the frame moves on; E again, or Esc, cancels a map under way.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +46,7 @@ from camviz.errors import CamvizError, format_error
 from camviz.explain import Explanation
 from camviz.qt.bridge import Relay
 from camviz.qt.frame_view import FrameView
+from camviz.qt.settings import recording_path
 from camviz.videoout import RecorderStats
 
 __all__ = ["VIDEO_BADGE", "ExplainRecord", "ExplainRecordBox"]
@@ -238,8 +240,11 @@ class ExplainRecord(QObject):
     def _ask_path(self) -> Path | None:
         if not self.window.interactive:
             return None
+        proposed = recording_path()
+        with contextlib.suppress(OSError):  # a folder that cannot be made: the dialog says so
+            proposed.parent.mkdir(parents=True, exist_ok=True)
         path, _ = QFileDialog.getSaveFileName(
-            self.box, "Record the video", "camviz-recording.mp4", "Video (*.mp4 *.avi)"
+            self.box, "Record the video", str(proposed), "Video (*.mp4 *.avi)"
         )
         return Path(path) if path else None
 

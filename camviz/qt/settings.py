@@ -15,6 +15,7 @@ said once, through :attr:`SettingsStore.problem`.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -53,6 +54,16 @@ def pictures_dir() -> str | None:
     """The user's Pictures folder as Qt knows it (None when it has none)."""
     location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     return location or None
+
+
+def recording_path(now: float | None = None) -> Path:
+    """Where the record dialog proposes to save a video: ``camviz-STAMP.mp4`` in the
+    user's Videos folder (Qt's ``MoviesLocation``), else in the snapshot folder; a new
+    name each time, so a second recording never overwrites the first."""
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+    folder = Path(location) if location else default_snapshot_dir(pictures_dir())
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    return folder / f"camviz-{stamp}.mp4"
 
 
 def snapshot_dir(s: QSettings) -> Path:

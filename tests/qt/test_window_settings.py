@@ -76,3 +76,12 @@ def test_snapshots_go_to_the_pictures_folder_not_the_cwd(
     settings.setValue("snapshot_dir", str(tmp_path / "chosen"))
     assert saved.snapshot_dir(settings) == tmp_path / "chosen"
     assert saved.pictures_dir() is None or Path(saved.pictures_dir()).is_absolute()
+
+
+def test_the_record_dialog_proposes_a_new_file_in_the_videos_folder() -> None:
+    from camviz.qt.settings import recording_path
+
+    first, later = recording_path(1_700_000_000.0), recording_path(1_700_000_061.0)
+    assert first.is_absolute() and first.suffix == ".mp4" and first.name.startswith("camviz-")
+    assert first != later and first.parent == later.parent
+    assert first.parent != Path.cwd()  # never the folder camviz was started from
