@@ -47,6 +47,7 @@ from camviz.explain import Explanation
 from camviz.qt.bridge import Relay
 from camviz.qt.frame_view import FrameView
 from camviz.qt.settings import recording_path
+from camviz.results import short_label
 from camviz.videoout import RecorderStats
 
 __all__ = ["VIDEO_BADGE", "ExplainRecord", "ExplainRecordBox"]
@@ -195,7 +196,8 @@ class ExplainRecord(QObject):
         batched = "batched" if ex.batched else "one by one"
         self._ended(
             "done",
-            f"Where {ex.model} looks for '{ex.label}' ({ex.probability * 100:.0f}%): red lowers it "
+            f"Where {ex.model} looks for '{short_label(ex.label)}' ({ex.probability * 100:.0f}% "
+            "on this frame alone, unsmoothed): red lowers it "
             f"most when hidden; hottest cell row {row + 1}, column {col + 1}; "
             f"{ex.invokes} invokes {batched} in {ex.seconds:.1f} s",
         )
