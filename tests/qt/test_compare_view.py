@@ -17,6 +17,7 @@ from camviz.pipeline import FrameResult
 from camviz.preprocess import Fit
 from camviz.qt.compare_view import agreement_text, twin_of
 from tests.conftest import DATA, VIDEOS
+from tests.sources.conftest import decoded_frames
 
 INT8, FLOAT = "efficientnet_lite0_int8", "efficientnet_lite0_float32"
 LITE2 = "efficientnet_lite2_int8"
@@ -175,16 +176,11 @@ def test_snapshot_and_recording_show_the_second_model(
     qtbot.waitUntil(lambda: bool(stopped), timeout=30000)
     assert stopped[0].error is None and stopped[0].written > 10
     # the recording: B's box (amber) along the frame's edge, on every frame after the first pair
-    capture = cv2.VideoCapture(str(out))
     edges = []
-    while True:
-        ok, bgr = capture.read()
-        if not ok:
-            break
-        h = bgr.shape[0]
-        column = bgr[h // 2 : h - 60, 0:2].reshape(-1, 3).astype(float).mean(axis=0)
-        edges.append(column[2] - column[0])  # red minus blue: amber is about +220
-    capture.release()
+    for rgb in decoded_frames(out):
+        h = rgb.shape[0]
+        column = rgb[h // 2 : h - 60, 0:2].reshape(-1, 3).astype(float).mean(axis=0)
+        edges.append(column[0] - column[2])  # red minus blue: amber is about +220
     assert len(edges) == stopped[0].written
     assert np.median(edges) > 100, edges[:10]
     # the snapshot: B's label in its box at the top right, B's result in the JSON
