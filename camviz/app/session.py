@@ -413,9 +413,12 @@ class LiveSession:
             self._notice(f"Loading {Path(model).name}…")
             pipeline = self._pipeline
             spec = self.sources.spec
-            if pipeline is not None and not pipeline.running and not self._loaded and spec:
-                # the start-up model never loaded and its pipeline stopped: start again
-                # on the same source with this one
+            failed = self.startup_error is not None or (
+                pipeline is not None and not pipeline.running
+            )
+            if pipeline is not None and failed and not self._loaded and spec:
+                # the start-up model never loaded, so its pipeline stops (or has): start
+                # again on the same source with this one
                 self._start(spec, model)
             elif pipeline is not None:
                 self._switch(pipeline, model, self.options.value)

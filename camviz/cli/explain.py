@@ -50,7 +50,7 @@ def add_explain_command(sub: Subcommands) -> None:
         "--model",
         default="",
         metavar="MODEL",
-        help="zoo model name or model file (.tflite, .onnx, .xml, .head.npz; default: the zoo's)",
+        help="zoo model name or model file, as --model of classify (default: the zoo's)",
     )
     add_runtime_options(p)
     p.add_argument(

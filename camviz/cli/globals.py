@@ -71,6 +71,8 @@ def set_verbosity(verbose: bool) -> None:
     level = "INFO" if verbose else "SILENT"
     if verbose:
         os.environ["OPENCV_LOG_LEVEL"] = level
+        if os.environ.get("OPENCV_FFMPEG_LOGLEVEL") == FFMPEG_QUIET:  # asked for its lines
+            del os.environ["OPENCV_FFMPEG_LOGLEVEL"]
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     else:
         level = os.environ.setdefault("OPENCV_LOG_LEVEL", level)
