@@ -343,6 +343,9 @@ def _path_spec(text: str, path: Path) -> SourceSpec:
 _IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM", b"II*\x00", b"MM\x00*")
 
 
+_FIRST_READ: Final = 1 << 20
+
+
 def holds_one_image(path: Path) -> bool:
     """Whether a regular file without a photo's extension holds one still image (a JPEG
     saved as ``.mp4`` or ``.mjpg``, a PNG without an extension: what phones and
@@ -359,10 +362,13 @@ def holds_one_image(path: Path) -> bool:
                 return False
             if not head.startswith(b"\xff\xd8\xff"):
                 return True
-            data = head + file.read(limits.MAX_IMAGE_BYTES)
+            data = head + file.read(_FIRST_READ)  # an MJPEG file's first frame ends early
+            walked = jpeg_structure(data)
+            if walked is None and len(data) > _FIRST_READ:  # a large photo: read it all
+                data += file.read(limits.MAX_IMAGE_BYTES)
+                walked = jpeg_structure(data)
     except OSError:
         return False
-    walked = jpeg_structure(data)
     if walked is None:
         return True  # cut short: a photo, whose reader says it is truncated
     end = walked[0]

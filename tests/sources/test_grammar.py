@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from camviz.errors import OptionsError, SourceOpenError
@@ -158,6 +159,11 @@ def test_a_file_is_a_photo_by_its_bytes_not_its_name(tmp_path: Path) -> None:
     for name, data in named.items():
         (tmp_path / name).write_bytes(data)
         assert parse_source(str(tmp_path / name)).kind is SourceKind.PHOTO, name
+    noise = np.random.default_rng(0).integers(0, 256, (1200, 1600, 3), np.uint8)
+    ok, big = cv2.imencode(".jpg", noise, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok and big.nbytes > 2 << 20  # past the first read
+    (tmp_path / "big.mov").write_bytes(big.tobytes())
+    assert parse_source(str(tmp_path / "big.mov")).kind is SourceKind.PHOTO
     two = tmp_path / "two.mjpg"  # an MJPEG file: one JPEG after another
     two.write_bytes(jpeg + jpeg)
     assert parse_source(str(two)).kind is SourceKind.VIDEO
@@ -165,7 +171,7 @@ def test_a_file_is_a_photo_by_its_bytes_not_its_name(tmp_path: Path) -> None:
     shutil.copy(VTEST, video)
     assert parse_source(str(video)).kind is SourceKind.VIDEO
     media = parse_source(str(tmp_path)).media()  # in a folder too
-    assert {p.name for p in media.photos} >= {"clip.mp4", "fake.mjpg"}
+    assert {p.name for p in media.photos} >= {"clip.mp4", "fake.mjpg", "big.mov"}
     assert {p.name for p in media.videos} == {"two.mjpg"}
     # read as the photo it is: the same pixels as the .jpg
     with make_source(str(tmp_path / "fake.mjpg"), pace=False) as source:
