@@ -58,14 +58,14 @@ VIDEO_BADGE = "REC VIDEO"
 
 class ExplainRecordBox(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Where it looks, video", parent)
+        super().__init__("Explain · record the view", parent)
         self.explain_button = QPushButton("Explain")
         self.explain_button.setToolTip(
             "Where the model looks on the paused frame: grey squares slide over the crop it "
             "sees and the map shows how much each one lowers the top label (E; again or Esc "
             "cancels)"
         )
-        self.video_check = QCheckBox("Record video…")
+        self.video_check = QCheckBox("Record the view…")
         self.video_check.setToolTip(
             "Record the video with its labels as shown to an MP4 or AVI file, at the "
             "source's rate (R starts and stops)"

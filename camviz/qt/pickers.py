@@ -107,8 +107,13 @@ class ModelPicker(QObject):
         self.running = running_spec(info)
         self.select(self.running)
 
-    def failed(self) -> None:
-        """A model did not load: back to the one still running."""
+    def failed(self, model: str | None = None) -> None:
+        """A model did not load: a file of the user's that never ran leaves the list (it
+        would fail again), and the list goes back to the one still running."""
+        if model and (is_model_file(model) or is_head_path(model)):
+            index = self.index_of(model)
+            if index >= 0 and not (self.running and same_model(model, self.running)):
+                self.combo.removeItem(index)
         if self.running:
             self.select(self.running)
 

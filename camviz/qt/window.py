@@ -50,7 +50,7 @@ from camviz.app.snapshot import describe_write_error
 from camviz.backends import delegate_runs
 from camviz.classifier import ModelInfo
 from camviz.defaults import MAX_TOP_K, TOP_K
-from camviz.errors import CamvizError, format_error
+from camviz.errors import CamvizError, ModelError, format_error
 from camviz.live_options import Apply, spec_for
 from camviz.metrics import MetricsSnapshot
 from camviz.pipeline import EventKind, FrameResult, PipelineEvent
@@ -558,7 +558,9 @@ class MainWindow(QMainWindow):
                 self._show_model_info(info)
                 self._model_shown(info)
         elif ev.kind is EventKind.MODEL_FAILED:
-            self.model_picker.failed()
+            self.model_picker.failed(ev.model)
+        elif ev.kind is EventKind.ERROR and isinstance(ev.error, ModelError):
+            self.model_picker.failed(self.session.requested_model)  # the start-up model
 
     def _on_source(self, started: SourceStarted) -> None:
         if self._shutting_down:

@@ -56,6 +56,8 @@ def test_a_broken_model_then_a_video_classifies_the_video_and_lists_each_model_o
     qtbot.waitUntil(lambda: bool(dialogs), timeout=30000)
     assert dialogs[-1][0] == "Model failed to load"
     assert "`" not in dialogs[-1][1]
+    assert win.model_picker.index_of(str(broken)) < 0  # a file that failed leaves the list
+    assert win.model_combo.currentData() == str(mine)
     monkeypatch.setattr(pickers.QFileDialog, "getOpenFileName", lambda *a, **k: (str(VIDEO), ""))
     win.source_picker.open_video()
     began = time.monotonic()
@@ -93,6 +95,7 @@ def test_a_source_whose_model_fails_says_why_on_the_video(
     win.start("demo", str(broken))
     qtbot.waitUntil(lambda: win.view.placeholder().startswith("Cannot play"), timeout=30000)
     assert "Opening" not in win.view.placeholder()
+    qtbot.waitUntil(lambda: win.model_picker.index_of(str(broken)) < 0, timeout=5000)
 
 
 # ---------------------------------------------------------------- 2: an outage shows
