@@ -37,6 +37,7 @@ __all__ = [
     "SECOND_COLOR",
     "SecondView",
     "annotate_result",
+    "mirror_region",
     "text_scale",
 ]
 
@@ -68,9 +69,14 @@ class SecondView:
         """The same view on a frame mirrored left to right (``width`` pixels wide)."""
         if self.region is None:
             return self
-        left, top, w, h = self.region
-        region = (width - left - w, top, w, h)
+        region = mirror_region(self.region, width)
         return SecondView(self.result, self.name, region, self.first_name, self.frame_id)
+
+
+def mirror_region(region: Region, width: int) -> Region:
+    """``region`` of a ``width``-pixel-wide frame, where it lies once the frame is mirrored."""
+    left, top, w, h = region
+    return (width - left - w, top, w, h)
 
 
 def text_scale(image: npt.NDArray[np.uint8]) -> float:
@@ -151,7 +157,8 @@ class LabelSheet:
         elif result.uncertain:
             texts.append("(not sure)")
         lines += texts
-        widths = [cv2.getTextSize(t, _FONT, scale, 1)[0][0] for t in lines]
+        thickness = 1 + (scale >= 1.0)  # bolder on large frames: measured as drawn
+        widths = [cv2.getTextSize(t, _FONT, scale, thickness)[0][0] for t in lines]
         panel_w = min(image.shape[1], max(widths) + 2 * pad)
         panel_h = min(image.shape[0], len(lines) * line + 2 * pad - max(3, round(5 * scale)))
         x0 = 0 if self.corner == "left" else image.shape[1] - panel_w
@@ -167,7 +174,6 @@ class LabelSheet:
                 cv2.rectangle(
                     image, (x0 + pad, top), (x0 + pad + width, top + bar_h - 1), self.bar, -1
                 )
-            thickness = 1 + (scale >= 1.0)
             cv2.putText(
                 image, text, (x0 + pad, baseline), _FONT, scale, self.color, thickness, cv2.LINE_AA
             )

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from camviz.annotate import RecBadge, Region, SecondView, annotate_result
+from camviz.annotate import RecBadge, Region, SecondView, annotate_result, mirror_region
 from camviz.app.events import Emitter
 from camviz.app.frames import LatestFrame
 from camviz.classifier import ModelInfo
@@ -188,8 +188,7 @@ def _draw(
     if mirrored:
         image = np.ascontiguousarray(image[:, ::-1])
         if region is not None:
-            left, top, w, h = region
-            region = (image.shape[1] - left - w, top, w, h)
+            region = mirror_region(region, image.shape[1])
         if second is not None:
             second = second.mirrored(image.shape[1])
     if fr is not None:

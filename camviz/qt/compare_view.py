@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from camviz.annotate import SecondView
+from camviz.annotate import SecondView, mirror_region
 from camviz.app.comparing import ABReading, CompareState, CompareStatus
 from camviz.app.options_model import OptionsChanged
 from camviz.app.picker import model_dialog_filter
@@ -209,9 +209,9 @@ class SecondCrop(QWidget):
         if region is None or not w or not h:
             return None
         target = letterbox_rect(w, h, self.view.rect())
-        left, top, rw, rh = region
         if self.view.is_mirrored():
-            left = w - left - rw
+            region = mirror_region(region, w)
+        left, top, rw, rh = region
         sx, sy = target.width() / w, target.height() / h
         return QRectF(target.x() + left * sx, target.y() + top * sy, rw * sx, rh * sy)
 
