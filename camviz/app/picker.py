@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from camviz.backends import is_model_file, model_file_suffixes, model_files_hint
+from camviz.backends import file_dialog_filter, is_model_file, model_files_hint
 from camviz.imageio import IMAGE_EXTENSIONS
 from camviz.sources.spec import VIDEO_EXTENSIONS
 from camviz.sources.stream import STREAM_SCHEMES, is_stream, redact
@@ -42,8 +42,7 @@ VIDEO_SUFFIXES = VIDEO_EXTENSIONS  # the source grammar's: one list of what a vi
 
 def model_dialog_filter() -> str:
     """The file dialogs' filter for models: every runtime's files and taught heads."""
-    suffixes = (*model_file_suffixes(), HEAD_SUFFIX)
-    return "Models (" + " ".join(f"*{s}" for s in suffixes) + ")"
+    return file_dialog_filter((HEAD_SUFFIX,))
 
 
 def _is_stream(spec: str) -> bool:

@@ -163,9 +163,10 @@ def is_model_file(path: str | Path) -> bool:
     return Path(path).suffix.lower() in model_file_suffixes()
 
 
-def file_dialog_filter() -> str:
-    """A Qt file dialog's name filter for model files: ``Models (*.tflite *.lite ...)``."""
-    return "Models (" + " ".join(f"*{s}" for s in model_file_suffixes()) + ")"
+def file_dialog_filter(extra: tuple[str, ...] = ()) -> str:
+    """A Qt file dialog's name filter for model files: ``Models (*.tflite *.lite ...)``,
+    with the ``extra`` suffixes a front end also opens (taught heads)."""
+    return "Models (" + " ".join(f"*{s}" for s in (*model_file_suffixes(), *extra)) + ")"
 
 
 def is_backend_name(name: str) -> bool:
